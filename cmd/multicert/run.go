@@ -1,0 +1,264 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/multicert/multicert/handlers"
+	"github.com/multicert/multicert/internal/config"
+	"github.com/multicert/multicert/models"
+	"github.com/multicert/multicert/policy"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `usage: multicert [command] [flags]
+
+commands:
+  serve                 run the server (the default)
+  migrate up|down|status
+                        apply all pending migrations, revert the newest one, or list them
+  demo [--units N]      add demo data (idempotent) and print the demo logins
+  audit verify          check the audit log's hash chain
+  version               print the version
+
+flags (every command; environment variables in brackets):
+`
+
+func run(ctx context.Context, args []string, out io.Writer, getenv func(string) string) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var sub string
+	if (cmd == "migrate" || cmd == "audit") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		sub, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("multicert "+cmd, flag.ContinueOnError)
+	fs.SetOutput(out)
+	units := 0
+	if cmd == "demo" {
+		fs.IntVar(&units, "units", 240, "number of demo units")
+	}
+	fs.Usage = func() { fmt.Fprint(out, usage+config.Usage()) }
+	cfg, err := config.Parse(fs, args, getenv)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	log := newLogger(out, cfg.LogLevel)
+
+	switch cmd {
+	case "version":
+		fmt.Fprintln(out, "multicert", version)
+		return nil
+	case "serve":
+		return serve(ctx, cfg, log, out)
+	case "migrate":
+		return migrate(ctx, cfg, sub, out)
+	case "demo":
+		return withDB(ctx, cfg, true, func(db *bun.DB) error { return seedDemo(ctx, db, units, out) })
+	case "audit":
+		if sub != "verify" {
+			return fmt.Errorf("audit: want `audit verify`")
+		}
+		return withDB(ctx, cfg, false, func(db *bun.DB) error {
+			n, err := models.VerifyAudit(ctx, db)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "OK: %d audit events, chain intact\n", n)
+			return nil
+		})
+	}
+	fs.Usage()
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+func newLogger(out io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// openDB connects, retrying for a while so that a server started beside its
+// database (docker compose) waits for it.
+func openDB(ctx context.Context, cfg *config.Config) (*bun.DB, error) {
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		db, err := models.Open(ctx, cfg.DatabaseURL())
+		if err == nil || time.Now().After(deadline) || !strings.HasPrefix(cfg.DatabaseURL(), "postgres") {
+			return db, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+func withDB(ctx context.Context, cfg *config.Config, migrateFirst bool, fn func(*bun.DB) error) error {
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer models.Close(db)
+	if migrateFirst {
+		if _, err := models.MigrateUp(ctx, db); err != nil {
+			return err
+		}
+	}
+	return fn(db)
+}
+
+func migrate(ctx context.Context, cfg *config.Config, sub string, out io.Writer) error {
+	return withDB(ctx, cfg, false, func(db *bun.DB) error {
+		switch sub {
+		case "up":
+			n, err := models.MigrateUp(ctx, db)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "applied %d migration(s)\n", n)
+		case "down":
+			ok, err := models.MigrateDown(ctx, db)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				fmt.Fprintln(out, "nothing to revert")
+			} else {
+				fmt.Fprintln(out, "reverted the newest migration")
+			}
+		case "status":
+			st, err := models.MigrationStatuses(ctx, db)
+			if err != nil {
+				return err
+			}
+			for _, s := range st {
+				at := "pending"
+				if s.AppliedAt != nil {
+					at = "applied " + s.AppliedAt.Format(time.RFC3339)
+				}
+				fmt.Fprintf(out, "%4d  %-60s  %s\n", s.Version, s.Name, at)
+			}
+		default:
+			return fmt.Errorf("migrate: want up, down or status")
+		}
+		return nil
+	})
+}
+
+func seedDemo(ctx context.Context, db *bun.DB, units int, out io.Writer) error {
+	start := time.Now()
+	res, err := models.NewStore(db).SeedDemo(ctx, units)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "demo data: added %d branches, %d units, %d accounts, %d handlers, %d staff in %s\n",
+		res.Branches, res.Units, res.Accounts, res.Handlers, res.Staff, time.Since(start).Round(time.Millisecond))
+	printLogins(out, res)
+	return nil
+}
+
+func printLogins(out io.Writer, res *models.DemoResult) {
+	fmt.Fprintf(out, "\ndemo staff logins (password for all: %s):\n", models.DemoPassword)
+	for _, l := range res.Logins {
+		fmt.Fprintf(out, "  %-15s %-8s %-6s %s\n", l.Username, l.Name, l.Role, l.Branch)
+	}
+}
+
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Writer) error {
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer models.Close(db)
+	if n, err := models.MigrateUp(ctx, db); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("migrated the database", "applied", n)
+	}
+	store := models.NewStore(db)
+	store.SessionIdle = cfg.SessionIdle
+	var demo *models.DemoResult
+	if cfg.Demo {
+		start := time.Now()
+		if demo, err = store.SeedDemo(ctx, cfg.DemoUnits); err != nil {
+			return err
+		}
+		log.Info("demo data ready", "added_units", demo.Units, "took", time.Since(start).Round(time.Millisecond))
+	}
+	app, _, err := handlers.New(handlers.Deps{Store: store, Enforcer: policy.MustNew(), Log: log, Version: version})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	url := "http://" + ln.Addr().String() + "/"
+	fmt.Fprintf(out, "multicert %s listening on %s (database: %s)\n", version, url, redact(cfg.DatabaseURL()))
+	if demo != nil {
+		fmt.Fprintf(out, "bureau console: %sconsole/login\n", url)
+		printLogins(out, demo)
+	}
+
+	go purgeSessions(ctx, store, log)
+	errc := make(chan error, 1)
+	go func() { errc <- app.Listener(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	if err := app.ShutdownWithTimeout(15 * time.Second); err != nil {
+		return err
+	}
+	return nil
+}
+
+func purgeSessions(ctx context.Context, store *models.Store, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := store.PurgeExpiredSessions(ctx); err != nil {
+				log.Warn("purge sessions", "err", err)
+			} else if n > 0 {
+				log.Debug("purged expired sessions", "n", n)
+			}
+		}
+	}
+}
+
+// redact hides a password in a database URL.
+func redact(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		if j := strings.Index(u[i+3:], "@"); j >= 0 {
+			cred := u[i+3 : i+3+j]
+			if k := strings.Index(cred, ":"); k >= 0 {
+				return u[:i+3] + cred[:k] + ":***" + u[i+3+j:]
+			}
+		}
+	}
+	return u
+}

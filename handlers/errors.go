@@ -1,0 +1,128 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/multicert/multicert/internal/apperr"
+)
+
+// statusOf maps a coded error to its HTTP status: the one place that does.
+var statusOf = map[apperr.Code]int{
+	apperr.NotFound:     fiber.StatusNotFound,
+	apperr.Forbidden:    fiber.StatusForbidden,
+	apperr.Unauthorized: fiber.StatusUnauthorized,
+	apperr.Invalid:      fiber.StatusUnprocessableEntity,
+	apperr.Conflict:     fiber.StatusConflict,
+	apperr.Locked:       fiber.StatusLocked,
+	apperr.Internal:     fiber.StatusInternalServerError,
+}
+
+// statusText is what we say for plain HTTP errors whose message is not ours.
+var statusText = map[int]string{
+	fiber.StatusBadRequest:            "送出的資料格式有誤，請重新整理頁面後再試。",
+	fiber.StatusUnauthorized:          "請先登入。",
+	fiber.StatusForbidden:             "您沒有執行此功能的權限。",
+	fiber.StatusNotFound:              "找不到這個頁面，請確認網址是否正確。",
+	fiber.StatusMethodNotAllowed:      "不支援這種操作方式。",
+	fiber.StatusRequestEntityTooLarge: "上傳的資料太大，單一檔案請勿超過 10 MB。",
+	fiber.StatusTooManyRequests:       "操作太頻繁，請稍候再試。",
+	fiber.StatusRequestTimeout:        "等候逾時，請再試一次。",
+}
+
+// ErrorView is the model of the error page and the error fragment.
+type ErrorView struct {
+	Page
+	Status  int
+	Message string
+	Ref     string
+}
+
+// handleError turns any error into a page in Chinese: a full page for a
+// normal request, an alert fragment swapped into #flash for HTMX. An
+// expired session is sent to the login page instead.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	status, msg := fiber.StatusInternalServerError, ""
+	var fe *fiber.Error
+	if e, ok := apperr.As(err); ok {
+		status, msg = statusOf[e.Code], e.Message
+	} else if errors.As(err, &fe) {
+		status = fe.Code
+		if hasCJK(fe.Message) {
+			msg = fe.Message
+		}
+	}
+	if msg == "" {
+		msg = statusText[status]
+	}
+	ref := ""
+	if status >= 500 {
+		ref = fmt.Sprintf("%s-%04d", time.Now().UTC().Format("20060102T150405"), time.Now().Nanosecond()%10000)
+		s.Log.Error("request failed", "ref", ref, "method", c.Method(), "path", c.Path(), "err", err)
+		msg = "系統發生錯誤，請稍後再試；若持續發生，請將錯誤編號告知本組承辦人。"
+	} else if status != fiber.StatusNotFound && status != fiber.StatusUnauthorized {
+		s.Log.Info("request refused", "status", status, "method", c.Method(), "path", c.Path(), "reason", err.Error())
+	}
+	c.Vary("HX-Request")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+
+	if status == fiber.StatusUnauthorized {
+		login := loginURL(c.Path())
+		if c.Method() == fiber.MethodGet && !isHTMX(c) {
+			login += "?next=" + url.QueryEscape(string(c.Request().URI().RequestURI()))
+		}
+		if isHTMX(c) {
+			c.Set("HX-Redirect", login)
+			return c.SendStatus(fiber.StatusUnauthorized)
+		}
+		return c.Redirect(login, fiber.StatusSeeOther)
+	}
+
+	vm := ErrorView{Page: s.page(c, "錯誤", ""), Status: status, Message: msg, Ref: ref}
+	if isHTMX(c) {
+		c.Set("HX-Retarget", "#flash")
+		c.Set("HX-Reswap", "innerHTML")
+		return c.Status(status).Render("error_alert", vm)
+	}
+	return c.Status(status).Render("error_page", vm)
+}
+
+// loginURL is the login page for a part of the site.
+func loginURL(path string) string {
+	if strings.HasPrefix(path, "/console") {
+		return "/console/login"
+	}
+	return "/"
+}
+
+func hasCJK(s string) bool {
+	for _, r := range s {
+		if r >= 0x2E80 && utf8.ValidRune(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// recoverPanic turns a panic in a handler into a 500 page and a log line
+// with the stack.
+func (s *Server) recoverPanic(c *fiber.Ctx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.Log.Error("panic", "path", c.Path(), "panic", r, "stack", string(debug.Stack()))
+			err = apperr.New(apperr.Internal, "internal error")
+		}
+	}()
+	return c.Next()
+}
+
+// Log is the logger type, named so handlers need not import slog.
+type Log = slog.Logger

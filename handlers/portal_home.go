@@ -1,0 +1,54 @@
+package handlers
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/multicert/multicert/models"
+)
+
+// PortalHomeView is the model of the unit portal's home page.
+type PortalHomeView struct {
+	Page
+	Unit         *models.Unit
+	Account      *models.UnitAccount
+	ActiveCount  int
+	CertDaysLeft int // days until the business certificate expires; -1 when not applicable
+}
+
+// showPortalHome shows the unit its own data.
+func (s *Server) showPortalHome(c *fiber.Ctx) error {
+	p := principal(c)
+	ctx := c.UserContext()
+	u, err := models.UnitByID(ctx, s.Store.DB, p.Scope(), p.UnitID)
+	if err != nil {
+		return err
+	}
+	vm := PortalHomeView{Page: s.page(c, "首頁", "home"), Unit: u, CertDaysLeft: -1}
+	if vm.Account, err = models.ActiveAccount(ctx, s.Store.DB, u.ID); err != nil {
+		return err
+	}
+	if a := vm.Account; a != nil && a.CertNotAfter != nil {
+		vm.CertDaysLeft = max(0, int(a.CertNotAfter.Sub(s.Store.Now()).Hours()/24))
+	}
+	hs, err := models.HandlersOfUnit(ctx, s.Store.DB, u.ID)
+	if err != nil {
+		return err
+	}
+	for _, h := range hs {
+		if h.Status == models.HandlerActive {
+			vm.ActiveCount++
+		}
+	}
+	return s.render(c, fiber.StatusOK, "portal_home", vm)
+}
+
+// deleteUnitSession logs a unit or handler out.
+func (s *Server) deleteUnitSession(c *fiber.Ctx) error {
+	p := principal(c)
+	if err := s.Store.UnitLogout(c.UserContext(), p.Token, p.Actor(c)); err != nil {
+		return err
+	}
+	s.clearSessionCookie(c)
+	s.flash(c, "您已登出。")
+	return redirect(c, "/")
+}

@@ -1,0 +1,190 @@
+package handlers
+
+import (
+	"fmt"
+	"html/template"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/multicert/multicert/internal/rocdate"
+	"github.com/multicert/multicert/internal/twid"
+	"github.com/multicert/multicert/models"
+)
+
+// Page is the part of every view model that the layouts read.
+type Page struct {
+	Title   string
+	User    *Principal
+	CSRF    string
+	Flash   string
+	Nav     string // the menu item to mark as current
+	Layout  string // console, portal or public
+	Path    string
+	Version string
+}
+
+// page builds the common view model, taking the flash message once.
+func (s *Server) page(c *fiber.Ctx, title, nav string) Page {
+	p := principal(c)
+	layout := "public"
+	switch {
+	case p.IsStaff():
+		layout = "console"
+	case p.IsUnit():
+		layout = "portal"
+	}
+	pg := Page{Title: title, User: p, CSRF: p.CSRF(), Nav: nav, Layout: layout, Path: c.Path(), Version: s.Version}
+	if f := c.Cookies("mc_flash"); f != "" {
+		if msg, err := url.QueryUnescape(f); err == nil && len(msg) < 500 {
+			pg.Flash = msg
+		}
+		c.Cookie(&fiber.Cookie{Name: "mc_flash", Value: "", Path: "/", MaxAge: -1, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
+	}
+	return pg
+}
+
+// flash leaves a message for the next page the user sees.
+func (s *Server) flash(c *fiber.Ctx, msg string) {
+	c.Cookie(&fiber.Cookie{Name: "mc_flash", Value: url.QueryEscape(msg), Path: "/", HTTPOnly: true,
+		Secure: s.secure(c), SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(time.Minute)})
+}
+
+func isHTMX(c *fiber.Ctx) bool    { return c.Get("HX-Request") == "true" }
+func isBoosted(c *fiber.Ctx) bool { return c.Get("HX-Boosted") == "true" }
+
+// render answers with the full page name, or, for an HTMX request that is
+// not a boosted navigation, only its content block (name_content).
+// Templates are rendered without the engine's layout feature, which takes an
+// exclusive lock per render; the pages include their layout's top and bottom.
+func (s *Server) render(c *fiber.Ctx, status int, name string, vm any) error {
+	c.Vary("HX-Request")
+	if isHTMX(c) && !isBoosted(c) {
+		name += "_content"
+	}
+	return c.Status(status).Render(name, vm)
+}
+
+// redirect sends the browser to url after a successful POST: a 303 for a
+// form, HX-Redirect for HTMX.
+func redirect(c *fiber.Ctx, url string) error {
+	if isHTMX(c) {
+		c.Set("HX-Redirect", url)
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	return c.Redirect(url, fiber.StatusSeeOther)
+}
+
+// labels translate stored codes into the words the bureau uses.
+var labels = map[string]string{
+	"unit.active":          "正常",
+	"unit.closed":          "暫時關閉",
+	"reg.business_cert":    "工商憑證（單位憑證）",
+	"reg.nhi_card":         "負責人健保卡",
+	"account.active":       "使用中",
+	"account.deregistered": "已註銷",
+	"handler.active":       "有效",
+	"handler.revoked":      "已刪除",
+	"card.citizen_cert":    "自然人憑證",
+	"card.nhi_card":        "健保卡",
+	"role.staff":           "業務承辦人",
+	"role.supervisor":      "主管",
+	"role.auditor":         "稽核人員",
+	"role.admin":           "系統管理員",
+	"role.unit_owner":      "投保單位（單位帳號）",
+	"role.handler":         "單位承辦人",
+	"role.handler_filer":   "單位承辦人（可申報）",
+	"actor.system":         "系統",
+	"actor.anonymous":      "未登入者",
+	"actor.staff":          "署內人員",
+	"actor.unit":           "投保單位",
+	"actor.handler":        "單位承辦人",
+}
+
+// actionLabels name audit actions in Chinese.
+var actionLabels = map[string]string{
+	"staff.login":        "署內人員登入",
+	"staff.login_failed": "署內人員登入失敗",
+	"staff.locked":       "署內人員帳號鎖定",
+	"staff.logout":       "署內人員登出",
+	"staff.create":       "新增署內人員",
+	"demo.seed":          "建立示範資料",
+}
+
+func label(kind, code string) string {
+	if l, ok := labels[kind+"."+code]; ok {
+		return l
+	}
+	return code
+}
+
+var funcs = template.FuncMap{
+	"label": label,
+	"action": func(a string) string {
+		if l, ok := actionLabels[a]; ok {
+			return l
+		}
+		return a
+	},
+	// roc formats a date in the ROC calendar: 115 年 3 月 2 日.
+	"roc": func(t any) string {
+		tm, ok := toTime(t)
+		if !ok {
+			return ""
+		}
+		return rocdate.Format(tm.In(models.Taipei()))
+	},
+	// rocTime formats a moment as 115/03/02 09:00, Taipei time.
+	"rocTime": func(t any) string {
+		tm, ok := toTime(t)
+		if !ok {
+			return ""
+		}
+		tm = tm.In(models.Taipei())
+		return rocdate.FormatSlash(tm) + " " + tm.Format("15:04")
+	},
+	"mask": twid.Mask,
+	"branchName": func(code any) string {
+		switch v := code.(type) {
+		case string:
+			return models.BranchNames[v]
+		case *string:
+			if v != nil {
+				return models.BranchNames[*v]
+			}
+		}
+		return "署本部"
+	},
+	"deref": func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	},
+	"add": func(a, b int) int { return a + b },
+	"seq": func(from, to int) []int {
+		var out []int
+		for i := from; i <= to; i++ {
+			out = append(out, i)
+		}
+		return out
+	},
+	"address": func(a models.Address) string { return a.String() },
+	"join":    strings.Join,
+	"printf":  fmt.Sprintf,
+}
+
+func toTime(t any) (time.Time, bool) {
+	switch v := t.(type) {
+	case time.Time:
+		return v, !v.IsZero()
+	case *time.Time:
+		if v == nil {
+			return time.Time{}, false
+		}
+		return *v, !v.IsZero()
+	}
+	return time.Time{}, false
+}

@@ -1,0 +1,245 @@
+package handlers
+
+import (
+	"context"
+	"crypto/subtle"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/models"
+	"github.com/multicert/multicert/policy"
+)
+
+// Principal is who is making the request, loaded from the session.
+type Principal struct {
+	Session *models.Session // nil before the first page that needs one
+	Token   string          // the cookie value, to end the session at logout
+	Kind    string          // anonymous, staff, unit, handler
+	Role    string
+	Domain  string // unit:<code>, branch:<code>, * or ""
+	Name    string
+
+	Staff *models.Staff // for staff
+
+	UnitID    int64 // for unit accounts and handlers
+	UnitCode  string
+	UnitName  string
+	HandlerID int64
+}
+
+// LoggedIn reports whether the request has a logged-in user.
+func (p *Principal) LoggedIn() bool { return p.Kind != models.SessionAnonymous }
+
+// IsStaff reports whether the user is bureau staff.
+func (p *Principal) IsStaff() bool { return p.Kind == models.SessionStaff }
+
+// IsUnit reports whether the user acts for a unit (its account or a handler).
+func (p *Principal) IsUnit() bool {
+	return p.Kind == models.SessionUnit || p.Kind == models.SessionHandler
+}
+
+// HeadOffice reports whether a staff member belongs to head office.
+func (p *Principal) HeadOffice() bool { return p.IsStaff() && p.Domain == policy.HeadOffice }
+
+// CSRF returns the session's CSRF token, or "" without a session.
+func (p *Principal) CSRF() string {
+	if p.Session == nil {
+		return ""
+	}
+	return p.Session.CSRFToken
+}
+
+// Scope is the data a staff member may see.
+func (p *Principal) Scope() models.Scope {
+	switch {
+	case p.IsStaff():
+		return models.BranchScope(p.Staff.BranchCode)
+	case p.IsUnit():
+		return models.UnitScope(p.UnitID)
+	}
+	return models.Scope{}
+}
+
+// Actor is the principal as recorded in the audit log.
+func (p *Principal) Actor(c *fiber.Ctx) models.Actor {
+	a := models.Actor{Kind: p.Kind, Name: p.Name, Role: p.Role, IP: c.IP(), UnitID: p.UnitID}
+	switch {
+	case p.Staff != nil:
+		a.ID = p.Staff.ID
+		a.Name = p.Staff.Username
+		if p.Staff.BranchCode != nil {
+			a.Branch = *p.Staff.BranchCode
+		}
+	case p.HandlerID != 0:
+		a.ID = p.HandlerID
+	case p.Session != nil && p.Session.AccountID != nil:
+		a.ID = *p.Session.AccountID
+	}
+	return a
+}
+
+var anonymous = Principal{Kind: models.SessionAnonymous, Role: policy.Anonymous}
+
+func principal(c *fiber.Ctx) *Principal {
+	if p, ok := c.Locals("principal").(*Principal); ok {
+		return p
+	}
+	p := anonymous
+	return &p
+}
+
+func principalRole(c *fiber.Ctx) (string, string) {
+	p := principal(c)
+	return p.Role, p.Domain
+}
+
+// cookieName is __Host-prefixed on HTTPS, so that no subdomain or plain
+// HTTP page can set it.
+func (s *Server) cookieName(c *fiber.Ctx) string {
+	if s.secure(c) {
+		return "__Host-mc_session"
+	}
+	return "mc_session"
+}
+
+func (s *Server) secure(c *fiber.Ctx) bool { return s.SecureCookies || c.Protocol() == "https" }
+
+func (s *Server) setSessionCookie(c *fiber.Ctx, token string) {
+	c.Cookie(&fiber.Cookie{
+		Name:     s.cookieName(c),
+		Value:    token,
+		Path:     "/",
+		HTTPOnly: true,
+		Secure:   s.secure(c),
+		SameSite: fiber.CookieSameSiteLaxMode,
+	})
+}
+
+func (s *Server) clearSessionCookie(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{Name: s.cookieName(c), Value: "", Path: "/", MaxAge: -1, HTTPOnly: true,
+		Secure: s.secure(c), SameSite: fiber.CookieSameSiteLaxMode})
+}
+
+// loadSession finds the session of the request's cookie and who it belongs
+// to. A session whose user was disabled, revoked or deregistered is ended.
+func (s *Server) loadSession(c *fiber.Ctx) error {
+	p := anonymous
+	c.Locals("principal", &p)
+	if strings.HasPrefix(c.Path(), "/static/") || c.Path() == "/healthz" || c.Path() == "/readyz" {
+		return c.Next()
+	}
+	token := c.Cookies(s.cookieName(c))
+	if token == "" {
+		return c.Next()
+	}
+	ctx := c.UserContext()
+	sess, err := s.Store.SessionByToken(ctx, token)
+	if err != nil {
+		return err
+	}
+	if sess == nil {
+		s.clearSessionCookie(c)
+		return c.Next()
+	}
+	p.Session, p.Token, p.Kind = sess, strings.Clone(token), sess.Kind
+	if sess.Kind != models.SessionAnonymous {
+		ok, err := s.loadIdentity(ctx, &p)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if err := models.DeleteSession(ctx, s.Store.DB, token); err != nil {
+				return err
+			}
+			s.clearSessionCookie(c)
+			p = anonymous
+		}
+	}
+	return c.Next()
+}
+
+func (s *Server) loadIdentity(ctx context.Context, p *Principal) (bool, error) {
+	sess := p.Session
+	switch sess.Kind {
+	case models.SessionStaff:
+		st, err := models.StaffByID(ctx, s.Store.DB, *sess.StaffID)
+		if apperr.Is(err, apperr.NotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if st.Status != "active" {
+			return false, nil
+		}
+		p.Staff, p.Role, p.Name, p.Domain = st, st.Role, st.Name, st.Domain()
+		return true, nil
+	case models.SessionUnit, models.SessionHandler:
+		id, err := models.SessionIdentity(ctx, s.Store.DB, sess)
+		if err != nil || id == nil {
+			return false, err
+		}
+		p.Role, p.UnitID, p.UnitCode, p.UnitName = sess.Role, id.UnitID, id.UnitCode, id.UnitName
+		p.Name, p.HandlerID, p.Domain = id.Name, id.HandlerID, "unit:"+id.UnitCode
+		return true, nil
+	}
+	return false, nil
+}
+
+// ensureSession gives an anonymous visitor a session, so that a form can
+// carry a CSRF token. Login replaces it with a new one.
+func (s *Server) ensureSession(c *fiber.Ctx) error {
+	p := principal(c)
+	if p.Session != nil {
+		return nil
+	}
+	token, sess, err := s.Store.NewAnonymousSession(c.UserContext(), c.IP(), string(c.Request().Header.UserAgent()))
+	if err != nil {
+		return err
+	}
+	p.Session, p.Token = sess, token
+	s.setSessionCookie(c, token)
+	return nil
+}
+
+// checkCSRF refuses every state-changing request that does not carry the
+// session's CSRF token (form field _csrf or header X-CSRF-Token) or that
+// comes from another site.
+func (s *Server) checkCSRF(c *fiber.Ctx) error {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return c.Next()
+	}
+	if site := c.Get("Sec-Fetch-Site"); site == "cross-site" {
+		return errCSRF
+	}
+	if origin := c.Get(fiber.HeaderOrigin); origin != "" && origin != "null" {
+		if !strings.EqualFold(strings.TrimPrefix(strings.TrimPrefix(origin, "https://"), "http://"), c.Hostname()) {
+			return errCSRF
+		}
+	}
+	p := principal(c)
+	want := p.CSRF()
+	got := c.Get("X-CSRF-Token")
+	if got == "" {
+		got = c.FormValue("_csrf")
+	}
+	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		return errCSRF
+	}
+	return c.Next()
+}
+
+var errCSRF = apperr.New(apperr.Forbidden, "頁面已逾時或來源不明，為保護您的資料，請重新整理頁面後再試一次。")
+
+// paramID parses a numeric route parameter; anything else is NotFound.
+func paramID(c *fiber.Ctx, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Params(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.New(apperr.NotFound, "找不到這筆資料。")
+	}
+	return id, nil
+}

@@ -1,0 +1,43 @@
+package handlers
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/multicert/multicert/models"
+)
+
+// UnitView is the model of the console's unit page.
+type UnitView struct {
+	Page
+	Unit     *models.Unit
+	Account  *models.UnitAccount
+	Handlers []models.Handler
+	Events   []models.AuditEvent
+}
+
+// showUnit shows one unit: status, account, handlers, addresses and its
+// recent audit events. The route's guard has checked the branch; the
+// query is scoped again all the same.
+func (s *Server) showUnit(c *fiber.Ctx) error {
+	p := principal(c)
+	ctx := c.UserContext()
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	u, err := models.UnitByID(ctx, s.Store.DB, p.Scope(), id)
+	if err != nil {
+		return err
+	}
+	vm := UnitView{Page: s.page(c, u.Name, "units"), Unit: u}
+	if vm.Account, err = models.ActiveAccount(ctx, s.Store.DB, u.ID); err != nil {
+		return err
+	}
+	if vm.Handlers, err = models.HandlersOfUnit(ctx, s.Store.DB, u.ID); err != nil {
+		return err
+	}
+	if vm.Events, err = models.AuditEventsForUnit(ctx, s.Store.DB, u.ID, 20); err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "unit_show", vm)
+}

@@ -1,0 +1,130 @@
+// Package config holds the server's typed configuration: every option has a
+// flag, an environment variable (MULTICERT_*), a default and a check.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the server configuration.
+type Config struct {
+	Addr        string        // listen address
+	DB          string        // database URL: sqlite:PATH, file:PATH or postgres://…
+	DataDir     string        // directory for the SQLite file and other local data
+	Demo        bool          // seed demo data at start and trust the development CA
+	DemoUnits   int           // units the demo seeds
+	SessionIdle time.Duration // idle timeout of a session
+	LogLevel    string        // debug, info, warn, error
+}
+
+// option describes one setting for flags, environment and the README.
+type option struct {
+	name, env, def, help string
+	set                  func(c *Config, v string) error
+	isBool               bool
+}
+
+// flagValue holds an option's text until it is checked.
+type flagValue struct {
+	s      string
+	isBool bool
+}
+
+func (v *flagValue) String() string     { return v.s }
+func (v *flagValue) Set(s string) error { v.s = s; return nil }
+func (v *flagValue) IsBoolFlag() bool   { return v.isBool }
+
+var options = []option{
+	{"addr", "MULTICERT_ADDR", "127.0.0.1:8080", "listen address (host:port)", func(c *Config, v string) error { c.Addr = v; return nil }, false},
+	{"db", "MULTICERT_DB", "", "database URL: postgres://… for PostgreSQL; empty means SQLite in the data directory", func(c *Config, v string) error { c.DB = v; return nil }, false},
+	{"data-dir", "MULTICERT_DATA_DIR", "./data", "directory for the SQLite database and local files", func(c *Config, v string) error { c.DataDir = v; return nil }, false},
+	{"demo", "MULTICERT_DEMO", "false", "seed demo data at start (idempotent) and print the demo logins", func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		c.Demo = b
+		return err
+	}, true},
+	{"demo-units", "MULTICERT_DEMO_UNITS", "240", "number of demo units seeded with --demo", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		c.DemoUnits = n
+		return err
+	}, false},
+	{"session-idle", "MULTICERT_SESSION_IDLE", "30m", "idle timeout of a login session", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		c.SessionIdle = d
+		return err
+	}, false},
+	{"log-level", "MULTICERT_LOG_LEVEL", "info", "log level: debug, info, warn or error", func(c *Config, v string) error { c.LogLevel = v; return nil }, false},
+}
+
+// Parse reads the configuration from args (flags win) and the environment.
+func Parse(fs *flag.FlagSet, args []string, getenv func(string) string) (*Config, error) {
+	c := &Config{}
+	vals := map[string]*flagValue{}
+	for _, o := range options {
+		v := &flagValue{s: o.def, isBool: o.isBool}
+		if e := getenv(o.env); e != "" {
+			v.s = e
+		}
+		vals[o.name] = v
+		fs.Var(v, o.name, o.help+" ($"+o.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	for _, o := range options {
+		if err := o.set(c, vals[o.name].s); err != nil {
+			return nil, fmt.Errorf("config: %s (%s): %w", o.name, o.env, err)
+		}
+	}
+	return c, c.validate()
+}
+
+func (c *Config) validate() error {
+	var errs []error
+	if c.Addr == "" {
+		errs = append(errs, errors.New("config: addr is empty"))
+	}
+	if c.SessionIdle < time.Minute {
+		errs = append(errs, errors.New("config: session-idle must be at least 1m"))
+	}
+	if c.DemoUnits < 0 {
+		errs = append(errs, errors.New("config: demo-units must not be negative"))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("config: log-level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	if c.DB != "" && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") &&
+		!strings.HasPrefix(c.DB, "sqlite:") && !strings.HasPrefix(c.DB, "file:") {
+		errs = append(errs, fmt.Errorf("config: db %q: want postgres://…, sqlite:PATH or file:PATH", c.DB))
+	}
+	return errors.Join(errs...)
+}
+
+// DatabaseURL returns the database URL, defaulting to SQLite in the data directory.
+func (c *Config) DatabaseURL() string {
+	if c.DB != "" {
+		return c.DB
+	}
+	return "sqlite:" + filepath.Join(c.DataDir, "multicert.db")
+}
+
+// Usage lists every option with its environment variable and default, for help output.
+func Usage() string {
+	var b strings.Builder
+	for _, o := range options {
+		fmt.Fprintf(&b, "  --%-14s %-24s default %q: %s\n", o.name, o.env, o.def, o.help)
+	}
+	return b.String()
+}
+
+// Getenv is os.Getenv, named for wiring.
+var Getenv = os.Getenv

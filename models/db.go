@@ -1,0 +1,104 @@
+// Package models holds the bun entities, the schema migrations and the store:
+// one method per business action, run in one transaction that also writes its
+// audit event. The same code runs on SQLite (the embedded default) and on
+// PostgreSQL (production).
+package models
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	_ "modernc.org/sqlite" // pure-Go SQLite driver, registered as "sqlite"
+)
+
+// Dialect names the database kind behind a *bun.DB.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DialectOf returns the dialect of db.
+func DialectOf(db bun.IDB) Dialect {
+	if db.Dialect().Name().String() == "pg" {
+		return Postgres
+	}
+	return SQLite
+}
+
+// pools remembers the pgx pool behind each PostgreSQL *bun.DB: closing the
+// *sql.DB made from a pool does not close the pool.
+var pools sync.Map // *bun.DB → *pgxpool.Pool
+
+// Close closes db and, on PostgreSQL, the connection pool behind it.
+func Close(db *bun.DB) error {
+	err := db.Close()
+	if p, ok := pools.LoadAndDelete(db); ok {
+		p.(*pgxpool.Pool).Close()
+	}
+	return err
+}
+
+// PgxPool returns the pgx pool behind a PostgreSQL db, or nil.
+func PgxPool(db *bun.DB) *pgxpool.Pool {
+	if p, ok := pools.Load(db); ok {
+		return p.(*pgxpool.Pool)
+	}
+	return nil
+}
+
+// Open connects to the database named by url: postgres://… or
+// sqlite:PATH (file:PATH also accepted). SQLite files get WAL, a busy timeout,
+// foreign keys and immediate transactions, and one connection, so that
+// writers queue instead of failing with "database is locked".
+func Open(ctx context.Context, url string) (*bun.DB, error) {
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		pool, err := pgxpool.New(ctx, url)
+		if err != nil {
+			return nil, fmt.Errorf("models: open postgres: %w", err)
+		}
+		sqldb := stdlib.OpenDBFromPool(pool)
+		db := bun.NewDB(sqldb, pgdialect.New())
+		pools.Store(db, pool)
+		if err := db.PingContext(ctx); err != nil {
+			Close(db)
+			return nil, fmt.Errorf("models: ping postgres: %w", err)
+		}
+		return db, nil
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if path == "" {
+		return nil, fmt.Errorf("models: open sqlite: empty path in %q", url)
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("models: open sqlite: %w", err)
+		}
+	}
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("models: open sqlite: %w", err)
+	}
+	sqldb.SetMaxOpenConns(1)
+	db := bun.NewDB(sqldb, sqlitedialect.New())
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("models: ping sqlite: %w", err)
+	}
+	return db, nil
+}

@@ -1,0 +1,209 @@
+package models
+
+import (
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Unit statuses.
+const (
+	UnitActive = "active"
+	UnitClosed = "closed" // 暫時關閉: login says 洽詢承辦人
+)
+
+// Registration types of a unit account.
+const (
+	RegBusinessCert = "business_cert" // 工商憑證
+	RegNHICard      = "nhi_card"      // 負責人健保卡
+)
+
+// Account and handler statuses.
+const (
+	AccountActive       = "active"
+	AccountDeregistered = "deregistered" // 註銷
+	HandlerActive       = "active"
+	HandlerRevoked      = "revoked"
+)
+
+// Handler card types.
+const (
+	CardCitizenCert = "citizen_cert" // 自然人憑證
+	CardNHI         = "nhi_card"     // 健保卡
+)
+
+// Staff roles. Unit-side roles (unit_owner, handler, handler_filer) are not
+// stored: they follow from how the user logged in.
+const (
+	RoleStaff        = "staff"
+	RoleSupervisor   = "supervisor"
+	RoleAuditor      = "auditor"
+	RoleAdmin        = "admin"
+	RoleUnitOwner    = "unit_owner"
+	RoleHandler      = "handler"
+	RoleHandlerFiler = "handler_filer"
+)
+
+// StaffRoles and UnitRoles list every role of each side.
+var (
+	StaffRoles = []string{RoleStaff, RoleSupervisor, RoleAuditor, RoleAdmin}
+	UnitRoles  = []string{RoleUnitOwner, RoleHandler, RoleHandlerFiler}
+)
+
+// Branch is a 分區業務組.
+type Branch struct {
+	bun.BaseModel `bun:"table:branches"`
+	Code          string `bun:"code,pk"`
+	Name          string `bun:"name"`
+	Phone         string `bun:"phone"`
+	Address       string `bun:"address"`
+}
+
+// Address is a Taiwanese address split as the bureau's forms split it.
+type Address struct {
+	County       string `bun:"county"`       // 縣市
+	Township     string `bun:"township"`     // 鄉鎮市區
+	Village      string `bun:"village"`      // 村里
+	Neighborhood string `bun:"neighborhood"` // 鄰
+	Street       string `bun:"street"`       // 街路門號
+}
+
+// String joins the parts as printed on an envelope.
+func (a Address) String() string {
+	s := a.County + a.Township + a.Village
+	if a.Neighborhood != "" {
+		s += a.Neighborhood + "鄰"
+	}
+	return s + a.Street
+}
+
+// Unit is an insured unit (投保單位).
+type Unit struct {
+	bun.BaseModel `bun:"table:units"`
+	ID            int64     `bun:"id,pk,autoincrement"`
+	Code          string    `bun:"code"` // 投保單位代號
+	BAN           string    `bun:"ban"`  // 統一編號
+	Name          string    `bun:"name"`
+	BranchCode    string    `bun:"branch_code"`
+	Status        string    `bun:"status"`
+	StatusReason  string    `bun:"status_reason"`
+	Reg           Address   `bun:"embed:reg_"`  // 登記地址
+	Mail          Address   `bun:"embed:mail_"` // 通訊地址
+	Phone         string    `bun:"phone"`
+	Fax           string    `bun:"fax"`
+	LaborInsNo    *string   `bun:"labor_ins_no"` // 勞保證號
+	Version       int64     `bun:"version"`
+	CreatedAt     time.Time `bun:"created_at"`
+	UpdatedAt     time.Time `bun:"updated_at"`
+
+	Branch *Branch `bun:"rel:belongs-to,join:branch_code=code"`
+}
+
+// UnitAccount is a unit's registration (多憑證帳號).
+type UnitAccount struct {
+	bun.BaseModel  `bun:"table:unit_accounts"`
+	ID             int64      `bun:"id,pk,autoincrement"`
+	UnitID         int64      `bun:"unit_id"`
+	RegType        string     `bun:"reg_type"`
+	CertIssuer     *string    `bun:"cert_issuer"`
+	CertSerial     *string    `bun:"cert_serial"`
+	CertSubject    *string    `bun:"cert_subject"`
+	CertNotBefore  *time.Time `bun:"cert_not_before"`
+	CertNotAfter   *time.Time `bun:"cert_not_after"`
+	NHICardNo      *string    `bun:"nhi_card_no"`
+	NHIIDNo        *string    `bun:"nhi_id_no"`
+	PasswordHash   *string    `bun:"password_hash"`
+	Status         string     `bun:"status"`
+	FailedAttempts int        `bun:"failed_attempts"`
+	LockedUntil    *time.Time `bun:"locked_until"`
+	RegisteredAt   time.Time  `bun:"registered_at"`
+	DeregisteredAt *time.Time `bun:"deregistered_at"`
+	Version        int64      `bun:"version"`
+}
+
+// Handler is a person a unit authorised (指派) to use the system.
+type Handler struct {
+	bun.BaseModel `bun:"table:handlers"`
+	ID            int64      `bun:"id,pk,autoincrement"`
+	UnitID        int64      `bun:"unit_id"`
+	CardType      string     `bun:"card_type"`
+	IDNo          string     `bun:"id_no"`
+	CardSerial    string     `bun:"card_serial"`
+	CertIssuer    *string    `bun:"cert_issuer"`
+	Name          string     `bun:"name"`
+	Email         string     `bun:"email"`
+	MayFile       bool       `bun:"may_file"` // 允許使用所有加退保業務功能
+	Status        string     `bun:"status"`
+	CreatedAt     time.Time  `bun:"created_at"`
+	CreatedBy     string     `bun:"created_by"`
+	RevokedAt     *time.Time `bun:"revoked_at"`
+	Version       int64      `bun:"version"`
+}
+
+// Staff is a bureau employee. BranchCode nil means head office (總署), whose
+// staff see every branch.
+type Staff struct {
+	bun.BaseModel  `bun:"table:staff"`
+	ID             int64      `bun:"id,pk,autoincrement"`
+	Username       string     `bun:"username"`
+	Name           string     `bun:"name"`
+	Role           string     `bun:"role"`
+	BranchCode     *string    `bun:"branch_code"`
+	Email          string     `bun:"email"`
+	PasswordHash   string     `bun:"password_hash"`
+	FailedAttempts int        `bun:"failed_attempts"`
+	LockedUntil    *time.Time `bun:"locked_until"`
+	Status         string     `bun:"status"`
+	CreatedAt      time.Time  `bun:"created_at"`
+	LastLoginAt    *time.Time `bun:"last_login_at"`
+}
+
+// Domain is the staff member's Casbin domain: "branch:<code>" or "*" for head office.
+func (s *Staff) Domain() string {
+	if s.BranchCode == nil {
+		return "*"
+	}
+	return "branch:" + *s.BranchCode
+}
+
+// Session is a server-side login session. ID is the SHA-256 of the cookie
+// value, so a copy of the table does not hand out live sessions.
+type Session struct {
+	bun.BaseModel `bun:"table:sessions"`
+	ID            string    `bun:"id,pk"`
+	CSRFToken     string    `bun:"csrf_token"`
+	Kind          string    `bun:"kind"`
+	Role          string    `bun:"role"`
+	StaffID       *int64    `bun:"staff_id"`
+	UnitID        *int64    `bun:"unit_id"`
+	AccountID     *int64    `bun:"account_id"`
+	HandlerID     *int64    `bun:"handler_id"`
+	ClientIP      string    `bun:"client_ip"`
+	UserAgent     string    `bun:"user_agent"`
+	CreatedAt     time.Time `bun:"created_at"`
+	LastSeenAt    time.Time `bun:"last_seen_at"`
+	ExpiresAt     time.Time `bun:"expires_at"`
+}
+
+// AuditEvent is one link of the append-only, hash-chained audit log.
+type AuditEvent struct {
+	bun.BaseModel `bun:"table:audit_events"`
+	ID            int64     `bun:"id,pk,autoincrement"`
+	Seq           int64     `bun:"seq"`
+	At            time.Time `bun:"at"`
+	ActorKind     string    `bun:"actor_kind"`
+	ActorID       *int64    `bun:"actor_id"`
+	ActorName     string    `bun:"actor_name"`
+	Role          string    `bun:"role"`
+	UnitID        *int64    `bun:"unit_id"`
+	BranchCode    *string   `bun:"branch_code"`
+	Action        string    `bun:"action"`
+	ObjectType    string    `bun:"object_type"`
+	ObjectID      string    `bun:"object_id"`
+	BeforeJSON    string    `bun:"before_json"`
+	AfterJSON     string    `bun:"after_json"`
+	Reason        string    `bun:"reason"`
+	ClientIP      string    `bun:"client_ip"`
+	PrevHash      string    `bun:"prev_hash"`
+	Hash          string    `bun:"hash"`
+}

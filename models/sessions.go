@@ -1,0 +1,202 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Session kinds.
+const (
+	SessionAnonymous = "anonymous"
+	SessionStaff     = "staff"
+	SessionUnit      = "unit"
+	SessionHandler   = "handler"
+)
+
+// NewToken returns 256 random bits, URL-safe.
+func NewToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("models: crypto/rand failed: " + err.Error()) // the OS is broken; nothing safe to do
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// sessionID is what the database stores for a cookie token.
+func sessionID(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// NewSession stores a session for the given principal and returns the
+// cookie token. The template's Kind, Role and ids say who; the rest is set here.
+func (s *Store) NewSession(ctx context.Context, db bun.IDB, tmpl Session) (string, *Session, error) {
+	now := s.now()
+	token := NewToken()
+	sess := tmpl
+	sess.ID = sessionID(token)
+	sess.CSRFToken = NewToken()
+	sess.CreatedAt, sess.LastSeenAt = now, now
+	sess.ExpiresAt = now.Add(s.SessionMax)
+	if len(sess.UserAgent) > 300 {
+		sess.UserAgent = sess.UserAgent[:300]
+	}
+	if _, err := db.NewInsert().Model(&sess).Exec(ctx); err != nil {
+		return "", nil, fmt.Errorf("models: new session: %w", err)
+	}
+	return token, &sess, nil
+}
+
+// NewAnonymousSession starts a session before login, so that the login form
+// has a CSRF token and login can rotate it.
+func (s *Store) NewAnonymousSession(ctx context.Context, ip, userAgent string) (string, *Session, error) {
+	return s.NewSession(ctx, s.DB, Session{Kind: SessionAnonymous, ClientIP: ip, UserAgent: userAgent})
+}
+
+// SessionByToken returns the live session for a cookie token, or nil when
+// there is none or it has expired (idle or absolute); expired ones are deleted.
+// It records activity at most once a minute to spare the database.
+func (s *Store) SessionByToken(ctx context.Context, token string) (*Session, error) {
+	if token == "" || len(token) > 100 {
+		return nil, nil
+	}
+	sess := new(Session)
+	err := s.DB.NewSelect().Model(sess).Where("id = ?", sessionID(token)).Scan(ctx)
+	if isNoRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: session: %w", err)
+	}
+	now := s.now()
+	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.SessionIdle {
+		if _, err := s.DB.NewDelete().Model((*Session)(nil)).Where("id = ?", sess.ID).Exec(ctx); err != nil {
+			return nil, fmt.Errorf("models: expire session: %w", err)
+		}
+		return nil, nil
+	}
+	if now.Sub(sess.LastSeenAt) >= time.Minute {
+		sess.LastSeenAt = now
+		if _, err := s.DB.NewUpdate().Model((*Session)(nil)).Set("last_seen_at = ?", now).Where("id = ?", sess.ID).Exec(ctx); err != nil {
+			return nil, fmt.Errorf("models: touch session: %w", err)
+		}
+	}
+	return sess, nil
+}
+
+// DeleteSession ends one session by its cookie token.
+func DeleteSession(ctx context.Context, db bun.IDB, token string) error {
+	if token == "" {
+		return nil
+	}
+	_, err := db.NewDelete().Model((*Session)(nil)).Where("id = ?", sessionID(token)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("models: delete session: %w", err)
+	}
+	return nil
+}
+
+// EndSessionsOfUnit ends every session of a unit's account and handlers.
+func EndSessionsOfUnit(ctx context.Context, db bun.IDB, unitID int64) (int64, error) {
+	res, err := db.NewDelete().Model((*Session)(nil)).Where("unit_id = ?", unitID).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("models: end sessions of unit %d: %w", unitID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// EndSessionsOfHandler ends every session of one handler.
+func EndSessionsOfHandler(ctx context.Context, db bun.IDB, handlerID int64) (int64, error) {
+	res, err := db.NewDelete().Model((*Session)(nil)).Where("handler_id = ?", handlerID).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("models: end sessions of handler %d: %w", handlerID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// PurgeExpiredSessions deletes sessions past their idle or absolute limit.
+func (s *Store) PurgeExpiredSessions(ctx context.Context) (int64, error) {
+	now := s.now()
+	res, err := s.DB.NewDelete().Model((*Session)(nil)).
+		Where("expires_at < ? OR last_seen_at < ?", now, now.Add(-s.SessionIdle)).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("models: purge sessions: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// Identity is who a unit-side session acts as.
+type Identity struct {
+	UnitID    int64
+	UnitCode  string
+	UnitName  string
+	Name      string // the handler's name, or the unit's name for the unit account
+	HandlerID int64
+}
+
+// SessionIdentity returns who a unit or handler session belongs to, or nil
+// when the session no longer stands: the unit is closed, its account
+// deregistered, or the handler revoked.
+func SessionIdentity(ctx context.Context, db bun.IDB, sess *Session) (*Identity, error) {
+	if sess.UnitID == nil {
+		return nil, nil
+	}
+	u := new(Unit)
+	err := db.NewSelect().Model(u).Column("id", "code", "name", "status").Where("id = ?", *sess.UnitID).Scan(ctx)
+	if isNoRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: session identity: %w", err)
+	}
+	if u.Status != UnitActive {
+		return nil, nil
+	}
+	id := &Identity{UnitID: u.ID, UnitCode: u.Code, UnitName: u.Name, Name: u.Name}
+	if sess.AccountID != nil {
+		ok, err := db.NewSelect().Model((*UnitAccount)(nil)).
+			Where("id = ? AND unit_id = ? AND status = ?", *sess.AccountID, u.ID, AccountActive).Exists(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("models: session identity: %w", err)
+		}
+		if !ok {
+			return nil, nil
+		}
+	}
+	if sess.HandlerID != nil {
+		h := new(Handler)
+		err := db.NewSelect().Model(h).Column("id", "name", "status").
+			Where("id = ? AND unit_id = ?", *sess.HandlerID, u.ID).Scan(ctx)
+		if isNoRows(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("models: session identity: %w", err)
+		}
+		if h.Status != HandlerActive {
+			return nil, nil
+		}
+		id.Name, id.HandlerID = h.Name, h.ID
+	}
+	return id, nil
+}
+
+// UnitLogout ends a unit-side session and audits it.
+func (s *Store) UnitLogout(ctx context.Context, token string, a Actor) error {
+	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := DeleteSession(ctx, tx, token); err != nil {
+			return err
+		}
+		return audit(ctx, tx, s.now(), a, Change{Action: a.Kind + ".logout", UnitID: a.UnitID, ObjectType: a.Kind, ObjectID: fmt.Sprint(a.ID)})
+	})
+}

@@ -1,0 +1,105 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/multicert/multicert/internal/apperr"
+)
+
+// Store runs the business actions. Each action is one transaction that also
+// writes its audit event.
+type Store struct {
+	DB *bun.DB
+	// Now is the clock; tests set a fixed one.
+	Now func() time.Time
+	// SessionIdle ends a session that saw no request for this long.
+	SessionIdle time.Duration
+	// SessionMax ends any session this long after it began.
+	SessionMax time.Duration
+}
+
+// NewStore returns a store with the real clock and the default session limits.
+func NewStore(db *bun.DB) *Store {
+	return &Store{DB: db, Now: time.Now, SessionIdle: 30 * time.Minute, SessionMax: 12 * time.Hour}
+}
+
+func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
+func (s *Store) tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return s.DB.RunInTx(ctx, nil, fn)
+}
+
+// Scope limits what a query may see: one unit, one branch, or everything
+// (head office). It is an explicit argument of every query on scoped data.
+type Scope struct {
+	All    bool
+	Branch string
+	UnitID int64
+}
+
+// ScopeAll sees every branch.
+var ScopeAll = Scope{All: true}
+
+// BranchScope sees one branch, or everything when code is "" (head office).
+func BranchScope(code *string) Scope {
+	if code == nil || *code == "" {
+		return ScopeAll
+	}
+	return Scope{Branch: *code}
+}
+
+// UnitScope sees one unit.
+func UnitScope(id int64) Scope { return Scope{UnitID: id} }
+
+// units restricts a query on units (aliased alias) to the scope.
+func (sc Scope) units(q *bun.SelectQuery, alias string) *bun.SelectQuery {
+	switch {
+	case sc.UnitID != 0:
+		return q.Where(alias+".id = ?", sc.UnitID)
+	case sc.All:
+		return q
+	case sc.Branch != "":
+		return q.Where(alias+".branch_code = ?", sc.Branch)
+	default:
+		return q.Where("1 = 0") // an empty scope sees nothing
+	}
+}
+
+func notFound(what string) error {
+	return apperr.New(apperr.NotFound, "查無此"+what+"，或您沒有查看的權限。")
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// Branches lists the branches in code order.
+func Branches(ctx context.Context, db bun.IDB) ([]Branch, error) {
+	var bs []Branch
+	if err := db.NewSelect().Model(&bs).Order("code").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("models: branches: %w", err)
+	}
+	return bs, nil
+}
+
+// BranchByCode returns one branch.
+func BranchByCode(ctx context.Context, db bun.IDB, code string) (*Branch, error) {
+	b := new(Branch)
+	if err := db.NewSelect().Model(b).Where("code = ?", code).Scan(ctx); err != nil {
+		if isNoRows(err) {
+			return nil, notFound("業務組")
+		}
+		return nil, fmt.Errorf("models: branch %s: %w", code, err)
+	}
+	return b, nil
+}
+
+// Ping checks that the database answers, for /readyz.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.DB.NewRaw("SELECT 1").Scan(ctx, &one)
+}

@@ -1,0 +1,209 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/uptrace/bun"
+)
+
+// UnitFilter is a unit search from the console.
+type UnitFilter struct {
+	Q        string // unit code, 統一編號, handler ID number, or part of the name
+	Branch   string // only this branch (head office narrowing down); "" for all in scope
+	Status   string // active, closed or ""
+	Sort     string // code, name, branch, status
+	Desc     bool
+	Page     int // 1-based
+	PageSize int
+}
+
+// UnitSorts are the columns a unit search may be sorted by.
+var UnitSorts = map[string]string{
+	"code":   "u.code",
+	"name":   "u.name",
+	"branch": "u.branch_code",
+	"status": "u.status",
+	"ban":    "u.ban",
+}
+
+var (
+	reUnitCode = regexp.MustCompile(`^[0-9]{9}$`)
+	reBAN      = regexp.MustCompile(`^[0-9]{8}$`)
+	rePersonID = regexp.MustCompile(`^[A-Z][A-Z0-9][0-9]{8}$`)
+)
+
+// QueryKind says how a search string is read: "code", "ban", "id_no" or "name".
+func QueryKind(q string) string {
+	switch {
+	case reUnitCode.MatchString(q):
+		return "code"
+	case reBAN.MatchString(q):
+		return "ban"
+	case rePersonID.MatchString(strings.ToUpper(q)):
+		return "id_no"
+	default:
+		return "name"
+	}
+}
+
+func (f UnitFilter) query(q *bun.SelectQuery) *bun.SelectQuery {
+	if s := strings.TrimSpace(f.Q); s != "" {
+		switch QueryKind(s) {
+		case "code":
+			q = q.Where("u.code = ?", s)
+		case "ban":
+			q = q.Where("u.ban = ?", s)
+		case "id_no":
+			q = q.Where("u.id IN (SELECT h.unit_id FROM handlers AS h WHERE h.id_no = ?)", strings.ToUpper(s))
+		default:
+			q = q.Where("u.name LIKE ? ESCAPE '\\'", "%"+escapeLike(s)+"%")
+		}
+	}
+	if f.Branch != "" {
+		q = q.Where("u.branch_code = ?", f.Branch)
+	}
+	if f.Status != "" {
+		q = q.Where("u.status = ?", f.Status)
+	}
+	return q
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// UnitRow is one line of a unit search.
+type UnitRow struct {
+	Unit
+	RegType    *string `bun:"reg_type"`
+	BranchName string  `bun:"branch_name"`
+}
+
+// SearchUnits finds units within the scope, one page at a time, and the total count.
+func SearchUnits(ctx context.Context, db bun.IDB, sc Scope, f UnitFilter) ([]UnitRow, int, error) {
+	if f.PageSize <= 0 || f.PageSize > 100 {
+		f.PageSize = 20
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	base := func() *bun.SelectQuery {
+		q := db.NewSelect().TableExpr("units AS u")
+		return f.query(sc.units(q, "u"))
+	}
+	total, err := base().Count(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("models: search units: count: %w", err)
+	}
+	col, ok := UnitSorts[f.Sort]
+	if !ok {
+		col = "u.code"
+	}
+	dir := " ASC"
+	if f.Desc {
+		dir = " DESC"
+	}
+	var rows []UnitRow
+	err = base().
+		ColumnExpr("u.*").
+		ColumnExpr("a.reg_type AS reg_type").
+		ColumnExpr("b.name AS branch_name").
+		Join("LEFT JOIN unit_accounts AS a ON a.unit_id = u.id AND a.status = 'active'").
+		Join("JOIN branches AS b ON b.code = u.branch_code").
+		OrderExpr(col+dir).OrderExpr("u.id").
+		Limit(int64(f.PageSize)).Offset(int64((f.Page-1)*f.PageSize)).
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, 0, fmt.Errorf("models: search units: %w", err)
+	}
+	return rows, int(total), nil
+}
+
+// UnitByID returns a unit within the scope, with its branch. Outside the
+// scope it answers NotFound, so that a unit's existence does not leak.
+func UnitByID(ctx context.Context, db bun.IDB, sc Scope, id int64) (*Unit, error) {
+	u := new(Unit)
+	q := db.NewSelect().Model(u).Relation("Branch").Where("unit.id = ?", id)
+	err := sc.units(q, "unit").Scan(ctx)
+	if isNoRows(err) {
+		return nil, notFound("投保單位")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: unit %d: %w", id, err)
+	}
+	return u, nil
+}
+
+// UnitDomain returns the unit's code and branch, for authorization, or
+// NotFound. It is not scoped: the policy decides what the caller may see.
+func UnitDomain(ctx context.Context, db bun.IDB, id int64) (code, branch string, err error) {
+	var row struct {
+		Code   string `bun:"code"`
+		Branch string `bun:"branch_code"`
+	}
+	err = db.NewSelect().Table("units").Column("code", "branch_code").Where("id = ?", id).Scan(ctx, &row)
+	if isNoRows(err) {
+		return "", "", notFound("投保單位")
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("models: unit %d: %w", id, err)
+	}
+	return row.Code, row.Branch, nil
+}
+
+// ActiveAccount returns the unit's active account, or nil when it has none.
+func ActiveAccount(ctx context.Context, db bun.IDB, unitID int64) (*UnitAccount, error) {
+	a := new(UnitAccount)
+	err := db.NewSelect().Model(a).Where("unit_id = ? AND status = ?", unitID, AccountActive).Scan(ctx)
+	if isNoRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: account of unit %d: %w", unitID, err)
+	}
+	return a, nil
+}
+
+// HandlersOfUnit lists a unit's handlers, active first, then by name.
+func HandlersOfUnit(ctx context.Context, db bun.IDB, unitID int64) ([]Handler, error) {
+	var hs []Handler
+	err := db.NewSelect().Model(&hs).Where("unit_id = ?", unitID).
+		OrderExpr("CASE WHEN status = 'active' THEN 0 ELSE 1 END").Order("name", "id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("models: handlers of unit %d: %w", unitID, err)
+	}
+	return hs, nil
+}
+
+// UnitCounts are the numbers on the console's home page.
+type UnitCounts struct {
+	Total, Closed, Unregistered int
+}
+
+// CountUnits counts the units within the scope.
+func CountUnits(ctx context.Context, db bun.IDB, sc Scope) (UnitCounts, error) {
+	var c UnitCounts
+	q := sc.units(db.NewSelect().TableExpr("units AS u"), "u").
+		ColumnExpr("COUNT(*) AS total").
+		ColumnExpr("SUM(CASE WHEN u.status = 'closed' THEN 1 ELSE 0 END) AS closed").
+		ColumnExpr("SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM unit_accounts AS a WHERE a.unit_id = u.id AND a.status = 'active') THEN 1 ELSE 0 END) AS unregistered")
+	var row struct {
+		Total        int64  `bun:"total"`
+		Closed       *int64 `bun:"closed"`
+		Unregistered *int64 `bun:"unregistered"`
+	}
+	if err := q.Scan(ctx, &row); err != nil {
+		return c, fmt.Errorf("models: count units: %w", err)
+	}
+	c.Total = int(row.Total)
+	if row.Closed != nil {
+		c.Closed = int(*row.Closed)
+	}
+	if row.Unregistered != nil {
+		c.Unregistered = int(*row.Unregistered)
+	}
+	return c, nil
+}

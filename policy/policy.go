@@ -1,0 +1,92 @@
+// Package policy decides who may do what: a Casbin model and policy,
+// embedded in the binary, and the Fiber middleware that applies them to
+// every route. The middleware denies by default: a route without a guard,
+// or a guard without a matching policy line, is refused.
+package policy
+
+import (
+	_ "embed"
+	"fmt"
+	"strings"
+
+	"github.com/casbin/casbin/v2"
+	"github.com/casbin/casbin/v2/model"
+	stringadapter "github.com/casbin/casbin/v2/persist/string-adapter"
+)
+
+//go:embed model.conf
+var modelConf string
+
+//go:embed policy.csv
+var policyCSV string
+
+// Anonymous is the role of a visitor who has not logged in.
+const Anonymous = "anonymous"
+
+// HeadOffice is the domain of head-office staff: every branch and unit.
+const HeadOffice = "*"
+
+// Enforcer answers authorization questions. It is read-only after New, so
+// it is safe for concurrent use.
+type Enforcer struct {
+	e *casbin.Enforcer
+}
+
+// New loads the embedded model and policy.
+func New() (*Enforcer, error) {
+	m, err := model.NewModelFromString(modelConf)
+	if err != nil {
+		return nil, fmt.Errorf("policy: model: %w", err)
+	}
+	var lines []string
+	for _, l := range strings.Split(policyCSV, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			lines = append(lines, l)
+		}
+	}
+	e, err := casbin.NewEnforcer(m, stringadapter.NewAdapter(strings.Join(lines, "\n")))
+	if err != nil {
+		return nil, fmt.Errorf("policy: enforcer: %w", err)
+	}
+	return &Enforcer{e: e}, nil
+}
+
+// MustNew is New for program start and tests.
+func MustNew() *Enforcer {
+	e, err := New()
+	if err != nil {
+		panic(err)
+	}
+	return e
+}
+
+// Allowed reports whether a user with role and domain dom may act on obj
+// whose domain is odom ("" when the object has none).
+func (e *Enforcer) Allowed(role, dom, odom, obj, act string) bool {
+	ok, err := e.e.Enforce(role, dom, odom, obj, act)
+	return err == nil && ok
+}
+
+// Rule is one policy line.
+type Rule struct{ Role, Object, Action string }
+
+// Rules lists the policy lines, in file order.
+func (e *Enforcer) Rules() []Rule {
+	ps, _ := e.e.GetPolicy()
+	out := make([]Rule, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, Rule{Role: p[0], Object: p[1], Action: p[2]})
+	}
+	return out
+}
+
+// Granted reports whether any policy line names obj and act: a guard that
+// no line grants is a mistake in the route table.
+func (e *Enforcer) Granted(obj, act string) bool {
+	for _, r := range e.Rules() {
+		if r.Object == obj && r.Action == act {
+			return true
+		}
+	}
+	return false
+}

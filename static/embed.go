@@ -1,0 +1,11 @@
+// Package static embeds the files served under /static: the stylesheet,
+// htmx (vendored from the npm package htmx.org, see README.md here) and the
+// page-side scripts.
+package static
+
+import "embed"
+
+// FS holds the static files.
+//
+//go:embed *.css *.js *.txt
+var FS embed.FS
