@@ -3,6 +3,7 @@ package handlers
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/multicert/multicert/internal/apperr"
 	"github.com/multicert/multicert/models"
 )
 
@@ -18,6 +19,9 @@ func (s *Server) showConsoleHome(c *fiber.Ctx) error {
 	p := principal(c)
 	ctx := c.UserContext()
 	vm := ConsoleHomeView{Page: s.page(c, "工作台", "home")}
+	if p.Staff == nil {
+		return apperr.New(apperr.Forbidden, "此頁面僅供署內人員使用。")
+	}
 	if p.Staff.BranchCode != nil {
 		b, err := models.BranchByCode(ctx, s.Store.DB, *p.Staff.BranchCode)
 		if err != nil {

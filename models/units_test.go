@@ -1,0 +1,95 @@
+package models_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/uptrace/bun"
+
+	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/models"
+	"github.com/multicert/multicert/models/modelstest"
+)
+
+func TestSearchUnits(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		s, _ := modelstest.NewStore(db)
+		if _, err := s.SeedDemo(ctx, 66); err != nil {
+			t.Fatal(err)
+		}
+		taipei, north := models.Scope{Branch: "1"}, models.Scope{Branch: "2"}
+		code1 := models.DemoUnitCode(0) // a 臺北 unit
+		var u1 models.Unit
+		if err := db.NewSelect().Model(&u1).Where("code = ?", code1).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var h models.Handler
+		if err := db.NewSelect().Model(&h).Where("unit_id = ?", u1.ID).Limit(1).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+
+		for _, tc := range []struct {
+			name  string
+			scope models.Scope
+			f     models.UnitFilter
+			want  int // -1: at least one
+		}{
+			{"by code in own branch", taipei, models.UnitFilter{Q: code1}, 1},
+			{"by code from another branch", north, models.UnitFilter{Q: code1}, 0},
+			{"by code at head office", models.ScopeAll, models.UnitFilter{Q: code1}, 1},
+			{"by 統一編號", taipei, models.UnitFilter{Q: u1.BAN}, 1},
+			{"by handler ID", taipei, models.UnitFilter{Q: h.IDNo}, 1},
+			{"by handler ID from another branch", north, models.UnitFilter{Q: h.IDNo}, 0},
+			{"by part of the name", taipei, models.UnitFilter{Q: string([]rune(u1.Name)[:2])}, -1},
+			{"LIKE wildcards are literal", models.ScopeAll, models.UnitFilter{Q: "%"}, 0},
+			{"closed only", models.ScopeAll, models.UnitFilter{Status: models.UnitClosed}, -1},
+			{"empty scope sees nothing", models.Scope{}, models.UnitFilter{}, 0},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				rows, total, err := models.SearchUnits(ctx, db, tc.scope, tc.f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if (tc.want >= 0 && total != tc.want) || (tc.want < 0 && total == 0) || len(rows) > total {
+					t.Fatalf("total %d (%d rows), want %d", total, len(rows), tc.want)
+				}
+				for _, r := range rows {
+					if !tc.scope.All && r.BranchCode != tc.scope.Branch {
+						t.Errorf("row %s of branch %s outside scope %s", r.Code, r.BranchCode, tc.scope.Branch)
+					}
+					if tc.f.Status != "" && r.Status != tc.f.Status {
+						t.Errorf("row %s status %s, want %s", r.Code, r.Status, tc.f.Status)
+					}
+				}
+			})
+		}
+
+		t.Run("pages and sorts", func(t *testing.T) {
+			p1, total, err := models.SearchUnits(ctx, db, models.ScopeAll, models.UnitFilter{Sort: "code", PageSize: 20, Page: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p4, _, _ := models.SearchUnits(ctx, db, models.ScopeAll, models.UnitFilter{Sort: "code", PageSize: 20, Page: 4})
+			if total != 66 || len(p1) != 20 || len(p4) != 6 {
+				t.Fatalf("total %d, page 1 %d rows, page 4 %d rows; want 66, 20, 6", total, len(p1), len(p4))
+			}
+			desc, _, _ := models.SearchUnits(ctx, db, models.ScopeAll, models.UnitFilter{Sort: "code", Desc: true, PageSize: 20})
+			if p1[0].Code >= p1[1].Code || desc[0].Code <= desc[1].Code {
+				t.Errorf("order: asc %s,%s desc %s,%s", p1[0].Code, p1[1].Code, desc[0].Code, desc[1].Code)
+			}
+		})
+
+		t.Run("UnitByID is scoped", func(t *testing.T) {
+			if _, err := models.UnitByID(ctx, db, taipei, u1.ID); err != nil {
+				t.Errorf("own branch: %v", err)
+			}
+			if _, err := models.UnitByID(ctx, db, north, u1.ID); !apperr.Is(err, apperr.NotFound) {
+				t.Errorf("other branch: %v, want NotFound", err)
+			}
+			if _, err := models.UnitByID(ctx, db, models.UnitScope(u1.ID+1), u1.ID); !apperr.Is(err, apperr.NotFound) {
+				t.Errorf("other unit: %v, want NotFound", err)
+			}
+		})
+	})
+}
