@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // Asia/Taipei in static builds without a zoneinfo directory
 )
 
 func main() {

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/multicert/multicert/models"
+	"github.com/multicert/multicert/models/modelstest"
+)
+
+func TestMain(m *testing.M) { os.Exit(modelstest.Main(m)) }
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func newSyncBuffer() *syncBuffer { return &syncBuffer{} }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func dbURLs(t *testing.T) map[string]string {
+	urls := map[string]string{"sqlite": modelstest.URLSQLite(t)}
+	if os.Getenv(modelstest.EnvPG) != "" {
+		urls["postgres"] = modelstest.MustURLPG(t, false)
+	}
+	return urls
+}
+
+// TestServe boots the real program on a free port, checks the health
+// endpoints and the login page, and stops it as SIGTERM would.
+func TestServe(t *testing.T) {
+	for name, url := range dbURLs(t) {
+		t.Run(name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := ln.Addr().String()
+			ln.Close()
+			ctx, cancel := context.WithCancel(context.Background())
+			out := newSyncBuffer()
+			done := make(chan error, 1)
+			go func() {
+				done <- run(ctx, []string{"serve", "--demo", "--demo-units", "30"}, out,
+					env("MULTICERT_DB", url, "MULTICERT_ADDR", addr, "MULTICERT_LOG_LEVEL", "warn"))
+			}()
+			base := "http://" + addr
+			var res *http.Response
+			for i := 0; i < 100; i++ {
+				if res, err = http.Get(base + "/readyz"); err == nil {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			if err != nil {
+				cancel()
+				t.Fatalf("server never answered: %v\n%s", err, out.String())
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				t.Errorf("readyz = %d", res.StatusCode)
+			}
+			res, err = http.Get(base + "/console/login")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if !strings.Contains(string(b), "署內人員登入") {
+				t.Errorf("login page:\n%s", b)
+			}
+			for _, want := range []string{"listening on " + base + "/", "taipei.staff", models.DemoPassword} {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("start-up output lacks %q:\n%s", want, out.String())
+				}
+			}
+			cancel() // what SIGTERM does through signal.NotifyContext
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("serve returned %v", err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("serve did not shut down")
+			}
+		})
+	}
+}
+
+func TestMigrateCommands(t *testing.T) {
+	for name, url := range dbURLs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			e := env("MULTICERT_DB", url)
+			var out bytes.Buffer
+			for _, step := range []struct {
+				args []string
+				want string
+			}{
+				{[]string{"migrate", "status"}, "pending"},
+				{[]string{"migrate", "up"}, "applied 1 migration"},
+				{[]string{"migrate", "status"}, "applied 20"},
+				{[]string{"migrate", "down"}, "reverted"},
+				{[]string{"migrate", "down"}, "nothing to revert"},
+				{[]string{"migrate", "up"}, "applied 1 migration"},
+			} {
+				out.Reset()
+				if err := run(ctx, step.args, &out, e); err != nil {
+					t.Fatalf("%v: %v", step.args, err)
+				}
+				if !strings.Contains(out.String(), step.want) {
+					t.Errorf("%v printed %q, want %q", step.args, out.String(), step.want)
+				}
+			}
+			if err := run(ctx, []string{"migrate", "sideways"}, &out, e); err == nil {
+				t.Error("migrate sideways: want an error")
+			}
+		})
+	}
+}
+
+// TestAuditVerifyCommand tampers with an event behind the trigger's back
+// and expects `audit verify` to name it.
+func TestAuditVerifyCommand(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "x.db")
+	e := env("MULTICERT_DB", "sqlite:"+path)
+	var out bytes.Buffer
+	if err := run(ctx, []string{"demo", "--units", "5"}, &out, e); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"audit", "verify"}, &out, e); err != nil || !strings.Contains(out.String(), "OK") {
+		t.Fatalf("verify on a clean chain: %v %q", err, out.String())
+	}
+	db, err := models.Open(ctx, "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"DROP TRIGGER audit_events_no_update", "UPDATE audit_events SET actor_name = 'mallory' WHERE seq = 7"} {
+		if _, err := db.ExecContext(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	err = run(ctx, []string{"audit", "verify"}, &out, e)
+	if err == nil || !strings.Contains(err.Error(), "seq 7") {
+		t.Fatalf("verify after tampering: %v; want the break at seq 7 named", err)
+	}
+}
+
+func TestDemoCommandIdempotent(t *testing.T) {
+	ctx := context.Background()
+	e := env("MULTICERT_DB", modelstest.URLSQLite(t))
+	var out bytes.Buffer
+	if err := run(ctx, []string{"demo", "--units", "200"}, &out, e); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "added 6 branches, 200 units") {
+		t.Errorf("first demo: %q", out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"demo", "--units", "200"}, &out, e); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "added 0 branches, 0 units, 0 accounts, 0 handlers, 0 staff") {
+		t.Errorf("second demo: %q", out.String())
+	}
+}
+
+func TestBadInvocations(t *testing.T) {
+	var out bytes.Buffer
+	for _, args := range [][]string{{"frobnicate"}, {"audit"}, {"serve", "--log-level", "loud"}, {"serve", "--db", "mysql://x"}} {
+		if err := run(context.Background(), args, &out, env()); err == nil {
+			t.Errorf("%v: want an error", args)
+		}
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"version"}, &out, env()); err != nil || !strings.HasPrefix(out.String(), "multicert ") {
+		t.Errorf("version: %v %q", err, out.String())
+	}
+}
