@@ -18,7 +18,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -380,15 +379,23 @@ func login(ctx context.Context, base, user, password string) error {
 		return fmt.Errorf("login: %w", err)
 	}
 	if err := chromedp.Do(ctx,
-		chromedp.SetValue(chromedp.ID("username"), ""),
+		clearInput("username"),
 		chromedp.SendKeys(chromedp.ID("username"), user),
-		chromedp.SetValue(chromedp.ID("password"), ""),
+		clearInput("password"),
 		chromedp.SendKeys(chromedp.ID("password"), password),
 		chromedp.Click(`//form//button[@type="submit" and normalize-space()="登入"]`),
 	); err != nil {
 		return fmt.Errorf("login as %s: %w", user, err)
 	}
 	return nil
+}
+
+// clearInput empties the input with the given id. (chromedp.SetValue cannot
+// set "": chromedp v0.23.0 drops an empty string argument, because cdproto
+// marks runtime.CallArgument.Value omitempty, and the input gets "undefined".)
+func clearInput(id string) chromedp.Action[chromedp.Void] {
+	q, _ := json.Marshal(id)
+	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.getElementById(%s).value = ""`, q))
 }
 
 // waitHTMX waits until htmx has loaded in the page, so that an hx-* form is
@@ -486,6 +493,3 @@ func setPageMarker(ctx context.Context) error {
 func pageMarkerKept(ctx context.Context) (bool, error) {
 	return chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__e2eMarker === "kept"`))
 }
-
-// errNotFound is returned by helpers when an expected element is absent.
-var errNotFound = errors.New("not found")

@@ -193,4 +193,42 @@ var migrations = []Migration{
 			`DROP TABLE branches`,
 		},
 	},
+	{
+		Version: 2,
+		Name:    "card login: nonces and NHI card network registrations",
+		Up: []string{
+			// A nonce is single use, bound to the pre-login session that asked
+			// for it, and short-lived. Only its SHA-256 is kept.
+			`CREATE TABLE login_nonces (
+				id TEXT PRIMARY KEY CHECK (length(id) = 64),
+				session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+				purpose TEXT NOT NULL CHECK (purpose <> ''),
+				created_at {{TS}} NOT NULL,
+				expires_at {{TS}} NOT NULL,
+				used_at {{TS}},
+				CHECK (expires_at > created_at)
+			)`,
+			`CREATE INDEX login_nonces_session ON login_nonces (session_id)`,
+			`CREATE INDEX login_nonces_expires ON login_nonces (expires_at)`,
+			// 健保卡網路服務註冊: a person's NHI card registered for network
+			// use with a password. Handlers and responsible persons who log in
+			// with an NHI card need one.
+			`CREATE TABLE nhi_registrations (
+				id {{ID}},
+				id_no TEXT NOT NULL UNIQUE CHECK (length(id_no) = 10),
+				card_no TEXT NOT NULL CHECK (length(card_no) = 12 AND {{DIGITS:card_no}}),
+				name TEXT NOT NULL CHECK (name <> ''),
+				password_hash TEXT NOT NULL CHECK (password_hash LIKE '$argon2id$%'),
+				failed_attempts INTEGER NOT NULL DEFAULT 0 CHECK (failed_attempts >= 0),
+				locked_until {{TS}},
+				created_at {{TS}} NOT NULL,
+				updated_at {{TS}} NOT NULL,
+				version BIGINT NOT NULL DEFAULT 1 CHECK (version > 0)
+			)`,
+		},
+		Down: []string{
+			`DROP TABLE nhi_registrations`,
+			`DROP TABLE login_nonces`,
+		},
+	},
 }

@@ -7,5 +7,5 @@ import "embed"
 
 // FS holds the static files.
 //
-//go:embed *.css *.js *.txt
+//go:embed *.css *.js *.txt *.svg
 var FS embed.FS
