@@ -304,6 +304,8 @@ func demoUnit(i int, now time.Time) Unit {
 		CreatedAt:  now,
 		UpdatedAt:  now,
 	}
+	owner := twid.MakeNationalID(pick(r, demoIDLetters), 1+r.IntN(2), r.IntN(10_000_000))
+	u.OwnerIDNo, u.OwnerName = &owner, demoPerson(r)
 	if r.IntN(2) == 0 {
 		u.Fax = fmt.Sprintf("(%s)%04d-%04d", area, 2000+r.IntN(8000), r.IntN(10000))
 	}
@@ -337,7 +339,7 @@ func demoAccount(i int, u *Unit, hash string, now time.Time) (*UnitAccount, []Ha
 			CertNotBefore: &nb, CertNotAfter: &na}
 	case k < 9:
 		card := fmt.Sprintf("0000%08d", i)
-		id := twid.MakeNationalID(pick(r, demoIDLetters), 1+r.IntN(2), r.IntN(10_000_000))
+		id := *u.OwnerIDNo
 		h := hash
 		a = &UnitAccount{RegType: RegNHICard, NHICardNo: &card, NHIIDNo: &id, PasswordHash: &h}
 	default:

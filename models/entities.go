@@ -92,6 +92,8 @@ type Unit struct {
 	Phone         string    `bun:"phone"`
 	Fax           string    `bun:"fax"`
 	LaborInsNo    *string   `bun:"labor_ins_no"` // 勞保證號
+	OwnerIDNo     *string   `bun:"owner_id_no"`  // 負責人身分證號
+	OwnerName     string    `bun:"owner_name"`   // 負責人姓名
 	Version       int64     `bun:"version"`
 	CreatedAt     time.Time `bun:"created_at"`
 	UpdatedAt     time.Time `bun:"updated_at"`

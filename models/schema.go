@@ -225,8 +225,14 @@ var migrations = []Migration{
 				updated_at {{TS}} NOT NULL,
 				version BIGINT NOT NULL DEFAULT 1 CHECK (version > 0)
 			)`,
+			// The responsible person (負責人): a unit registering with an NHI
+			// card must use this person's card.
+			`ALTER TABLE units ADD COLUMN owner_id_no TEXT CHECK (owner_id_no IS NULL OR length(owner_id_no) = 10)`,
+			`ALTER TABLE units ADD COLUMN owner_name TEXT NOT NULL DEFAULT ''`,
 		},
 		Down: []string{
+			`ALTER TABLE units DROP COLUMN owner_name`,
+			`ALTER TABLE units DROP COLUMN owner_id_no`,
 			`DROP TABLE nhi_registrations`,
 			`DROP TABLE login_nonces`,
 		},

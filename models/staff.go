@@ -71,31 +71,23 @@ func (s *Store) StaffLogin(ctx context.Context, oldToken, username, pw, ip, user
 		}
 		change := Change{Action: "staff.login_failed", ObjectType: "staff", ObjectID: fmt.Sprint(st.ID), Branch: actor.Branch}
 
-		if st.LockedUntil != nil && now.Before(*st.LockedUntil) {
-			loginErr = lockedError(*st.LockedUntil)
-			change.Reason = "account locked"
+		at := attempts{&st.FailedAttempts, &st.LockedUntil}
+		if lerr := at.locked(now); lerr != nil {
+			loginErr, change.Reason = lerr, "account locked"
 			return audit(ctx, tx, now, actor, change)
-		}
-		if st.LockedUntil != nil { // the lock has run out: start counting afresh
-			st.FailedAttempts, st.LockedUntil = 0, nil
 		}
 		ok, err := password.Verify(pw, st.PasswordHash)
 		if err != nil {
 			return fmt.Errorf("models: staff login %s: %w", username, err)
 		}
 		if !ok || st.Status != "active" {
-			st.FailedAttempts++
-			change.Reason = "wrong password"
+			loginErr, change.Reason = ErrBadCredentials, "wrong password"
 			if st.Status != "active" {
 				change.Reason = "account disabled"
 			}
-			loginErr = ErrBadCredentials
-			if st.FailedAttempts >= MaxFailedLogins {
-				until := now.Add(LockoutDuration)
-				st.LockedUntil = &until
-				change.Action = "staff.locked"
-				change.After = map[string]any{"locked_until": until, "failed_attempts": st.FailedAttempts}
-				loginErr = lockedError(until)
+			if lerr := at.fail(now); lerr != nil {
+				loginErr, change.Action = lerr, "staff.locked"
+				change.After = map[string]any{"locked_until": st.LockedUntil, "failed_attempts": st.FailedAttempts}
 			}
 			if _, err := tx.NewUpdate().Model(st).Column("failed_attempts", "locked_until").WherePK().Exec(ctx); err != nil {
 				return fmt.Errorf("models: staff login %s: %w", username, err)
@@ -103,7 +95,8 @@ func (s *Store) StaffLogin(ctx context.Context, oldToken, username, pw, ip, user
 			return audit(ctx, tx, now, actor, change)
 		}
 
-		st.FailedAttempts, st.LockedUntil, st.LastLoginAt = 0, nil, &now
+		at.reset()
+		st.LastLoginAt = &now
 		if _, err := tx.NewUpdate().Model(st).Column("failed_attempts", "locked_until", "last_login_at").WherePK().Exec(ctx); err != nil {
 			return fmt.Errorf("models: staff login %s: %w", username, err)
 		}

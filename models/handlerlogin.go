@@ -1,0 +1,181 @@
+package models
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+
+	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/password"
+)
+
+// handlerRole is the role a handler's session gets: filers may file
+// enrollments (允許使用所有加退保業務功能).
+func handlerRole(h *Handler) string {
+	if h.MayFile {
+		return RoleHandlerFiler
+	}
+	return RoleHandler
+}
+
+// startHandlerSession checks the handler's unit and its account and starts
+// the session; it returns a login error when the unit cannot be used.
+func (s *Store) startHandlerSession(ctx context.Context, tx bun.IDB, old *Session, h *Handler, ip, ua string) (string, *Unit, error, error) {
+	u, err := UnitByID(ctx, tx, ScopeAll, h.UnitID)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	if u.Status != UnitActive {
+		return "", u, ClosedUnitError(u.Branch), nil
+	}
+	acct, err := ActiveAccount(ctx, tx, u.ID)
+	if err != nil {
+		return "", u, nil, err
+	}
+	if acct == nil {
+		return "", u, ErrHandlerUnknown, nil
+	}
+	token, err := s.startUnitSession(ctx, tx, old, Session{Kind: SessionHandler, Role: handlerRole(h), UnitID: &u.ID,
+		AccountID: &acct.ID, HandlerID: &h.ID, ClientIP: ip, UserAgent: ua})
+	return token, u, nil, err
+}
+
+// HandlerCertLogin logs a handler in with a citizen certificate bound to an
+// active handler. A person assigned by several units chooses the unit with
+// unitCode; with one assignment it may be empty.
+func (s *Store) HandlerCertLogin(ctx context.Context, in CertLogin, unitCode string) (string, *Unit, error) {
+	var (
+		token    string
+		unit     *Unit
+		loginErr error
+	)
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		now := s.now()
+		fail := func(e error, reason string, unitID int64, branch string) error {
+			loginErr = e
+			return audit(ctx, tx, now, Actor{Kind: "anonymous", Name: in.Serial, IP: in.IP},
+				Change{Action: "handler.login_failed", UnitID: unitID, Branch: branch, ObjectType: "certificate", ObjectID: in.Serial, Reason: reason})
+		}
+		if err := consumeNonce(ctx, tx, now, in.Session, in.Nonce, PurposeHandlerLogin); err != nil {
+			if apperr.CodeOf(err) == apperr.Internal {
+				return err
+			}
+			return fail(err, "nonce: "+err.Error(), 0, "")
+		}
+		if in.VerifyErr != nil {
+			return fail(in.VerifyErr, "certificate: "+in.VerifyErr.Error(), 0, "")
+		}
+		q := tx.NewSelect().Model((*Handler)(nil)).
+			Where("h.card_type = ? AND h.status = ? AND h.card_serial = ? AND h.cert_issuer = ?", CardCitizenCert, HandlerActive, in.Serial, in.Issuer)
+		h, err := pickHandler(ctx, q, unitCode)
+		if err != nil {
+			return err
+		}
+		if h == nil {
+			return fail(ErrHandlerUnknown, "certificate not bound to an active handler", 0, "")
+		}
+		var lerr error
+		token, unit, lerr, err = s.startHandlerSession(ctx, tx, in.Session, h, in.IP, in.UserAgent)
+		if err != nil {
+			return err
+		}
+		if lerr != nil {
+			return fail(lerr, "unit closed or unregistered", unit.ID, unit.BranchCode)
+		}
+		return audit(ctx, tx, now, Actor{Kind: "handler", ID: h.ID, Name: h.Name, Role: handlerRole(h), UnitID: unit.ID, IP: in.IP},
+			Change{Action: "handler.login", UnitID: unit.ID, Branch: unit.BranchCode, ObjectType: "handler", ObjectID: fmt.Sprint(h.ID),
+				Reason: "citizen certificate " + in.Serial})
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	if loginErr != nil {
+		return "", nil, loginErr
+	}
+	return token, unit, nil
+}
+
+// pickHandler finds the one handler the query matches, narrowed to a unit
+// code when the person is a handler of several units.
+func pickHandler(ctx context.Context, q *bun.SelectQuery, unitCode string) (*Handler, error) {
+	q = q.ModelTableExpr("handlers AS h").ColumnExpr("h.*")
+	if unitCode != "" {
+		q = q.Join("JOIN units AS u ON u.id = h.unit_id").Where("u.code = ?", unitCode)
+	}
+	var hs []Handler
+	if err := q.OrderExpr("h.id").Limit(2).Scan(ctx, &hs); err != nil {
+		return nil, fmt.Errorf("models: find handler: %w", err)
+	}
+	switch len(hs) {
+	case 0:
+		return nil, nil
+	case 1:
+		return &hs[0], nil
+	}
+	return nil, apperr.New(apperr.Invalid, "您是多個投保單位的承辦人，請輸入要登入的投保單位代號。")
+}
+
+// HandlerNHILogin logs a handler in with their NHI card and the password of
+// their 健保卡網路服務註冊. Failures count on the registration.
+func (s *Store) HandlerNHILogin(ctx context.Context, in NHILogin) (string, *Unit, error) {
+	var (
+		token    string
+		unit     *Unit
+		loginErr error
+	)
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		now := s.now()
+		actor := Actor{Kind: "anonymous", Name: in.CardNo, IP: in.IP}
+		change := Change{Action: "handler.login_failed", ObjectType: "nhi_registration"}
+		reg, err := nhiRegistration(ctx, tx, in.IDNo)
+		if err != nil {
+			return err
+		}
+		if reg == nil {
+			password.Burn(in.Password)
+			loginErr, change.Reason = ErrNHINotRegistered, "no NHI card network registration"
+			return audit(ctx, tx, now, actor, change)
+		}
+		change.ObjectID = fmt.Sprint(reg.ID)
+		ok, lerr, err := s.checkNHIPassword(ctx, tx, now, reg, in.CardNo, in.Password)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			loginErr, change.Reason = lerr, "wrong card or password"
+			if apperr.Is(lerr, apperr.Locked) {
+				change.Reason = "registration locked"
+			}
+			return audit(ctx, tx, now, actor, change)
+		}
+		q := tx.NewSelect().Model((*Handler)(nil)).
+			Where("h.card_type = ? AND h.status = ? AND h.id_no = ?", CardNHI, HandlerActive, in.IDNo)
+		h, err := pickHandler(ctx, q, in.UnitCode)
+		if err != nil {
+			return err
+		}
+		if h == nil {
+			loginErr, change.Reason = ErrHandlerUnknown, "not an active handler"
+			return audit(ctx, tx, now, actor, change)
+		}
+		token, unit, lerr, err = s.startHandlerSession(ctx, tx, in.Session, h, in.IP, in.UserAgent)
+		if err != nil {
+			return err
+		}
+		if lerr != nil {
+			loginErr, change.Reason, change.UnitID, change.Branch = lerr, "unit closed or unregistered", unit.ID, unit.BranchCode
+			return audit(ctx, tx, now, actor, change)
+		}
+		return audit(ctx, tx, now, Actor{Kind: "handler", ID: h.ID, Name: h.Name, Role: handlerRole(h), UnitID: unit.ID, IP: in.IP},
+			Change{Action: "handler.login", UnitID: unit.ID, Branch: unit.BranchCode, ObjectType: "handler", ObjectID: fmt.Sprint(h.ID),
+				Reason: "NHI card"})
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	if loginErr != nil {
+		return "", nil, loginErr
+	}
+	return token, unit, nil
+}

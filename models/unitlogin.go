@@ -1,0 +1,216 @@
+package models
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+
+	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/password"
+)
+
+// Nonce purposes.
+const (
+	PurposeUnitLogin    = "unit_login"
+	PurposeHandlerLogin = "handler_login"
+	PurposeRegister     = "unit_register"
+)
+
+// Errors of unit-side logins, in the words the portal shows.
+var (
+	ErrCertNotRegistered = apperr.New(apperr.Unauthorized, "此憑證尚未註冊多憑證帳號，或帳號已註銷。請先以「註冊」完成單位註冊；若已註銷，請重新註冊。")
+	ErrNHIBadCredentials = apperr.New(apperr.Unauthorized, "健保卡、密碼或投保單位代號不正確，請確認後再試。")
+	ErrHandlerUnknown    = apperr.New(apperr.Unauthorized, "您尚未被指派為此系統的承辦人，或已被單位刪除。請洽貴單位的單位管理者。")
+	ErrCertOtherUnit     = apperr.New(apperr.Unauthorized, "憑證上的統一編號與投保單位不符，請使用貴單位的工商憑證。")
+)
+
+// ClosedUnitError is what a temporarily closed unit sees at login (Q5):
+// call the branch's case officer.
+func ClosedUnitError(b *Branch) error {
+	return apperr.Newf(apperr.Forbidden, "請洽詢承辦人：貴單位的投保資料目前暫時關閉，請電洽%s %s，承辦人確認後會立即開啟。", b.Name, b.Phone)
+}
+
+// CertLogin is a verified certificate login attempt: the handler has
+// checked the chain, validity, revocation and signature (VerifyErr holds
+// the first failure), and the store checks the rest in one transaction.
+type CertLogin struct {
+	Session   *Session // the pre-login session that asked for the nonce
+	Nonce     []byte
+	VerifyErr error  // nil when the certificate and signature passed
+	Issuer    string // the certificate's issuer and serial, as stored on the account
+	Serial    string
+	BAN       string // 統一編號 from a business certificate's subject
+	IP        string
+	UserAgent string
+}
+
+// UnitCertLogin logs a unit in with its business certificate: the nonce
+// must be this session's and unused, the certificate must be the one bound
+// to an active account, the 統一編號 in it the unit's, and the unit open.
+// Every outcome is audited; the nonce is spent even when the login fails.
+func (s *Store) UnitCertLogin(ctx context.Context, in CertLogin) (string, *Unit, error) {
+	var (
+		token    string
+		unit     *Unit
+		loginErr error
+	)
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		now := s.now()
+		fail := func(e error, reason string, unitID int64, branch string) error {
+			loginErr = e
+			return audit(ctx, tx, now, Actor{Kind: "anonymous", Name: in.Serial, IP: in.IP},
+				Change{Action: "unit.login_failed", UnitID: unitID, Branch: branch, ObjectType: "certificate", ObjectID: in.Serial,
+					Reason: reason})
+		}
+		if err := consumeNonce(ctx, tx, now, in.Session, in.Nonce, PurposeUnitLogin); err != nil {
+			if apperr.CodeOf(err) == apperr.Internal {
+				return err
+			}
+			return fail(err, "nonce: "+err.Error(), 0, "")
+		}
+		if in.VerifyErr != nil {
+			return fail(in.VerifyErr, "certificate: "+in.VerifyErr.Error(), 0, "")
+		}
+		acct := new(UnitAccount)
+		err := tx.NewSelect().Model(acct).
+			Where("reg_type = ? AND status = ? AND cert_issuer = ? AND cert_serial = ?", RegBusinessCert, AccountActive, in.Issuer, in.Serial).
+			Scan(ctx)
+		if isNoRows(err) {
+			return fail(ErrCertNotRegistered, "certificate not bound to an active account", 0, "")
+		}
+		if err != nil {
+			return fmt.Errorf("models: unit login: %w", err)
+		}
+		u, err := UnitByID(ctx, tx, ScopeAll, acct.UnitID)
+		if err != nil {
+			return err
+		}
+		if u.BAN != in.BAN {
+			return fail(ErrCertOtherUnit, "統一編號 in the certificate is "+in.BAN, u.ID, u.BranchCode)
+		}
+		if u.Status != UnitActive {
+			return fail(ClosedUnitError(u.Branch), "unit closed", u.ID, u.BranchCode)
+		}
+		var err2 error
+		token, err2 = s.startUnitSession(ctx, tx, in.Session, Session{Kind: SessionUnit, Role: RoleUnitOwner, UnitID: &u.ID, AccountID: &acct.ID,
+			ClientIP: in.IP, UserAgent: in.UserAgent})
+		if err2 != nil {
+			return err2
+		}
+		unit = u
+		return audit(ctx, tx, now, Actor{Kind: "unit", ID: acct.ID, Name: u.Name, Role: RoleUnitOwner, UnitID: u.ID, IP: in.IP},
+			Change{Action: "unit.login", UnitID: u.ID, Branch: u.BranchCode, ObjectType: "unit_account", ObjectID: fmt.Sprint(acct.ID),
+				Reason: "business certificate " + in.Serial})
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	if loginErr != nil {
+		return "", nil, loginErr
+	}
+	return token, unit, nil
+}
+
+// startUnitSession replaces the pre-login session with a new one.
+func (s *Store) startUnitSession(ctx context.Context, tx bun.IDB, old *Session, tmpl Session) (string, error) {
+	if old != nil {
+		if _, err := tx.NewDelete().Model((*Session)(nil)).Where("id = ?", old.ID).Exec(ctx); err != nil {
+			return "", fmt.Errorf("models: end pre-login session: %w", err)
+		}
+	}
+	token, _, err := s.NewSession(ctx, tx, tmpl)
+	return token, err
+}
+
+// NHILogin is a login with an NHI card's data and a password.
+type NHILogin struct {
+	Session   *Session
+	UnitCode  string // for the unit account (負責人健保卡); empty for a handler
+	CardNo    string
+	IDNo      string
+	Password  string
+	IP        string
+	UserAgent string
+}
+
+// UnitNHILogin logs a unit in with the responsible person's NHI card, the
+// account's password and the unit code. A wrong card, a wrong password and
+// an unknown unit code get the same answer; five failures lock the account
+// for fifteen minutes.
+func (s *Store) UnitNHILogin(ctx context.Context, in NHILogin) (string, *Unit, error) {
+	var (
+		token    string
+		unit     *Unit
+		loginErr error
+	)
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		now := s.now()
+		actor := Actor{Kind: "anonymous", Name: in.UnitCode, IP: in.IP}
+		change := Change{Action: "unit.login_failed", ObjectType: "unit_account"}
+		u := new(Unit)
+		err := tx.NewSelect().Model(u).Relation("Branch").Where("unit.code = ?", in.UnitCode).Scan(ctx)
+		if isNoRows(err) {
+			password.Burn(in.Password)
+			loginErr, change.Reason = ErrNHIBadCredentials, "unknown unit code"
+			return audit(ctx, tx, now, actor, change)
+		}
+		if err != nil {
+			return fmt.Errorf("models: unit NHI login: %w", err)
+		}
+		change.UnitID, change.Branch = u.ID, u.BranchCode
+		acct, err := ActiveAccount(ctx, tx, u.ID)
+		if err != nil {
+			return err
+		}
+		if acct == nil || acct.RegType != RegNHICard {
+			password.Burn(in.Password)
+			loginErr, change.Reason = ErrNHIBadCredentials, "no active NHI-card account"
+			return audit(ctx, tx, now, actor, change)
+		}
+		change.ObjectID = fmt.Sprint(acct.ID)
+		at := attempts{&acct.FailedAttempts, &acct.LockedUntil}
+		if lerr := at.locked(now); lerr != nil {
+			loginErr, change.Reason = lerr, "account locked"
+			return audit(ctx, tx, now, actor, change)
+		}
+		ok, err := password.Verify(in.Password, *acct.PasswordHash)
+		if err != nil {
+			return fmt.Errorf("models: unit NHI login: %w", err)
+		}
+		if !ok || *acct.NHICardNo != in.CardNo || *acct.NHIIDNo != in.IDNo {
+			loginErr, change.Reason = ErrNHIBadCredentials, "wrong card or password"
+			if lerr := at.fail(now); lerr != nil {
+				loginErr, change.Action = lerr, "unit.locked"
+			}
+			if _, err := tx.NewUpdate().Model(acct).Column("failed_attempts", "locked_until").WherePK().Exec(ctx); err != nil {
+				return fmt.Errorf("models: unit NHI login: %w", err)
+			}
+			return audit(ctx, tx, now, actor, change)
+		}
+		if u.Status != UnitActive {
+			loginErr, change.Reason = ClosedUnitError(u.Branch), "unit closed"
+			return audit(ctx, tx, now, actor, change)
+		}
+		at.reset()
+		if _, err := tx.NewUpdate().Model(acct).Column("failed_attempts", "locked_until").WherePK().Exec(ctx); err != nil {
+			return fmt.Errorf("models: unit NHI login: %w", err)
+		}
+		token, err = s.startUnitSession(ctx, tx, in.Session, Session{Kind: SessionUnit, Role: RoleUnitOwner, UnitID: &u.ID,
+			AccountID: &acct.ID, ClientIP: in.IP, UserAgent: in.UserAgent})
+		if err != nil {
+			return err
+		}
+		unit = u
+		return audit(ctx, tx, now, Actor{Kind: "unit", ID: acct.ID, Name: u.Name, Role: RoleUnitOwner, UnitID: u.ID, IP: in.IP},
+			Change{Action: "unit.login", UnitID: u.ID, Branch: u.BranchCode, ObjectType: "unit_account", ObjectID: fmt.Sprint(acct.ID),
+				Reason: "responsible person's NHI card"})
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	if loginErr != nil {
+		return "", nil, loginErr
+	}
+	return token, unit, nil
+}

@@ -1,0 +1,355 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/models"
+	"github.com/multicert/multicert/models/modelstest"
+)
+
+// loginFixture is a demo database and the facts the login tests need.
+type loginFixture struct {
+	s       *models.Store
+	clk     *modelstest.Time
+	db      *bun.DB
+	cert    models.Unit        // demo unit 0: business certificate account
+	certAcc models.UnitAccount // its account
+	nhi     models.Unit        // demo unit 6: NHI-card account
+	nhiAcc  models.UnitAccount
+}
+
+func newLoginFixture(t *testing.T, db *bun.DB) *loginFixture {
+	t.Helper()
+	ctx := context.Background()
+	s, clk := modelstest.NewStore(db)
+	if _, err := s.SeedDemo(ctx, 12); err != nil {
+		t.Fatal(err)
+	}
+	f := &loginFixture{s: s, clk: clk, db: db}
+	for _, x := range []struct {
+		i int
+		u *models.Unit
+		a *models.UnitAccount
+	}{{0, &f.cert, &f.certAcc}, {6, &f.nhi, &f.nhiAcc}} {
+		if err := db.NewSelect().Model(x.u).Where("code = ?", models.DemoUnitCode(x.i)).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.NewSelect().Model(x.a).Where("unit_id = ? AND status = 'active'", x.u.ID).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if f.certAcc.RegType != models.RegBusinessCert || f.nhiAcc.RegType != models.RegNHICard {
+		t.Fatalf("demo units 0 and 6 registered with %s and %s", f.certAcc.RegType, f.nhiAcc.RegType)
+	}
+	return f
+}
+
+func (f *loginFixture) preLogin(t *testing.T, purpose string) (*models.Session, []byte) {
+	t.Helper()
+	ctx := context.Background()
+	tok, _, err := f.s.NewAnonymousSession(ctx, "192.0.2.1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := f.s.SessionByToken(ctx, tok)
+	if err != nil || sess == nil {
+		t.Fatal("no pre-login session", err)
+	}
+	nonce, err := f.s.NewNonce(ctx, sess, purpose)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sess, nonce
+}
+
+func (f *loginFixture) certLogin(t *testing.T) models.CertLogin {
+	sess, nonce := f.preLogin(t, models.PurposeUnitLogin)
+	return models.CertLogin{Session: sess, Nonce: nonce, Issuer: *f.certAcc.CertIssuer, Serial: *f.certAcc.CertSerial, BAN: f.cert.BAN, IP: "192.0.2.1"}
+}
+
+func TestUnitCertLogin(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+
+		t.Run("ok", func(t *testing.T) {
+			in := f.certLogin(t)
+			tok, u, err := f.s.UnitCertLogin(ctx, in)
+			if err != nil || u.ID != f.cert.ID {
+				t.Fatalf("login: %v, unit %v", err, u)
+			}
+			sess, _ := f.s.SessionByToken(ctx, tok)
+			if sess == nil || sess.Kind != models.SessionUnit || sess.Role != models.RoleUnitOwner || *sess.UnitID != f.cert.ID {
+				t.Fatalf("session %+v", sess)
+			}
+			t.Run("replay from a new session", func(t *testing.T) {
+				// the pre-login session ended at login, and its nonces with it
+				in.Session, _ = f.preLogin(t, models.PurposeUnitLogin)
+				if _, _, err := f.s.UnitCertLogin(ctx, in); !errors.Is(err, models.ErrNonceUnknown) {
+					t.Fatalf("replay: %v, want ErrNonceUnknown", err)
+				}
+			})
+		})
+		t.Run("ErrNonceUsed same session", func(t *testing.T) {
+			in := f.certLogin(t)
+			in.VerifyErr = apperr.New(apperr.Unauthorized, "bad signature")
+			if _, _, err := f.s.UnitCertLogin(ctx, in); err == nil {
+				t.Fatal("want the verify error")
+			}
+			in.VerifyErr = nil
+			if _, _, err := f.s.UnitCertLogin(ctx, in); !errors.Is(err, models.ErrNonceUsed) {
+				t.Fatalf("second use after a failure: %v, want ErrNonceUsed", err)
+			}
+		})
+		t.Run("ErrNonceExpired", func(t *testing.T) {
+			in := f.certLogin(t)
+			f.clk.Advance(models.NonceTTL + time.Second)
+			if _, _, err := f.s.UnitCertLogin(ctx, in); !errors.Is(err, models.ErrNonceExpired) {
+				t.Fatalf("%v, want ErrNonceExpired", err)
+			}
+		})
+		t.Run("ErrNonceUnknown other session", func(t *testing.T) {
+			in := f.certLogin(t)
+			other, _ := f.preLogin(t, models.PurposeUnitLogin)
+			in.Session = other
+			if _, _, err := f.s.UnitCertLogin(ctx, in); !errors.Is(err, models.ErrNonceUnknown) {
+				t.Fatalf("%v, want ErrNonceUnknown", err)
+			}
+		})
+		t.Run("ErrNonceUnknown other purpose", func(t *testing.T) {
+			sess, nonce := f.preLogin(t, models.PurposeHandlerLogin)
+			in := f.certLogin(t)
+			in.Session, in.Nonce = sess, nonce
+			if _, _, err := f.s.UnitCertLogin(ctx, in); !errors.Is(err, models.ErrNonceUnknown) {
+				t.Fatalf("%v, want ErrNonceUnknown", err)
+			}
+		})
+		t.Run("ErrCertNotRegistered", func(t *testing.T) {
+			in := f.certLogin(t)
+			in.Serial = "00AB"
+			if _, _, err := f.s.UnitCertLogin(ctx, in); !errors.Is(err, models.ErrCertNotRegistered) {
+				t.Fatalf("%v", err)
+			}
+		})
+		t.Run("ErrCertOtherUnit", func(t *testing.T) {
+			in := f.certLogin(t)
+			in.BAN = "04595257"
+			if _, _, err := f.s.UnitCertLogin(ctx, in); !errors.Is(err, models.ErrCertOtherUnit) {
+				t.Fatalf("%v", err)
+			}
+		})
+		t.Run("closed unit", func(t *testing.T) {
+			if _, err := db.NewUpdate().Table("units").Set("status = 'closed'").Where("id = ?", f.cert.ID).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			defer db.NewUpdate().Table("units").Set("status = 'active'").Where("id = ?", f.cert.ID).Exec(ctx) //nolint:errcheck
+			_, _, err := f.s.UnitCertLogin(ctx, f.certLogin(t))
+			e, ok := apperr.As(err)
+			if !ok || e.Code != apperr.Forbidden || !contains(e.Message, "請洽詢承辦人", "臺北業務組", "(02)2523-2388") {
+				t.Fatalf("%v, want 請洽詢承辦人 with the branch phone", err)
+			}
+		})
+		t.Run("audited", func(t *testing.T) {
+			counts := map[string]int{}
+			for _, a := range auditActions(t, db) {
+				counts[a]++
+			}
+			if counts["unit.login"] != 1 || counts["unit.login_failed"] < 7 {
+				t.Errorf("audit: %v", counts)
+			}
+		})
+	})
+}
+
+func contains(s string, subs ...string) bool {
+	for _, x := range subs {
+		if !strings.Contains(s, x) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestUnitNHILogin(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		good := func() models.NHILogin {
+			sess, _ := f.preLogin(t, models.PurposeUnitLogin)
+			return models.NHILogin{Session: sess, UnitCode: f.nhi.Code, CardNo: *f.nhiAcc.NHICardNo, IDNo: *f.nhiAcc.NHIIDNo,
+				Password: models.DemoPassword, IP: "192.0.2.1"}
+		}
+		if _, u, err := f.s.UnitNHILogin(ctx, good()); err != nil || u.ID != f.nhi.ID {
+			t.Fatalf("login: %v", err)
+		}
+		for name, mut := range map[string]func(*models.NHILogin){
+			"wrong password":  func(in *models.NHILogin) { in.Password = "Wrong-2026!" },
+			"wrong card":      func(in *models.NHILogin) { in.CardNo = "000099999999" },
+			"other ID":        func(in *models.NHILogin) { in.IDNo = "A123456789" },
+			"wrong unit code": func(in *models.NHILogin) { in.UnitCode = "999999999" },
+			"cert unit code":  func(in *models.NHILogin) { in.UnitCode = f.cert.Code },
+		} {
+			t.Run(name, func(t *testing.T) {
+				in := good()
+				mut(&in)
+				if _, _, err := f.s.UnitNHILogin(ctx, in); !errors.Is(err, models.ErrNHIBadCredentials) {
+					t.Fatalf("%v, want the one message ErrNHIBadCredentials", err)
+				}
+			})
+		}
+		// two failures so far on this account (wrong password, wrong card, other ID = 3); two more lock it
+		for i := 0; i < 2; i++ {
+			in := good()
+			in.Password = "Wrong-2026!"
+			_, _, err := f.s.UnitNHILogin(ctx, in)
+			if i == 1 && !apperr.Is(err, apperr.Locked) {
+				t.Fatalf("fifth failure: %v, want Locked", err)
+			}
+		}
+		if _, _, err := f.s.UnitNHILogin(ctx, good()); !apperr.Is(err, apperr.Locked) {
+			t.Fatalf("right password while locked: %v", err)
+		}
+		f.clk.Advance(models.LockoutDuration + time.Minute)
+		if _, _, err := f.s.UnitNHILogin(ctx, good()); err != nil {
+			t.Fatalf("after the lock: %v", err)
+		}
+	})
+}
+
+func TestHandlerLogins(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		var all []models.Handler
+		if err := db.NewSelect().Model(&all).Where("unit_id IN (SELECT unit_id FROM unit_accounts WHERE status = 'active')").
+			Where("unit_id IN (SELECT id FROM units WHERE status = 'active')").Order("id").Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var citizen, nhiH *models.Handler
+		for i := range all {
+			switch all[i].CardType {
+			case models.CardCitizenCert:
+				citizen = &all[i]
+			case models.CardNHI:
+				nhiH = &all[i]
+			}
+		}
+		if citizen == nil || nhiH == nil {
+			t.Fatal("demo lacks a handler of each card type")
+		}
+
+		t.Run("citizen certificate", func(t *testing.T) {
+			sess, nonce := f.preLogin(t, models.PurposeHandlerLogin)
+			in := models.CertLogin{Session: sess, Nonce: nonce, Issuer: *citizen.CertIssuer, Serial: citizen.CardSerial}
+			tok, u, err := f.s.HandlerCertLogin(ctx, in, "")
+			if err != nil || u.ID != citizen.UnitID {
+				t.Fatalf("%v", err)
+			}
+			s2, _ := f.s.SessionByToken(ctx, tok)
+			wantRole := models.RoleHandler
+			if citizen.MayFile {
+				wantRole = models.RoleHandlerFiler
+			}
+			if s2.Kind != models.SessionHandler || s2.Role != wantRole || *s2.HandlerID != citizen.ID {
+				t.Fatalf("session %+v", s2)
+			}
+		})
+		t.Run("NHI card needs the network registration", func(t *testing.T) {
+			sess, _ := f.preLogin(t, models.PurposeHandlerLogin)
+			in := models.NHILogin{Session: sess, CardNo: nhiH.CardSerial, IDNo: nhiH.IDNo, Password: "Secret-123"}
+			if _, _, err := f.s.HandlerNHILogin(ctx, in); !errors.Is(err, models.ErrNHINotRegistered) {
+				t.Fatalf("%v, want ErrNHINotRegistered", err)
+			}
+			card := models.NHICard{CardNo: nhiH.CardSerial, Name: nhiH.Name, IDNo: nhiH.IDNo}
+			if err := f.s.RegisterNHI(ctx, card, nhiH.IDNo, "short", ""); !apperr.Is(err, apperr.Invalid) {
+				t.Fatalf("weak password: %v", err)
+			}
+			if err := f.s.RegisterNHI(ctx, card, "A123456789", "Secret-123", ""); !apperr.Is(err, apperr.Invalid) {
+				t.Fatalf("typed ID not the card's: %v", err)
+			}
+			if err := f.s.RegisterNHI(ctx, card, nhiH.IDNo, "Secret-123", ""); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.s.RegisterNHI(ctx, card, nhiH.IDNo, "Secret-123", ""); !apperr.Is(err, apperr.Conflict) {
+				t.Fatalf("second registration: %v", err)
+			}
+			if _, u, err := f.s.HandlerNHILogin(ctx, in); err != nil || u.ID != nhiH.UnitID {
+				t.Fatalf("login: %v", err)
+			}
+			in.Password = "Wrong-1234"
+			if _, _, err := f.s.HandlerNHILogin(ctx, in); !errors.Is(err, models.ErrNHIBadCredentials) {
+				t.Fatalf("wrong password: %v", err)
+			}
+			if err := f.s.ResetNHIPassword(ctx, card, nhiH.IDNo, "Newer-4567", ""); err != nil {
+				t.Fatal(err)
+			}
+			in.Password = "Newer-4567"
+			if _, _, err := f.s.HandlerNHILogin(ctx, in); err != nil {
+				t.Fatalf("after reset: %v", err)
+			}
+		})
+		t.Run("revoked handler", func(t *testing.T) {
+			if _, err := db.NewUpdate().Table("handlers").Set("status = 'revoked', revoked_at = ?", modelstest.Clock).
+				Where("id = ?", citizen.ID).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			sess, nonce := f.preLogin(t, models.PurposeHandlerLogin)
+			in := models.CertLogin{Session: sess, Nonce: nonce, Issuer: *citizen.CertIssuer, Serial: citizen.CardSerial}
+			if _, _, err := f.s.HandlerCertLogin(ctx, in, ""); !errors.Is(err, models.ErrHandlerUnknown) {
+				t.Fatalf("%v, want ErrHandlerUnknown", err)
+			}
+		})
+	})
+}
+
+func TestRegisterUnit(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		var fresh models.Unit // demo unit 9 has no account
+		if err := db.NewSelect().Model(&fresh).Where("code = ?", models.DemoUnitCode(9)).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if a, _ := models.ActiveAccount(ctx, db, fresh.ID); a != nil {
+			t.Fatal("demo unit 9 is registered")
+		}
+		owner := models.NHICard{CardNo: "000012345678", Name: fresh.OwnerName, IDNo: *fresh.OwnerIDNo}
+		sess, _ := f.preLogin(t, models.PurposeRegister)
+
+		if _, _, err := f.s.RegisterUnitNHI(ctx, sess, fresh.Code, "00000000", owner, "Secret-123", "", ""); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("wrong 統一編號: %v", err)
+		}
+		other := owner
+		other.IDNo = "A123456789"
+		if _, _, err := f.s.RegisterUnitNHI(ctx, sess, fresh.Code, fresh.BAN, other, "Secret-123", "", ""); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("not the responsible person: %v", err)
+		}
+		if _, _, err := f.s.RegisterUnitNHI(ctx, sess, fresh.Code, fresh.BAN, owner, "password", "", ""); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("weak password: %v", err)
+		}
+		tok, u, err := f.s.RegisterUnitNHI(ctx, sess, fresh.Code, fresh.BAN, owner, "Secret-123", "", "")
+		if err != nil || u.ID != fresh.ID || tok == "" {
+			t.Fatalf("register: %v", err)
+		}
+		sess2, _ := f.preLogin(t, models.PurposeRegister)
+		if _, _, err := f.s.RegisterUnitNHI(ctx, sess2, fresh.Code, fresh.BAN, owner, "Secret-123", "", ""); !apperr.Is(err, apperr.Conflict) {
+			t.Errorf("second registration: %v, want Conflict", err)
+		}
+		in := f.certLogin(t)
+		in.Session, in.Nonce = f.preLogin(t, models.PurposeRegister)
+		if _, _, err := f.s.RegisterUnitCert(ctx, in, f.cert.Code, models.CertInfo{}); !apperr.Is(err, apperr.Conflict) {
+			t.Errorf("certificate registration of a registered unit: %v, want Conflict", err)
+		}
+		login := models.NHILogin{Session: sess2, UnitCode: fresh.Code, CardNo: owner.CardNo, IDNo: owner.IDNo, Password: "Secret-123"}
+		if _, _, err := f.s.UnitNHILogin(ctx, login); err != nil {
+			t.Errorf("login after registering: %v", err)
+		}
+	})
+}
