@@ -29,12 +29,18 @@ type Deps struct {
 	// SecureCookies forces Secure cookies with the __Host- prefix even when
 	// the server itself speaks plain HTTP behind a TLS-terminating proxy.
 	SecureCookies bool
+	// Cards configures the card logins: certificate verifiers, the origin
+	// bound into signatures, and where the card agent is.
+	Cards CardAuth
+	// Downloads is the directory of card agent installers for 環境說明.
+	Downloads string
 }
 
 // Server holds the handlers' dependencies.
 type Server struct {
 	Deps
 	routes []Route
+	csp    string
 }
 
 // New builds the Fiber app with every route and middleware.
@@ -47,7 +53,7 @@ func New(d Deps) (*fiber.App, *Server, error) {
 	if err := engine.Load(); err != nil {
 		return nil, nil, fmt.Errorf("handlers: templates: %w", err)
 	}
-	s := &Server{Deps: d}
+	s := &Server{Deps: d, csp: contentSecurityPolicy(d.Cards.Agent.URL)}
 	app := fiber.New(fiber.Config{
 		AppName:               "multicert",
 		Views:                 engine,

@@ -74,6 +74,15 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	c.Vary("HX-Request")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 
+	// The card pages' script posts with fetch and reads JSON.
+	if strings.Contains(c.Get(fiber.HeaderAccept), "application/json") {
+		body := fiber.Map{"error": msg}
+		if e, ok := apperr.As(err); ok && len(e.Fields) > 0 {
+			body["fields"] = e.Fields
+		}
+		return c.Status(status).JSON(body)
+	}
+
 	if status == fiber.StatusUnauthorized {
 		login := loginURL(c.Path())
 		if c.Method() == fiber.MethodGet && !isHTMX(c) {
@@ -100,7 +109,7 @@ func loginURL(path string) string {
 	if strings.HasPrefix(path, "/console") {
 		return "/console/login"
 	}
-	return "/"
+	return "/login"
 }
 
 func hasCJK(s string) bool {

@@ -293,7 +293,7 @@ func TestGETChangesNothing(t *testing.T) {
 			if r.Method != http.MethodGet {
 				continue
 			}
-			path := strings.NewReplacer(":id", fmtID(e.unitID(0)), ":name", "app.css").Replace(r.Path)
+			path := routePath(r.Path, e.unitID(0))
 			c.get(path)
 		}
 	}

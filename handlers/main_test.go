@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -39,7 +40,12 @@ func newEnv(t *testing.T, db *bun.DB) *env {
 	if _, err := store.SeedDemo(context.Background(), 24); err != nil {
 		t.Fatal(err)
 	}
-	app, srv, err := handlers.New(handlers.Deps{Store: store, Enforcer: policy.MustNew(), Version: "test"})
+	downloads := t.TempDir()
+	if err := os.WriteFile(filepath.Join(downloads, testInstaller), []byte("installer bytes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	app, srv, err := handlers.New(handlers.Deps{Store: store, Enforcer: policy.MustNew(), Version: "test", Downloads: downloads,
+		Cards: testCards(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,3 +215,14 @@ func wantNotContains(t *testing.T, r *response, subs ...string) {
 }
 
 func fmtID(id int64) string { return fmt.Sprint(id) }
+
+// testInstaller is the file in the test's agent downloads directory.
+const testInstaller = "cardagent-linux-amd64"
+
+// routePath fills a route's parameters with values that exist.
+func routePath(path string, unitID int64) string {
+	if strings.HasPrefix(path, "/environment/downloads/") {
+		path = strings.Replace(path, ":name", testInstaller, 1)
+	}
+	return strings.NewReplacer(":id", fmtID(unitID), ":name", "app.css").Replace(path)
+}

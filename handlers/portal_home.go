@@ -50,5 +50,5 @@ func (s *Server) deleteUnitSession(c *fiber.Ctx) error {
 	}
 	s.clearSessionCookie(c)
 	s.flash(c, "您已登出。")
-	return redirect(c, "/")
+	return redirect(c, "/login")
 }

@@ -24,6 +24,14 @@ type Page struct {
 	Layout  string // console, portal or public
 	Path    string
 	Version string
+	Agent   *AgentInfo // set on pages that use the card agent
+}
+
+// AgentInfo tells a page's script where the card agent is.
+type AgentInfo struct {
+	URL        string
+	MinVersion string
+	Simulated  bool // the demo's simulated reader (模擬讀卡機)
 }
 
 // page builds the common view model, taking the flash message once.

@@ -42,6 +42,20 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/console/units", guard("unit", "list"), s.searchUnits},
 		{"GET", "/console/units/:id", unitRead, s.showUnit},
 
+		// Unit and handler login with cards (public), registration, 環境說明.
+		{"GET", "/login", guard("unit_session", "new"), s.showUnitLogin},
+		{"POST", "/login/nonce", guard("login_nonce", "create"), s.createLoginNonce},
+		{"POST", "/login/certificate", guard("unit_session", "create"), s.createCertSession},
+		{"POST", "/login/nhi", guard("unit_session", "create"), s.createNHISession},
+		{"GET", "/register", guard("unit_registration", "new"), s.showRegister},
+		{"POST", "/register/certificate", guard("unit_registration", "create"), s.createCertRegistration},
+		{"POST", "/register/nhi", guard("unit_registration", "create"), s.createNHIRegistration},
+		{"GET", "/nhi-register", guard("nhi_registration", "new"), s.showNHIRegister},
+		{"POST", "/nhi-register", guard("nhi_registration", "create"), s.createNHIRegister},
+		{"POST", "/nhi-register/reset", guard("nhi_registration", "update"), s.resetNHIPassword},
+		{"GET", "/environment", guard("environment", "read"), s.showEnvironment},
+		{"GET", "/environment/downloads/:name", guard("environment", "read"), s.downloadInstaller},
+
 		// Unit portal (投保單位).
 		{"GET", "/portal", guard("portal", "read"), s.showPortalHome},
 		{"POST", "/portal/logout", guard("unit_session", "delete"), s.deleteUnitSession},

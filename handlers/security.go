@@ -6,15 +6,22 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// csp allows scripts and styles from this site only: no inline script, no
-// eval (htmx is configured with allowEval false), no framing.
-const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+// contentSecurityPolicy allows scripts and styles from this site only: no
+// inline script, no eval (htmx is configured with allowEval false), no
+// framing. Pages may connect to this site and to the local card agent.
+func contentSecurityPolicy(agentURL string) string {
+	connect := "'self'"
+	if agentURL != "" {
+		connect += " " + agentURL
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"connect-src " + connect + "; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+}
 
 // securityHeaders sets the headers every response carries.
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	h := &c.Response().Header
-	h.Set("Content-Security-Policy", csp)
+	h.Set("Content-Security-Policy", s.csp)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin")

@@ -45,6 +45,16 @@ func env(kv ...string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
+// freeAddr returns a loopback address with a port that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
 func dbURLs(t *testing.T) map[string]string {
 	urls := map[string]string{"sqlite": modelstest.URLSQLite(t)}
 	if os.Getenv(modelstest.EnvPG) != "" {
@@ -58,21 +68,19 @@ func dbURLs(t *testing.T) map[string]string {
 func TestServe(t *testing.T) {
 	for name, url := range dbURLs(t) {
 		t.Run(name, func(t *testing.T) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			addr := ln.Addr().String()
-			ln.Close()
+			addr := freeAddr(t)
+			dataDir, agentURL := t.TempDir(), "http://"+freeAddr(t)
 			ctx, cancel := context.WithCancel(context.Background())
 			out := newSyncBuffer()
 			done := make(chan error, 1)
 			go func() {
 				done <- run(ctx, []string{"serve", "--demo", "--demo-units", "30"}, out,
-					env("MULTICERT_DB", url, "MULTICERT_ADDR", addr, "MULTICERT_LOG_LEVEL", "warn"))
+					env("MULTICERT_DB", url, "MULTICERT_ADDR", addr, "MULTICERT_LOG_LEVEL", "warn", "MULTICERT_DATA_DIR", dataDir,
+						"MULTICERT_AGENT_URL", agentURL))
 			}()
 			base := "http://" + addr
 			var res *http.Response
+			var err error
 			for i := 0; i < 100; i++ {
 				if res, err = http.Get(base + "/readyz"); err == nil {
 					break

@@ -15,7 +15,9 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/multicert/multicert/handlers"
+	"github.com/multicert/multicert/internal/agent/sim"
 	"github.com/multicert/multicert/internal/config"
+	"github.com/multicert/multicert/internal/devca"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/policy"
 )
@@ -203,19 +205,41 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 		}
 		log.Info("demo data ready", "added_units", demo.Units, "took", time.Since(start).Round(time.Millisecond))
 	}
-	app, _, err := handlers.New(handlers.Deps{Store: store, Enforcer: policy.MustNew(), Log: log, Version: version})
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
-	url := "http://" + ln.Addr().String() + "/"
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + ln.Addr().String() // the port chosen for :0
+	}
+	var ca *devca.CA
+	var people *models.DemoCardPeople
+	if demo != nil {
+		var s *sim.Sim
+		if ca, s, people, err = demoCards(ctx, cfg, store); err != nil {
+			return err
+		}
+		stop, err := startSimAgent(ctx, cfg, s, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	cards, err := cardAuth(cfg, ca)
+	if err != nil {
+		return err
+	}
+	app, _, err := handlers.New(handlers.Deps{Store: store, Enforcer: policy.MustNew(), Log: log, Version: version,
+		Cards: cards, Downloads: cfg.DownloadsDir()})
+	if err != nil {
+		return err
+	}
+	url := cfg.Origin() + "/"
 	fmt.Fprintf(out, "multicert %s listening on %s (database: %s)\n", version, url, redact(cfg.DatabaseURL()))
 	if demo != nil {
-		fmt.Fprintf(out, "bureau console: %sconsole/login\n", url)
+		fmt.Fprintf(out, "unit portal: %slogin   bureau console: %sconsole/login\n", url, url)
 		printLogins(out, demo)
+		printDemoCards(out, cfg, people)
 	}
 
 	go purgeSessions(ctx, store, log)

@@ -22,6 +22,16 @@ type Config struct {
 	DemoUnits   int           // units the demo seeds
 	SessionIdle time.Duration // idle timeout of a session
 	LogLevel    string        // debug, info, warn, error
+
+	PublicURL       string   // the portal's origin as browsers see it; signatures are bound to it
+	AgentURL        string   // where the pages find the local card agent
+	AgentMinVersion string   // older agents get error 3003
+	AgentDownloads  string   // directory of agent installers listed on 環境說明
+	BusinessCA      []string // PEM files of the CAs trusted for units' 工商憑證
+	CitizenCA       []string // PEM files of the CAs trusted for handlers' 自然人憑證
+	CAIntermediates []string // PEM files of intermediate CA certificates
+	CRLs            []string // CRL files (DER or PEM), checked for revocation
+	CRLRequired     bool     // refuse certificates whose issuer has no CRL configured
 }
 
 // option describes one setting for flags, environment and the README.
@@ -61,6 +71,19 @@ var options = []option{
 		return err
 	}, false},
 	{"log-level", "MULTICERT_LOG_LEVEL", "info", "log level: debug, info, warn or error", func(c *Config, v string) error { c.LogLevel = v; return nil }, false},
+	{"public-url", "MULTICERT_PUBLIC_URL", "", "the portal's origin as browsers see it (scheme://host[:port]); default http://<addr>", func(c *Config, v string) error { c.PublicURL = strings.TrimSuffix(v, "/"); return nil }, false},
+	{"agent-url", "MULTICERT_AGENT_URL", "http://127.0.0.1:61161", "where the pages find the local card agent (in demo mode the server runs a simulated one there)", func(c *Config, v string) error { c.AgentURL = strings.TrimSuffix(v, "/"); return nil }, false},
+	{"agent-min-version", "MULTICERT_AGENT_MIN_VERSION", "1.0.0", "oldest card agent version accepted; older ones get error 3003", func(c *Config, v string) error { c.AgentMinVersion = v; return nil }, false},
+	{"agent-downloads", "MULTICERT_AGENT_DOWNLOADS", "", "directory of card agent installers listed on the 環境說明 page with SHA-256 and MD5; default <data-dir>/agent-downloads", func(c *Config, v string) error { c.AgentDownloads = v; return nil }, false},
+	{"business-ca", "MULTICERT_BUSINESS_CA", "", "comma-separated PEM files of the CAs trusted for units' 工商憑證 (demo mode adds the development CA)", func(c *Config, v string) error { c.BusinessCA = splitList(v); return nil }, false},
+	{"citizen-ca", "MULTICERT_CITIZEN_CA", "", "comma-separated PEM files of the CAs trusted for handlers' 自然人憑證 (demo mode adds the development CA)", func(c *Config, v string) error { c.CitizenCA = splitList(v); return nil }, false},
+	{"ca-intermediates", "MULTICERT_CA_INTERMEDIATES", "", "comma-separated PEM files of intermediate CA certificates", func(c *Config, v string) error { c.CAIntermediates = splitList(v); return nil }, false},
+	{"crls", "MULTICERT_CRLS", "", "comma-separated CRL files (DER or PEM); a stale CRL refuses its issuer's certificates", func(c *Config, v string) error { c.CRLs = splitList(v); return nil }, false},
+	{"crl-required", "MULTICERT_CRL_REQUIRED", "false", "refuse certificates whose issuer has no CRL configured", func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		c.CRLRequired = b
+		return err
+	}, true},
 }
 
 // Parse reads the configuration from args (flags win) and the environment.
@@ -102,11 +125,45 @@ func (c *Config) validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("config: log-level %q: want debug, info, warn or error", c.LogLevel))
 	}
+	for name, u := range map[string]string{"public-url": c.PublicURL, "agent-url": c.AgentURL} {
+		if u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			errs = append(errs, fmt.Errorf("config: %s %q: want http://… or https://…", name, u))
+		}
+	}
+	if c.AgentURL == "" {
+		errs = append(errs, errors.New("config: agent-url is empty"))
+	}
 	if c.DB != "" && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") &&
 		!strings.HasPrefix(c.DB, "sqlite:") && !strings.HasPrefix(c.DB, "file:") {
 		errs = append(errs, fmt.Errorf("config: db %q: want postgres://…, sqlite:PATH or file:PATH", c.DB))
 	}
 	return errors.Join(errs...)
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Origin is the portal's origin: PublicURL, or http://<addr>.
+func (c *Config) Origin() string {
+	if c.PublicURL != "" {
+		return c.PublicURL
+	}
+	return "http://" + c.Addr
+}
+
+// DownloadsDir is the directory of agent installers.
+func (c *Config) DownloadsDir() string {
+	if c.AgentDownloads != "" {
+		return c.AgentDownloads
+	}
+	return filepath.Join(c.DataDir, "agent-downloads")
 }
 
 // DatabaseURL returns the database URL, defaulting to SQLite in the data directory.

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/multicert/multicert/handlers"
+	"github.com/multicert/multicert/internal/agent"
+	"github.com/multicert/multicert/internal/agent/sim"
+	"github.com/multicert/multicert/internal/certlogin"
+	"github.com/multicert/multicert/internal/config"
+	"github.com/multicert/multicert/internal/devca"
+	"github.com/multicert/multicert/models"
+)
+
+// DemoPIN is the PIN of every simulated certificate card in the demo.
+const DemoPIN = "123456"
+
+// readCerts reads every certificate of the PEM files.
+func readCerts(files []string) ([]*x509.Certificate, error) {
+	var out []*x509.Certificate
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		for {
+			var blk *pem.Block
+			blk, b = pem.Decode(b)
+			if blk == nil {
+				break
+			}
+			if blk.Type != "CERTIFICATE" {
+				continue
+			}
+			c, err := x509.ParseCertificate(blk.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", f, err)
+			}
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// readCRL reads a CRL file in DER or PEM.
+func readCRL(file string) ([]byte, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	if blk, _ := pem.Decode(b); blk != nil {
+		return blk.Bytes, nil
+	}
+	return b, nil
+}
+
+// cardAuth builds the certificate verifiers from the configuration; in
+// demo mode the development CA is trusted as well.
+func cardAuth(cfg *config.Config, ca *devca.CA) (handlers.CardAuth, error) {
+	business, err := readCerts(cfg.BusinessCA)
+	if err != nil {
+		return handlers.CardAuth{}, fmt.Errorf("business-ca: %w", err)
+	}
+	citizen, err := readCerts(cfg.CitizenCA)
+	if err != nil {
+		return handlers.CardAuth{}, fmt.Errorf("citizen-ca: %w", err)
+	}
+	inter, err := readCerts(cfg.CAIntermediates)
+	if err != nil {
+		return handlers.CardAuth{}, fmt.Errorf("ca-intermediates: %w", err)
+	}
+	if ca != nil {
+		business = append(business, ca.Business.Cert)
+		citizen = append(citizen, ca.Citizen.Cert)
+	}
+	b := certlogin.NewVerifier(business, inter)
+	c := certlogin.NewVerifier(citizen, inter)
+	b.RequireCRL, c.RequireCRL = cfg.CRLRequired, cfg.CRLRequired
+	for _, f := range cfg.CRLs {
+		der, err := readCRL(f)
+		if err != nil {
+			return handlers.CardAuth{}, fmt.Errorf("crls: %w", err)
+		}
+		// A CRL belongs to one of the two kinds; each verifier takes the ones it can check.
+		errB, errC := b.AddCRL(der), c.AddCRL(der)
+		if errB != nil && errC != nil {
+			return handlers.CardAuth{}, fmt.Errorf("crls: %s: %w", f, errors.Join(errB, errC))
+		}
+	}
+	return handlers.CardAuth{Business: b, Citizen: c, Origin: cfg.Origin(),
+		Agent: handlers.AgentInfo{URL: cfg.AgentURL, MinVersion: cfg.AgentMinVersion, Simulated: ca != nil}}, nil
+}
+
+// demoCards makes (once) and binds the demo's certificate cards, and
+// returns the simulated reader holding them with the demo's NHI cards.
+func demoCards(ctx context.Context, cfg *config.Config, store *models.Store) (*devca.CA, *sim.Sim, *models.DemoCardPeople, error) {
+	dir := filepath.Join(cfg.DataDir, "devca")
+	ca, err := devca.LoadOrCreate(dir, devca.Options{NotBefore: time.Now().AddDate(-1, 0, 0)})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	p, err := store.DemoPeople(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	nb, na := time.Now().AddDate(0, -1, 0), time.Now().AddDate(3, 0, 0)
+	find := func(kind, holder string, issue func() (*devca.Card, error)) (*devca.Card, bool, error) {
+		for _, c := range ca.Cards() {
+			if c.Kind == kind && c.Holder == holder && time.Now().Before(c.Cert.NotAfter) {
+				return c, false, nil
+			}
+		}
+		c, err := issue()
+		return c, true, err
+	}
+	var u0 models.Unit
+	if err := store.DB.NewSelect().Model(&u0).Where("code = ?", p.UnitCode).Scan(ctx); err != nil {
+		return nil, nil, nil, err
+	}
+	unitCard, new1, err := find(devca.KindBusiness, u0.BAN, func() (*devca.Card, error) { return ca.IssueBusiness(u0.BAN, u0.Name, nb, na) })
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	freeCard, new2, err := find(devca.KindBusiness, p.FreeUnitBAN, func() (*devca.Card, error) {
+		return ca.IssueBusiness(p.FreeUnitBAN, p.FreeUnitName, nb, na)
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	citCard, new3, err := find(devca.KindCitizen, p.HandlerIDNo, func() (*devca.Card, error) {
+		return ca.IssueCitizen(p.HandlerName, p.HandlerIDNo, nb, na)
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if new1 || new2 || new3 {
+		if err := ca.Save(dir); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	info := func(c *devca.Card) models.CertInfo {
+		issuer, serial := certlogin.IssuerSerial(c.Cert)
+		return models.CertInfo{Issuer: issuer, Serial: serial, Subject: c.Cert.Subject.String(), NotBefore: c.Cert.NotBefore, NotAfter: c.Cert.NotAfter}
+	}
+	if err := store.BindDemoCards(ctx, info(unitCard), info(citCard)); err != nil {
+		return nil, nil, nil, err
+	}
+
+	s := sim.New(sim.Reader1)
+	certCard := func(label, kind string, c *devca.Card) *sim.Card {
+		return &sim.Card{Label: label, Type: kind, Cert: c.Cert, Chain: []*x509.Certificate{c.Issuer}, Key: c.Key, PIN: DemoPIN, TokenSerial: c.TokenSerial}
+	}
+	nhi := func(label string, n models.NHICard) *sim.Card {
+		return &sim.Card{Label: label, Type: agent.CardNHI, NHI: &agent.NHIData{CardNo: n.CardNo, Name: n.Name, IDNo: n.IDNo,
+			Birth: "1980-01-01", Sex: map[bool]string{true: "M", false: "F"}[n.IDNo[1] == '1'], Issued: "2020-01-01"}}
+	}
+	s.AddCard(certCard("工商憑證："+p.UnitName, agent.CardBusinessCert, unitCard))
+	s.AddCard(certCard("自然人憑證："+p.HandlerName, agent.CardCitizenCert, citCard))
+	s.AddCard(nhi("負責人健保卡："+p.Owner.Name, p.Owner))
+	s.AddCard(nhi("承辦人健保卡："+p.NHIHandler.Name, p.NHIHandler))
+	s.AddCard(certCard("工商憑證（未註冊）："+p.FreeUnitName, agent.CardBusinessCert, freeCard))
+	return ca, s, p, nil
+}
+
+// startSimAgent serves the simulated reader's agent API where the pages look
+// for the agent. When that address is taken (a real agent runs there), the
+// demo goes on without it and says so.
+func startSimAgent(ctx context.Context, cfg *config.Config, s *sim.Sim, log *slog.Logger) (func(), error) {
+	u, err := url.Parse(cfg.AgentURL)
+	if err != nil {
+		return nil, err
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); (ip == nil || !ip.IsLoopback()) && host != "localhost" {
+		return nil, fmt.Errorf("agent-url %s: the simulated agent listens on the loopback address only", cfg.AgentURL)
+	}
+	ln, err := net.Listen("tcp", u.Host)
+	if err != nil {
+		log.Warn("simulated card agent not started: the address is taken (is a real card agent running?)", "addr", u.Host, "err", err)
+		return func() {}, nil
+	}
+	srv := &http.Server{Handler: agent.NewServer(s, agent.Config{Version: agent.Version, AllowedOrigins: []string{cfg.Origin()}, Logger: log}).Handler(),
+		ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln) //nolint:errcheck // ends with Shutdown
+	return func() {
+		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(c) //nolint:errcheck // best effort at exit
+	}, nil
+}
+
+func printDemoCards(out io.Writer, cfg *config.Config, p *models.DemoCardPeople) {
+	fmt.Fprintf(out, "\nsimulated card reader (模擬讀卡機) at %s — insert cards on %senvironment\n", cfg.AgentURL, strings.TrimSuffix(cfg.Origin(), "/")+"/")
+	fmt.Fprintf(out, "  certificate cards PIN: %s; NHI card password: %s\n", DemoPIN, models.DemoPassword)
+	fmt.Fprintf(out, "  工商憑證 of %s (unit %s); 自然人憑證 of handler %s\n", p.UnitName, p.UnitCode, p.HandlerName)
+	fmt.Fprintf(out, "  負責人健保卡 of unit %s; 承辦人健保卡 of %s\n", p.OwnerUnit, p.NHIHandler.Name)
+	fmt.Fprintf(out, "  unregistered unit for 註冊: %s (統一編號 %s)\n", p.FreeUnitCode, p.FreeUnitBAN)
+}

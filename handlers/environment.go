@@ -1,0 +1,135 @@
+package handlers
+
+import (
+	"crypto/md5" //nolint:gosec // MD5 is shown beside SHA-256 because the bureau's old pages printed it (Q2)
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/multicert/multicert/internal/apperr"
+)
+
+// Download is one card agent installer offered on 環境說明.
+type Download struct {
+	Name   string
+	OS     string // Windows, macOS, Linux
+	Size   int64
+	SHA256 string
+	MD5    string
+}
+
+// EnvironmentView is the model of the 環境說明 page.
+type EnvironmentView struct {
+	Page
+	Downloads []Download
+}
+
+type digestKey struct {
+	path  string
+	size  int64
+	mtime time.Time
+}
+
+var digests sync.Map // digestKey → [2]string{sha256, md5}
+
+// fileDigests computes a file's SHA-256 and MD5 once per version of the file.
+func fileDigests(path string, fi os.FileInfo) (string, string, error) {
+	k := digestKey{path, fi.Size(), fi.ModTime()}
+	if v, ok := digests.Load(k); ok {
+		d := v.([2]string)
+		return d[0], d[1], nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", "", err
+	}
+	defer f.Close()
+	sh, m := sha256.New(), md5.New() //nolint:gosec // see import
+	if _, err := io.Copy(io.MultiWriter(sh, m), f); err != nil {
+		return "", "", err
+	}
+	d := [2]string{hex.EncodeToString(sh.Sum(nil)), strings.ToUpper(hex.EncodeToString(m.Sum(nil)))}
+	digests.Store(k, d)
+	return d[0], d[1], nil
+}
+
+func osOf(name string) string {
+	n := strings.ToLower(name)
+	switch {
+	case strings.HasSuffix(n, ".exe") || strings.HasSuffix(n, ".msi") || strings.Contains(n, "windows"):
+		return "Windows"
+	case strings.HasSuffix(n, ".pkg") || strings.HasSuffix(n, ".dmg") || strings.Contains(n, "darwin") || strings.Contains(n, "mac"):
+		return "macOS"
+	default:
+		return "Linux"
+	}
+}
+
+// downloads lists the installers in the downloads directory. A missing
+// directory is an empty list.
+func (s *Server) downloads() ([]Download, error) {
+	if s.Downloads == "" {
+		return nil, nil
+	}
+	entries, err := os.ReadDir(s.Downloads)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []Download
+	for _, e := range entries {
+		if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			return nil, err
+		}
+		sum, m, err := fileDigests(filepath.Join(s.Downloads, e.Name()), fi)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Download{Name: e.Name(), OS: osOf(e.Name()), Size: fi.Size(), SHA256: sum, MD5: m})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].OS+out[i].Name < out[j].OS+out[j].Name })
+	return out, nil
+}
+
+// showEnvironment shows 環境說明: installers with checksums, install notes,
+// the live self-test, and help for forgotten PINs and locked cards.
+func (s *Server) showEnvironment(c *fiber.Ctx) error {
+	ds, err := s.downloads()
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "environment", EnvironmentView{Page: s.agentPage(c, "環境說明", "environment"), Downloads: ds})
+}
+
+// downloadInstaller sends one installer. The name must be a listed file:
+// never a path.
+func (s *Server) downloadInstaller(c *fiber.Ctx) error {
+	name := c.Params("name")
+	ds, err := s.downloads()
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		if d.Name == name {
+			c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+strings.ReplaceAll(d.Name, `"`, "")+`"`)
+			c.Set(fiber.HeaderContentType, "application/octet-stream")
+			c.Set("X-Content-Type-Options", "nosniff")
+			return c.SendFile(filepath.Join(s.Downloads, d.Name), false)
+		}
+	}
+	return apperr.New(apperr.NotFound, "找不到這個安裝檔。")
+}

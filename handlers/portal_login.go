@@ -1,0 +1,188 @@
+package handlers
+
+import (
+	"crypto/x509"
+	"encoding/base64"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/certlogin"
+	"github.com/multicert/multicert/internal/twid"
+	"github.com/multicert/multicert/models"
+)
+
+// CardAuth is what certificate and NHI-card logins need.
+type CardAuth struct {
+	Business *certlogin.Verifier // trusts the CAs of units' 工商憑證
+	Citizen  *certlogin.Verifier // trusts the CAs of handlers' 自然人憑證
+	// Origin is this server's origin as browsers see it; every signature
+	// must be over it (the agent binds the page's origin).
+	Origin string
+	Agent  AgentInfo
+}
+
+// UnitLoginView is the model of the portal's login page.
+type UnitLoginView struct{ Page }
+
+func (s *Server) agentPage(c *fiber.Ctx, title, nav string) Page {
+	pg := s.page(c, title, nav)
+	a := s.Cards.Agent
+	pg.Agent = &a
+	return pg
+}
+
+// showUnitLogin shows the login page of units and handlers (Q1's first screen).
+func (s *Server) showUnitLogin(c *fiber.Ctx) error {
+	if principal(c).IsUnit() {
+		return c.Redirect("/portal", fiber.StatusSeeOther)
+	}
+	if err := s.ensureSession(c); err != nil {
+		return err
+	}
+	pg := s.agentPage(c, "登入", "login")
+	return s.render(c, fiber.StatusOK, "unit_login", UnitLoginView{Page: pg})
+}
+
+var noncePurposes = map[string]bool{
+	models.PurposeUnitLogin: true, models.PurposeHandlerLogin: true, models.PurposeRegister: true,
+}
+
+// createLoginNonce issues the challenge the card signs.
+func (s *Server) createLoginNonce(c *fiber.Ctx) error {
+	p := principal(c)
+	purpose := c.FormValue("purpose")
+	if !noncePurposes[purpose] {
+		return apperr.New(apperr.Invalid, "不明的登入方式，請重新整理頁面後再試。")
+	}
+	if p.Session == nil {
+		return apperr.New(apperr.Forbidden, "頁面已逾時，請重新整理頁面後再試一次。")
+	}
+	nonce, err := s.Store.NewNonce(c.UserContext(), p.Session, purpose)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"nonce": base64.StdEncoding.EncodeToString(nonce)})
+}
+
+// signedLogin is a certificate login as the page posts it.
+type signedLogin struct {
+	nonce, sig, cert []byte
+	chain            [][]byte
+	algorithm        string
+}
+
+func parseSignedLogin(c *fiber.Ctx) (*signedLogin, error) {
+	bad := apperr.New(apperr.Invalid, "憑證元件送出的資料不完整，請重新整理頁面後再試。")
+	dec := func(v string) ([]byte, error) { return base64.StdEncoding.DecodeString(strings.TrimSpace(v)) }
+	var in signedLogin
+	var err error
+	if in.nonce, err = dec(c.FormValue("nonce")); err != nil || len(in.nonce) == 0 {
+		return nil, bad
+	}
+	if in.sig, err = dec(c.FormValue("signature")); err != nil || len(in.sig) == 0 {
+		return nil, bad
+	}
+	if in.cert, err = dec(c.FormValue("certificate")); err != nil || len(in.cert) == 0 {
+		return nil, bad
+	}
+	if ch := strings.TrimSpace(c.FormValue("chain")); ch != "" {
+		for _, part := range strings.Split(ch, ",") {
+			der, err := dec(part)
+			if err != nil {
+				return nil, bad
+			}
+			in.chain = append(in.chain, der)
+		}
+	}
+	in.algorithm = strings.Clone(c.FormValue("algorithm"))
+	return &in, nil
+}
+
+// verify checks a signed login with v and returns what the store needs.
+func (s *Server) verify(c *fiber.Ctx, v *certlogin.Verifier, in *signedLogin) (models.CertLogin, *x509.Certificate) {
+	p := principal(c)
+	cert, verr := v.Verify(certlogin.Input{CertDER: in.cert, Chain: in.chain, Origin: s.Cards.Origin, Nonce: in.nonce,
+		Signature: in.sig, Algorithm: in.algorithm})
+	cl := models.CertLogin{Session: p.Session, Nonce: in.nonce, VerifyErr: verr, IP: c.IP(), UserAgent: string(c.Request().Header.UserAgent())}
+	if cert == nil {
+		cert, _ = x509.ParseCertificate(in.cert) // for the audit trail only
+	}
+	if cert != nil {
+		cl.Issuer, cl.Serial = certlogin.IssuerSerial(cert)
+		cl.BAN, _ = certlogin.BANFromCert(cert)
+	}
+	return cl, cert
+}
+
+// createCertSession logs a unit (工商憑證) or a handler (自然人憑證) in.
+func (s *Server) createCertSession(c *fiber.Ctx) error {
+	p := principal(c)
+	if p.Session == nil {
+		return apperr.New(apperr.Forbidden, "頁面已逾時，請重新整理頁面後再試一次。")
+	}
+	in, err := parseSignedLogin(c)
+	if err != nil {
+		return err
+	}
+	asUnit := c.FormValue("as_unit") == "1"
+	var token string
+	if asUnit {
+		cl, _ := s.verify(c, s.Cards.Business, in)
+		token, _, err = s.Store.UnitCertLogin(c.UserContext(), cl)
+	} else {
+		cl, _ := s.verify(c, s.Cards.Citizen, in)
+		token, _, err = s.Store.HandlerCertLogin(c.UserContext(), cl, strings.TrimSpace(c.FormValue("unit_code")))
+	}
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(c, token)
+	return c.JSON(fiber.Map{"redirect": "/portal"})
+}
+
+// nhiCard reads the card data the page got from the agent.
+func nhiCard(c *fiber.Ctx) (models.NHICard, error) {
+	card := models.NHICard{
+		CardNo: strings.TrimSpace(c.FormValue("card_no")),
+		Name:   strings.TrimSpace(c.FormValue("card_name")),
+		IDNo:   twid.Normalize(c.FormValue("card_id_no")),
+	}
+	if len(card.CardNo) != 12 || card.IDNo == "" {
+		return card, apperr.New(apperr.Invalid, "讀不到健保卡資料，請確認讀卡機中是健保卡後再試。")
+	}
+	return card, nil
+}
+
+// createNHISession logs in with an NHI card and a password: the unit's
+// responsible person (as_unit, with the unit code) or a handler.
+func (s *Server) createNHISession(c *fiber.Ctx) error {
+	p := principal(c)
+	if p.Session == nil {
+		return apperr.New(apperr.Forbidden, "頁面已逾時，請重新整理頁面後再試一次。")
+	}
+	card, err := nhiCard(c)
+	if err != nil {
+		return err
+	}
+	in := models.NHILogin{Session: p.Session, UnitCode: strings.TrimSpace(c.FormValue("unit_code")), CardNo: card.CardNo, IDNo: card.IDNo,
+		Password: c.FormValue("password"), IP: c.IP(), UserAgent: string(c.Request().Header.UserAgent())}
+	if in.Password == "" {
+		return apperr.New(apperr.Invalid, "請輸入健保卡網路服務註冊的密碼。")
+	}
+	var token string
+	if c.FormValue("as_unit") == "1" {
+		if in.UnitCode == "" {
+			return apperr.New(apperr.Invalid, "以負責人健保卡登入時，請輸入投保單位代號。")
+		}
+		token, _, err = s.Store.UnitNHILogin(c.UserContext(), in)
+	} else {
+		token, _, err = s.Store.HandlerNHILogin(c.UserContext(), in)
+	}
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(c, token)
+	return c.JSON(fiber.Map{"redirect": "/portal"})
+}

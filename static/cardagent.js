@@ -1,0 +1,179 @@
+// multicert card agent client: finds the local card agent, checks its
+// version, reads cards and has them sign the server's nonce. The PIN goes
+// only to the agent on 127.0.0.1, never to the server.
+(function () {
+  "use strict";
+
+  var cfg = document.querySelector('meta[name="multicert-agent"]');
+  if (!cfg) { return; }
+  var agentURL = cfg.getAttribute("content");
+  var minVersion = cfg.getAttribute("data-min-version") || "0";
+  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
+  // compareVersions("1.2.0", "1.10") < 0
+  function compareVersions(a, b) {
+    var pa = String(a).split("."), pb = String(b).split(".");
+    for (var i = 0; i < Math.max(pa.length, pb.length); i++) {
+      var x = parseInt(pa[i] || "0", 10) || 0, y = parseInt(pb[i] || "0", 10) || 0;
+      if (x !== y) { return x < y ? -1 : 1; }
+    }
+    return 0;
+  }
+
+  function AgentError(code, message, extra) {
+    this.code = code; this.message = message; this.extra = extra || {};
+  }
+
+  function call(method, path, body) {
+    var opts = { method: method, headers: {}, cache: "no-store" };
+    if (body !== undefined) {
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(body);
+    }
+    return fetch(agentURL + path, opts).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (data) {
+        if (!res.ok) {
+          var e = data.error || {};
+          throw new AgentError(e.code || "agent_error", e.message || "憑證元件回應錯誤（HTTP " + res.status + "）。", e);
+        }
+        return data;
+      });
+    }, function () {
+      throw new AgentError("agent_unreachable",
+        "找不到憑證元件（讀卡程式）。請確認已安裝並啟動憑證元件，瀏覽器詢問是否允許存取區域網路裝置時請選「允許」。");
+    });
+  }
+
+  // version resolves with the agent's version, or rejects with error 3003
+  // when it is older than the server accepts.
+  function version() {
+    return call("GET", "/v1/version").then(function (v) {
+      if (compareVersions(v.version, minVersion) < 0) {
+        throw new AgentError("3003", "錯誤代碼 3003：憑證元件需更新（您的版本 " + v.version + "，最低需 " + minVersion +
+          "）。請至「環境說明」下載最新的元件安裝檔，安裝後重新啟動電腦。", { version: v.version });
+      }
+      return v;
+    });
+  }
+
+  function server(path, fields) {
+    var body = new URLSearchParams();
+    Object.keys(fields).forEach(function (k) { if (fields[k] !== undefined && fields[k] !== null) { body.append(k, fields[k]); } });
+    return fetch(path, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf, "Accept": "application/json" }
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (data) {
+        if (!res.ok) { throw new AgentError("server", data.error || "伺服器無法處理（HTTP " + res.status + "），請重新整理頁面後再試。", data); }
+        return data;
+      });
+    }, function () { throw new AgentError("server", "無法連線到伺服器，請檢查網路後再試。"); });
+  }
+
+  window.multicertAgent = {
+    url: agentURL, minVersion: minVersion, compareVersions: compareVersions,
+    version: version,
+    readers: function () { return call("GET", "/v1/readers"); },
+    read: function (reader) { return call("POST", "/v1/read", { reader: reader || "" }); },
+    sign: function (reader, pin, nonce) { return call("POST", "/v1/sign", { reader: reader || "", pin: pin, nonce: nonce }); },
+    simCards: function () { return call("GET", "/v1/sim/cards"); },
+    simInsert: function (reader, label) { return call("POST", "/v1/sim/insert", { reader: reader, label: label }); },
+    simRemove: function (reader) { return call("POST", "/v1/sim/remove", { reader: reader }); },
+    server: server
+  };
+
+  function show(box, message, kind) {
+    if (!box) { return; }
+    box.innerHTML = "";
+    if (!message) { box.hidden = true; return; }
+    box.hidden = false;
+    var div = document.createElement("div");
+    div.className = "alert " + (kind || "error");
+    div.setAttribute("role", kind === "info" ? "status" : "alert");
+    div.textContent = message;
+    if (kind !== "info") {
+      var help = document.createElement("a");
+      help.href = "/environment";
+      help.textContent = "環境說明與讀卡機自我檢測";
+      div.appendChild(document.createElement("br"));
+      div.appendChild(help);
+    }
+    box.appendChild(div);
+  }
+
+  function field(form, name) { var el = form.elements[name]; return el ? el.value.trim() : ""; }
+
+  // Card forms: <form data-card-flow="login|register|nhi-register|nhi-reset">.
+  function runFlow(form) {
+    var flow = form.getAttribute("data-card-flow");
+    var box = document.getElementById(form.getAttribute("data-status") || "card-status");
+    var method = (form.querySelector('input[name="method"]:checked') || {}).value || form.getAttribute("data-method") || "cert";
+    var asUnit = form.elements.as_unit ? form.elements.as_unit.checked : true;
+    var pinEl = form.querySelector("[data-pin]");
+    var pin = pinEl ? pinEl.value : "";
+    show(box, "處理中，請勿取出卡片…", "info");
+
+    return version().then(function () {
+      if (method === "cert") {
+        if (!/^[0-9A-Za-z]{4,16}$/.test(pin)) { throw new AgentError("pin", "請輸入憑證 PIN 碼（4 至 16 碼英數字）。"); }
+        var purpose = flow === "register" ? "unit_register" : (asUnit ? "unit_login" : "handler_login");
+        return server("/login/nonce", { purpose: purpose }).then(function (n) {
+          return window.multicertAgent.sign("", pin, n.nonce).then(function (sig) {
+            if (pinEl) { pinEl.value = ""; }
+            pin = "";
+            return server(form.getAttribute("data-cert-action"), {
+              nonce: n.nonce, signature: sig.signature, certificate: sig.certificate,
+              chain: (sig.chain || []).join(","), algorithm: sig.algorithm,
+              as_unit: asUnit ? "1" : "", unit_code: field(form, "unit_code"), ban: field(form, "ban")
+            });
+          });
+        });
+      }
+      return window.multicertAgent.read("").then(function (card) {
+        if (card.type !== "nhi_card" || !card.nhi) { throw new AgentError("card", "讀卡機中不是健保卡，請插入健保卡。"); }
+        var f = {
+          card_no: card.nhi.cardNo, card_id_no: card.nhi.idNo, card_name: card.nhi.name,
+          password: form.elements.password ? form.elements.password.value : "",
+          password2: form.elements.password2 ? form.elements.password2.value : "",
+          id_no: field(form, "id_no"), unit_code: field(form, "unit_code"), ban: field(form, "ban"),
+          as_unit: asUnit ? "1" : ""
+        };
+        return server(form.getAttribute("data-nhi-action"), f);
+      });
+    }).then(function (res) {
+      if (res.redirect) { window.location.assign(res.redirect); return; }
+      show(box, res.message || "完成。", "info");
+      form.reset();
+    }, function (err) {
+      if (pinEl) { pinEl.value = ""; }
+      var msg = err.message || String(err);
+      if (err.code === "wrong_pin" && err.extra && typeof err.extra.triesLeft === "number") {
+        msg = "PIN 碼錯誤，尚可再試 " + err.extra.triesLeft + " 次；連續錯誤 3 次將鎖卡。";
+      }
+      show(box, msg, "error");
+    });
+  }
+
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-card-flow")) { return; }
+    e.preventDefault();
+    var btn = form.querySelector('button[type="submit"]');
+    if (btn) { btn.disabled = true; }
+    runFlow(form).then(function () { if (btn) { btn.disabled = false; } });
+  });
+
+  // Show the fields of the chosen login method.
+  function syncMethod(form) {
+    var method = (form.querySelector('input[name="method"]:checked') || {}).value;
+    form.querySelectorAll("[data-for-method]").forEach(function (el) {
+      el.hidden = el.getAttribute("data-for-method") !== method;
+    });
+  }
+  document.querySelectorAll("form[data-card-flow]").forEach(function (form) {
+    if (form.querySelector('input[name="method"]')) {
+      syncMethod(form);
+      form.addEventListener("change", function (e) { if (e.target.name === "method") { syncMethod(form); } });
+    }
+  });
+})();
