@@ -131,11 +131,12 @@ func (b *syncBuffer) String() string {
 
 // server is one running multicert process with its own demo database.
 type server struct {
-	URL    string // base URL without the trailing slash, e.g. http://127.0.0.1:41234
-	cmd    *exec.Cmd
-	out    *syncBuffer
-	exited chan struct{} // closed when the process has ended
-	err    error         // the result of cmd.Wait, valid after exited closes
+	URL      string // base URL without the trailing slash, e.g. http://127.0.0.1:41234
+	AgentURL string // the simulated card agent of this server
+	cmd      *exec.Cmd
+	out      *syncBuffer
+	exited   chan struct{} // closed when the process has ended
+	err      error         // the result of cmd.Wait, valid after exited closes
 }
 
 // Output returns what the server printed so far (stdout and stderr).
@@ -145,15 +146,18 @@ func (s *server) Output() string { return s.out.String() }
 // database in a temporary directory and waits until /readyz answers. The
 // server is stopped with SIGTERM when the test ends; its output is logged
 // if the test failed.
-func startServer(t *testing.T) *server {
+func startServer(t *testing.T, extraArgs ...string) *server {
 	t.Helper()
 	if serverBin == "" {
 		t.Fatal("startServer: the server binary was not built (TestMain did not run)")
 	}
 	dataDir := t.TempDir() // before the Cleanup below, so the server stops first
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t)))
-	s := &server{URL: "http://" + addr, out: &syncBuffer{}, exited: make(chan struct{})}
-	s.cmd = exec.Command(serverBin, "serve", "--demo", "--addr", addr, "--data-dir", dataDir)
+	agentAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t)))
+	s := &server{URL: "http://" + addr, AgentURL: "http://" + agentAddr, out: &syncBuffer{}, exited: make(chan struct{})}
+	// Each server runs its own simulated card agent on a port of its own.
+	args := append([]string{"serve", "--demo", "--addr", addr, "--data-dir", dataDir, "--agent-url", s.AgentURL}, extraArgs...)
+	s.cmd = exec.Command(serverBin, args...)
 	s.cmd.Env = serverEnv()
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	start := time.Now()
