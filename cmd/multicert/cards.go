@@ -101,7 +101,7 @@ func cardAuth(cfg *config.Config, ca *devca.CA) (handlers.CardAuth, error) {
 		}
 	}
 	return handlers.CardAuth{Business: b, Citizen: c, Origin: cfg.Origin(),
-		Agent: handlers.AgentInfo{URL: cfg.AgentURL, MinVersion: cfg.AgentMinVersion, Simulated: ca != nil}}, nil
+		Agent: handlers.AgentInfo{URL: cfg.AgentURL, MinVersion: cfg.AgentMinVersion, Simulated: ca != nil && cfg.DemoAgent}}, nil
 }
 
 // demoCards makes (once) and binds the demo's certificate cards, and

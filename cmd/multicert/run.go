@@ -219,11 +219,13 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 		if ca, s, people, err = demoCards(ctx, cfg, store); err != nil {
 			return err
 		}
-		stop, err := startSimAgent(ctx, cfg, s, log)
-		if err != nil {
-			return err
+		if cfg.DemoAgent {
+			stop, err := startSimAgent(ctx, cfg, s, log)
+			if err != nil {
+				return err
+			}
+			defer stop()
 		}
-		defer stop()
 	}
 	cards, err := cardAuth(cfg, ca)
 	if err != nil {
@@ -239,7 +241,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 	if demo != nil {
 		fmt.Fprintf(out, "unit portal: %slogin   bureau console: %sconsole/login\n", url, url)
 		printLogins(out, demo)
-		printDemoCards(out, cfg, people)
+		if cfg.DemoAgent {
+			printDemoCards(out, cfg, people)
+		}
 	}
 
 	go purgeSessions(ctx, store, log)

@@ -20,6 +20,7 @@ type Config struct {
 	DataDir     string        // directory for the SQLite file and other local data
 	Demo        bool          // seed demo data at start and trust the development CA
 	DemoUnits   int           // units the demo seeds
+	DemoAgent   bool          // in demo mode, run the simulated card reader's agent at AgentURL
 	SessionIdle time.Duration // idle timeout of a session
 	LogLevel    string        // debug, info, warn, error
 
@@ -65,6 +66,11 @@ var options = []option{
 		c.DemoUnits = n
 		return err
 	}, false},
+	{"demo-agent", "MULTICERT_DEMO_AGENT", "true", "in demo mode, run a simulated card reader (模擬讀卡機) at --agent-url; false to use a real card agent", func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		c.DemoAgent = b
+		return err
+	}, true},
 	{"session-idle", "MULTICERT_SESSION_IDLE", "30m", "idle timeout of a login session", func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		c.SessionIdle = d
