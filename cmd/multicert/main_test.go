@@ -13,6 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/multicert/multicert/internal/agent"
+	"github.com/multicert/multicert/internal/certlogin"
+	"github.com/multicert/multicert/internal/config"
+	"github.com/multicert/multicert/internal/devca"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
 )
@@ -212,5 +216,49 @@ func TestBadInvocations(t *testing.T) {
 	out.Reset()
 	if err := run(context.Background(), []string{"version"}, &out, env()); err != nil || !strings.HasPrefix(out.String(), "multicert ") {
 		t.Errorf("version: %v %q", err, out.String())
+	}
+}
+
+// TestDevCA makes a development CA and cards with `dev-ca`, then starts the
+// certificate checks from the files it printed, CRLs included.
+func TestDevCA(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"dev-ca", "--dir", dir, "--business", "04595257:測試股份有限公司", "--citizen", "A123456789:王小明"}, &out, env())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"SERIALNUMBER=04595257", "SERIALNUMBER=6789,CN=王小明", "--business-ca"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("dev-ca printed %q, want %q", out.String(), want)
+		}
+	}
+	cfg := &config.Config{BusinessCA: []string{filepath.Join(dir, "business-ca.pem")}, CitizenCA: []string{filepath.Join(dir, "citizen-ca.pem")},
+		CRLs: []string{filepath.Join(dir, "business_cert.crl"), filepath.Join(dir, "citizen_cert.crl")}, CRLRequired: true,
+		Addr: "127.0.0.1:8080", AgentURL: "http://127.0.0.1:61161"}
+	cards, err := cardAuth(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := devca.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range ca.Cards() {
+		v := cards.Business
+		if c.Kind == devca.KindCitizen {
+			v = cards.Citizen
+		}
+		nonce := []byte("0123456789abcdef0123456789abcdef")
+		alg, sig, err := c.Sign(agent.Digest(cards.Origin, nonce))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.Verify(certlogin.Input{CertDER: c.Cert.Raw, Origin: cards.Origin, Nonce: nonce, Signature: sig, Algorithm: alg}); err != nil {
+			t.Errorf("%s card: %v", c.Kind, err)
+		}
+	}
+	if err := run(context.Background(), []string{"dev-ca", "--dir", dir, "--business", "no-colon"}, &out, env()); err == nil {
+		t.Error("--business without a colon: want an error")
 	}
 }

@@ -33,6 +33,7 @@ commands:
                         apply all pending migrations, revert the newest one, or list them
   demo [--units N]      add demo data (idempotent) and print the demo logins
   audit verify          check the audit log's hash chain
+  dev-ca [--help]       make a development CA, cards, CRLs and SoftHSM2 tokens (tests and demos only)
   version               print the version
 
 flags (every command; environment variables in brackets):
@@ -42,6 +43,13 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
+	}
+	if cmd == "dev-ca" {
+		dataDir := getenv("MULTICERT_DATA_DIR")
+		if dataDir == "" {
+			dataDir = "./data"
+		}
+		return devCA(ctx, args, dataDir, out)
 	}
 	var sub string
 	if (cmd == "migrate" || cmd == "audit") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
