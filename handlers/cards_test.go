@@ -51,7 +51,7 @@ func testCards(t *testing.T) handlers.CardAuth {
 	c := certlogin.NewVerifier([]*x509.Certificate{ca.Citizen.Cert}, nil)
 	c.Now = now
 	return handlers.CardAuth{Business: b, Citizen: c, Origin: testOrigin,
-		Agent: handlers.AgentInfo{URL: "http://127.0.0.1:61161", MinVersion: "1.0.0"}}
+		Agent: handlers.AgentInfo{URL: "http://127.0.0.1:56161", MinVersion: "1.0.0"}}
 }
 
 // jsonPost posts a form as the card pages' script does and decodes the JSON answer.
@@ -209,7 +209,7 @@ func TestLoginPagesRender(t *testing.T) {
 		r := e.anonymous().get(path)
 		wantStatus(t, r, http.StatusOK)
 		wantContains(t, r, want...)
-		if csp := r.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'self' http://127.0.0.1:61161") {
+		if csp := r.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'self' http://127.0.0.1:56161") {
 			t.Errorf("%s: CSP %q does not let the page reach the agent", path, csp)
 		}
 		// The PIN field has no name: a plain form post could never send it to the server.

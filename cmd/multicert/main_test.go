@@ -235,7 +235,7 @@ func TestDevCA(t *testing.T) {
 	}
 	cfg := &config.Config{BusinessCA: []string{filepath.Join(dir, "business-ca.pem")}, CitizenCA: []string{filepath.Join(dir, "citizen-ca.pem")},
 		CRLs: []string{filepath.Join(dir, "business_cert.crl"), filepath.Join(dir, "citizen_cert.crl")}, CRLRequired: true,
-		Addr: "127.0.0.1:8080", AgentURL: "http://127.0.0.1:61161"}
+		Addr: "127.0.0.1:8080", AgentURL: "http://127.0.0.1:56161"}
 	cards, err := cardAuth(cfg, nil)
 	if err != nil {
 		t.Fatal(err)

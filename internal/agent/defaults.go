@@ -2,12 +2,14 @@ package agent
 
 // DefaultAddr is where the card agent listens unless told otherwise: the
 // loopback address only, on port DefaultPort. The portal's pages call
-// http://127.0.0.1:61161/v1/…
-const DefaultAddr = "127.0.0.1:61161"
+// http://127.0.0.1:56161/v1/…
+const DefaultAddr = "127.0.0.1:56161"
 
 // DefaultPort is the agent's default TCP port. It is not registered with
-// IANA; 61161 lies in the dynamic range, away from common services.
-const DefaultPort = 61161
+// IANA; 56161 lies in the dynamic range. (61161 was the first choice, but
+// 中華電信's HiPKI Local Server, installed on many PCs that use 自然人憑證,
+// listens there by default.)
+const DefaultPort = 56161
 
 // DefaultSignPerMinute is the default number of sign requests that one
 // origin may make per minute (Config.SignPerMinute).

@@ -141,7 +141,7 @@ func (ts *testServer) do(t testing.TB, method, path, origin string, body any) *h
 		}
 		rd = bytes.NewReader(b)
 	}
-	req := httptest.NewRequest(method, "http://127.0.0.1:61161"+path, rd)
+	req := httptest.NewRequest(method, "http://127.0.0.1:56161"+path, rd)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

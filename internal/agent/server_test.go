@@ -86,7 +86,7 @@ func TestOriginPolicy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req := httptest.NewRequest("GET", "http://127.0.0.1:61161/v1/version", nil)
+			req := httptest.NewRequest("GET", "http://127.0.0.1:56161/v1/version", nil)
 			for _, o := range tt.origins {
 				req.Header.Add("Origin", o)
 			}
@@ -141,7 +141,7 @@ func TestPreflight(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req := httptest.NewRequest("OPTIONS", "http://127.0.0.1:61161/v1/sign", nil)
+			req := httptest.NewRequest("OPTIONS", "http://127.0.0.1:56161/v1/sign", nil)
 			if tt.origin != "" {
 				req.Header.Set("Origin", tt.origin)
 			}
@@ -414,7 +414,7 @@ func TestRequestErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req := httptest.NewRequest(tt.method, "http://127.0.0.1:61161"+tt.path, strings.NewReader(tt.body))
+			req := httptest.NewRequest(tt.method, "http://127.0.0.1:56161"+tt.path, strings.NewReader(tt.body))
 			req.Header.Set("Origin", originA)
 			if tt.ctype != "" {
 				req.Header.Set("Content-Type", tt.ctype)

@@ -78,7 +78,7 @@ var options = []option{
 	}, false},
 	{"log-level", "MULTICERT_LOG_LEVEL", "info", "log level: debug, info, warn or error", func(c *Config, v string) error { c.LogLevel = v; return nil }, false},
 	{"public-url", "MULTICERT_PUBLIC_URL", "", "the portal's origin as browsers see it (scheme://host[:port]); default http://<addr>", func(c *Config, v string) error { c.PublicURL = strings.TrimSuffix(v, "/"); return nil }, false},
-	{"agent-url", "MULTICERT_AGENT_URL", "http://127.0.0.1:61161", "where the pages find the local card agent (in demo mode the server runs a simulated one there)", func(c *Config, v string) error { c.AgentURL = strings.TrimSuffix(v, "/"); return nil }, false},
+	{"agent-url", "MULTICERT_AGENT_URL", "http://127.0.0.1:56161", "where the pages find the local card agent (in demo mode the server runs a simulated one there)", func(c *Config, v string) error { c.AgentURL = strings.TrimSuffix(v, "/"); return nil }, false},
 	{"agent-min-version", "MULTICERT_AGENT_MIN_VERSION", "1.0.0", "oldest card agent version accepted; older ones get error 3003", func(c *Config, v string) error { c.AgentMinVersion = v; return nil }, false},
 	{"agent-downloads", "MULTICERT_AGENT_DOWNLOADS", "", "directory of card agent installers listed on the 環境說明 page with SHA-256 and MD5; default <data-dir>/agent-downloads", func(c *Config, v string) error { c.AgentDownloads = v; return nil }, false},
 	{"business-ca", "MULTICERT_BUSINESS_CA", "", "comma-separated PEM files of the CAs trusted for units' 工商憑證 (demo mode adds the development CA)", func(c *Config, v string) error { c.BusinessCA = splitList(v); return nil }, false},

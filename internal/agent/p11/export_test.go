@@ -1,0 +1,4 @@
+package p11
+
+// TriesFromFlags exposes triesFromFlags to the external tests.
+var TriesFromFlags = triesFromFlags
