@@ -48,6 +48,8 @@ const (
 var (
 	// serverBin is the multicert binary that TestMain builds.
 	serverBin string
+	// binDir holds the binaries built for the tests.
+	binDir string
 	// browserPath is the Chromium that TestMain found.
 	browserPath string
 )
@@ -75,6 +77,7 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	binDir = dir
 	serverBin = filepath.Join(dir, "multicert")
 	start := time.Now()
 	build := exec.Command("go", "build", "-o", serverBin, "./cmd/multicert")
@@ -133,6 +136,7 @@ func (b *syncBuffer) String() string {
 type server struct {
 	URL      string // base URL without the trailing slash, e.g. http://127.0.0.1:41234
 	AgentURL string // the simulated card agent of this server
+	DataDir  string // the server's data directory (SQLite database, development CA)
 	cmd      *exec.Cmd
 	out      *syncBuffer
 	exited   chan struct{} // closed when the process has ended
@@ -154,9 +158,9 @@ func startServer(t *testing.T, extraArgs ...string) *server {
 	dataDir := t.TempDir() // before the Cleanup below, so the server stops first
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t)))
 	agentAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t)))
-	s := &server{URL: "http://" + addr, AgentURL: "http://" + agentAddr, out: &syncBuffer{}, exited: make(chan struct{})}
+	s := &server{URL: "http://" + addr, AgentURL: "http://" + agentAddr, DataDir: dataDir, out: &syncBuffer{}, exited: make(chan struct{})}
 	// Each server runs its own simulated card agent on a port of its own.
-	args := append([]string{"serve", "--demo", "--addr", addr, "--data-dir", dataDir, "--agent-url", s.AgentURL}, extraArgs...)
+	args := append([]string{"serve", "--demo", "--addr", addr, "--data-dir", dataDir, "--agent-url", s.AgentURL}, extraArgs...) // a later --agent-url wins
 	s.cmd = exec.Command(serverBin, args...)
 	s.cmd.Env = serverEnv()
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out

@@ -73,7 +73,7 @@ const (
 	caBackdate       = 24 * time.Hour
 	businessCRLFile  = "business.crl"
 	citizenCRLFile   = "citizen.crl"
-	tokenSerialLen   = 14
+	cardSerialLen    = 16 // bytes of the card serial on a HiCOS card
 	businessCardPref = "MOEA"
 	citizenCardPref  = "TP"
 )
@@ -116,7 +116,7 @@ type Card struct {
 	Cert *x509.Certificate
 	Key  crypto.Signer
 	// TokenSerial is the card's own number: "TP" followed by 14 digits for
-	// citizen cards (as on MOICA cards), "MOEA" followed by 14 digits for
+	// citizen cards (as on MOICA cards), "MOEA" followed by 12 digits for
 	// business cards (a made-up card-number-like format).
 	TokenSerial string
 	// Kind is KindBusiness or KindCitizen.
@@ -422,15 +422,17 @@ func subjectKeyID(pub crypto.PublicKey) ([]byte, error) {
 }
 
 // tokenSerial returns prefix followed by 14 random digits.
+// tokenSerial is prefix and digits, 16 characters in all: the card serial
+// a HiCOS card holds is 16 bytes.
 func tokenSerial(prefix string) (string, error) {
-	var b [tokenSerialLen]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	b := make([]byte, cardSerialLen-len(prefix))
+	if _, err := rand.Read(b); err != nil {
 		return "", fmt.Errorf("devca: token serial: %w", err)
 	}
 	for i := range b {
 		b[i] = '0' + b[i]%10
 	}
-	return prefix + string(b[:]), nil
+	return prefix + string(b), nil
 }
 
 // CRL returns a DER certificate revocation list signed by the intermediate

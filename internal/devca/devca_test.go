@@ -125,7 +125,7 @@ func TestIssue(t *testing.T) {
 		holder      string
 	}{
 		{"business", biz, devca.KindBusiness, "SERIALNUMBER=04595257,CN=測試股份有限公司,O=測試股份有限公司,C=TW",
-			ca.Business.Cert, x509.KeyUsageDigitalSignature, `^MOEA[0-9]{14}$`, "04595257"},
+			ca.Business.Cert, x509.KeyUsageDigitalSignature, `^MOEA[0-9]{12}$`, "04595257"},
 		{"citizen", cit, devca.KindCitizen, "SERIALNUMBER=6789,CN=王小明,C=TW",
 			ca.Citizen.Cert, x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment, `^TP[0-9]{14}$`, "A123456789"},
 	}

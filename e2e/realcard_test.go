@@ -1,0 +1,170 @@
+package e2e
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/multicert/multicert/internal/card"
+	"github.com/multicert/multicert/internal/cardemu"
+	"github.com/multicert/multicert/internal/devca"
+	"github.com/multicert/multicert/models"
+)
+
+// The real-card journey uses vpcd's second reader, so that it never meets
+// the PC/SC package tests, which use the first.
+const (
+	vpcdReader2Addr = "127.0.0.1:35964"
+	vpcdReader2Name = "Virtual PCD 00 01"
+	pcscdSocket     = "/run/pcscd/pcscd.comm"
+)
+
+var (
+	agentOnce sync.Once
+	agentBin  string
+	agentErr  error
+)
+
+// requireCardStack skips (or, with MULTICERT_REQUIRE_PCSC, fails) unless
+// pcscd with vpcd and SoftHSM2 are there, and builds the card agent.
+func requireCardStack(t *testing.T) (string, devca.SoftHSMConfig) {
+	t.Helper()
+	missing := func(what string) {
+		if os.Getenv("MULTICERT_REQUIRE_PCSC") != "" {
+			t.Fatalf("%s, and MULTICERT_REQUIRE_PCSC is set", what)
+		}
+		t.Skipf("real card stack not available: %s (install pcscd, vsmartcard-vpcd, softhsm2 and opensc, and start pcscd)", what)
+	}
+	if _, err := os.Stat(pcscdSocket); err != nil {
+		missing("pcscd is not running (no " + pcscdSocket + ")")
+	}
+	cfg, err := devca.NewSoftHSMConfig(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Check(); err != nil {
+		missing(err.Error())
+	}
+	agentOnce.Do(func() {
+		agentBin = filepath.Join(binDir, "cardagent")
+		out, err := exec.Command("go", "build", "-C", "..", "-o", agentBin, "./cmd/cardagent").CombinedOutput()
+		if err != nil {
+			agentErr = &buildError{err: err, out: string(out)}
+		}
+	})
+	if agentErr != nil {
+		t.Fatal(agentErr)
+	}
+	return agentBin, cfg
+}
+
+type buildError struct {
+	err error
+	out string
+}
+
+func (e *buildError) Error() string {
+	return "go build ./cmd/cardagent: " + e.err.Error() + "\n" + e.out
+}
+
+// TestUnitLogsInThroughRealAgent is the whole chain: a business certificate
+// card played by the emulator in vpcd's reader, pcscd, the card agent (PC/SC
+// through ebfe/scard, signing through PKCS#11 on a SoftHSM2 token holding the
+// card's key), the browser, the server's checks, the portal home.
+func TestUnitLogsInThroughRealAgent(t *testing.T) {
+	agentPath, hsm := requireCardStack(t)
+	agentAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t)))
+	srv := startServer(t, "--demo-agent=false", "--agent-url", "http://"+agentAddr)
+
+	// The demo's own business card of unit 100000001, from the server's development CA.
+	ca, err := devca.Load(filepath.Join(srv.DataDir, "devca"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := models.Open(context.Background(), "sqlite:"+filepath.Join(srv.DataDir, "multicert.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ban string
+	err = db.NewSelect().Table("units").Column("ban").Where("code = ?", models.DemoUnitCode(0)).Scan(context.Background(), &ban)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var unitCard *devca.Card
+	for _, c := range ca.Cards() {
+		if c.Kind == devca.KindBusiness && c.Holder == ban {
+			unitCard = c
+		}
+	}
+	if unitCard == nil {
+		t.Fatalf("no business card of the demo unit (統一編號 %s) in the development CA", ban)
+	}
+	ctx := context.Background()
+	if err := devca.ImportSoftHSM(ctx, hsm, unitCard, "demo-unit", "123456", "12345678"); err != nil {
+		t.Fatal(err)
+	}
+
+	reader := cardemu.NewReader(vpcdReader2Addr)
+	t.Cleanup(reader.Close)
+	if err := reader.Insert(cardemu.NewCertCard(unitCard.Cert.Raw, card.TypeBusinessCert, unitCard.TokenSerial)); err != nil {
+		t.Fatalf("insert the card into vpcd: %v", err)
+	}
+
+	agentCmd := exec.Command(agentPath, "--addr", agentAddr, "--origin", srv.URL, "--pkcs11-module", hsm.Module, "--reader", vpcdReader2Name)
+	agentCmd.Env = append(os.Environ(), hsm.Environ()...)
+	out := &syncBuffer{}
+	agentCmd.Stdout, agentCmd.Stderr = out, out
+	if err := agentCmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		agentCmd.Process.Signal(os.Interrupt) //nolint:errcheck
+		agentCmd.Wait()                       //nolint:errcheck
+		if t.Failed() {
+			t.Logf("card agent output:\n%s", out.String())
+		}
+	})
+	waitHTTP(t, "http://"+agentAddr+"/")
+
+	b := newBrowser(t)
+	err = chromedp.Do(b,
+		chromedp.Navigate(srv.URL+"/login"),
+		chromedp.WaitVisible(chromedp.ID("pin")),
+		chromedp.SendKeys(chromedp.ID("pin"), "123456"),
+		chromedp.Click(chromedp.CSS(`form[data-card-flow] button[type="submit"]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitPath(b, "/portal"); err != nil {
+		status, _, _ := textOf(b, "#card-status")
+		t.Fatalf("after signing in through the real agent: %v (status: %s)", err, status)
+	}
+	if _, err := waitText(b, "main", models.DemoUnitCode(0)); err != nil {
+		t.Fatalf("portal home: %v", err)
+	}
+}
+
+// waitHTTP waits until url answers.
+func waitHTTP(t *testing.T, url string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if res, err := http.Get(url); err == nil {
+			res.Body.Close()
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s never answered", url)
+}
