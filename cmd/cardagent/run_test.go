@@ -11,6 +11,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -285,5 +288,27 @@ func TestReaderFilter(t *testing.T) {
 	}
 	if d, err := f.Read(context.Background(), "Virtual PCD 00 01"); err != nil || d.Reader != "Virtual PCD 00 01" {
 		t.Errorf("Read = %v, %v", d, err)
+	}
+}
+
+// TestWindowsCrossBuild builds the agent for Windows: ebfe/scard is pure Go
+// there, PKCS#11 needs cgo, so it takes Debian's MinGW-w64 cross-compiler.
+func TestWindowsCrossBuild(t *testing.T) {
+	const cc = "x86_64-w64-mingw32-gcc"
+	if _, err := exec.LookPath(cc); err != nil {
+		if os.Getenv("MULTICERT_REQUIRE_WINDOWS_BUILD") != "" {
+			t.Fatalf("%s not installed (Debian package gcc-mingw-w64-x86-64-win32), and MULTICERT_REQUIRE_WINDOWS_BUILD is set", cc)
+		}
+		t.Skipf("%s not installed (Debian package gcc-mingw-w64-x86-64-win32): Windows build not checked", cc)
+	}
+	out := filepath.Join(t.TempDir(), "cardagent.exe")
+	build := exec.Command("go", "build", "-o", out, ".")
+	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=1", "CC="+cc)
+	if b, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("Windows build: %v\n%s", err, b)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil || len(b) < 2 || string(b[:2]) != "MZ" {
+		t.Fatalf("%s is not a Windows executable", out)
 	}
 }

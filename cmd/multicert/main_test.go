@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -260,5 +261,24 @@ func TestDevCA(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"dev-ca", "--dir", dir, "--business", "no-colon"}, &out, env()); err == nil {
 		t.Error("--business without a colon: want an error")
+	}
+}
+
+// TestServerNeedsNoCgo keeps the card agent's cgo packages (PC/SC through
+// ebfe/scard, PKCS#11) out of the server binary.
+func TestServerNeedsNoCgo(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, bad := range []string{"github.com/ebfe/scard", "github.com/miekg/pkcs11", "github.com/multicert/multicert/internal/agent/pcsc", "github.com/multicert/multicert/internal/agent/p11"} {
+		if strings.Contains(string(out), bad+"\n") {
+			t.Errorf("the server imports %s", bad)
+		}
+	}
+	build := exec.Command("go", "build", "-o", filepath.Join(t.TempDir(), "multicert"), ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Errorf("CGO_ENABLED=0 go build: %v\n%s", err, out)
 	}
 }
