@@ -62,12 +62,12 @@ func New(d Deps) (*fiber.App, *Server, error) {
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
-		BodyLimit:             12 << 20,
+		BodyLimit:             22 << 20, // two proof documents of 10 MB and the form
 	})
 	app.Use(s.recoverPanic, s.securityHeaders, s.loadSession, s.checkCSRF)
 	s.routes = s.routeTable()
 	for _, r := range s.routes {
-		app.Add(r.Method, r.Path, d.Enforcer.Middleware(r.Guard, principalRole), r.Handler)
+		app.Add(r.Method, r.Path, d.Enforcer.Middleware(r.Guard, principalRoles), r.Handler)
 	}
 	app.Use(func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, "找不到這個頁面。")

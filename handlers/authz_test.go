@@ -8,14 +8,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/multicert/multicert/internal/twid"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
 	"github.com/multicert/multicert/policy"
 )
 
 // access is what a route allows: the roles that may use it, and whether it
-// acts on one unit (its :id), so that another branch's or unit's object
-// must answer 404.
+// acts on one object of a unit (its :id, :hid, :rid or :did), so that
+// another branch's or unit's object must answer 404.
 type access struct {
 	roles  string // comma-separated; "any" for everyone including anonymous
 	scoped bool
@@ -24,69 +25,135 @@ type access struct {
 const (
 	allStaff = "staff,supervisor,auditor,admin"
 	allUnit  = "unit_owner,handler,handler_filer"
+	managers = "unit_owner,unit_manager"
 )
 
 // routeAccess is the expected policy of every route, written out by hand:
 // the test compares it with what the app does. A route missing here fails.
 var routeAccess = map[string]access{
-	"GET /healthz":                     {roles: "any"},
-	"GET /readyz":                      {roles: "any"},
-	"GET /static/:name":                {roles: "any"},
-	"GET /":                            {roles: "any"},
-	"GET /console/login":               {roles: "any"},
-	"POST /console/login":              {roles: "any"},
-	"POST /console/logout":             {roles: allStaff},
-	"GET /console":                     {roles: allStaff},
-	"GET /console/units":               {roles: allStaff},
-	"GET /console/units/:id":           {roles: allStaff, scoped: true},
-	"GET /login":                       {roles: "any"},
-	"POST /login/nonce":                {roles: "any"},
-	"POST /login/certificate":          {roles: "any"},
-	"POST /login/nhi":                  {roles: "any"},
-	"GET /register":                    {roles: "any"},
-	"POST /register/certificate":       {roles: "any"},
-	"POST /register/nhi":               {roles: "any"},
-	"GET /nhi-register":                {roles: "any"},
-	"POST /nhi-register":               {roles: "any"},
-	"POST /nhi-register/reset":         {roles: "any"},
-	"GET /environment":                 {roles: "any"},
-	"GET /environment/downloads/:name": {roles: "any"},
-	"GET /portal":                      {roles: allUnit},
-	"POST /portal/logout":              {roles: allUnit},
+	"GET /healthz":                      {roles: "any"},
+	"GET /readyz":                       {roles: "any"},
+	"GET /static/:name":                 {roles: "any"},
+	"GET /":                             {roles: "any"},
+	"GET /console/login":                {roles: "any"},
+	"POST /console/login":               {roles: "any"},
+	"POST /console/logout":              {roles: allStaff},
+	"GET /console":                      {roles: allStaff},
+	"GET /console/units":                {roles: allStaff},
+	"GET /console/units/:id":            {roles: allStaff, scoped: true},
+	"GET /login":                        {roles: "any"},
+	"POST /login/nonce":                 {roles: "any"},
+	"POST /login/certificate":           {roles: "any"},
+	"POST /login/nhi":                   {roles: "any"},
+	"GET /register":                     {roles: "any"},
+	"POST /register/certificate":        {roles: "any"},
+	"POST /register/nhi":                {roles: "any"},
+	"GET /nhi-register":                 {roles: "any"},
+	"POST /nhi-register":                {roles: "any"},
+	"POST /nhi-register/reset":          {roles: "any"},
+	"GET /environment":                  {roles: "any"},
+	"GET /environment/downloads/:name":  {roles: "any"},
+	"GET /address/townships":            {roles: "any"},
+	"GET /address/villages":             {roles: "any"},
+	"GET /portal":                       {roles: allUnit},
+	"POST /portal/logout":               {roles: allUnit},
+	"GET /portal/handlers":              {roles: managers},
+	"POST /portal/handlers":             {roles: managers},
+	"POST /portal/handlers/:hid/revoke": {roles: managers, scoped: true},
+	"GET /portal/certificate":           {roles: managers},
+	"POST /portal/certificate":          {roles: managers},
+	"GET /portal/unit":                  {roles: allUnit},
+	"POST /portal/unit/labor-insurance": {roles: managers},
+	"GET /portal/unit/contact":          {roles: allUnit},
+	"POST /portal/unit/contact":         {roles: managers},
+	"GET /portal/requests":              {roles: managers},
+	"POST /portal/requests":             {roles: managers},
+	"GET /portal/requests/:rid":         {roles: managers, scoped: true},
+	"POST /portal/requests/:rid/cancel": {roles: managers, scoped: true},
+	"GET /portal/documents/:did":        {roles: managers, scoped: true},
 }
 
-// actor is a kind of user the matrix tries: a role, and for staff whether
-// they sit in a branch (臺北) or at head office.
+// Demo units of the matrix: ownUnit (臺北) is the unit actors' own and the
+// branch actors' own; otherUnit is a 北區 unit.
+const (
+	ownUnit   = 1
+	otherUnit = 3
+)
+
+// actor is a kind of user the matrix tries: their roles, and for staff
+// whether they sit in a branch (臺北) or at head office.
 type actor struct {
-	name, role string
-	login      func(e *env) *client
+	name  string
+	roles []string
+	login func(e *env) *client
 }
 
 var actors = []actor{
-	{"anonymous", policy.Anonymous, func(e *env) *client {
+	{"anonymous", []string{policy.Anonymous}, func(e *env) *client {
 		tok, sess, err := e.store.NewAnonymousSession(context.Background(), "", "")
 		if err != nil {
 			e.t.Fatal(err)
 		}
 		return &client{e: e, cookie: tok, csrf: sess.CSRFToken}
 	}},
-	{"staff@臺北", "staff", func(e *env) *client { return e.staffClient("taipei.staff") }},
-	{"supervisor@臺北", "supervisor", func(e *env) *client { return e.staffClient("taipei.super") }},
-	{"auditor@臺北", "auditor", func(e *env) *client { return e.staffClient("taipei.audit") }},
-	{"staff@署本部", "staff", func(e *env) *client { return e.staffClient("hq.staff") }},
-	{"auditor@署本部", "auditor", func(e *env) *client { return e.staffClient("hq.audit") }},
-	{"admin@署本部", "admin", func(e *env) *client { return e.staffClient("hq.admin") }},
-	{"unit_owner", "unit_owner", func(e *env) *client { return e.unitClient(0, models.RoleUnitOwner) }},
-	{"handler", "handler", func(e *env) *client { return e.unitClient(0, models.RoleHandler) }},
-	{"handler_filer", "handler_filer", func(e *env) *client { return e.unitClient(0, models.RoleHandlerFiler) }},
+	{"staff@臺北", []string{"staff"}, func(e *env) *client { return e.staffClient("taipei.staff") }},
+	{"supervisor@臺北", []string{"supervisor"}, func(e *env) *client { return e.staffClient("taipei.super") }},
+	{"auditor@臺北", []string{"auditor"}, func(e *env) *client { return e.staffClient("taipei.audit") }},
+	{"staff@署本部", []string{"staff"}, func(e *env) *client { return e.staffClient("hq.staff") }},
+	{"auditor@署本部", []string{"auditor"}, func(e *env) *client { return e.staffClient("hq.audit") }},
+	{"admin@署本部", []string{"admin"}, func(e *env) *client { return e.staffClient("hq.admin") }},
+	{"unit_owner", []string{"unit_owner"}, func(e *env) *client { return e.unitClient(ownUnit, models.RoleUnitOwner) }},
+	{"handler", []string{"handler"}, func(e *env) *client { return e.unitClient(ownUnit, models.RoleHandler) }},
+	{"handler_filer", []string{"handler_filer"}, func(e *env) *client { return e.unitClient(ownUnit, models.RoleHandlerFiler) }},
+	{"handler+unit_manager", []string{"handler", "unit_manager"}, func(e *env) *client { return e.unitClient(ownUnit, models.RoleUnitManager) }},
+}
+
+// fixture holds, for each route parameter, an object of the own unit and
+// one of the other unit.
+type fixture map[string][2]int64
+
+// newFixture makes the objects the scoped routes act on: a handler to
+// revoke and a change request with a document, in each of the two units.
+func newFixture(t *testing.T, e *env) fixture {
+	ctx := context.Background()
+	f := fixture{"id": {e.unitID(ownUnit), e.unitID(otherUnit)}}
+	var hid, rid, did [2]int64
+	for k, i := range []int{ownUnit, otherUnit} {
+		unitID := e.unitID(i)
+		a := models.Actor{Kind: "unit", Name: "fixture", UnitID: unitID}
+		idNo := twid.MakeNationalID('F', 1, 1234567)
+		h, err := e.store.AddHandler(ctx, a, unitID, models.HandlerInput{CardType: models.CardNHI, CardSerial: "000011112222",
+			CardID: idNo, IDNo: idNo, Name: "受測承辦人", Email: "target@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, err := e.store.SubmitChangeRequest(ctx, a, unitID, models.ChangeRequestInput{ChangeName: true, NewName: "新名稱有限公司",
+			EffectiveDate: modelstest.Clock.AddDate(0, 0, 10), ContactName: "聯絡人", ContactPhone: "(02)2345-6789",
+			Documents: []models.Upload{{FileName: "proof.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.4 test")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hid[k], rid[k], did[k] = h.ID, req.ID, req.Documents[0].ID
+	}
+	f["hid"], f["rid"], f["did"] = hid, rid, did
+	return f
+}
+
+// fill puts the fixture's objects (own: 0, other: 1) into a route path.
+func (f fixture) fill(path string, which int) string {
+	path = routePath(path, f["id"][which])
+	for _, p := range []string{"hid", "rid", "did"} {
+		path = strings.Replace(path, ":"+p, fmtID(f[p][which]), 1)
+	}
+	return path
 }
 
 // TestRoutePolicy walks every registered route and tries it as every kind
 // of user, on an object of their own branch or unit and on another's.
 func TestRoutePolicy(t *testing.T) {
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
+	fx := newFixture(t, e)
 	enf := policy.MustNew()
-	own, other := e.unitID(0), e.unitID(3) // 臺北 and 北區 units; demo unit 0 is the unit actors' own
 	declared := map[string]bool{}
 	for _, r := range e.srv.Routes() {
 		declared[r.Method+" "+r.Path] = true
@@ -96,7 +163,7 @@ func TestRoutePolicy(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, rt := range e.app.GetRoutes(true) {
-		if rt.Method == http.MethodHead || rt.Path == "/" && rt.Method != http.MethodGet {
+		if rt.Method == http.MethodHead {
 			continue
 		}
 		key := rt.Method + " " + rt.Path
@@ -113,30 +180,30 @@ func TestRoutePolicy(t *testing.T) {
 			t.Errorf("route %s is registered outside the route table, without a guard", key)
 			continue
 		}
+		if want.scoped != (strings.Contains(rt.Path, "/:id") || strings.Contains(rt.Path, "/:hid") || strings.Contains(rt.Path, "/:rid") || strings.Contains(rt.Path, "/:did")) {
+			t.Errorf("route %s: scoped is %v in routeAccess but the path says otherwise", key, want.scoped)
+		}
 		for _, a := range actors {
-			allowed := want.roles == "any" || strings.Contains(","+want.roles+",", ","+a.role+",")
-			targets := []struct {
-				name string
-				id   int64
-			}{{"own", own}}
-			if want.scoped {
-				targets = append(targets, struct {
-					name string
-					id   int64
-				}{"other", other})
+			allowed := want.roles == "any"
+			for _, r := range a.roles {
+				allowed = allowed || strings.Contains(","+want.roles+",", ","+r+",")
 			}
-			for _, tg := range targets {
-				t.Run(key+"/"+a.name+"/"+tg.name, func(t *testing.T) {
+			targets := []int{0}
+			if want.scoped {
+				targets = append(targets, 1)
+			}
+			for _, which := range targets {
+				name := key + "/" + a.name + "/" + []string{"own", "other"}[which]
+				t.Run(name, func(t *testing.T) {
 					c := a.login(e)
-					path := routePath(rt.Path, tg.id)
-					req := httptest.NewRequest(rt.Method, path, strings.NewReader(url.Values{"_csrf": {c.csrf}}.Encode()))
+					req := httptest.NewRequest(rt.Method, fx.fill(rt.Path, which), strings.NewReader(url.Values{"_csrf": {c.csrf}}.Encode()))
 					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 					req.Header.Set("HX-Request", "true")
 					res := c.do(req)
 					got := res.StatusCode
 					headOffice := strings.HasSuffix(a.name, "署本部")
 					switch {
-					case !allowed && a.role == policy.Anonymous:
+					case !allowed && a.roles[0] == policy.Anonymous:
 						if got != http.StatusUnauthorized {
 							t.Errorf("status %d, want 401", got)
 						}
@@ -144,11 +211,13 @@ func TestRoutePolicy(t *testing.T) {
 						if got != http.StatusForbidden {
 							t.Errorf("status %d, want 403", got)
 						}
-					case tg.name == "other" && !headOffice:
+					case which == 1 && !headOffice:
 						if got != http.StatusNotFound {
 							t.Errorf("status %d, want 404 (another branch's or unit's object)", got)
 						}
 					default:
+						// Allowed: anything but a refusal. An action repeated by
+						// the next actor may answer 409 (already done).
 						if got == http.StatusUnauthorized || got == http.StatusForbidden || got == http.StatusNotFound || got >= 500 {
 							t.Errorf("status %d, want access\n%s", got, res.body)
 						}

@@ -23,6 +23,7 @@ var statusOf = map[apperr.Code]int{
 	apperr.Invalid:      fiber.StatusUnprocessableEntity,
 	apperr.Conflict:     fiber.StatusConflict,
 	apperr.Locked:       fiber.StatusLocked,
+	apperr.TooLarge:     fiber.StatusRequestEntityTooLarge,
 	apperr.Internal:     fiber.StatusInternalServerError,
 }
 

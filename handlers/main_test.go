@@ -17,6 +17,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/multicert/multicert/handlers"
+	"github.com/multicert/multicert/internal/twid"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
 	"github.com/multicert/multicert/policy"
@@ -86,8 +87,9 @@ func (e *env) staffClient(username string) *client {
 	return &client{e: e, cookie: tok, csrf: sess.CSRFToken}
 }
 
-// unitClient is a session of demo unit i: as its account (role unit_owner)
-// or as its first handler (role handler or handler_filer).
+// unitClient is a session of demo unit i: as its account (role
+// unit_owner), as a handler with the role asked (handler, handler_filer),
+// or as a handler the unit made its manager (unit_manager).
 func (e *env) unitClient(i int, role string) *client {
 	e.t.Helper()
 	ctx := context.Background()
@@ -98,11 +100,23 @@ func (e *env) unitClient(i int, role string) *client {
 	}
 	tmpl := models.Session{Kind: models.SessionUnit, Role: role, UnitID: &id, AccountID: &acct.ID}
 	if role != models.RoleUnitOwner {
-		hs, err := models.HandlersOfUnit(ctx, e.db, id)
-		if err != nil || len(hs) == 0 {
-			e.t.Fatalf("unit %d has no handler: %v", i, err)
+		h := &models.Handler{UnitID: id, CardType: models.CardNHI, CardSerial: "0000" + fmt.Sprintf("%08d", len(role)*1000+i),
+			IDNo: twid.MakeNationalID('K', 1, len(role)*1000+i), Name: "測試" + role, Email: role + "@example.com",
+			MayFile: role == models.RoleHandlerFiler, MayManage: role == models.RoleUnitManager,
+			Status: models.HandlerActive, CreatedAt: modelstest.Clock, Version: 1}
+		if _, err := e.db.NewInsert().Model(h).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
+			e.t.Fatal(err)
 		}
-		tmpl.Kind, tmpl.HandlerID = models.SessionHandler, &hs[0].ID
+		if h.ID == 0 {
+			if err := e.db.NewSelect().Model(h).Where("unit_id = ? AND id_no = ? AND status = 'active'", id, h.IDNo).Scan(ctx); err != nil {
+				e.t.Fatal(err)
+			}
+		}
+		tmpl.Kind, tmpl.HandlerID = models.SessionHandler, &h.ID
+		tmpl.Role = models.RoleHandler
+		if h.MayFile {
+			tmpl.Role = models.RoleHandlerFiler
+		}
 	}
 	tok, sess, err := e.store.NewSession(ctx, e.db, tmpl)
 	if err != nil {

@@ -13,6 +13,8 @@ type PortalHomeView struct {
 	Account      *models.UnitAccount
 	ActiveCount  int
 	CertDaysLeft int // days until the business certificate expires; -1 when not applicable
+	Pending      []models.ChangeRequest
+	Events       []models.AuditEvent
 }
 
 // showPortalHome shows the unit its own data.
@@ -38,6 +40,18 @@ func (s *Server) showPortalHome(c *fiber.Ctx) error {
 		if h.Status == models.HandlerActive {
 			vm.ActiveCount++
 		}
+	}
+	rs, err := models.ChangeRequestsOfUnit(ctx, s.Store.DB, u.ID)
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		if r.Status == models.RequestPending {
+			vm.Pending = append(vm.Pending, r)
+		}
+	}
+	if vm.Events, err = models.AuditEventsForUnit(ctx, s.Store.DB, u.ID, 10); err != nil {
+		return err
 	}
 	return s.render(c, fiber.StatusOK, "portal_home", vm)
 }

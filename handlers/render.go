@@ -25,6 +25,14 @@ type Page struct {
 	Path    string
 	Version string
 	Agent   *AgentInfo // set on pages that use the card agent
+	// Can says which menu entries the user may open, "object.action" → true.
+	Can map[string]bool
+}
+
+// menuRights are the policy questions the menus ask.
+var menuRights = [][2]string{
+	{"unit_handler", "list"}, {"unit_certificate", "read"}, {"unit_profile", "read"}, {"unit_profile", "update"},
+	{"change_request", "list"},
 }
 
 // AgentInfo tells a page's script where the card agent is.
@@ -45,6 +53,12 @@ func (s *Server) page(c *fiber.Ctx, title, nav string) Page {
 		layout = "portal"
 	}
 	pg := Page{Title: title, User: p, CSRF: p.CSRF(), Nav: nav, Layout: layout, Path: c.Path(), Version: s.Version}
+	if layout == "portal" {
+		pg.Can = map[string]bool{}
+		for _, r := range menuRights {
+			pg.Can[r[0]+"."+r[1]] = s.may(c, r[0], r[1])
+		}
+	}
 	if f := c.Cookies("mc_flash"); f != "" {
 		if msg, err := url.QueryUnescape(f); err == nil && len(msg) < 500 {
 			pg.Flash = msg
@@ -104,6 +118,10 @@ var labels = map[string]string{
 	"role.unit_owner":      "投保單位（單位帳號）",
 	"role.handler":         "單位承辦人",
 	"role.handler_filer":   "單位承辦人（可申報）",
+	"request.pending":      "審核中",
+	"request.approved":     "審核通過",
+	"request.rejected":     "未通過",
+	"request.cancelled":    "已取消",
 	"actor.system":         "系統",
 	"actor.anonymous":      "未登入者",
 	"actor.staff":          "署內人員",
@@ -113,12 +131,31 @@ var labels = map[string]string{
 
 // actionLabels name audit actions in Chinese.
 var actionLabels = map[string]string{
-	"staff.login":        "署內人員登入",
-	"staff.login_failed": "署內人員登入失敗",
-	"staff.locked":       "署內人員帳號鎖定",
-	"staff.logout":       "署內人員登出",
-	"staff.create":       "新增署內人員",
-	"demo.seed":          "建立示範資料",
+	"staff.login":           "署內人員登入",
+	"staff.login_failed":    "署內人員登入失敗",
+	"staff.locked":          "署內人員帳號鎖定",
+	"staff.logout":          "署內人員登出",
+	"staff.create":          "新增署內人員",
+	"unit.login":            "單位登入",
+	"unit.login_failed":     "單位登入失敗",
+	"unit.locked":           "單位帳號鎖定",
+	"unit.logout":           "單位登出",
+	"unit.register":         "單位註冊",
+	"unit.register_failed":  "單位註冊失敗",
+	"unit.cert_change":      "單位憑證變更",
+	"unit.labor_ins_no":     "勞保證號變更",
+	"unit.contact":          "通訊資料變更",
+	"handler.login":         "承辦人登入",
+	"handler.login_failed":  "承辦人登入失敗",
+	"handler.logout":        "承辦人登出",
+	"handler.add":           "新增承辦人",
+	"handler.revoke":        "刪除承辦人",
+	"change_request.submit": "送出基本資料變更申請",
+	"change_request.cancel": "取消基本資料變更申請",
+	"nhi.register":          "健保卡網路服務註冊",
+	"nhi.password_reset":    "健保卡密碼重設",
+	"demo.cards":            "設定示範卡片",
+	"demo.seed":             "建立示範資料",
 }
 
 func label(kind, code string) string {

@@ -59,7 +59,46 @@ func (s *Server) routeTable() []Route {
 		// Unit portal (投保單位).
 		{"GET", "/portal", guard("portal", "read"), s.showPortalHome},
 		{"POST", "/portal/logout", guard("unit_session", "delete"), s.deleteUnitSession},
+		// 系統管理作業: handlers (Q1) and the unit certificate (Q3).
+		{"GET", "/portal/handlers", guard("unit_handler", "list"), s.showHandlers},
+		{"POST", "/portal/handlers", guard("unit_handler", "create"), s.createHandler},
+		{"POST", "/portal/handlers/:hid/revoke", s.owned("unit_handler", "delete", "handlers", "hid"), s.revokeHandler},
+		{"GET", "/portal/certificate", guard("unit_certificate", "read"), s.showCertificate},
+		{"POST", "/portal/certificate", guard("unit_certificate", "update"), s.updateCertificate},
+		// 單位資料查詢及變更: data and 勞保證號 (Q8), changes without (Q9.2) and with proof (Q9.1).
+		{"GET", "/portal/unit", guard("unit_profile", "read"), s.showUnitProfile},
+		{"POST", "/portal/unit/labor-insurance", guard("unit_profile", "update"), s.updateLaborInsNo},
+		{"GET", "/portal/unit/contact", guard("unit_profile", "read"), s.showContact},
+		{"POST", "/portal/unit/contact", guard("unit_profile", "update"), s.updateContact},
+		{"GET", "/portal/requests", guard("change_request", "list"), s.showRequests},
+		{"POST", "/portal/requests", guard("change_request", "create"), s.createRequest},
+		{"GET", "/portal/requests/:rid", s.owned("change_request", "read", "change_requests", "rid"), s.showRequest},
+		{"POST", "/portal/requests/:rid/cancel", s.owned("change_request", "cancel", "change_requests", "rid"), s.cancelRequest},
+		{"GET", "/portal/documents/:did", s.owned("change_document", "read", "change_documents", "did"), s.downloadDocument},
+
+		// Address cascades (public data).
+		{"GET", "/address/townships", guard("address", "read"), s.showTownships},
+		{"GET", "/address/villages", guard("address", "read"), s.showVillages},
 	}
+}
+
+// owned guards a route on one row of a unit's table, named by the route
+// parameter param: the row's unit (or its branch, for staff) is the domain.
+func (s *Server) owned(obj, act, table, param string) policy.Guard {
+	return policy.Guard{Object: obj, Action: act, Domain: func(c *fiber.Ctx, dom string) (string, error) {
+		id, err := paramID(c, param)
+		if err != nil {
+			return "", err
+		}
+		code, branch, err := models.OwnerDomain(c.UserContext(), s.Store.DB, table, id)
+		if err != nil {
+			return "", err
+		}
+		if strings.HasPrefix(dom, "unit:") {
+			return "unit:" + code, nil
+		}
+		return "branch:" + branch, nil
+	}}
 }
 
 // unitDomain resolves the :id of a unit route to the unit's domain, in the

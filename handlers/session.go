@@ -28,6 +28,7 @@ type Principal struct {
 	UnitCode  string
 	UnitName  string
 	HandlerID int64
+	MayManage bool // a handler who is the unit's manager (單位管理者)
 }
 
 // LoggedIn reports whether the request has a logged-in user.
@@ -91,9 +92,18 @@ func principal(c *fiber.Ctx) *Principal {
 	return &p
 }
 
-func principalRole(c *fiber.Ctx) (string, string) {
+func principalRoles(c *fiber.Ctx) ([]string, string) {
 	p := principal(c)
-	return p.Role, p.Domain
+	return p.Roles(), p.Domain
+}
+
+// Roles are the user's roles for the policy: the session's role, and
+// unit_manager for a handler the unit made its manager (單位管理者).
+func (p *Principal) Roles() []string {
+	if p.MayManage {
+		return []string{p.Role, models.RoleUnitManager}
+	}
+	return []string{p.Role}
 }
 
 // cookieName is __Host-prefixed on HTTPS, so that no subdomain or plain
@@ -183,7 +193,7 @@ func (s *Server) loadIdentity(ctx context.Context, p *Principal) (bool, error) {
 			return false, err
 		}
 		p.Role, p.UnitID, p.UnitCode, p.UnitName = sess.Role, id.UnitID, id.UnitCode, id.UnitName
-		p.Name, p.HandlerID, p.Domain = id.Name, id.HandlerID, "unit:"+id.UnitCode
+		p.Name, p.HandlerID, p.Domain, p.MayManage = id.Name, id.HandlerID, "unit:"+id.UnitCode, id.MayManage
 		return true, nil
 	}
 	return false, nil

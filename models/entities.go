@@ -42,6 +42,9 @@ const (
 	RoleUnitOwner    = "unit_owner"
 	RoleHandler      = "handler"
 	RoleHandlerFiler = "handler_filer"
+	// RoleUnitManager is held in addition to handler or handler_filer by a
+	// handler the unit made its manager (單位管理者).
+	RoleUnitManager = "unit_manager"
 )
 
 // StaffRoles and UnitRoles list every role of each side.
@@ -134,11 +137,13 @@ type Handler struct {
 	CertIssuer    *string    `bun:"cert_issuer"`
 	Name          string     `bun:"name"`
 	Email         string     `bun:"email"`
-	MayFile       bool       `bun:"may_file"` // 允許使用所有加退保業務功能
+	MayFile       bool       `bun:"may_file"`   // 允許使用所有加退保業務功能
+	MayManage     bool       `bun:"may_manage"` // 單位管理者: may assign handlers and change the certificate
 	Status        string     `bun:"status"`
 	CreatedAt     time.Time  `bun:"created_at"`
 	CreatedBy     string     `bun:"created_by"`
 	RevokedAt     *time.Time `bun:"revoked_at"`
+	RevokedBy     string     `bun:"revoked_by"`
 	Version       int64      `bun:"version"`
 }
 

@@ -237,4 +237,70 @@ var migrations = []Migration{
 			`DROP TABLE login_nonces`,
 		},
 	},
+	{
+		Version: 3,
+		Name:    "unit self-service: handler management rights, change requests with proof documents",
+		Up: []string{
+			// A handler with management rights (單位管理者) may assign
+			// handlers and change the unit's certificate, as the unit decides.
+			`ALTER TABLE handlers ADD COLUMN may_manage BOOLEAN NOT NULL DEFAULT FALSE`,
+			`ALTER TABLE handlers ADD COLUMN revoked_by TEXT NOT NULL DEFAULT ''`,
+			// 基本資料變更-需證明文件: a change of registered address and/or
+			// name, waiting for the bureau's review.
+			`CREATE TABLE change_requests (
+				id {{ID}},
+				unit_id BIGINT NOT NULL REFERENCES units(id),
+				kind TEXT NOT NULL CHECK (kind IN ('with_proof')),
+				change_name BOOLEAN NOT NULL,
+				change_reg BOOLEAN NOT NULL,
+				new_name TEXT NOT NULL DEFAULT '',
+				new_reg_county TEXT NOT NULL DEFAULT '',
+				new_reg_township TEXT NOT NULL DEFAULT '',
+				new_reg_village TEXT NOT NULL DEFAULT '',
+				new_reg_neighborhood TEXT NOT NULL DEFAULT '',
+				new_reg_street TEXT NOT NULL DEFAULT '',
+				before_json TEXT NOT NULL,
+				effective_date TEXT NOT NULL CHECK (length(effective_date) = 10),
+				contact_name TEXT NOT NULL CHECK (contact_name <> ''),
+				contact_phone TEXT NOT NULL CHECK (contact_phone <> ''),
+				status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','approved','rejected','cancelled')),
+				decision_reason TEXT NOT NULL DEFAULT '',
+				submitted_by TEXT NOT NULL,
+				submitted_at {{TS}} NOT NULL,
+				decided_by BIGINT REFERENCES staff(id),
+				decided_at {{TS}},
+				cancelled_at {{TS}},
+				applied_at {{TS}},
+				version BIGINT NOT NULL DEFAULT 1 CHECK (version > 0),
+				CHECK (change_name OR change_reg),
+				CHECK (NOT change_name OR new_name <> ''),
+				CHECK (NOT change_reg OR (new_reg_county <> '' AND new_reg_township <> '' AND new_reg_village <> '' AND new_reg_street <> '')),
+				CHECK ((status IN ('approved','rejected')) = (decided_at IS NOT NULL)),
+				CHECK ((status = 'cancelled') = (cancelled_at IS NOT NULL)),
+				CHECK (applied_at IS NULL OR status = 'approved')
+			)`,
+			// One pending request of a kind per unit.
+			`CREATE UNIQUE INDEX change_requests_one_pending ON change_requests (unit_id, kind) WHERE status = 'pending'`,
+			`CREATE INDEX change_requests_unit ON change_requests (unit_id, submitted_at)`,
+			`CREATE INDEX change_requests_status ON change_requests (status, submitted_at)`,
+			`CREATE TABLE change_documents (
+				id {{ID}},
+				request_id BIGINT NOT NULL REFERENCES change_requests(id),
+				slot INTEGER NOT NULL CHECK (slot IN (1, 2)),
+				file_name TEXT NOT NULL,
+				content_type TEXT NOT NULL CHECK (content_type IN ('application/pdf','image/jpeg','image/png')),
+				size BIGINT NOT NULL CHECK (size > 0 AND size <= 10485760),
+				sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+				data {{BLOB}} NOT NULL,
+				created_at {{TS}} NOT NULL,
+				UNIQUE (request_id, slot)
+			)`,
+		},
+		Down: []string{
+			`DROP TABLE change_documents`,
+			`DROP TABLE change_requests`,
+			`ALTER TABLE handlers DROP COLUMN revoked_by`,
+			`ALTER TABLE handlers DROP COLUMN may_manage`,
+		},
+	},
 }

@@ -142,6 +142,7 @@ type Identity struct {
 	UnitName  string
 	Name      string // the handler's name, or the unit's name for the unit account
 	HandlerID int64
+	MayManage bool // the handler is the unit's manager
 }
 
 // SessionIdentity returns who a unit or handler session belongs to, or nil
@@ -175,7 +176,7 @@ func SessionIdentity(ctx context.Context, db bun.IDB, sess *Session) (*Identity,
 	}
 	if sess.HandlerID != nil {
 		h := new(Handler)
-		err := db.NewSelect().Model(h).Column("id", "name", "status").
+		err := db.NewSelect().Model(h).Column("id", "name", "status", "may_manage", "may_file").
 			Where("id = ? AND unit_id = ?", *sess.HandlerID, u.ID).Scan(ctx)
 		if isNoRows(err) {
 			return nil, nil
@@ -186,7 +187,10 @@ func SessionIdentity(ctx context.Context, db bun.IDB, sess *Session) (*Identity,
 		if h.Status != HandlerActive {
 			return nil, nil
 		}
-		id.Name, id.HandlerID = h.Name, h.ID
+		if handlerRole(h) != sess.Role {
+			return nil, nil // the unit changed the handler's rights: log in again
+		}
+		id.Name, id.HandlerID, id.MayManage = h.Name, h.ID, h.MayManage
 	}
 	return id, nil
 }

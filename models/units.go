@@ -207,3 +207,28 @@ func CountUnits(ctx context.Context, db bun.IDB, sc Scope) (UnitCounts, error) {
 	}
 	return c, nil
 }
+
+// ownedTables are the tables whose rows belong to a unit, with the SQL
+// that finds a row's unit, for authorization of routes on those rows.
+var ownedTables = map[string]string{
+	"handlers":         "SELECT unit_id FROM handlers WHERE id = ?",
+	"change_requests":  "SELECT unit_id FROM change_requests WHERE id = ?",
+	"change_documents": "SELECT r.unit_id FROM change_documents AS d JOIN change_requests AS r ON r.id = d.request_id WHERE d.id = ?",
+}
+
+// OwnerDomain returns the code and branch of the unit a row belongs to, or
+// NotFound.
+func OwnerDomain(ctx context.Context, db bun.IDB, table string, id int64) (code, branch string, err error) {
+	q, ok := ownedTables[table]
+	if !ok {
+		return "", "", fmt.Errorf("models: owner of %s: unknown table", table)
+	}
+	var unitID int64
+	if err := db.NewRaw(q, id).Scan(ctx, &unitID); err != nil {
+		if isNoRows(err) {
+			return "", "", notFound("資料")
+		}
+		return "", "", fmt.Errorf("models: owner of %s %d: %w", table, id, err)
+	}
+	return UnitDomain(ctx, db, unitID)
+}

@@ -30,7 +30,7 @@ func TestAllowed(t *testing.T) {
 
 func TestEveryRuleNamesAKnownRole(t *testing.T) {
 	known := map[string]bool{"any": true, "anonymous": true, "staff": true, "supervisor": true, "auditor": true,
-		"admin": true, "unit_owner": true, "handler": true, "handler_filer": true}
+		"admin": true, "unit_owner": true, "handler": true, "handler_filer": true, "unit_manager": true}
 	e := policy.MustNew()
 	if len(e.Rules()) == 0 {
 		t.Fatal("no policy rules loaded")

@@ -163,6 +163,38 @@
     runFlow(form).then(function () { if (btn) { btn.disabled = false; } });
   });
 
+  // 讀取: <button data-card-read> reads the card in the reader into the
+  // form's hidden fields (cert, card_no, card_id_no) and shows what was read
+  // in the element named by data-card-result. data-card-submit submits the
+  // form afterwards (單位憑證變更作業 shows the certificate before saving).
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest ? e.target.closest("[data-card-read]") : null;
+    if (!btn) { return; }
+    e.preventDefault();
+    var form = btn.form;
+    var out = document.getElementById(btn.getAttribute("data-card-result") || "card-read-result");
+    var want = btn.getAttribute("data-card-read");
+    var typeField = form.querySelector('input[name="card_type"]:checked');
+    if (typeField) { want = typeField.value; }
+    show(out, "讀取中，請勿取出卡片…", "info");
+    version().then(function () { return window.multicertAgent.read(""); }).then(function (card) {
+      function set(name, v) { var el = form.elements[name]; if (el) { el.value = v || ""; } }
+      if (want === "nhi_card") {
+        if (card.type !== "nhi_card" || !card.nhi) { throw new AgentError("card", "讀卡機中不是健保卡，請放入承辦人的健保卡。"); }
+        set("card_no", card.nhi.cardNo); set("card_id_no", card.nhi.idNo); set("cert", "");
+        if (form.elements.name && !form.elements.name.value) { set("name", card.nhi.name); }
+        if (form.elements.id_no && !form.elements.id_no.value) { set("id_no", card.nhi.idNo); }
+        show(out, "已讀取健保卡：卡號 " + card.nhi.cardNo + "，" + card.nhi.name, "info");
+      } else {
+        var kind = want === "business_cert" ? "工商憑證" : "自然人憑證";
+        if (card.type !== want || !card.cert) { throw new AgentError("card", "讀卡機中不是" + kind + "，請放入正確的卡片。"); }
+        set("cert", card.cert.der); set("card_no", ""); set("card_id_no", "");
+        show(out, "已讀取" + kind + "：序號 " + card.cert.serial + "，主體 " + card.cert.subject, "info");
+        if (btn.hasAttribute("data-card-submit")) { form.submit(); }
+      }
+    }).catch(function (err) { show(out, err.message || String(err), "error"); });
+  });
+
   // Show the fields of the chosen login method.
   function syncMethod(form) {
     var method = (form.querySelector('input[name="method"]:checked') || {}).value;

@@ -19,6 +19,7 @@ const (
 	Invalid      Code = "invalid"      // input is wrong; the message says what
 	Conflict     Code = "conflict"     // someone else changed the object first
 	Locked       Code = "locked"       // too many failed attempts
+	TooLarge     Code = "too_large"    // an upload over its size limit
 	Internal     Code = "internal"     // a bug or an outage; details are logged, not shown
 )
 

@@ -197,45 +197,28 @@ func fail(sentinel *apperr.Error, detail error) error {
 	return fmt.Errorf("%w (%v)", sentinel, detail)
 }
 
-// Verify checks a login and returns the card's certificate. The error is
-// one of the exported Err values, possibly wrapped.
-//
-// The chain is built at the current time, or, when the certificate is not
-// valid now, at the nearest end of its validity period; only then is every
-// certificate of the chain checked against the current time. So an expired
-// certificate from a trusted CA gives ErrExpired, while one from an
-// unknown CA gives ErrUntrusted. A chain whose CA certificates were not
-// valid at that instant (a leaf that outlives, or predates, its CA) gives
-// ErrUntrusted.
-func (v *Verifier) Verify(in Input) (*x509.Certificate, error) {
+// VerifyCertificate checks a certificate read from a card, without a
+// signature: well formed, chaining to the roots, valid now, allowed to
+// sign (digitalSignature), not revoked. Verify does this first; the
+// portal's 單位憑證變更作業 uses it alone, to check a new certificate
+// before binding it. The error is one of the exported Err values.
+func (v *Verifier) VerifyCertificate(certDER []byte, chainDER [][]byte) (*x509.Certificate, error) {
 	if v.roots == nil {
 		// A zero Verifier; with nil Roots x509 would use the system pool.
 		return nil, fail(ErrUntrusted, errors.New("verifier has no roots; use NewVerifier"))
 	}
 	now := v.now()
-
-	// Parse.
-	if in.Algorithm != AlgRSA && in.Algorithm != AlgECDSA {
-		return nil, fail(ErrMalformed, fmt.Errorf("unsupported algorithm %q", in.Algorithm))
-	}
-	if len(in.Nonce) == 0 || len(in.Signature) == 0 {
-		return nil, fail(ErrMalformed, errors.New("empty nonce or signature"))
-	}
-	origin, err := agent.ParseOrigin(in.Origin)
-	if err != nil {
-		return nil, fail(errOrigin, err)
-	}
-	leaf, err := x509.ParseCertificate(in.CertDER)
+	leaf, err := x509.ParseCertificate(certDER)
 	if err != nil {
 		return nil, fail(ErrMalformed, err)
 	}
-	if len(in.Chain) > maxChain {
-		return nil, fail(ErrMalformed, fmt.Errorf("%d chain certificates, at most %d", len(in.Chain), maxChain))
+	if len(chainDER) > maxChain {
+		return nil, fail(ErrMalformed, fmt.Errorf("%d chain certificates, at most %d", len(chainDER), maxChain))
 	}
 	inters := v.inters
-	if len(in.Chain) > 0 {
+	if len(chainDER) > 0 {
 		inters = v.inters.Clone()
-		for _, der := range in.Chain {
+		for _, der := range chainDER {
 			c, err := x509.ParseCertificate(der)
 			if err != nil {
 				return nil, fail(ErrMalformed, err)
@@ -287,6 +270,35 @@ func (v *Verifier) Verify(in Input) (*x509.Certificate, error) {
 
 	// Revocation, by the CRL of the CA that issued the leaf.
 	if err := v.checkRevocation(leaf, chain[1], now); err != nil {
+		return nil, err
+	}
+	return leaf, nil
+}
+
+// Verify checks a login and returns the card's certificate. The error is
+// one of the exported Err values, possibly wrapped.
+//
+// The chain is built at the current time, or, when the certificate is not
+// valid now, at the nearest end of its validity period; only then is every
+// certificate of the chain checked against the current time. So an expired
+// certificate from a trusted CA gives ErrExpired, while one from an
+// unknown CA gives ErrUntrusted. A chain whose CA certificates were not
+// valid at that instant (a leaf that outlives, or predates, its CA) gives
+// ErrUntrusted.
+func (v *Verifier) Verify(in Input) (*x509.Certificate, error) {
+	// Parse.
+	if in.Algorithm != AlgRSA && in.Algorithm != AlgECDSA {
+		return nil, fail(ErrMalformed, fmt.Errorf("unsupported algorithm %q", in.Algorithm))
+	}
+	if len(in.Nonce) == 0 || len(in.Signature) == 0 {
+		return nil, fail(ErrMalformed, errors.New("empty nonce or signature"))
+	}
+	origin, err := agent.ParseOrigin(in.Origin)
+	if err != nil {
+		return nil, fail(errOrigin, err)
+	}
+	leaf, err := v.VerifyCertificate(in.CertDER, in.Chain)
+	if err != nil {
 		return nil, err
 	}
 
