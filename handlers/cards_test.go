@@ -43,6 +43,24 @@ func devCA(t *testing.T) *devca.CA {
 	return testCA
 }
 
+var (
+	otherOnce sync.Once
+	otherCA   *devca.CA
+	otherErr  error
+)
+
+// devCAOther is a second development CA, which the test server does not trust.
+func devCAOther(t *testing.T) *devca.CA {
+	t.Helper()
+	otherOnce.Do(func() {
+		otherCA, otherErr = devca.NewCA(devca.Options{NotBefore: modelstest.Clock.AddDate(-2, 0, 0)})
+	})
+	if otherErr != nil {
+		t.Fatal(otherErr)
+	}
+	return otherCA
+}
+
 func testCards(t *testing.T) handlers.CardAuth {
 	ca := devCA(t)
 	now := func() time.Time { return modelstest.Clock }
