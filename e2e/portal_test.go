@@ -1,0 +1,182 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/multicert/multicert/models"
+)
+
+// acceptDialogs answers every confirm() of the page with OK, as a user who
+// means it would.
+func acceptDialogs(ctx context.Context) {
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for _, err := range dialogs {
+			if err != nil {
+				return
+			}
+			chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true}) //nolint:errcheck // the page goes on either way
+		}
+	}()
+}
+
+// unitLogin logs the demo unit 100000001 in with its business certificate
+// in the simulated reader.
+func unitLogin(t *testing.T, ctx context.Context, base string) {
+	t.Helper()
+	insertSimCard(t, ctx, base, "工商憑證：")
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.ID("pin")),
+		chromedp.SendKeys(chromedp.ID("pin"), "123456"),
+		chromedp.Click(chromedp.CSS(`form[data-card-flow] button[type="submit"]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitPath(ctx, "/portal"); err != nil {
+		t.Fatalf("unit login: %v", err)
+	}
+}
+
+// TestUnitAssignsAndRevokesHandler is Q1: the unit reads a handler's NHI
+// card, saves them; the handler logs in; the unit deletes them and their
+// next page is refused.
+func TestUnitAssignsAndRevokesHandler(t *testing.T) {
+	srv := startServer(t)
+	unit := newBrowser(t)
+	acceptDialogs(unit)
+	unitLogin(t, unit, srv.URL)
+
+	// Swap the card for the handler's NHI card and read it on the form.
+	insertSimCard(t, unit, srv.URL, "承辦人健保卡：")
+	err := chromedp.Do(unit,
+		chromedp.Navigate(srv.URL+"/portal/handlers"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="card_type"][value="nhi_card"]`)),
+		chromedp.Click(chromedp.CSS(`input[name="card_type"][value="nhi_card"]`)),
+		chromedp.Click(chromedp.CSS(`button[data-card-read]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitText(unit, "#card-read-result", "已讀取健保卡"); err != nil {
+		t.Fatal(err)
+	}
+	name, err := chromedp.Run(unit, chromedp.Evaluate[string](`document.getElementById('name').value`))
+	if err != nil || name == "" {
+		t.Fatalf("the name was not filled from the card: %q %v", name, err)
+	}
+	err = chromedp.Do(unit,
+		chromedp.SendKeys(chromedp.ID("email"), "clerk@example.com"),
+		chromedp.Click(chromedp.CSS(`input[name="may_file"]`)),
+		chromedp.Click(chromedp.CSS(`form[action="/portal/handlers"] button[type="submit"]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitText(unit, "#flash", "已新增承辦人「"+name+"」"); err != nil {
+		t.Fatal(err)
+	}
+
+	// The handler logs in with the card, for unit 100000001 (they serve two units now).
+	clerk := newBrowser(t)
+	err = chromedp.Do(clerk,
+		chromedp.Navigate(srv.URL+"/login"),
+		chromedp.WaitVisible(chromedp.ID("pin")),
+		chromedp.Click(chromedp.CSS(`input[name="method"][value="nhi"]`)),
+		chromedp.Click(chromedp.CSS(`input[name="as_unit"]`)),
+		chromedp.SendKeys(chromedp.ID("password"), models.DemoPassword),
+		chromedp.SendKeys(chromedp.ID("unit_code"), models.DemoUnitCode(0)),
+		chromedp.Click(chromedp.CSS(`form[data-card-flow] button[type="submit"]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitPath(clerk, "/portal"); err != nil {
+		status, _, _ := textOf(clerk, "#card-status")
+		t.Fatalf("handler login: %v (%s)", err, status)
+	}
+	if _, err := waitText(clerk, "header", models.DemoUnitCode(0)); err != nil {
+		t.Fatal(err)
+	}
+
+	// The unit deletes them (confirming), and their next page is refused.
+	err = chromedp.Do(unit,
+		chromedp.Navigate(srv.URL+"/portal/handlers"),
+		chromedp.Click(chromedp.CSS(`form[data-confirm*="`+name+`"] button`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitText(unit, "#flash", "已刪除承辦人「"+name+"」"); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(clerk, chromedp.Navigate(srv.URL+"/portal")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitPath(clerk, "/login"); err != nil {
+		t.Fatalf("the deleted handler still reaches the portal: %v", err)
+	}
+}
+
+// TestUnitRequestsAddressChange is Q9.1: a registered-address change with a
+// PDF, entered with the cascading selects, shown pending.
+func TestUnitRequestsAddressChange(t *testing.T) {
+	srv := startServer(t)
+	ctx := newBrowser(t)
+	unitLogin(t, ctx, srv.URL)
+	pdf := filepath.Join(t.TempDir(), "變更登記表.pdf")
+	if err := os.WriteFile(pdf, []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/portal/requests"),
+		chromedp.WaitVisible(chromedp.ID("effective_date")),
+		chromedp.SendKeys(chromedp.ID("effective_date"), "115/04/01"),
+		chromedp.Click(chromedp.CSS(`input[name="change_reg"]`)),
+		chromedp.SetValue(chromedp.ID("reg_county"), "臺南市"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('reg_county').dispatchEvent(new Event('change', {bubbles: true}))`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitText(ctx, "#reg_township", "新化區"); err != nil {
+		t.Fatalf("townships of 臺南市 did not load: %v", err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.ID("reg_township"), "新化區"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('reg_township').dispatchEvent(new Event('change', {bubbles: true}))`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitText(ctx, "#reg_village", "𦰡拔里"); err != nil {
+		t.Fatalf("villages of 新化區 did not load: %v", err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.ID("reg_village"), "𦰡拔里"),
+		chromedp.SendKeys(chromedp.ID("reg_neighborhood"), "7"),
+		chromedp.SendKeys(chromedp.ID("reg_street"), "中正路100號"),
+		chromedp.SendKeys(chromedp.ID("contact_name"), "王大明"),
+		chromedp.SendKeys(chromedp.ID("contact_phone"), "(06)590-1234"),
+		chromedp.SetUploadFiles(chromedp.ID("doc1"), []string{pdf}),
+		chromedp.Click(chromedp.CSS(`form[action="/portal/requests"] button[type="submit"]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitText(ctx, "main h1", "審核中"); err != nil {
+		t.Fatalf("after submitting: %v", err)
+	}
+	for _, want := range []string{"臺南市新化區𦰡拔里7鄰中正路100號", "115 年 4 月 1 日", "變更登記表.pdf", "等候本署承辦人審核"} {
+		if _, err := waitText(ctx, "main", want); err != nil {
+			t.Fatalf("request page: %v", err)
+		}
+	}
+}
