@@ -29,10 +29,16 @@ type Page struct {
 	Can map[string]bool
 }
 
-// menuRights are the policy questions the menus ask.
-var menuRights = [][2]string{
-	{"unit_handler", "list"}, {"unit_certificate", "read"}, {"unit_profile", "read"}, {"unit_profile", "update"},
-	{"change_request", "list"},
+// menuRights are the policy questions the menus ask, per layout.
+var menuRights = map[string][][2]string{
+	"portal": {
+		{"unit_handler", "list"}, {"unit_certificate", "read"}, {"unit_profile", "read"}, {"unit_profile", "update"},
+		{"change_request", "list"},
+	},
+	"console": {
+		{"case", "list"}, {"change_review", "list"}, {"approval", "list"}, {"audit_log", "read"}, {"decision_stats", "read"},
+		{"sample", "list"},
+	},
 }
 
 // AgentInfo tells a page's script where the card agent is.
@@ -53,9 +59,9 @@ func (s *Server) page(c *fiber.Ctx, title, nav string) Page {
 		layout = "portal"
 	}
 	pg := Page{Title: title, User: p, CSRF: p.CSRF(), Nav: nav, Layout: layout, Path: c.Path(), Version: s.Version}
-	if layout == "portal" {
+	if rights := menuRights[layout]; rights != nil {
 		pg.Can = map[string]bool{}
-		for _, r := range menuRights {
+		for _, r := range rights {
 			pg.Can[r[0]+"."+r[1]] = s.may(c, r[0], r[1])
 		}
 	}

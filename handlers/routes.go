@@ -19,13 +19,23 @@ type Route struct {
 
 func guard(obj, act string) policy.Guard { return policy.Guard{Object: obj, Action: act} }
 
+// areaRoutes are the route tables of feature areas kept in their own files
+// (var _ = addRoutes(func(s *Server) []Route { … })); they are appended to
+// routeTable's, and the same rules hold for them.
+var areaRoutes []func(s *Server) []Route
+
+func addRoutes(f func(s *Server) []Route) bool {
+	areaRoutes = append(areaRoutes, f)
+	return true
+}
+
 // routeTable lists every route with its policy. The authorization test walks
 // the registered routes and fails for any route missing here.
 func (s *Server) routeTable() []Route {
 	unit := policy.Guard{Object: "unit", Domain: s.unitDomain}
 	unitRead := unit
 	unitRead.Action = "read"
-	return []Route{
+	routes := []Route{
 		// Health checks and static files: public.
 		{"GET", "/healthz", guard("health", "read"), s.healthz},
 		{"GET", "/readyz", guard("health", "read"), s.readyz},
@@ -80,6 +90,10 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/address/townships", guard("address", "read"), s.showTownships},
 		{"GET", "/address/villages", guard("address", "read"), s.showVillages},
 	}
+	for _, f := range areaRoutes {
+		routes = append(routes, f(s)...)
+	}
+	return routes
 }
 
 // owned guards a route on one row of a unit's table, named by the route

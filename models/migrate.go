@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -22,6 +23,27 @@ type Migration struct {
 	// (triggers, functions); they run after Up. DownSQLite/DownPostgres run before Down.
 	UpSQLite, UpPostgres     []string
 	DownSQLite, DownPostgres []string
+}
+
+// registered holds migrations declared outside schema.go, each in the file
+// of its feature (var _ = register(Migration{…})).
+var registered []Migration
+
+func register(m Migration) bool {
+	registered = append(registered, m)
+	return true
+}
+
+// allMigrations is every migration in version order; versions are unique.
+func allMigrations() []Migration {
+	all := append(append([]Migration(nil), migrations...), registered...)
+	sort.Slice(all, func(i, j int) bool { return all[i].Version < all[j].Version })
+	for i := 1; i < len(all); i++ {
+		if all[i].Version == all[i-1].Version {
+			panic(fmt.Sprintf("models: two migrations with version %d", all[i].Version))
+		}
+	}
+	return all
 }
 
 // MigrationStatus is one line of `migrate status`.
@@ -109,7 +131,7 @@ func MigrateUp(ctx context.Context, db *bun.DB) (int, error) {
 		return 0, fmt.Errorf("models: migrate: %w", err)
 	}
 	n := 0
-	for _, m := range migrations {
+	for _, m := range allMigrations() {
 		applied, err := runMigration(ctx, db, d, m, true)
 		if err != nil {
 			return n, err
@@ -132,9 +154,10 @@ func MigrateDown(ctx context.Context, db *bun.DB) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("models: migrate: %w", err)
 	}
-	for i := len(migrations) - 1; i >= 0; i-- {
-		if _, ok := applied[migrations[i].Version]; ok {
-			return runMigration(ctx, db, d, migrations[i], false)
+	all := allMigrations()
+	for i := len(all) - 1; i >= 0; i-- {
+		if _, ok := applied[all[i].Version]; ok {
+			return runMigration(ctx, db, d, all[i], false)
 		}
 	}
 	return false, nil
@@ -149,8 +172,9 @@ func MigrationStatuses(ctx context.Context, db *bun.DB) ([]MigrationStatus, erro
 	if err != nil {
 		return nil, fmt.Errorf("models: migrate status: %w", err)
 	}
-	out := make([]MigrationStatus, 0, len(migrations))
-	for _, m := range migrations {
+	all := allMigrations()
+	out := make([]MigrationStatus, 0, len(all))
+	for _, m := range all {
 		s := MigrationStatus{Version: m.Version, Name: m.Name}
 		if at, ok := applied[m.Version]; ok {
 			s.AppliedAt = &at

@@ -5,8 +5,10 @@
 package policy
 
 import (
-	_ "embed"
+	"embed"
 	"fmt"
+	"io/fs"
+	"sort"
 	"strings"
 
 	"github.com/casbin/casbin/v2"
@@ -17,8 +19,11 @@ import (
 //go:embed model.conf
 var modelConf string
 
-//go:embed policy.csv
-var policyCSV string
+// policyFiles are the policy lines: policy.csv, and one file per feature
+// area (cases.csv, audit.csv, …) so that areas grow without conflicts.
+//
+//go:embed *.csv
+var policyFiles embed.FS
 
 // Anonymous is the role of a visitor who has not logged in.
 const Anonymous = "anonymous"
@@ -39,9 +44,20 @@ func New() (*Enforcer, error) {
 		return nil, fmt.Errorf("policy: model: %w", err)
 	}
 	var lines []string
-	for _, l := range strings.Split(policyCSV, "\n") {
-		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
-			lines = append(lines, l)
+	files, err := fs.Glob(policyFiles, "*.csv")
+	if err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		b, err := policyFiles.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("policy: %w", err)
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+				lines = append(lines, l)
+			}
 		}
 	}
 	e, err := casbin.NewEnforcer(m, stringadapter.NewAdapter(strings.Join(lines, "\n")))
