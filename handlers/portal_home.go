@@ -15,6 +15,7 @@ type PortalHomeView struct {
 	CertDaysLeft int // days until the business certificate expires; -1 when not applicable
 	Pending      []models.ChangeRequest
 	Events       []models.AuditEvent
+	Notices      []models.Notice
 }
 
 // showPortalHome shows the unit its own data.
@@ -51,6 +52,9 @@ func (s *Server) showPortalHome(c *fiber.Ctx) error {
 		}
 	}
 	if vm.Events, err = models.AuditEventsForUnit(ctx, s.Store.DB, u.ID, 10); err != nil {
+		return err
+	}
+	if vm.Notices, err = models.NoticesOfUnit(ctx, s.Store.DB, u.ID, 5); err != nil {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "portal_home", vm)

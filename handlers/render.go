@@ -137,31 +137,39 @@ var labels = map[string]string{
 
 // actionLabels name audit actions in Chinese.
 var actionLabels = map[string]string{
-	"staff.login":           "署內人員登入",
-	"staff.login_failed":    "署內人員登入失敗",
-	"staff.locked":          "署內人員帳號鎖定",
-	"staff.logout":          "署內人員登出",
-	"staff.create":          "新增署內人員",
-	"unit.login":            "單位登入",
-	"unit.login_failed":     "單位登入失敗",
-	"unit.locked":           "單位帳號鎖定",
-	"unit.logout":           "單位登出",
-	"unit.register":         "單位註冊",
-	"unit.register_failed":  "單位註冊失敗",
-	"unit.cert_change":      "單位憑證變更",
-	"unit.labor_ins_no":     "勞保證號變更",
-	"unit.contact":          "通訊資料變更",
-	"handler.login":         "承辦人登入",
-	"handler.login_failed":  "承辦人登入失敗",
-	"handler.logout":        "承辦人登出",
-	"handler.add":           "新增承辦人",
-	"handler.revoke":        "刪除承辦人",
-	"change_request.submit": "送出基本資料變更申請",
-	"change_request.cancel": "取消基本資料變更申請",
-	"nhi.register":          "健保卡網路服務註冊",
-	"nhi.password_reset":    "健保卡密碼重設",
-	"demo.cards":            "設定示範卡片",
-	"demo.seed":             "建立示範資料",
+	"staff.login":            "署內人員登入",
+	"staff.login_failed":     "署內人員登入失敗",
+	"staff.locked":           "署內人員帳號鎖定",
+	"staff.logout":           "署內人員登出",
+	"staff.create":           "新增署內人員",
+	"unit.login":             "單位登入",
+	"unit.login_failed":      "單位登入失敗",
+	"unit.locked":            "單位帳號鎖定",
+	"unit.logout":            "單位登出",
+	"unit.register":          "單位註冊",
+	"unit.register_failed":   "單位註冊失敗",
+	"unit.cert_change":       "單位憑證變更",
+	"unit.labor_ins_no":      "勞保證號變更",
+	"unit.contact":           "通訊資料變更",
+	"handler.login":          "承辦人登入",
+	"handler.login_failed":   "承辦人登入失敗",
+	"handler.logout":         "承辦人登出",
+	"handler.add":            "新增承辦人",
+	"handler.revoke":         "刪除承辦人",
+	"change_request.submit":  "送出基本資料變更申請",
+	"change_request.cancel":  "取消基本資料變更申請",
+	"nhi.register":           "健保卡網路服務註冊",
+	"nhi.password_reset":     "健保卡密碼重設",
+	"demo.cards":             "設定示範卡片",
+	"unit.close":             "暫時關閉單位",
+	"unit.reopen":            "開啟單位",
+	"deregistration.request": "申請註銷帳號",
+	"deregistration.approve": "核准註銷帳號",
+	"deregistration.reject":  "駁回註銷帳號",
+	"change_request.approve": "審核通過基本資料變更",
+	"change_request.reject":  "駁回基本資料變更",
+	"change_request.apply":   "基本資料變更生效",
+	"demo.seed":              "建立示範資料",
 }
 
 func label(kind, code string) string {
@@ -215,6 +223,17 @@ var funcs = template.FuncMap{
 		return *p
 	},
 	"add": func(a, b int) int { return a + b },
+	// age says how long ago t was, in days and hours.
+	"age": func(t time.Time) string {
+		d := time.Since(t)
+		if d < time.Hour {
+			return "不到 1 小時"
+		}
+		if d < 48*time.Hour {
+			return fmt.Sprintf("%d 小時", int(d.Hours()))
+		}
+		return fmt.Sprintf("%d 天", int(d.Hours()/24))
+	},
 	"seq": func(from, to int) []int {
 		var out []int
 		for i := from; i <= to; i++ {

@@ -13,6 +13,10 @@ type UnitView struct {
 	Account  *models.UnitAccount
 	Handlers []models.Handler
 	Events   []models.AuditEvent
+	Deregs   []models.Deregistration
+
+	CanSetStatus, CanDeregister bool
+	CloseReasons, ReopenReasons map[string]string
 }
 
 // showUnit shows one unit: status, account, handlers, addresses and its
@@ -39,5 +43,10 @@ func (s *Server) showUnit(c *fiber.Ctx) error {
 	if vm.Events, err = models.AuditEventsForUnit(ctx, s.Store.DB, u.ID, 20); err != nil {
 		return err
 	}
+	if vm.Deregs, err = models.DeregistrationsOf(ctx, s.Store.DB, p.Scope(), false, u.ID); err != nil {
+		return err
+	}
+	vm.CanSetStatus, vm.CanDeregister = s.may(c, "unit", "update"), s.may(c, "deregistration", "create")
+	vm.CloseReasons, vm.ReopenReasons = models.CloseReasons, models.ReopenReasons
 	return s.render(c, fiber.StatusOK, "unit_show", vm)
 }

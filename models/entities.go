@@ -90,6 +90,7 @@ type Unit struct {
 	BranchCode    string    `bun:"branch_code"`
 	Status        string    `bun:"status"`
 	StatusReason  string    `bun:"status_reason"`
+	StatusCode    string    `bun:"status_code"` // the reason code of the last close or reopen
 	Reg           Address   `bun:"embed:reg_"`  // 登記地址
 	Mail          Address   `bun:"embed:mail_"` // 通訊地址
 	Phone         string    `bun:"phone"`

@@ -214,6 +214,7 @@ var ownedTables = map[string]string{
 	"handlers":         "SELECT unit_id FROM handlers WHERE id = ?",
 	"change_requests":  "SELECT unit_id FROM change_requests WHERE id = ?",
 	"change_documents": "SELECT r.unit_id FROM change_documents AS d JOIN change_requests AS r ON r.id = d.request_id WHERE d.id = ?",
+	"deregistrations":  "SELECT unit_id FROM deregistrations WHERE id = ?",
 }
 
 // OwnerDomain returns the code and branch of the unit a row belongs to, or

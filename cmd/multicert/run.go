@@ -18,6 +18,7 @@ import (
 	"github.com/multicert/multicert/internal/agent/sim"
 	"github.com/multicert/multicert/internal/config"
 	"github.com/multicert/multicert/internal/devca"
+	"github.com/multicert/multicert/internal/mail"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/policy"
 )
@@ -255,6 +256,16 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 	}
 
 	go purgeSessions(ctx, store, log)
+	go applyDueChanges(ctx, store, log)
+	if cfg.SMTPAddr != "" {
+		smtp, err := mail.New(mail.Config{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, TLS: cfg.SMTPTLS})
+		if err != nil {
+			return err
+		}
+		go sendMail(ctx, store, outboxSender{smtp}, log)
+	} else {
+		log.Info("no SMTP server configured (--smtp-addr): mail stays in the outbox")
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
 	select {
@@ -267,6 +278,50 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 		return err
 	}
 	return nil
+}
+
+// applyDueChanges applies approved changes on their effective date: at
+// start and every ten minutes. Any number of instances may run it.
+func applyDueChanges(ctx context.Context, store *models.Store, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := store.ApplyDueChanges(ctx); err != nil {
+			log.Warn("apply due changes", "err", err)
+		} else if n > 0 {
+			log.Info("applied changes on their effective date", "n", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// outboxSender sends outbox mail over SMTP.
+type outboxSender struct{ s *mail.SMTP }
+
+func (o outboxSender) Send(ctx context.Context, m *models.Mail) error {
+	return o.s.Send(ctx, m.DedupKey, m.Recipients(), m.Subject, m.Body)
+}
+
+// sendMail empties the outbox every ten seconds.
+func sendMail(ctx context.Context, store *models.Store, snd models.Sender, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, err := store.SendDue(ctx, snd, 50); err != nil {
+			log.Warn("send mail", "err", err)
+		} else if n > 0 {
+			log.Info("sent mail", "n", n)
+		}
+	}
 }
 
 func purgeSessions(ctx context.Context, store *models.Store, log *slog.Logger) {

@@ -33,6 +33,12 @@ type Config struct {
 	CAIntermediates []string // PEM files of intermediate CA certificates
 	CRLs            []string // CRL files (DER or PEM), checked for revocation
 	CRLRequired     bool     // refuse certificates whose issuer has no CRL configured
+
+	SMTPAddr     string // host:port of the SMTP server; empty: mail stays in the outbox
+	SMTPFrom     string
+	SMTPUsername string
+	SMTPPassword string
+	SMTPTLS      string // none, starttls or tls
 }
 
 // option describes one setting for flags, environment and the README.
@@ -85,6 +91,11 @@ var options = []option{
 	{"citizen-ca", "MULTICERT_CITIZEN_CA", "", "comma-separated PEM files of the CAs trusted for handlers' 自然人憑證 (demo mode adds the development CA)", func(c *Config, v string) error { c.CitizenCA = splitList(v); return nil }, false},
 	{"ca-intermediates", "MULTICERT_CA_INTERMEDIATES", "", "comma-separated PEM files of intermediate CA certificates", func(c *Config, v string) error { c.CAIntermediates = splitList(v); return nil }, false},
 	{"crls", "MULTICERT_CRLS", "", "comma-separated CRL files (DER or PEM); a stale CRL refuses its issuer's certificates", func(c *Config, v string) error { c.CRLs = splitList(v); return nil }, false},
+	{"smtp-addr", "MULTICERT_SMTP_ADDR", "", "SMTP server (host:port) that sends the outbox's mail; empty keeps mail in the outbox", func(c *Config, v string) error { c.SMTPAddr = v; return nil }, false},
+	{"smtp-from", "MULTICERT_SMTP_FROM", "noreply@multicert.invalid", "sender address of the mail", func(c *Config, v string) error { c.SMTPFrom = v; return nil }, false},
+	{"smtp-username", "MULTICERT_SMTP_USERNAME", "", "SMTP user name, when the server wants AUTH", func(c *Config, v string) error { c.SMTPUsername = v; return nil }, false},
+	{"smtp-password", "MULTICERT_SMTP_PASSWORD", "", "SMTP password (prefer the environment variable to the flag)", func(c *Config, v string) error { c.SMTPPassword = v; return nil }, false},
+	{"smtp-tls", "MULTICERT_SMTP_TLS", "starttls", "none (a mail catcher), starttls or tls", func(c *Config, v string) error { c.SMTPTLS = v; return nil }, false},
 	{"crl-required", "MULTICERT_CRL_REQUIRED", "false", "refuse certificates whose issuer has no CRL configured", func(c *Config, v string) error {
 		b, err := strconv.ParseBool(v)
 		c.CRLRequired = b
