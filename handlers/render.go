@@ -169,6 +169,9 @@ var actionLabels = map[string]string{
 	"change_request.approve": "審核通過基本資料變更",
 	"change_request.reject":  "駁回基本資料變更",
 	"change_request.apply":   "基本資料變更生效",
+	"audit.export":           "匯出稽核紀錄",
+	"sample.draw":            "抽樣覆核抽樣",
+	"sample.verdict":         "記錄抽樣覆核結果",
 	"demo.seed":              "建立示範資料",
 }
 

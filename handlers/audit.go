@@ -1,0 +1,328 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/multicert/multicert/internal/rocdate"
+	"github.com/multicert/multicert/internal/twid"
+	"github.com/multicert/multicert/models"
+	"github.com/multicert/multicert/policy"
+)
+
+// Supervisors and auditors (主管與稽核): the audit log with its export,
+// decision statistics, and sampling of decisions for review.
+var _ = addRoutes(func(s *Server) []Route {
+	event := policy.Guard{Object: "audit_log", Action: "read", Domain: s.auditEventDomain}
+	sampleRead := policy.Guard{Object: "sample", Action: "read", Domain: s.sampleDomain}
+	sampleUpdate := policy.Guard{Object: "sample", Action: "update", Domain: s.sampleDomain}
+	return []Route{
+		{"GET", "/console/audit", guard("audit_log", "read"), s.searchAudit},
+		// POST: an export is itself recorded in the audit log.
+		{"POST", "/console/audit/export", guard("audit_log", "export"), s.exportAudit},
+		{"GET", "/console/audit/:eid", event, s.showAuditEvent},
+		{"GET", "/console/stats", guard("decision_stats", "read"), s.showStats},
+		{"GET", "/console/samples", guard("sample", "list"), s.showSamples},
+		{"POST", "/console/samples", guard("sample", "create"), s.drawSample},
+		{"GET", "/console/samples/:sid", sampleRead, s.showSample},
+		{"POST", "/console/samples/:sid/items/:iid/verdict", sampleUpdate, s.recordVerdict},
+	}
+})
+
+// branchNone is the domain of objects of no branch (head office's samples,
+// events of the system or of head office): no branch has it, so only head
+// office (domain *) reaches them.
+const branchNone = "branch:none"
+
+// auditEventDomain resolves :eid to a branch domain. An event may belong to
+// two branches (the one it was recorded for and its unit's); the user's own
+// is chosen when it is one of them, as the search shows both.
+func (s *Server) auditEventDomain(c *fiber.Ctx, dom string) (string, error) {
+	id, err := paramID(c, "eid")
+	if err != nil {
+		return "", err
+	}
+	bs, err := models.AuditEventBranches(c.UserContext(), s.Store.DB, id)
+	if err != nil {
+		return "", err
+	}
+	for _, b := range bs {
+		if dom == "branch:"+b {
+			return dom, nil
+		}
+	}
+	if len(bs) > 0 {
+		return "branch:" + bs[0], nil
+	}
+	return branchNone, nil
+}
+
+// sampleDomain resolves :sid (and :iid, which must belong to it) to the
+// sample's branch domain.
+func (s *Server) sampleDomain(c *fiber.Ctx, dom string) (string, error) {
+	sid, err := paramID(c, "sid")
+	if err != nil {
+		return "", err
+	}
+	var iid int64
+	if c.Params("iid") != "" {
+		if iid, err = paramID(c, "iid"); err != nil {
+			return "", err
+		}
+	}
+	b, err := models.SampleBranch(c.UserContext(), s.Store.DB, sid, iid)
+	if err != nil {
+		return "", err
+	}
+	if b == nil {
+		return branchNone, nil
+	}
+	return "branch:" + *b, nil
+}
+
+// areaActions are the audit actions this area writes. actionLabels
+// should name them; until it does, they show as their codes.
+var areaActions = []string{"audit.export", "sample.draw", "sample.verdict"}
+
+// actionName is the Chinese name of an audit action, as the action
+// template func shows it.
+func actionName(a string) string {
+	if l, ok := actionLabels[a]; ok {
+		return l
+	}
+	return a
+}
+
+// auditActions are the actions the search offers: every named action, this
+// area's and every decision, in code order so that they group by object.
+func auditActions() []ActionOption {
+	seen := map[string]bool{}
+	var out []ActionOption
+	add := func(a string) {
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, ActionOption{Code: a, Name: actionName(a)})
+		}
+	}
+	for a := range actionLabels {
+		add(a)
+	}
+	for _, a := range areaActions {
+		add(a)
+	}
+	for _, a := range models.DecisionActions {
+		add(a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out
+}
+
+// ActionOption is one entry of the action select.
+type ActionOption struct{ Code, Name string }
+
+// AuditForm is the audit log search as typed: it refills the form and
+// becomes the export's hidden fields and the pages' URLs.
+type AuditForm struct {
+	ActorKind, Actor, Unit, Action, From, To, Reason string
+}
+
+const auditFieldMax = 100 // characters per text field
+
+// readAuditForm reads the search from query or form values (get), copying
+// them out of Fiber's request buffers.
+func readAuditForm(get func(key string, def ...string) string) AuditForm {
+	v := func(k string) string {
+		s := strings.TrimSpace(get(k))
+		if utf8.RuneCountInString(s) > 2*auditFieldMax {
+			s = string([]rune(s)[:2*auditFieldMax])
+		}
+		return strings.Clone(s)
+	}
+	return AuditForm{ActorKind: v("actor_kind"), Actor: v("actor"), Unit: v("unit"), Action: v("action"),
+		From: v("from"), To: v("to"), Reason: v("reason")}
+}
+
+// Values are the form's non-empty fields.
+func (f AuditForm) Values() url.Values {
+	q := url.Values{}
+	for k, v := range map[string]string{"actor_kind": f.ActorKind, "actor": f.Actor, "unit": f.Unit, "action": f.Action,
+		"from": f.From, "to": f.To, "reason": f.Reason} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	return q
+}
+
+var reUnitCode = regexp.MustCompile(`^[0-9]{9}$`)
+
+// filter checks the form and returns the search, or messages per field.
+func (f AuditForm) filter() (models.AuditFilter, map[string]string) {
+	errs := map[string]string{}
+	out := models.AuditFilter{Actor: f.Actor, Reason: f.Reason}
+	if f.ActorKind != "" {
+		ok := false
+		for _, k := range models.ActorKinds {
+			ok = ok || k == f.ActorKind
+		}
+		if ok {
+			out.ActorKind = f.ActorKind
+		} else {
+			errs["actor_kind"] = "請從清單選擇執行者類別。"
+		}
+	}
+	for field, v := range map[string]string{"actor": f.Actor, "reason": f.Reason} {
+		if utf8.RuneCountInString(v) > auditFieldMax {
+			errs[field] = "最多 " + strconv.Itoa(auditFieldMax) + " 個字。"
+		}
+	}
+	if f.Unit != "" {
+		if code := twid.Normalize(f.Unit); reUnitCode.MatchString(code) {
+			out.UnitCode = code
+		} else {
+			errs["unit"] = "投保單位代號為 9 位數字。"
+		}
+	}
+	if f.Action != "" {
+		ok := false
+		for _, a := range auditActions() {
+			ok = ok || a.Code == f.Action
+		}
+		if ok {
+			out.Action = f.Action
+		} else {
+			errs["action"] = "請從清單選擇動作。"
+		}
+	}
+	for field, v := range map[string]string{"from": f.From, "to": f.To} {
+		if v == "" {
+			continue
+		}
+		d, err := rocdate.Parse(v)
+		if err != nil {
+			errs[field] = err.Error()
+			continue
+		}
+		if field == "from" {
+			out.From = d
+		} else {
+			out.To = d
+		}
+	}
+	if !out.From.IsZero() && !out.To.IsZero() && out.To.Before(out.From) {
+		errs["to"] = "結束日期不可早於開始日期。"
+	}
+	if len(errs) > 0 {
+		return out, errs
+	}
+	return out, nil
+}
+
+// AuditDiff is an event's before and after, side by side: key by key when
+// both are JSON objects (or absent), else the raw texts.
+type AuditDiff struct {
+	Rows          []AuditDiffRow
+	Raw           bool
+	Before, After string // the raw texts, when Raw
+	Changed       int
+}
+
+// AuditDiffRow is one key of the before and after objects.
+type AuditDiffRow struct {
+	Key               string
+	Before, After     string // as shown
+	InBefore, InAfter bool
+	Changed           bool // added, removed, or a different value
+}
+
+// diffJSON compares the before and after JSON of an event. Values are shown
+// as text (strings unquoted, anything else as compact JSON); html/template
+// escapes them.
+func diffJSON(before, after string) AuditDiff {
+	b, okB := jsonObject(before)
+	a, okA := jsonObject(after)
+	if !okB || !okA {
+		return AuditDiff{Raw: true, Before: before, After: after, Changed: btoi(before != after)}
+	}
+	keys := map[string]bool{}
+	for k := range b {
+		keys[k] = true
+	}
+	for k := range a {
+		keys[k] = true
+	}
+	var d AuditDiff
+	for k := range keys {
+		r := AuditDiffRow{Key: k}
+		var cb, ca string // canonical JSON, to compare
+		if v, ok := b[k]; ok {
+			r.InBefore = true
+			r.Before, cb = showJSON(v)
+		}
+		if v, ok := a[k]; ok {
+			r.InAfter = true
+			r.After, ca = showJSON(v)
+		}
+		r.Changed = !r.InBefore || !r.InAfter || cb != ca
+		if r.Changed {
+			d.Changed++
+		}
+		d.Rows = append(d.Rows, r)
+	}
+	sort.Slice(d.Rows, func(i, j int) bool { return d.Rows[i].Key < d.Rows[j].Key })
+	return d
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// jsonObject parses a JSON object; "" is an absent side (ok, nil). Anything
+// but an object (null, an array, a number, broken JSON) is not ok.
+func jsonObject(s string) (map[string]json.RawMessage, bool) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return nil, true
+	}
+	if !strings.HasPrefix(t, "{") {
+		return nil, false
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(t), &m); err != nil {
+		return nil, false
+	}
+	return m, true
+}
+
+// showJSON returns a value as shown (a string without quotes) and in a
+// canonical form (object keys sorted, numbers as written) for comparison.
+func showJSON(raw json.RawMessage) (shown, canonical string) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return string(raw), string(raw)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // html/template escapes; keep <, > and & readable
+	if err := enc.Encode(v); err != nil {
+		return string(raw), string(raw)
+	}
+	canonical = strings.TrimSuffix(buf.String(), "\n")
+	if s, ok := v.(string); ok {
+		return s, canonical
+	}
+	return canonical, canonical
+}

@@ -1,0 +1,71 @@
+package handlers_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/multicert/multicert/models"
+)
+
+// The case routes in the route × role matrix: staff and supervisors work on
+// cases, auditors and admins look; :cid routes act on one branch's case.
+func init() {
+	const workers, readers = "staff,supervisor", "staff,supervisor,auditor,admin"
+	for route, a := range map[string]access{
+		"GET /console/cases":              {roles: readers},
+		"GET /console/cases/new":          {roles: workers},
+		"POST /console/cases":             {roles: workers},
+		"GET /console/cases/:cid":         {roles: readers, scoped: true},
+		"POST /console/cases/:cid/notes":  {roles: workers, scoped: true},
+		"POST /console/cases/:cid/status": {roles: workers, scoped: true},
+		"POST /console/cases/:cid/assign": {roles: workers, scoped: true},
+	} {
+		routeAccess[route] = a
+	}
+	fixtureMakers = append(fixtureMakers, func(t *testing.T, e *env, f fixture) {
+		var cid [2]int64
+		for k, who := range []struct {
+			username string
+			unit     int
+		}{{"taipei.staff", ownUnit}, {"north.staff", otherUnit}} {
+			c := e.openCase(who.username, models.CaseInput{UnitID: e.unitID(who.unit)})
+			cid[k] = c.ID
+		}
+		f["cid"] = cid
+	})
+}
+
+// caseStaffActor is a demo staff member as the store sees them: the actor and
+// the scope of their branch.
+func (e *env) caseStaffActor(username string) (models.Actor, models.Scope) {
+	e.t.Helper()
+	var st models.Staff
+	if err := e.db.NewSelect().Model(&st).Where("username = ?", username).Scan(context.Background()); err != nil {
+		e.t.Fatalf("staff %s: %v", username, err)
+	}
+	a := models.Actor{Kind: "staff", ID: st.ID, Name: st.Username, Role: st.Role}
+	if st.BranchCode != nil {
+		a.Branch = *st.BranchCode
+	}
+	return a, models.BranchScope(st.BranchCode)
+}
+
+// openCase opens a case as username; empty caller fields get a default.
+func (e *env) openCase(username string, in models.CaseInput) *models.Case {
+	e.t.Helper()
+	if in.CallerName == "" {
+		in.CallerName = "測試來電者"
+	}
+	if in.CallerPhone == "" {
+		in.CallerPhone = "(02)2523-2388"
+	}
+	if in.Topic == "" {
+		in.Topic = "q5"
+	}
+	a, sc := e.caseStaffActor(username)
+	c, err := e.store.OpenCase(context.Background(), a, sc, in)
+	if err != nil {
+		e.t.Fatalf("open case as %s: %v", username, err)
+	}
+	return c
+}
