@@ -1,0 +1,159 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/multicert/multicert/internal/rocdate"
+	"github.com/multicert/multicert/internal/twid"
+)
+
+// Names of the entry form's fields, for Filing.Set and CheckField.
+const (
+	FieldInsuredID     = "insured_id"
+	FieldDependentID   = "dependent_id"
+	FieldName          = "name"
+	FieldSex           = "sex"
+	FieldBirth         = "birth"
+	FieldRelation      = "relation"
+	FieldReason        = "reason"
+	FieldAmount        = "amount"
+	FieldEffectiveDate = "effective_date"
+)
+
+// fieldPersonID marks rules about the person filed for: CheckField runs
+// them for insured_id on insured filings and for dependent_id on dependent
+// filings.
+const fieldPersonID = "@person_id"
+
+// Set parses value, the text typed into the entry form's field name, and
+// stores it in f, so that the form, uploads and CheckField all read input
+// the same way:
+//
+//	insured_id, dependent_id  normalised with twid.Normalize (full-width, lower case, spaces)
+//	name                      trimmed
+//	sex                       M or F in either case, or 男／女
+//	birth, effective_date     an ROC date (rocdate.Parse); empty clears the date
+//	relation, reason          trimmed, full-width letters and digits converted, upper-cased
+//	amount                    a whole number; thousands commas and a trailing 元 are ignored; empty is 0
+//
+// Set reports only input it cannot read (a malformed date or amount, an
+// unknown field), with a Traditional Chinese message, and then leaves f
+// unchanged; whether the value is acceptable is for Check and CheckField.
+func (f *Filing) Set(name, value string) error {
+	switch name {
+	case FieldInsuredID:
+		f.InsuredID = twid.Normalize(value)
+	case FieldDependentID:
+		f.DependentID = twid.Normalize(value)
+	case FieldName:
+		f.Name = strings.TrimSpace(value)
+	case FieldSex:
+		f.Sex = parseSex(value)
+	case FieldBirth, FieldEffectiveDate:
+		t, err := parseDate(value)
+		if err != nil {
+			return err
+		}
+		if name == FieldBirth {
+			f.Birth = t
+		} else {
+			f.EffectiveDate = t
+		}
+	case FieldRelation:
+		f.Relation = twid.Normalize(value)
+	case FieldReason:
+		f.Reason = twid.Normalize(value)
+	case FieldAmount:
+		n, err := parseAmount(value)
+		if err != nil {
+			return err
+		}
+		f.Amount = n
+	default:
+		return fmt.Errorf("未知的欄位「%s」", name)
+	}
+	return nil
+}
+
+func parseSex(value string) string {
+	switch v := strings.ToUpper(strings.TrimSpace(value)); v {
+	case "男":
+		return "M"
+	case "女":
+		return "F"
+	default:
+		return v
+	}
+}
+
+func parseDate(value string) (time.Time, error) {
+	if strings.TrimSpace(value) == "" {
+		return time.Time{}, nil
+	}
+	return rocdate.Parse(value)
+}
+
+func parseAmount(value string) (int, error) {
+	v := strings.TrimSpace(fullWidthDigits(value))
+	v = strings.TrimSpace(strings.TrimSuffix(v, "元"))
+	v = strings.NewReplacer(",", "", "，", "", " ", "").Replace(v)
+	if v == "" {
+		return 0, nil
+	}
+	if !allDigits(v) {
+		return 0, fmt.Errorf("投保金額請填整數，例如 30300")
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("投保金額太大，請確認是否多打了數字")
+	}
+	return n, nil
+}
+
+// CheckField checks one field of the entry form as the clerk types it,
+// with the default Context: today's date in Taipei, the built-in grade
+// tables and no roster look-ups. See Context.CheckField.
+func CheckField(name, value string, f Filing) string {
+	return Context{}.CheckField(name, value, f)
+}
+
+// CheckField checks one field of the entry form: value is the field's text
+// as typed and f holds the rest of the form as Set stores it, for the rules
+// that compare fields (a birth date against the effective date, an amount
+// against the table in force). It stores value with Set and runs the rules
+// of the code table that concern the field, in table order, returning the
+// first one's detailed Traditional Chinese message, or "" when the field is
+// fine. It returns Set's message when the value cannot be read.
+//
+// These are the same rule functions Check runs: with the same Context,
+// every code Check reports, except 0 (receiving branch) and a (kind and
+// person), which concern no form field, belongs to a field for which
+// CheckField returns a message.
+func (c Context) CheckField(name, value string, f Filing) string {
+	if err := f.Set(name, value); err != nil {
+		return err.Error()
+	}
+	e := c.env()
+	for i := range table {
+		r := &table[i]
+		if !slices.Contains(r.fields, name) && !(slices.Contains(r.fields, fieldPersonID) && name == personIDField(&f)) {
+			continue
+		}
+		if msg := r.check(&f, &e); msg != "" {
+			return msg
+		}
+	}
+	return ""
+}
+
+// personIDField is the field holding the ID of the person f is about.
+func personIDField(f *Filing) string {
+	if f.Person == PersonDependent {
+		return FieldDependentID
+	}
+	return FieldInsuredID
+}

@@ -1,0 +1,174 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// GradeTable is an insured-amount table (投保金額分級表) and the date from
+// which it is in force.
+type GradeTable struct {
+	Effective time.Time // first day in force, 00:00 UTC
+	Grades    []int     // insured amounts in NT$, ascending and unique
+	Source    string    // where the figures come from
+}
+
+// IsGrade reports whether amount is one of the table's grades.
+func (g *GradeTable) IsGrade(amount int) bool {
+	_, found := slices.BinarySearch(g.Grades, amount)
+	return found
+}
+
+// Min returns the lowest grade, or 0 for an empty table. The lowest grade
+// follows the monthly minimum wage (基本工資).
+func (g *GradeTable) Min() int {
+	if len(g.Grades) == 0 {
+		return 0
+	}
+	return g.Grades[0]
+}
+
+// GradeFor returns the grade to file for a monthly salary: the lowest grade
+// greater than or equal to salary, or the top grade when salary is above
+// it. It returns 0 for an empty table.
+func (g *GradeTable) GradeFor(salary int) int {
+	if len(g.Grades) == 0 {
+		return 0
+	}
+	i, _ := slices.BinarySearch(g.Grades, salary)
+	if i == len(g.Grades) {
+		return g.Grades[len(g.Grades)-1]
+	}
+	return g.Grades[i]
+}
+
+// TableOn returns the table in force on a date: the one with the latest
+// Effective not after on. It returns nil when every table starts later. The
+// result points into tables.
+func TableOn(tables []GradeTable, on time.Time) *GradeTable {
+	var best *GradeTable
+	for i := range tables {
+		t := &tables[i]
+		if t.Effective.After(on) {
+			continue
+		}
+		if best == nil || t.Effective.After(best.Effective) {
+			best = t
+		}
+	}
+	return best
+}
+
+// builtinSource is the Source of the shipped tables.
+const builtinSource = "全民健康保險投保金額分級表（公開資料整理，正式上線前須與健保署公告核對）"
+
+// ladderFrom30300 is the part of the ladder the 2025 and 2026 tables share.
+var ladderFrom30300 = []int{
+	30300, 31800, 33300, 34800, 36300, 38200, 40100, 42000, 43900, 45800,
+	48200, 50600, 53000, 55400, 57800, 60800, 63800, 66800, 69800, 72800,
+	76500, 80200, 83900, 87600, 92100, 96600, 101100, 105600, 110100, 115500,
+	120900, 126300, 131700, 137100, 142500, 147900, 150000, 156400, 162800, 169200,
+	175600, 182000, 189500, 197000, 204500, 212000, 219500, 228200, 236900, 245600,
+	254300, 263000, 273000, 283000, 293000, 303000, 313000,
+}
+
+// Builtin returns the tables shipped with the program, oldest first: from
+// 2025-01-01 (民國 114 年, 59 grades starting at 28,590) and from 2026-01-01
+// (民國 115 年, 58 grades starting at 29,500). Each call returns fresh
+// copies that the caller may change.
+func Builtin() []GradeTable {
+	return []GradeTable{
+		{
+			Effective: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
+			Grades:    append([]int{28590, 28800}, ladderFrom30300...),
+			Source:    builtinSource,
+		},
+		{
+			Effective: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+			Grades:    append([]int{29500}, ladderFrom30300...),
+			Source:    builtinSource,
+		},
+	}
+}
+
+// builtinTables backs the default Context.Grades; it is never changed.
+var builtinTables = Builtin()
+
+func builtinLookup(on time.Time) *GradeTable { return TableOn(builtinTables, on) }
+
+// minParsedGrade is the smallest amount ParseTable accepts. No insured
+// amount has ever been this low, so a smaller figure is almost always an
+// amount written with a thousands comma ("29,500") and split in two.
+const minParsedGrade = 1000
+
+// ParseTable parses an insured-amount table typed or pasted by an
+// administrator: one amount per line, or several on a line separated by
+// commas (half- or full-width) or 、. Blank lines and empty items are
+// ignored and full-width digits are accepted. The amounts must be whole
+// numbers of at least 1,000, strictly ascending. Errors are in Traditional
+// Chinese and name the line.
+func ParseTable(text string) ([]int, error) {
+	var grades []int
+	for n, line := range strings.Split(text, "\n") {
+		items := strings.FieldsFunc(line, func(r rune) bool {
+			return r == ',' || r == '，' || r == '、'
+		})
+		for _, item := range items {
+			item = strings.TrimSpace(fullWidthDigits(item))
+			if item == "" {
+				continue
+			}
+			if !allDigits(item) {
+				return nil, fmt.Errorf("第 %d 行的「%s」不是正整數，請只填數字（不要加「元」或小數點）", n+1, item)
+			}
+			amount, err := strconv.Atoi(item)
+			if err != nil {
+				return nil, fmt.Errorf("第 %d 行的「%s」數字太大", n+1, item)
+			}
+			if amount == 0 {
+				return nil, fmt.Errorf("第 %d 行的金額是 0，投保金額必須大於 0", n+1)
+			}
+			if amount < minParsedGrade {
+				return nil, fmt.Errorf("第 %d 行的 %d 太小（投保金額至少 %d 元）；如果金額寫了千分位逗號（例如 29,500），請把逗號去掉", n+1, amount, minParsedGrade)
+			}
+			if k := len(grades); k > 0 {
+				switch prev := grades[k-1]; {
+				case amount == prev:
+					return nil, fmt.Errorf("第 %d 行的 %d 重複了", n+1, amount)
+				case amount < prev:
+					return nil, fmt.Errorf("第 %d 行的 %d 比前一個金額 %d 小，金額須由小到大排列", n+1, amount, prev)
+				}
+			}
+			grades = append(grades, amount)
+		}
+	}
+	if len(grades) == 0 {
+		return nil, fmt.Errorf("沒有任何投保金額，請每行填一個金額，或用逗號分隔")
+	}
+	return grades, nil
+}
+
+// fullWidthDigits maps the full-width digits ０–９ to ASCII.
+func fullWidthDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '０' && r <= '９' {
+			return r - '０' + '0'
+		}
+		return r
+	}, s)
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
