@@ -22,6 +22,9 @@ type Store struct {
 	SessionIdle time.Duration
 	// SessionMax ends any session this long after it began.
 	SessionMax time.Duration
+	// BatchChunk is the nightly batch's chunk size (filings per
+	// transaction); 0 means the default.
+	BatchChunk int
 }
 
 // NewStore returns a store with the real clock and the default session limits.

@@ -1,0 +1,122 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/rules"
+)
+
+// EnsureReferenceData loads the code table and the shipped grade tables
+// when the database has none yet; what admins changed stays.
+func (s *Store) EnsureReferenceData(ctx context.Context) error {
+	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		now := s.now()
+		for _, c := range rules.Codes() {
+			row := &errorCodeRow{Code: string(c.Code), Message: c.Message, Fix: c.Fix, UpdatedAt: now, UpdatedBy: "system"}
+			if _, err := tx.NewInsert().Model(row).On("CONFLICT (code) DO NOTHING").Exec(ctx); err != nil {
+				return fmt.Errorf("models: error codes: %w", err)
+			}
+		}
+		n, err := tx.NewSelect().Table("grade_tables").Count(ctx)
+		if err != nil || n > 0 {
+			return err
+		}
+		for _, g := range rules.Builtin() {
+			row := &GradeTableRow{EffectiveDate: dateString(g.Effective), Grades: joinInts(g.Grades), Source: g.Source, LoadedBy: "system", LoadedAt: now}
+			if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+				return fmt.Errorf("models: grade tables: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+type errorCodeRow struct {
+	bun.BaseModel `bun:"table:error_codes"`
+	Code          string    `bun:"code,pk"`
+	Message       string    `bun:"message"`
+	Fix           string    `bun:"fix"`
+	UpdatedAt     time.Time `bun:"updated_at"`
+	UpdatedBy     string    `bun:"updated_by"`
+}
+
+func joinInts(xs []int) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprint(x)
+	}
+	return strings.Join(parts, ",")
+}
+
+// UpdateErrorCode changes the message and fix of a code (admin staff).
+func (s *Store) UpdateErrorCode(ctx context.Context, a Actor, code, message, fix string) error {
+	message, fix = strings.TrimSpace(message), strings.TrimSpace(fix)
+	f := fieldErrors{}
+	f.text("message", "訊息內容", message, 500)
+	if fix != "" {
+		f.text("fix", "處理方式", fix, 500)
+	}
+	if err := f.err("請填寫訊息內容。"); err != nil {
+		return err
+	}
+	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		now := s.now()
+		var before struct {
+			Message string `bun:"message"`
+			Fix     string `bun:"fix"`
+		}
+		err := tx.NewSelect().Table("error_codes").Column("message", "fix").Where("code = ?", code).Scan(ctx, &before)
+		if isNoRows(err) {
+			return notFound("錯誤代碼")
+		}
+		if err != nil {
+			return fmt.Errorf("models: error code %s: %w", code, err)
+		}
+		if _, err := tx.NewUpdate().Table("error_codes").Set("message = ?, fix = ?, updated_at = ?, updated_by = ?", message, fix, now, a.Name).
+			Where("code = ?", code).Exec(ctx); err != nil {
+			return fmt.Errorf("models: error code %s: %w", code, err)
+		}
+		return audit(ctx, tx, now, a, Change{Action: "error_code.update", ObjectType: "error_code", ObjectID: code,
+			Before: before, After: map[string]string{"message": message, "fix": fix}})
+	})
+}
+
+// LoadGradeTable stores a new 投保金額分級表 in force from effective
+// (admin staff); validation uses the table in force on a filing's
+// effective date.
+func (s *Store) LoadGradeTable(ctx context.Context, a Actor, effective time.Time, text, source string) error {
+	grades, err := rules.ParseTable(text)
+	if err != nil {
+		return apperr.InvalidFields(err.Error(), map[string]string{"grades": err.Error()})
+	}
+	if effective.IsZero() {
+		return apperr.InvalidFields("請輸入生效日期。", map[string]string{"effective_date": "請輸入生效日期（民國年月日）。"})
+	}
+	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		now := s.now()
+		row := &GradeTableRow{EffectiveDate: dateString(effective), Grades: joinInts(grades), Source: strings.TrimSpace(source), LoadedBy: a.Name, LoadedAt: now}
+		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+			if isUniqueViolation(err) {
+				return apperr.InvalidFields("這個生效日期已有分級表。", map[string]string{"effective_date": "這個生效日期已有分級表。"})
+			}
+			return fmt.Errorf("models: load grade table: %w", err)
+		}
+		return audit(ctx, tx, now, a, Change{Action: "grade_table.load", ObjectType: "grade_table", ObjectID: row.EffectiveDate,
+			After: map[string]any{"effective_date": row.EffectiveDate, "grades": len(grades), "min": grades[0], "max": grades[len(grades)-1]}})
+	})
+}
+
+// GradeTables lists the loaded tables, newest first.
+func GradeTables(ctx context.Context, db bun.IDB) ([]GradeTableRow, error) {
+	var rows []GradeTableRow
+	if err := db.NewSelect().Model(&rows).Order("effective_date DESC").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("models: grade tables: %w", err)
+	}
+	return rows, nil
+}

@@ -1,0 +1,567 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/rocdate"
+	"github.com/multicert/multicert/internal/rules"
+)
+
+var _ = register(Migration{
+	Version: 7,
+	Name:    "filings: enrollments, withdrawals and amount changes, coverage, the code table, grade tables, nightly batches",
+	Up: []string{
+		`CREATE TABLE filings (
+			id {{ID}},
+			unit_id BIGINT NOT NULL REFERENCES units(id),
+			handler_id BIGINT REFERENCES handlers(id),
+			filed_by TEXT NOT NULL,
+			source TEXT NOT NULL CHECK (source IN ('web','upload')),
+			kind TEXT NOT NULL CHECK (kind IN ('add','withdraw','adjust')),
+			person TEXT NOT NULL CHECK (person IN ('insured','dependent')),
+			operation TEXT NOT NULL DEFAULT 'health',
+			insured_id TEXT NOT NULL CHECK (length(insured_id) = 10),
+			dependent_id TEXT NOT NULL DEFAULT '' CHECK (dependent_id = '' OR length(dependent_id) = 10),
+			name TEXT NOT NULL,
+			sex TEXT NOT NULL CHECK (sex IN ('M','F')),
+			birth TEXT NOT NULL CHECK (length(birth) = 10),
+			relation TEXT NOT NULL DEFAULT '',
+			reason TEXT NOT NULL,
+			amount INTEGER NOT NULL DEFAULT 0 CHECK (amount >= 0),
+			effective_date TEXT NOT NULL CHECK (length(effective_date) = 10),
+			category TEXT NOT NULL DEFAULT '1',
+			legal_rep BOOLEAN NOT NULL DEFAULT FALSE,
+			filed_at {{TS}} NOT NULL,
+			filed_on TEXT NOT NULL CHECK (length(filed_on) = 10),
+			status TEXT NOT NULL CHECK (status IN ('validated','error')),
+			codes TEXT NOT NULL DEFAULT '',
+			validated_at {{TS}} NOT NULL,
+			batch_on TEXT NOT NULL DEFAULT '',
+			CHECK ((status = 'validated') = (codes = ''))
+		)`,
+		`CREATE INDEX filings_unit_filed ON filings (unit_id, filed_on, id)`,
+		`CREATE INDEX filings_filed_on ON filings (filed_on, id)`,
+		`CREATE INDEX filings_handler ON filings (handler_id, filed_on)`,
+		// Who is insured by a unit now: an accepted add opens a row, an
+		// accepted withdrawal closes it.
+		`CREATE TABLE coverage (
+			id {{ID}},
+			unit_id BIGINT NOT NULL REFERENCES units(id),
+			person_id TEXT NOT NULL,
+			insured_id TEXT NOT NULL,
+			birth TEXT NOT NULL,
+			since TEXT NOT NULL,
+			until TEXT,
+			add_filing_id BIGINT NOT NULL REFERENCES filings(id),
+			end_filing_id BIGINT REFERENCES filings(id)
+		)`,
+		`CREATE UNIQUE INDEX coverage_current ON coverage (unit_id, person_id) WHERE until IS NULL`,
+		`CREATE INDEX coverage_insured ON coverage (unit_id, insured_id)`,
+		// 錯誤代碼說明: the code table, kept by admin staff.
+		`CREATE TABLE error_codes (
+			code TEXT PRIMARY KEY,
+			message TEXT NOT NULL CHECK (message <> ''),
+			fix TEXT NOT NULL DEFAULT '',
+			updated_at {{TS}} NOT NULL,
+			updated_by TEXT NOT NULL DEFAULT ''
+		)`,
+		// 投保金額分級表 by effective date, loaded by admin staff.
+		`CREATE TABLE grade_tables (
+			id {{ID}},
+			effective_date TEXT NOT NULL UNIQUE CHECK (length(effective_date) = 10),
+			grades TEXT NOT NULL CHECK (grades <> ''),
+			source TEXT NOT NULL DEFAULT '',
+			loaded_by TEXT NOT NULL DEFAULT '',
+			loaded_at {{TS}} NOT NULL
+		)`,
+		// The nightly re-validation: one row a day; changes it found, for
+		// the filers' e-mail; both survive a crash so the batch resumes.
+		`CREATE TABLE filing_batches (
+			batch_on TEXT PRIMARY KEY CHECK (length(batch_on) = 10),
+			started_at {{TS}} NOT NULL,
+			finished_at {{TS}},
+			validated BIGINT NOT NULL DEFAULT 0,
+			changed BIGINT NOT NULL DEFAULT 0,
+			mailed_at {{TS}}
+		)`,
+		`CREATE TABLE filing_changes (
+			batch_on TEXT NOT NULL,
+			filing_id BIGINT NOT NULL REFERENCES filings(id),
+			unit_id BIGINT NOT NULL REFERENCES units(id),
+			handler_id BIGINT REFERENCES handlers(id),
+			old_status TEXT NOT NULL,
+			new_status TEXT NOT NULL,
+			codes TEXT NOT NULL DEFAULT '',
+			PRIMARY KEY (batch_on, filing_id)
+		)`,
+	},
+	Down: []string{
+		`DROP TABLE filing_changes`,
+		`DROP TABLE filing_batches`,
+		`DROP TABLE grade_tables`,
+		`DROP TABLE error_codes`,
+		`DROP TABLE coverage`,
+		`DROP TABLE filings`,
+	},
+})
+
+// Filing statuses.
+const (
+	FilingValidated = "validated" // 審核正確
+	FilingError     = "error"
+)
+
+// Filing is one enrollment, withdrawal or insured-amount change a unit
+// filed (Q10).
+type Filing struct {
+	bun.BaseModel `bun:"table:filings"`
+	ID            int64     `bun:"id,pk,autoincrement"`
+	UnitID        int64     `bun:"unit_id"`
+	HandlerID     *int64    `bun:"handler_id"`
+	FiledBy       string    `bun:"filed_by"`
+	Source        string    `bun:"source"` // web (網路申報) or upload (媒體申報)
+	Kind          string    `bun:"kind"`
+	Person        string    `bun:"person"`
+	Operation     string    `bun:"operation"`
+	InsuredID     string    `bun:"insured_id"`
+	DependentID   string    `bun:"dependent_id"`
+	Name          string    `bun:"name"`
+	Sex           string    `bun:"sex"`
+	Birth         string    `bun:"birth"`
+	Relation      string    `bun:"relation"`
+	Reason        string    `bun:"reason"`
+	Amount        int       `bun:"amount"`
+	EffectiveDate string    `bun:"effective_date"`
+	Category      string    `bun:"category"`
+	LegalRep      bool      `bun:"legal_rep"`
+	FiledAt       time.Time `bun:"filed_at"`
+	FiledOn       string    `bun:"filed_on"`
+	Status        string    `bun:"status"`
+	Codes         string    `bun:"codes"` // comma-separated error codes
+	ValidatedAt   time.Time `bun:"validated_at"`
+	BatchOn       string    `bun:"batch_on"`
+}
+
+// CodeList is Codes as a slice.
+func (f *Filing) CodeList() []string {
+	if f.Codes == "" {
+		return nil
+	}
+	return strings.Split(f.Codes, ",")
+}
+
+// PersonID is who the filing is about: the dependent, or the insured.
+func (f *Filing) PersonID() string {
+	if f.Person == rules.PersonDependent {
+		return f.DependentID
+	}
+	return f.InsuredID
+}
+
+func date(s string) time.Time {
+	t, _ := time.Parse(time.DateOnly, s)
+	return t
+}
+
+func dateString(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}
+
+// Rule returns the filing as the rules engine reads it.
+func (f *Filing) Rule(unitBranch string) rules.Filing {
+	return rules.Filing{Kind: f.Kind, Person: f.Person, Operation: f.Operation, InsuredID: f.InsuredID, DependentID: f.DependentID,
+		Name: f.Name, Sex: f.Sex, Birth: date(f.Birth), Relation: f.Relation, Reason: f.Reason, Amount: f.Amount,
+		EffectiveDate: date(f.EffectiveDate), Category: f.Category, LegalRepresentative: f.LegalRep, UnitBranch: unitBranch}
+}
+
+// filingFromRule copies what was filed.
+func filingFromRule(r rules.Filing) Filing {
+	cat := r.Category
+	if cat == "" {
+		cat = "1"
+	}
+	op := r.Operation
+	if op == "" {
+		op = "health"
+	}
+	return Filing{Kind: r.Kind, Person: r.Person, Operation: op, InsuredID: r.InsuredID, DependentID: r.DependentID,
+		Name: r.Name, Sex: r.Sex, Birth: dateString(r.Birth), Relation: r.Relation, Reason: r.Reason, Amount: r.Amount,
+		EffectiveDate: dateString(r.EffectiveDate), Category: cat, LegalRep: r.LegalRepresentative}
+}
+
+// gradeTables reads the loaded tables, newest last; the built-in ones
+// when none is loaded.
+func gradeTables(ctx context.Context, db bun.IDB) ([]rules.GradeTable, error) {
+	var rows []GradeTableRow
+	if err := db.NewSelect().Model(&rows).Order("effective_date").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("models: grade tables: %w", err)
+	}
+	if len(rows) == 0 {
+		return rules.Builtin(), nil
+	}
+	out := make([]rules.GradeTable, 0, len(rows))
+	for _, r := range rows {
+		gs, err := rules.ParseTable(r.Grades)
+		if err != nil {
+			return nil, fmt.Errorf("models: grade table %s: %w", r.EffectiveDate, err)
+		}
+		out = append(out, rules.GradeTable{Effective: date(r.EffectiveDate), Grades: gs, Source: r.Source})
+	}
+	return out, nil
+}
+
+// roster is who a unit insures now, for the rules: person → birth.
+type roster struct {
+	current map[string]coverageRow // person_id → row
+	batch   map[string]bool        // insured added earlier in the same submission
+}
+
+// coverage is a row of the coverage table.
+type coverage struct {
+	bun.BaseModel `bun:"table:coverage"`
+	ID            int64  `bun:"id,pk,autoincrement"`
+	UnitID        int64  `bun:"unit_id"`
+	PersonID      string `bun:"person_id"`
+	InsuredID     string `bun:"insured_id"`
+	Birth         string `bun:"birth"`
+	Since         string `bun:"since"`
+	AddFilingID   int64  `bun:"add_filing_id"`
+}
+
+type coverageRow struct {
+	PersonID    string `bun:"person_id"`
+	InsuredID   string `bun:"insured_id"`
+	Birth       string `bun:"birth"`
+	AddFilingID int64  `bun:"add_filing_id"`
+}
+
+// loadRosters reads the current coverage of the units.
+func loadRosters(ctx context.Context, db bun.IDB, unitIDs []int64) (map[int64]*roster, error) {
+	out := make(map[int64]*roster, len(unitIDs))
+	for _, id := range unitIDs {
+		out[id] = &roster{current: map[string]coverageRow{}, batch: map[string]bool{}}
+	}
+	if len(unitIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		coverageRow
+		UnitID int64 `bun:"unit_id"`
+	}
+	if err := db.NewSelect().Table("coverage").Column("unit_id", "person_id", "insured_id", "birth", "add_filing_id").
+		Where("unit_id IN (?) AND until IS NULL", bun.In(unitIDs)).Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("models: coverage: %w", err)
+	}
+	for _, r := range rows {
+		out[r.UnitID].current[r.PersonID] = r.coverageRow
+	}
+	return out, nil
+}
+
+// context returns the rules' view of the roster for one filing: the
+// filing's own coverage does not count, so a re-validation of an accepted
+// enrollment is not a duplicate of itself.
+func (r *roster) context(today time.Time, tables []rules.GradeTable, self int64) rules.Context {
+	return rules.Context{
+		Today:  today,
+		Grades: func(on time.Time) *rules.GradeTable { return rules.TableOn(tables, on) },
+		Insured: func(id string) bool {
+			c, ok := r.current[id]
+			return ok && c.AddFilingID != self
+		},
+		InsuredHasInsured: func(id string) bool {
+			c, ok := r.current[id]
+			return (ok && c.AddFilingID != self) || r.batch[id]
+		},
+	}
+}
+
+// insuredBirth fills in the insured person's birth date for a dependent.
+func (r *roster) insuredBirth(f *rules.Filing) {
+	if f.Person == rules.PersonDependent && f.InsuredBirth.IsZero() {
+		if c, ok := r.current[f.InsuredID]; ok {
+			f.InsuredBirth = date(c.Birth)
+		}
+	}
+}
+
+// apply records an accepted filing in the roster and the coverage table.
+func (r *roster) apply(ctx context.Context, tx bun.IDB, unitID int64, f *Filing) error {
+	pid := f.PersonID()
+	switch f.Kind {
+	case rules.KindAdd:
+		c := &coverage{UnitID: unitID, PersonID: pid, InsuredID: f.InsuredID, Birth: f.Birth, Since: f.EffectiveDate, AddFilingID: f.ID}
+		if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
+			if isUniqueViolation(err) {
+				return apperr.New(apperr.Conflict, "這個人剛被加保（可能是重複送出），請重新整理後查詢。")
+			}
+			return fmt.Errorf("models: coverage: %w", err)
+		}
+		r.current[pid] = coverageRow{PersonID: pid, InsuredID: f.InsuredID, Birth: f.Birth, AddFilingID: f.ID}
+		if f.Person == rules.PersonInsured {
+			r.batch[pid] = true
+		}
+	case rules.KindWithdraw:
+		if _, err := tx.NewUpdate().Table("coverage").Set("until = ?, end_filing_id = ?", f.EffectiveDate, f.ID).
+			Where("unit_id = ? AND person_id = ? AND until IS NULL", unitID, pid).Exec(ctx); err != nil {
+			return fmt.Errorf("models: coverage: %w", err)
+		}
+		delete(r.current, pid)
+	}
+	return nil
+}
+
+// explain turns codes into the code table's entries (the database's copy,
+// which admins edit; the built-in text when a code is missing there).
+func explain(ctx context.Context, db bun.IDB, codes []rules.Code) ([]rules.Info, error) {
+	table, err := ErrorCodes(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	byCode := map[rules.Code]rules.Info{}
+	for _, i := range table {
+		byCode[i.Code] = i
+	}
+	out := make([]rules.Info, 0, len(codes))
+	for _, c := range codes {
+		if i, ok := byCode[c]; ok {
+			out = append(out, i)
+		} else if i, ok := rules.Explain(c); ok {
+			out = append(out, i)
+		} else {
+			out = append(out, rules.Info{Code: c, Message: "未知的錯誤代碼"})
+		}
+	}
+	return out, nil
+}
+
+// Filer is who files: a handler allowed to file, for their unit.
+type Filer struct {
+	Actor     Actor
+	UnitID    int64
+	HandlerID int64
+	Source    string // web or upload
+}
+
+// SubmitFiling validates a filing at once with the same rules as the
+// nightly batch; a filing with errors is refused with its codes explained
+// (a *BatchRefused with one row). An accepted one is stored as 審核正確 and
+// updates who the unit insures.
+func (s *Store) SubmitFiling(ctx context.Context, by Filer, in rules.Filing) (*Filing, error) {
+	fs, err := s.SubmitFilings(ctx, by, []rules.Filing{in}, true)
+	if err != nil {
+		return nil, err
+	}
+	return &fs[0], nil
+}
+
+// RowError is one refused filing of a batch: its index and codes.
+type RowError struct {
+	Index int
+	Codes []rules.Info
+}
+
+// BatchRefused is returned by SubmitFilings when rows were refused and
+// nothing was stored (allOrNothing), or alongside the stored rows.
+type BatchRefused struct{ Rows []RowError }
+
+func (e *BatchRefused) Error() string { return fmt.Sprintf("%d filings refused", len(e.Rows)) }
+
+// SubmitFilings validates and stores several filings in one transaction,
+// in order: an insured added earlier in the list counts for dependents
+// later in it. With allOrNothing, one refused row stores nothing; without,
+// the valid rows are stored and the refused ones reported.
+func (s *Store) SubmitFilings(ctx context.Context, by Filer, in []rules.Filing, allOrNothing bool) ([]Filing, error) {
+	var stored []Filing
+	var refused []RowError
+	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		stored, refused = nil, nil
+		now := s.now()
+		today := today(now)
+		u, err := UnitByID(ctx, tx, UnitScope(by.UnitID), by.UnitID)
+		if err != nil {
+			return err
+		}
+		tables, err := gradeTables(ctx, tx)
+		if err != nil {
+			return err
+		}
+		rs, err := loadRosters(ctx, tx, []int64{u.ID})
+		if err != nil {
+			return err
+		}
+		r := rs[u.ID]
+		for i, rf := range in {
+			rf.UnitBranch = u.BranchCode
+			r.insuredBirth(&rf)
+			res := rules.Check(rf, r.context(today, tables, 0))
+			if !res.OK() {
+				infos, err := explain(ctx, tx, res.Codes)
+				if err != nil {
+					return err
+				}
+				refused = append(refused, RowError{Index: i, Codes: infos})
+				continue
+			}
+			f := filingFromRule(rf)
+			f.UnitID, f.FiledBy, f.Source, f.FiledAt, f.FiledOn = u.ID, by.Actor.Name, by.Source, now, dateString(today)
+			f.Status, f.ValidatedAt = FilingValidated, now
+			if by.HandlerID != 0 {
+				h := by.HandlerID
+				f.HandlerID = &h
+			}
+			stored = append(stored, f)
+			if err := insertFiling(ctx, tx, r, &stored[len(stored)-1]); err != nil {
+				return err
+			}
+		}
+		if len(refused) > 0 && allOrNothing {
+			return errRollback // store nothing
+		}
+		if len(stored) == 0 {
+			return nil
+		}
+		return audit(ctx, tx, now, by.Actor, Change{Action: "filing.submit", UnitID: u.ID, Branch: u.BranchCode, ObjectType: "filing",
+			ObjectID: fmt.Sprint(stored[0].ID), After: map[string]any{"filings": len(stored), "refused": len(refused), "source": by.Source}})
+	})
+	if errors.Is(err, errRollback) {
+		return nil, &BatchRefused{Rows: refused}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(refused) > 0 {
+		return stored, &BatchRefused{Rows: refused}
+	}
+	return stored, nil
+}
+
+// errRollback ends a transaction that must store nothing, without being
+// an error of its own.
+var errRollback = errors.New("models: rollback")
+
+func insertFiling(ctx context.Context, tx bun.IDB, r *roster, f *Filing) error {
+	if _, err := tx.NewInsert().Model(f).Exec(ctx); err != nil {
+		return fmt.Errorf("models: insert filing: %w", err)
+	}
+	return r.apply(ctx, tx, f.UnitID, f)
+}
+
+// FilingFilter is 異動檢核後查詢: 作業別, filing date range, status.
+type FilingFilter struct {
+	Operation string
+	From, To  time.Time // 單位申報日, inclusive
+	Status    string    // validated, error or ""
+	Page      int
+	PageSize  int
+}
+
+// MaxQueryMonths is how far back 異動檢核後查詢 looks, as in the seed.
+const MaxQueryMonths = 2
+
+// Check refuses a range wider or older than the past two months.
+func (f *FilingFilter) Check(today time.Time) error {
+	fe := fieldErrors{}
+	earliest := today.AddDate(0, -MaxQueryMonths, 0)
+	switch {
+	case f.From.IsZero() || f.To.IsZero():
+		fe["from"] = "請輸入申報日期的起迄（民國年月日）。"
+	case f.To.Before(f.From):
+		fe["to"] = "迄日不可早於起日。"
+	case f.From.Before(earliest):
+		fe["from"] = fmt.Sprintf("只提供過去 %d 個月內的檢核查詢（最早 %s）。", MaxQueryMonths, rocdate.Format(earliest))
+	case f.To.After(today):
+		fe["to"] = "迄日不可晚於今天。"
+	}
+	return fe.err("查詢條件有誤。")
+}
+
+// FilingsOfUnit lists a unit's filings for 異動檢核後查詢, newest first.
+func FilingsOfUnit(ctx context.Context, db bun.IDB, unitID int64, f FilingFilter) ([]Filing, int, error) {
+	if f.PageSize <= 0 || f.PageSize > 200 {
+		f.PageSize = 50
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	base := func() *bun.SelectQuery {
+		q := db.NewSelect().Model((*Filing)(nil)).Where("unit_id = ?", unitID).
+			Where("filed_on >= ? AND filed_on <= ?", dateString(f.From), dateString(f.To))
+		if f.Operation != "" {
+			q = q.Where("operation = ?", f.Operation)
+		}
+		if f.Status != "" {
+			q = q.Where("status = ?", f.Status)
+		}
+		return q
+	}
+	total, err := base().Count(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("models: filings: %w", err)
+	}
+	var fs []Filing
+	if err := base().Order("filed_on DESC", "id DESC").Limit(int64(f.PageSize)).Offset(int64((f.Page-1)*f.PageSize)).Scan(ctx, &fs); err != nil {
+		return nil, 0, fmt.Errorf("models: filings: %w", err)
+	}
+	return fs, int(total), nil
+}
+
+// RecentFilingsOfUnit lists a unit's newest filings (for staff and the case page).
+func RecentFilingsOfUnit(ctx context.Context, db bun.IDB, unitID int64, errorsOnly bool, limit int) ([]Filing, error) {
+	var fs []Filing
+	q := db.NewSelect().Model(&fs).Where("unit_id = ?", unitID)
+	if errorsOnly {
+		q = q.Where("status = ?", FilingError)
+	}
+	if err := q.Order("filed_at DESC", "id DESC").Limit(int64(limit)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("models: recent filings: %w", err)
+	}
+	return fs, nil
+}
+
+// ErrorCodes is the code table, the database's copy in code order.
+func ErrorCodes(ctx context.Context, db bun.IDB) ([]rules.Info, error) {
+	var rows []struct {
+		Code    string `bun:"code"`
+		Message string `bun:"message"`
+		Fix     string `bun:"fix"`
+	}
+	if err := db.NewSelect().Table("error_codes").Column("code", "message", "fix").Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("models: error codes: %w", err)
+	}
+	if len(rows) == 0 {
+		return rules.Codes(), nil
+	}
+	order := map[rules.Code]int{}
+	for i, c := range rules.Codes() {
+		order[c.Code] = i
+	}
+	out := make([]rules.Info, len(rows))
+	for i, r := range rows {
+		out[i] = rules.Info{Code: rules.Code(r.Code), Message: r.Message, Fix: r.Fix}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return order[out[i].Code] < order[out[j].Code] })
+	return out, nil
+}
+
+// GradeTableRow is a loaded 投保金額分級表.
+type GradeTableRow struct {
+	bun.BaseModel `bun:"table:grade_tables"`
+	ID            int64     `bun:"id,pk,autoincrement"`
+	EffectiveDate string    `bun:"effective_date"`
+	Grades        string    `bun:"grades"`
+	Source        string    `bun:"source"`
+	LoadedBy      string    `bun:"loaded_by"`
+	LoadedAt      time.Time `bun:"loaded_at"`
+}

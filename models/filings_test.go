@@ -1,0 +1,257 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/mail"
+	"github.com/multicert/multicert/internal/mail/mailtest"
+	"github.com/multicert/multicert/internal/rules"
+	"github.com/multicert/multicert/internal/twid"
+	"github.com/multicert/multicert/models"
+	"github.com/multicert/multicert/models/modelstest"
+)
+
+func day(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
+
+// today of the fixed test clock, in Taipei.
+var testToday = day(2026, 3, 2)
+
+func insuredAdd(serial int) rules.Filing {
+	return rules.Filing{Kind: rules.KindAdd, Person: rules.PersonInsured, InsuredID: twid.MakeNationalID('A', 1, serial),
+		Name: "陳志明", Sex: "M", Birth: day(1985, 6, 1), Reason: "A1", Amount: 30300, EffectiveDate: testToday}
+}
+
+func childAdd(insured rules.Filing, serial int, birth time.Time) rules.Filing {
+	return rules.Filing{Kind: rules.KindAdd, Person: rules.PersonDependent, InsuredID: insured.InsuredID,
+		DependentID: twid.MakeNationalID('B', 2, serial), Name: "陳小美", Sex: "F", Birth: birth, Relation: "3", Reason: "D1",
+		EffectiveDate: testToday}
+}
+
+// filer is a handler of the fixture's business-certificate unit who may file.
+func filer(t *testing.T, f *loginFixture) models.Filer {
+	t.Helper()
+	ctx := context.Background()
+	var h models.Handler
+	if err := f.db.NewSelect().Model(&h).Where("unit_id = ? AND status = 'active'", f.cert.ID).Limit(1).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return models.Filer{Actor: models.Actor{Kind: "handler", ID: h.ID, Name: h.Name, UnitID: f.cert.ID}, UnitID: f.cert.ID, HandlerID: h.ID, Source: "web"}
+}
+
+func refusedCodes(t *testing.T, err error) []string {
+	t.Helper()
+	var br *models.BatchRefused
+	if !errors.As(err, &br) {
+		t.Fatalf("err = %v, want *BatchRefused", err)
+	}
+	var out []string
+	for _, r := range br.Rows {
+		for _, c := range r.Codes {
+			out = append(out, string(c.Code))
+		}
+	}
+	return out
+}
+
+func TestSubmitFilings(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		if err := f.s.EnsureReferenceData(ctx); err != nil {
+			t.Fatal(err)
+		}
+		by := filer(t, f)
+		ins := insuredAdd(1000001)
+		got, err := f.s.SubmitFiling(ctx, by, ins)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != models.FilingValidated || got.FiledOn != "2026-03-02" || got.Source != "web" {
+			t.Errorf("stored %+v", got)
+		}
+		// Duplicate enrollment.
+		if _, err := f.s.SubmitFiling(ctx, by, ins); !contains(strings.Join(refusedCodes(t, err), ","), "s") {
+			t.Errorf("duplicate add: %v", err)
+		}
+		// A dependent born within 14 years of the insured: the seed's code 2.
+		if _, err := f.s.SubmitFiling(ctx, by, childAdd(ins, 2000001, day(1995, 1, 1))); strings.Join(refusedCodes(t, err), ",") != "2" {
+			t.Errorf("child born 10 years after the insured: %v", err)
+		}
+		if _, err := f.s.SubmitFiling(ctx, by, childAdd(ins, 2000001, day(2015, 1, 1))); err != nil {
+			t.Errorf("child born 30 years after: %v", err)
+		}
+		// A dependent whose insured is not insured here.
+		if _, err := f.s.SubmitFiling(ctx, by, childAdd(insuredAdd(1000002), 2000002, day(2015, 1, 1))); !contains(strings.Join(refusedCodes(t, err), ","), "u") {
+			t.Errorf("dependent without insured: %v", err)
+		}
+		// The amount is not a grade of 2026: the seed's code 5.
+		bad := insuredAdd(1000003)
+		bad.Amount = 30000
+		if _, err := f.s.SubmitFiling(ctx, by, bad); strings.Join(refusedCodes(t, err), ",") != "5" {
+			t.Errorf("amount 30000: %v", err)
+		}
+		// Withdrawal of someone not insured here.
+		w := insuredAdd(1000004)
+		w.Kind, w.Reason, w.Amount = rules.KindWithdraw, "W1", 0
+		if _, err := f.s.SubmitFiling(ctx, by, w); !contains(strings.Join(refusedCodes(t, err), ","), "t") {
+			t.Errorf("withdrawal of a stranger: %v", err)
+		}
+		// Withdrawing the insured closes their coverage; adding them again is then fine.
+		w2 := ins
+		w2.Kind, w2.Reason, w2.Amount = rules.KindWithdraw, "W1", 0
+		if _, err := f.s.SubmitFiling(ctx, by, w2); err != nil {
+			t.Fatalf("withdrawal: %v", err)
+		}
+		if _, err := f.s.SubmitFiling(ctx, by, ins); err != nil {
+			t.Errorf("adding again after the withdrawal: %v", err)
+		}
+		// A batch: an insured and their dependent together; all or nothing.
+		ins2 := insuredAdd(1000005)
+		batch := []rules.Filing{ins2, childAdd(ins2, 2000005, day(2016, 5, 5)), bad}
+		if _, err := f.s.SubmitFilings(ctx, by, batch, true); err == nil {
+			t.Fatal("all-or-nothing batch with a bad row stored something")
+		}
+		if n := count(t, db, "filings", "insured_id = ?", ins2.InsuredID); n != 0 {
+			t.Fatalf("%d rows of the refused batch stored", n)
+		}
+		stored, err := f.s.SubmitFilings(ctx, by, batch, false)
+		if len(stored) != 2 || len(refusedCodes(t, err)) != 1 {
+			t.Fatalf("valid rows only: stored %d, %v", len(stored), err)
+		}
+		if n, _ := models.VerifyAudit(ctx, db); n == 0 {
+			t.Error("no audit events")
+		}
+	})
+}
+
+func TestFilingQuery(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		by := filer(t, f)
+		for i := 0; i < 3; i++ {
+			if _, err := f.s.SubmitFiling(ctx, by, insuredAdd(3000001+i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		q := models.FilingFilter{From: testToday.AddDate(0, -3, 0), To: testToday}
+		if err := q.Check(testToday); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("three months back: %v, want refused", err)
+		}
+		q.From = testToday.AddDate(0, -2, 0)
+		if err := q.Check(testToday); err != nil {
+			t.Errorf("two months back: %v", err)
+		}
+		rows, total, err := models.FilingsOfUnit(ctx, db, f.cert.ID, q)
+		if err != nil || total != 3 || len(rows) != 3 {
+			t.Fatalf("query = %d rows of %d, %v", len(rows), total, err)
+		}
+		if other, n, _ := models.FilingsOfUnit(ctx, db, f.nhi.ID, q); n != 0 || len(other) != 0 {
+			t.Error("another unit sees the filings")
+		}
+		q.Status = models.FilingError
+		if _, n, _ := models.FilingsOfUnit(ctx, db, f.cert.ID, q); n != 0 {
+			t.Errorf("%d errors, want 0", n)
+		}
+	})
+}
+
+type outboxMail struct{ s *mail.SMTP }
+
+func (o outboxMail) Send(ctx context.Context, m *models.Mail) error {
+	return o.s.Send(ctx, m.DedupKey, m.Recipients(), m.Subject, m.Body)
+}
+
+// TestNightlyBatch: a corrected grade table makes stored filings wrong;
+// the batch finds them, mails the filer once, and a run killed halfway
+// then run again validates each filing exactly once.
+func TestNightlyBatch(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		if err := f.s.EnsureReferenceData(ctx); err != nil {
+			t.Fatal(err)
+		}
+		by := filer(t, f)
+		const n = 9
+		for i := 0; i < n; i++ {
+			if _, err := f.s.SubmitFiling(ctx, by, insuredAdd(4000001+i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The bureau corrects the 2026 table: 30300 is no longer a grade.
+		admin := staffActor(t, db, "hq.admin")
+		if err := f.s.LoadGradeTable(ctx, admin, day(2026, 2, 1), "29500\n30500\n31800\n33300", "更正"); err != nil {
+			t.Fatal(err)
+		}
+		f.s.BatchChunk = 2
+		night := testToday.AddDate(0, 0, 1)
+
+		// Kill the batch after its first chunks: a context cancelled from a goroutine.
+		kctx, cancel := context.WithCancel(ctx)
+		go func() {
+			for {
+				var v int
+				if err := db.NewSelect().Table("filing_batches").Column("validated").Where("batch_on = ?", "2026-03-03").Scan(ctx, &v); err == nil && v >= 2 {
+					cancel()
+					return
+				}
+			}
+		}()
+		first, err := f.s.NightlyValidate(kctx, night)
+		cancel()
+		if err == nil && first == n {
+			t.Log("the batch finished before it could be killed; the rerun below still checks idempotence")
+		}
+		second, err := f.s.NightlyValidate(ctx, night)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first+second != n {
+			t.Errorf("validated %d + %d filings, want %d in all (each once)", first, second, n)
+		}
+		var validated int
+		if err := db.NewSelect().Table("filing_batches").Column("validated").Where("batch_on = ?", "2026-03-03").Scan(ctx, &validated); err != nil || validated != n {
+			t.Errorf("batch counted %d validations, want %d: %v", validated, n, err)
+		}
+		if third, _ := f.s.NightlyValidate(ctx, night); third != 0 {
+			t.Errorf("a third run validated %d, want 0", third)
+		}
+		if c := count(t, db, "filings", "status = 'error' AND codes = '5'"); c != n {
+			t.Errorf("%d filings with code 5, want %d", c, n)
+		}
+		if c := count(t, db, "outbox", "dedup_key LIKE 'filing-batch:%'"); c != 1 {
+			t.Fatalf("%d batch mails queued, want 1 (one filer, one day)", c)
+		}
+		srv := mailtest.Start(t)
+		smtp, _ := mail.New(mail.Config{Addr: srv.Addr, From: "noreply@nhi.example.com"})
+		if sent, err := f.s.SendDue(ctx, outboxMail{smtp}, 10); err != nil || sent < 1 {
+			t.Fatalf("SendDue = %d, %v", sent, err)
+		}
+		var msg *mailtest.Message
+		for _, m := range srv.Messages() {
+			if strings.Contains(m.Subject, "異動檢核結果") {
+				msg = &m
+			}
+		}
+		if msg == nil {
+			t.Fatal("no batch mail received")
+		}
+		for _, want := range []string{"錯誤代碼 5", "5：", "投保金額", fmt.Sprintf("%d 筆錯誤", n), "異動檢核後查詢"} {
+			if !strings.Contains(msg.Body+msg.Subject, want) {
+				t.Errorf("mail lacks %q:\n%s", want, msg.Body)
+			}
+		}
+		if _, err := models.VerifyAudit(ctx, db); err != nil {
+			t.Error(err)
+		}
+	})
+}
