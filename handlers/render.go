@@ -33,7 +33,7 @@ type Page struct {
 var menuRights = map[string][][2]string{
 	"portal": {
 		{"unit_handler", "list"}, {"unit_certificate", "read"}, {"unit_profile", "read"}, {"unit_profile", "update"},
-		{"change_request", "list"},
+		{"change_request", "list"}, {"filing", "list"}, {"filing", "create"}, {"error_code", "read"},
 	},
 	"console": {
 		{"case", "list"}, {"change_review", "list"}, {"approval", "list"}, {"audit_log", "read"}, {"decision_stats", "read"},
@@ -124,6 +124,18 @@ var labels = map[string]string{
 	"role.unit_owner":      "投保單位（單位帳號）",
 	"role.handler":         "單位承辦人",
 	"role.handler_filer":   "單位承辦人（可申報）",
+	"filing.validated":     "審核正確",
+	"filing.error":         "檢核錯誤",
+	"kind.add":             "加保",
+	"kind.withdraw":        "退保",
+	"kind.adjust":          "投保金額調整",
+	"person.insured":       "本人",
+	"person.dependent":     "眷屬",
+	"op.health":            "健保專用",
+	"source.web":           "網路申報",
+	"source.upload":        "媒體申報",
+	"sex.M":                "男",
+	"sex.F":                "女",
 	"request.pending":      "審核中",
 	"request.approved":     "審核通過",
 	"request.rejected":     "未通過",
@@ -245,8 +257,25 @@ var funcs = template.FuncMap{
 		return out
 	},
 	"address": func(a models.Address) string { return a.String() },
-	"join":    strings.Join,
-	"printf":  fmt.Sprintf,
+	// rocd formats a stored YYYY-MM-DD date as 115/03/02.
+	"rocd": func(s string) string {
+		t, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			return s
+		}
+		return rocdate.FormatSlash(t)
+	},
+	"split": strings.Split,
+	// dict builds a map for a sub-template: dict "k1" v1 "k2" v2 ….
+	"dict": func(kv ...any) map[string]any {
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
+	},
+	"join":   strings.Join,
+	"printf": fmt.Sprintf,
 }
 
 func toTime(t any) (time.Time, bool) {

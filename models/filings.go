@@ -565,3 +565,52 @@ type GradeTableRow struct {
 	LoadedBy      string    `bun:"loaded_by"`
 	LoadedAt      time.Time `bun:"loaded_at"`
 }
+
+// FilingContext is the rules' view of a unit for checking one field or
+// filing as it is typed: today's grade tables and who the unit insures.
+func (s *Store) FilingContext(ctx context.Context, unitID int64) (rules.Context, error) {
+	tables, err := gradeTables(ctx, s.DB)
+	if err != nil {
+		return rules.Context{}, err
+	}
+	rs, err := loadRosters(ctx, s.DB, []int64{unitID})
+	if err != nil {
+		return rules.Context{}, err
+	}
+	return rs[unitID].context(today(s.now()), tables, 0), nil
+}
+
+// FilingsForExport streams a unit's filings of the filter, oldest first,
+// to fn, at most limit rows.
+func FilingsForExport(ctx context.Context, db bun.IDB, unitID int64, f FilingFilter, limit int, fn func(*Filing) error) error {
+	var after int64
+	sent := 0
+	for sent < limit {
+		var fs []Filing
+		q := db.NewSelect().Model(&fs).Where("unit_id = ? AND id > ?", unitID, after).
+			Where("filed_on >= ? AND filed_on <= ?", dateString(f.From), dateString(f.To))
+		if f.Operation != "" {
+			q = q.Where("operation = ?", f.Operation)
+		}
+		if f.Status != "" {
+			q = q.Where("status = ?", f.Status)
+		}
+		if err := q.Order("id").Limit(1000).Scan(ctx); err != nil {
+			return fmt.Errorf("models: export filings: %w", err)
+		}
+		for i := range fs {
+			if sent == limit {
+				return nil
+			}
+			if err := fn(&fs[i]); err != nil {
+				return err
+			}
+			sent++
+		}
+		if len(fs) < 1000 {
+			return nil
+		}
+		after = fs[len(fs)-1].ID
+	}
+	return nil
+}

@@ -1,0 +1,235 @@
+package handlers
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/rocdate"
+	"github.com/multicert/multicert/internal/rules"
+	"github.com/multicert/multicert/models"
+)
+
+// Filing entry (加保、退保、薪調), 異動檢核後查詢 and 錯誤代碼說明 (Q10).
+var _ = addRoutes(func(s *Server) []Route {
+	return []Route{
+		{"GET", "/portal/filings/new", guard("filing", "create"), s.showFilingForm},
+		{"POST", "/portal/filings/check", guard("filing", "create"), s.checkFilingField},
+		{"POST", "/portal/filings", guard("filing", "create"), s.createFiling},
+		{"GET", "/portal/filings", guard("filing", "list"), s.showFilings},
+		{"GET", "/portal/filings/export", guard("filing", "list"), s.exportFilings},
+		{"GET", "/portal/error-codes", guard("error_code", "read"), s.showErrorCodes},
+	}
+})
+
+// filingFields are the entry form's fields read through rules.Filing.Set.
+var filingFields = []string{"insured_id", "dependent_id", "name", "sex", "birth", "relation", "reason", "amount", "effective_date"}
+
+// FilingFormView is the model of the entry form.
+type FilingFormView struct {
+	Page
+	Values    map[string]string
+	Errors    map[string]string
+	Refused   []rules.Info
+	Relations []struct{ Code, Name string }
+	Reasons   []rules.Reason
+	Done      *models.Filing
+}
+
+func (s *Server) filingForm(c *fiber.Ctx) FilingFormView {
+	return FilingFormView{Page: s.page(c, "加退保申報", "filing"), Values: map[string]string{"kind": rules.KindAdd, "person": rules.PersonInsured,
+		"operation": "health"}, Errors: map[string]string{}, Relations: rules.Relations, Reasons: rules.Reasons}
+}
+
+// showFilingForm shows the entry form; ?done=<id> confirms the last filing.
+func (s *Server) showFilingForm(c *fiber.Ctx) error {
+	vm := s.filingForm(c)
+	if id, err := strconv.ParseInt(c.Query("done"), 10, 64); err == nil {
+		p := principal(c)
+		fs, err := models.RecentFilingsOfUnit(c.UserContext(), s.Store.DB, p.UnitID, false, 20)
+		if err != nil {
+			return err
+		}
+		for i := range fs {
+			if fs[i].ID == id {
+				vm.Done = &fs[i]
+			}
+		}
+	}
+	return s.render(c, fiber.StatusOK, "filing_form", vm)
+}
+
+// readFiling reads the form into a filing; it returns the values as typed
+// and a message per field that could not be read.
+func readFiling(c *fiber.Ctx) (rules.Filing, map[string]string, map[string]string) {
+	f := rules.Filing{Kind: c.FormValue("kind"), Person: c.FormValue("person"), Operation: c.FormValue("operation"),
+		Category: c.FormValue("category"), LegalRepresentative: c.FormValue("legal_rep") == "1"}
+	if f.Operation == "" {
+		f.Operation = "health"
+	}
+	values := map[string]string{"kind": f.Kind, "person": f.Person, "operation": f.Operation, "category": f.Category}
+	if f.LegalRepresentative {
+		values["legal_rep"] = "1"
+	}
+	errs := map[string]string{}
+	for _, name := range filingFields {
+		v := strings.Clone(c.FormValue(name))
+		values[name] = v
+		if err := f.Set(name, v); err != nil {
+			errs[name] = err.Error()
+		}
+	}
+	return f, values, errs
+}
+
+// checkFilingField answers the form's check of one field as it is typed:
+// the same rules as the submission, with the unit's roster.
+func (s *Server) checkFilingField(c *fiber.Ctx) error {
+	p := principal(c)
+	field := c.FormValue("field")
+	f, values, errs := readFiling(c)
+	msg := errs[field]
+	if msg == "" && values[field] != "" {
+		rc, err := s.Store.FilingContext(c.UserContext(), p.UnitID)
+		if err != nil {
+			return err
+		}
+		msg = rc.CheckField(field, values[field], f)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	if msg == "" {
+		return c.SendString("")
+	}
+	return c.Render("field_error", msg)
+}
+
+// createFiling validates and stores one filing: refused with its codes
+// explained at once, or stored as 審核正確.
+func (s *Server) createFiling(c *fiber.Ctx) error {
+	p := principal(c)
+	f, values, errs := readFiling(c)
+	vm := s.filingForm(c)
+	vm.Values, vm.Errors = values, errs
+	if len(errs) > 0 {
+		return s.render(c, fiber.StatusUnprocessableEntity, "filing_form", vm)
+	}
+	by := models.Filer{Actor: p.Actor(c), UnitID: p.UnitID, HandlerID: p.HandlerID, Source: "web"}
+	stored, err := s.Store.SubmitFiling(c.UserContext(), by, f)
+	var br *models.BatchRefused
+	if errors.As(err, &br) {
+		vm.Refused = br.Rows[0].Codes
+		return s.render(c, fiber.StatusUnprocessableEntity, "filing_form", vm)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "已申報，檢核結果：審核正確。")
+	return redirect(c, "/portal/filings/new?done="+strconv.FormatInt(stored.ID, 10))
+}
+
+// FilingsView is the model of 異動檢核後查詢.
+type FilingsView struct {
+	Page
+	From, To  string // as typed, ROC
+	Operation string
+	Status    string
+	Errors    map[string]string
+	Rows      []models.Filing
+	Total     int
+	Pages     int
+	PageNo    int
+	Query     string // the filter as a query string, for paging and export
+	Codes     map[string]string
+	Earliest  string
+}
+
+// filingFilter reads the query's filter; the default is the past two months.
+func (s *Server) filingFilter(c *fiber.Ctx) (models.FilingFilter, FilingsView, error) {
+	today := time.Now().In(models.Taipei())
+	if s.Store.Now != nil {
+		today = s.Store.Now().In(models.Taipei())
+	}
+	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
+	vm := FilingsView{Page: s.page(c, "異動檢核後查詢", "filings"), From: strings.Clone(c.Query("from")), To: strings.Clone(c.Query("to")),
+		Operation: strings.Clone(c.Query("operation")), Status: strings.Clone(c.Query("status")), Errors: map[string]string{},
+		Earliest: rocdate.FormatSlash(today.AddDate(0, -models.MaxQueryMonths, 0))}
+	if vm.From == "" {
+		vm.From = vm.Earliest
+	}
+	if vm.To == "" {
+		vm.To = rocdate.FormatSlash(today)
+	}
+	page, _ := strconv.Atoi(c.Query("page"))
+	f := models.FilingFilter{Operation: vm.Operation, Status: vm.Status, Page: max(page, 1), PageSize: 50}
+	if f.Status != models.FilingValidated && f.Status != models.FilingError {
+		f.Status, vm.Status = "", ""
+	}
+	var err error
+	if f.From, err = rocdate.Parse(vm.From); err != nil {
+		vm.Errors["from"] = "起日：" + err.Error()
+	}
+	if f.To, err = rocdate.Parse(vm.To); err != nil {
+		vm.Errors["to"] = "迄日：" + err.Error()
+	}
+	if len(vm.Errors) == 0 {
+		if err := f.Check(today); err != nil {
+			e, _ := apperr.As(err)
+			for k, v := range e.Fields {
+				vm.Errors[k] = v
+			}
+		}
+	}
+	vm.PageNo = f.Page
+	vm.Query = "from=" + urlq(vm.From) + "&to=" + urlq(vm.To) + "&operation=" + urlq(vm.Operation) + "&status=" + urlq(vm.Status)
+	return f, vm, nil
+}
+
+// showFilings is 異動檢核後查詢: the unit's filings of the past two months
+// with 審核正確 or their codes, each linked to its explanation.
+func (s *Server) showFilings(c *fiber.Ctx) error {
+	p := principal(c)
+	f, vm, err := s.filingFilter(c)
+	if err != nil {
+		return err
+	}
+	status := fiber.StatusOK
+	if len(vm.Errors) > 0 {
+		status = fiber.StatusUnprocessableEntity
+	} else {
+		if vm.Rows, vm.Total, err = models.FilingsOfUnit(c.UserContext(), s.Store.DB, p.UnitID, f); err != nil {
+			return err
+		}
+		vm.Pages = (vm.Total + f.PageSize - 1) / f.PageSize
+	}
+	codes, err := models.ErrorCodes(c.UserContext(), s.Store.DB)
+	if err != nil {
+		return err
+	}
+	vm.Codes = map[string]string{}
+	for _, i := range codes {
+		vm.Codes[string(i.Code)] = i.Message
+	}
+	if isHTMX(c) && c.Get("HX-Target") == "filing-results" {
+		return c.Status(status).Render("filing_results", vm)
+	}
+	return s.render(c, status, "filing_list", vm)
+}
+
+// ErrorCodesView is the model of 錯誤代碼說明.
+type ErrorCodesView struct {
+	Page
+	Codes []rules.Info
+}
+
+// showErrorCodes shows the code table with what to do for each code.
+func (s *Server) showErrorCodes(c *fiber.Ctx) error {
+	codes, err := models.ErrorCodes(c.UserContext(), s.Store.DB)
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "error_codes", ErrorCodesView{Page: s.page(c, "錯誤代碼說明", "codes"), Codes: codes})
+}

@@ -1,0 +1,14 @@
+package handlers_test
+
+func init() {
+	for k, v := range map[string]access{
+		"GET /portal/filings/new":    {roles: "handler_filer"},
+		"POST /portal/filings/check": {roles: "handler_filer"},
+		"POST /portal/filings":       {roles: "handler_filer"},
+		"GET /portal/filings":        {roles: allUnit},
+		"GET /portal/filings/export": {roles: allUnit},
+		"GET /portal/error-codes":    {roles: allUnit},
+	} {
+		routeAccess[k] = v
+	}
+}
