@@ -171,7 +171,7 @@ func replaceParam(path, name, value string) string {
 // scopedParam reports whether a route path acts on one object.
 func scopedParam(path string) bool {
 	for _, s := range strings.Split(path, "/") {
-		if strings.HasPrefix(s, ":") && s != ":name" {
+		if strings.HasPrefix(s, ":") && s != ":name" && s != ":code" { // names of public things, not objects of a unit
 			return true
 		}
 	}

@@ -222,7 +222,8 @@ func (s *Server) showFilings(c *fiber.Ctx) error {
 // ErrorCodesView is the model of 錯誤代碼說明.
 type ErrorCodesView struct {
 	Page
-	Codes []rules.Info
+	Codes   []rules.Info
+	CanEdit bool
 }
 
 // showErrorCodes shows the code table with what to do for each code.
@@ -231,5 +232,6 @@ func (s *Server) showErrorCodes(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, fiber.StatusOK, "error_codes", ErrorCodesView{Page: s.page(c, "錯誤代碼說明", "codes"), Codes: codes})
+	return s.render(c, fiber.StatusOK, "error_codes", ErrorCodesView{Page: s.page(c, "錯誤代碼說明", "codes"), Codes: codes,
+		CanEdit: principal(c).IsStaff() && s.may(c, "code_table", "update")})
 }

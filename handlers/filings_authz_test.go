@@ -12,3 +12,14 @@ func init() {
 		routeAccess[k] = v
 	}
 }
+
+func init() {
+	for k, v := range map[string]access{
+		"GET /console/error-codes":        {roles: allStaff},
+		"POST /console/error-codes/:code": {roles: "admin"},
+		"GET /console/grades":             {roles: allStaff},
+		"POST /console/grades":            {roles: "admin"},
+	} {
+		routeAccess[k] = v
+	}
+}

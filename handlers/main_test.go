@@ -238,5 +238,5 @@ func routePath(path string, unitID int64) string {
 	if strings.HasPrefix(path, "/environment/downloads/") {
 		path = strings.Replace(path, ":name", testInstaller, 1)
 	}
-	return strings.NewReplacer(":id", fmtID(unitID), ":name", "app.css").Replace(path)
+	return strings.NewReplacer(":id", fmtID(unitID), ":name", "app.css", ":code", "5").Replace(path)
 }

@@ -37,7 +37,7 @@ var menuRights = map[string][][2]string{
 	},
 	"console": {
 		{"case", "list"}, {"change_review", "list"}, {"approval", "list"}, {"audit_log", "read"}, {"decision_stats", "read"},
-		{"sample", "list"},
+		{"sample", "list"}, {"code_table", "read"}, {"grade_table", "read"},
 	},
 }
 
@@ -219,7 +219,8 @@ var funcs = template.FuncMap{
 		tm = tm.In(models.Taipei())
 		return rocdate.FormatSlash(tm) + " " + tm.Format("15:04")
 	},
-	"mask": twid.Mask,
+	"mask":       twid.Mask,
+	"gradeCount": gradeCount,
 	"branchName": func(code any) string {
 		switch v := code.(type) {
 		case string:

@@ -14,6 +14,7 @@ type UnitView struct {
 	Handlers []models.Handler
 	Events   []models.AuditEvent
 	Deregs   []models.Deregistration
+	Filings  []models.Filing // the newest, for the unit's filing and error history
 
 	CanSetStatus, CanDeregister bool
 	CloseReasons, ReopenReasons map[string]string
@@ -44,6 +45,9 @@ func (s *Server) showUnit(c *fiber.Ctx) error {
 		return err
 	}
 	if vm.Deregs, err = models.DeregistrationsOf(ctx, s.Store.DB, p.Scope(), false, u.ID); err != nil {
+		return err
+	}
+	if vm.Filings, err = models.RecentFilingsOfUnit(ctx, s.Store.DB, u.ID, false, 20); err != nil {
 		return err
 	}
 	vm.CanSetStatus, vm.CanDeregister = s.may(c, "unit", "update"), s.may(c, "deregistration", "create")

@@ -1,0 +1,96 @@
+package handlers
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/rocdate"
+	"github.com/multicert/multicert/internal/rules"
+	"github.com/multicert/multicert/models"
+)
+
+// Reference data kept by admin staff: the code table (錯誤代碼說明) and the
+// insured-amount grade tables (投保金額分級表).
+var _ = addRoutes(func(s *Server) []Route {
+	return []Route{
+		{"GET", "/console/error-codes", guard("code_table", "read"), s.showErrorCodes},
+		{"POST", "/console/error-codes/:code", guard("code_table", "update"), s.updateErrorCode},
+		{"GET", "/console/grades", guard("grade_table", "read"), s.showGrades},
+		{"POST", "/console/grades", guard("grade_table", "create"), s.createGradeTable},
+	}
+})
+
+// updateErrorCode changes a code's message and fix.
+func (s *Server) updateErrorCode(c *fiber.Ctx) error {
+	p := principal(c)
+	code := c.Params("code")
+	if err := s.Store.UpdateErrorCode(c.UserContext(), p.Actor(c), code, c.FormValue("message"), c.FormValue("fix")); err != nil {
+		return err
+	}
+	s.flash(c, "錯誤代碼 "+code+" 的說明已更新，單位立即看到新說明。")
+	return redirect(c, "/console/error-codes#code-"+code)
+}
+
+// GradesView is the model of the grade tables page.
+type GradesView struct {
+	Page
+	Tables    []models.GradeTableRow
+	Effective string
+	Grades    string
+	Source    string
+	Errors    map[string]string
+	CanLoad   bool
+}
+
+func (s *Server) gradesView(c *fiber.Ctx) (GradesView, error) {
+	ts, err := models.GradeTables(c.UserContext(), s.Store.DB)
+	if err != nil {
+		return GradesView{}, err
+	}
+	return GradesView{Page: s.page(c, "投保金額分級表", "grades"), Tables: ts, Errors: map[string]string{}, CanLoad: s.may(c, "grade_table", "create")}, nil
+}
+
+// showGrades lists the grade tables by effective date.
+func (s *Server) showGrades(c *fiber.Ctx) error {
+	vm, err := s.gradesView(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "grades", vm)
+}
+
+// createGradeTable loads a new table in force from its effective date.
+func (s *Server) createGradeTable(c *fiber.Ctx) error {
+	p := principal(c)
+	vm, err := s.gradesView(c)
+	if err != nil {
+		return err
+	}
+	vm.Effective, vm.Grades, vm.Source = strings.TrimSpace(c.FormValue("effective_date")), c.FormValue("grades"), c.FormValue("source")
+	eff, perr := rocdate.Parse(vm.Effective)
+	if perr != nil {
+		vm.Errors["effective_date"] = perr.Error()
+		return s.render(c, fiber.StatusUnprocessableEntity, "grades", vm)
+	}
+	if err := s.Store.LoadGradeTable(c.UserContext(), p.Actor(c), eff, vm.Grades, vm.Source); err != nil {
+		e, ok := apperr.As(err)
+		if !ok || e.Code != apperr.Invalid {
+			return err
+		}
+		vm.Errors = e.Fields
+		return s.render(c, fiber.StatusUnprocessableEntity, "grades", vm)
+	}
+	s.flash(c, "已載入 "+rocdate.Format(eff)+" 起適用的投保金額分級表。")
+	return redirect(c, "/console/grades")
+}
+
+// gradeCount is how many grades a stored table has.
+func gradeCount(grades string) int {
+	gs, err := rules.ParseTable(grades)
+	if err != nil {
+		return 0
+	}
+	return len(gs)
+}
