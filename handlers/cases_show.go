@@ -24,6 +24,7 @@ type CaseView struct {
 	Handlers       []models.Handler
 	ActiveHandlers int
 	Pending        []models.ChangeRequest // change requests waiting for review
+	FilingErrors   []models.Filing        // the unit's newest filings with error codes
 	Assignees      []models.Staff
 	CanUpdate      bool
 	Errors         map[string]string
@@ -81,6 +82,9 @@ func (s *Server) loadCaseUnit(c *fiber.Ctx, vm *CaseView, u *models.Unit) error 
 		if h.Status == models.HandlerActive {
 			vm.ActiveHandlers++
 		}
+	}
+	if vm.FilingErrors, err = models.RecentFilingsOfUnit(ctx, s.Store.DB, u.ID, true, 10); err != nil {
+		return err
 	}
 	rs, err := models.ChangeRequestsOfUnit(ctx, s.Store.DB, u.ID)
 	if err != nil {
