@@ -1,0 +1,158 @@
+package pdfform_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/multicert/multicert/internal/pdfform"
+)
+
+// requireEnv makes the tests that need the fonts or poppler-utils fail
+// instead of skipping when they are missing (CI sets it).
+const requireEnv = "MULTICERT_REQUIRE_PDFTOOLS"
+
+// skipOrFail skips the test with msg, or fails it when requireEnv is set.
+func skipOrFail(tb testing.TB, msg string) {
+	tb.Helper()
+	if os.Getenv(requireEnv) != "" {
+		tb.Fatalf("%s (%s is set)", msg, requireEnv)
+	}
+	tb.Skipf("%s; run scripts/fonts/install.sh as root, or set %s to fail instead", msg, requireEnv)
+}
+
+// requireTool returns the path of a poppler-utils program.
+func requireTool(tb testing.TB, name string) string {
+	tb.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		skipOrFail(tb, name+" (Debian package poppler-utils) is not installed")
+	}
+	return p
+}
+
+var (
+	sharedOnce sync.Once
+	shared     *pdfform.Renderer
+	sharedErr  error
+)
+
+// mustRenderer returns one Renderer with the default fonts, shared by every
+// test and benchmark: loading reads up to 132 MB of font files.
+func mustRenderer(tb testing.TB) *pdfform.Renderer {
+	tb.Helper()
+	sharedOnce.Do(func() { shared, sharedErr = pdfform.NewRenderer() })
+	if errors.Is(sharedErr, pdfform.ErrNoFont) {
+		skipOrFail(tb, "no font: "+sharedErr.Error())
+	}
+	if sharedErr != nil {
+		tb.Fatalf("NewRenderer() error: %v", sharedErr)
+	}
+	return shared
+}
+
+// requireFont returns path when the file exists.
+func requireFont(tb testing.TB, path string) string {
+	tb.Helper()
+	if _, err := os.Stat(path); err != nil {
+		skipOrFail(tb, "font not installed: "+path)
+	}
+	return path
+}
+
+var (
+	sungPath = pdfform.DebianFontPaths[0]
+	extBPath = pdfform.DebianFontPaths[1]
+	plusPath = pdfform.DebianFontPaths[2]
+)
+
+func date(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
+
+// sampleForm is a filled form with a rare-character name (峯 and 堃) and
+// two dependents.
+func sampleForm() pdfform.Form {
+	return pdfform.Form{
+		UnitName: "峯堃國際股份有限公司",
+		UnitCode: "012345678",
+		Insured:  pdfform.Person{Name: "林峯堃", IDNo: "A123456789", Birth: date(1979, 1, 1)},
+		Amount:   45800,
+		Dependents: []pdfform.Person{
+			{Name: "陳美玲", IDNo: "B223456789", Birth: date(1981, 5, 20), Relation: "配偶"},
+			{Name: "林犇", IDNo: "A134567890", Birth: date(2010, 11, 3), Relation: "子女"},
+		},
+		Reason:     "到職起薪",
+		ReasonDate: date(2019, 12, 11),
+		FiledOn:    date(2019, 12, 24),
+		FormNo:     "C",
+	}
+}
+
+// mustRender renders forms with r and checks the PDF's structure.
+func mustRender(tb testing.TB, r *pdfform.Renderer, forms ...pdfform.Form) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	if err := r.Render(&buf, forms...); err != nil {
+		tb.Fatalf("Render() error: %v", err)
+	}
+	checkXref(tb, buf.Bytes())
+	return buf.Bytes()
+}
+
+var (
+	xrefEntry = regexp.MustCompile(`(?m)^(\d{10}) 00000 n \r?$`)
+	startxref = regexp.MustCompile(`startxref\n(\d+)\n%%EOF\n$`)
+	pageObj   = regexp.MustCompile(`/Type /Page\b[^s]`)
+)
+
+// checkXref checks that startxref and every cross-reference entry point
+// where they should: a PDF reader would otherwise have to repair the file.
+func checkXref(tb testing.TB, pdf []byte) {
+	tb.Helper()
+	m := startxref.FindSubmatch(pdf)
+	if m == nil {
+		tb.Fatal("PDF has no startxref")
+	}
+	off, _ := strconv.Atoi(string(m[1]))
+	if off >= len(pdf) || !bytes.HasPrefix(pdf[off:], []byte("xref\n")) {
+		tb.Fatalf("startxref %d does not point at the xref table", off)
+	}
+	for i, e := range xrefEntry.FindAllSubmatch(pdf[off:], -1) {
+		o, _ := strconv.Atoi(string(e[1]))
+		want := strconv.Itoa(i+1) + " 0 obj\n"
+		if o >= len(pdf) || !bytes.HasPrefix(pdf[o:], []byte(want)) {
+			tb.Fatalf("xref entry %d: offset %d does not start %q", i+1, o, want)
+		}
+	}
+}
+
+// countPages counts the page objects of a PDF written by gopdf.
+func countPages(pdf []byte) int { return len(pageObj.FindAll(pdf, -1)) }
+
+// pdfText extracts the text of pages first to last (0 for all) with
+// pdftotext.
+func pdfText(tb testing.TB, pdf []byte, first, last int) string {
+	tb.Helper()
+	bin := requireTool(tb, "pdftotext")
+	args := []string{"-enc", "UTF-8"}
+	if first > 0 {
+		args = append(args, "-f", strconv.Itoa(first), "-l", strconv.Itoa(last))
+	}
+	cmd := exec.Command(bin, append(args, "-", "-")...)
+	cmd.Stdin = bytes.NewReader(pdf)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		tb.Fatalf("pdftotext: %v: %s", err, stderr.String())
+	}
+	if stderr.Len() > 0 {
+		tb.Errorf("pdftotext complained: %s", stderr.String())
+	}
+	return string(out)
+}
