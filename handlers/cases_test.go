@@ -82,7 +82,7 @@ func TestCasePagesRender(t *testing.T) {
 
 	page := staff.get(casePath(withUnit.ID))
 	wantContains(t, page, "Q10 申報後收到錯誤代碼", "異動檢核後查詢", "投保金額級距尚未建檔", "建議答覆（Q&amp;A Q10）",
-		"申報錯誤（建置中）", fmt.Sprintf(`href="/console/units/%d"`, e.unitID(ownUnit)), "有效承辦人", "處理中",
+		"最近沒有檢核錯誤的申報", fmt.Sprintf(`href="/console/units/%d"`, e.unitID(ownUnit)), "有效承辦人", "處理中",
 		`name="_csrf"`, `name="version" value="1"`, `data-confirm="確定要結案嗎？`)
 	if page.doc(t).Find(`form[action$="/notes"][data-confirm]`).Length() != 0 {
 		t.Error("adding a note asks for confirmation")
@@ -181,7 +181,7 @@ func TestOpenCaseFromUnit(t *testing.T) {
 		hs, _ := models.HandlersOfUnit(ctx, db, unitID)
 		wantContains(t, page, "已開立案件", u.Name, u.Code, fmt.Sprintf(`href="/console/units/%d"`, unitID),
 			"Q5 登入出現「洽詢承辦人」", "確認為暫時關閉後會將單位開啟", "暫時關閉", "原因：營業地址查無此單位",
-			"審核中的基本資料變更申請", "註冊（", fmt.Sprintf("共 %d 位", len(hs)), "申報錯誤（建置中）", "王小姐", "(02)2345-6789", "王專員")
+			"審核中的基本資料變更申請", "註冊（", fmt.Sprintf("共 %d 位", len(hs)), "最近沒有檢核錯誤的申報", "王小姐", "(02)2345-6789", "王專員")
 		for _, h := range hs {
 			wantNotContains(t, page, h.IDNo) // masked
 		}

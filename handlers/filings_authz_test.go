@@ -23,3 +23,8 @@ func init() {
 		routeAccess[k] = v
 	}
 }
+
+func init() {
+	routeAccess["GET /portal/print"] = access{roles: allUnit}
+	routeAccess["POST /portal/print"] = access{roles: allUnit}
+}

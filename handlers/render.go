@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/multicert/multicert/internal/rocdate"
+	"github.com/multicert/multicert/internal/rules"
 	"github.com/multicert/multicert/internal/twid"
 	"github.com/multicert/multicert/models"
 )
@@ -33,7 +34,7 @@ type Page struct {
 var menuRights = map[string][][2]string{
 	"portal": {
 		{"unit_handler", "list"}, {"unit_certificate", "read"}, {"unit_profile", "read"}, {"unit_profile", "update"},
-		{"change_request", "list"}, {"filing", "list"}, {"filing", "create"}, {"error_code", "read"},
+		{"change_request", "list"}, {"filing", "list"}, {"filing", "create"}, {"error_code", "read"}, {"filing", "print"},
 	},
 	"console": {
 		{"case", "list"}, {"change_review", "list"}, {"approval", "list"}, {"audit_log", "read"}, {"decision_stats", "read"},
@@ -221,6 +222,12 @@ var funcs = template.FuncMap{
 	},
 	"mask":       twid.Mask,
 	"gradeCount": gradeCount,
+	"reasonName": func(code string) string {
+		if r, ok := rules.FindReason(code); ok {
+			return r.Name
+		}
+		return code
+	},
 	"branchName": func(code any) string {
 		switch v := code.(type) {
 		case string:
