@@ -19,6 +19,7 @@ var _ = addRoutes(func(s *Server) []Route {
 		{"POST", "/console/error-codes/:code", guard("code_table", "update"), s.updateErrorCode},
 		{"GET", "/console/grades", guard("grade_table", "read"), s.showGrades},
 		{"POST", "/console/grades", guard("grade_table", "create"), s.createGradeTable},
+		{"POST", "/console/nightly", guard("nightly_batch", "run"), s.runNightly},
 	}
 })
 
@@ -93,4 +94,17 @@ func gradeCount(grades string) int {
 		return 0
 	}
 	return len(gs)
+}
+
+// runNightly starts the nightly re-validation of filings now (for today),
+// e.g. after a corrected grade table was loaded.
+func (s *Server) runNightly(c *fiber.Ctx) error {
+	if s.Jobs == nil {
+		return apperr.New(apperr.Conflict, "背景作業沒有啟動，無法執行。")
+	}
+	if err := s.Jobs.RunNightlyNow(c.UserContext(), s.todayTaipei()); err != nil {
+		return err
+	}
+	s.flash(c, "已排入今日的申報資料重新檢核；結果有變動的單位會收到通知與電子郵件。")
+	return redirect(c, "/console/grades")
 }

@@ -5,6 +5,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -34,6 +35,10 @@ type Deps struct {
 	Cards CardAuth
 	// Downloads is the directory of card agent installers for 環境說明.
 	Downloads string
+	// Jobs runs background work on demand (nil in tests without it).
+	Jobs interface {
+		RunNightlyNow(ctx context.Context, on time.Time) error
+	}
 }
 
 // Server holds the handlers' dependencies.

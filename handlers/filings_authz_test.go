@@ -28,3 +28,5 @@ func init() {
 	routeAccess["GET /portal/print"] = access{roles: allUnit}
 	routeAccess["POST /portal/print"] = access{roles: allUnit}
 }
+
+func init() { routeAccess["POST /console/nightly"] = access{roles: "admin"} }

@@ -18,6 +18,7 @@ import (
 	"github.com/multicert/multicert/internal/agent/sim"
 	"github.com/multicert/multicert/internal/config"
 	"github.com/multicert/multicert/internal/devca"
+	"github.com/multicert/multicert/internal/jobs"
 	"github.com/multicert/multicert/internal/mail"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/policy"
@@ -206,6 +207,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 	}
 	store := models.NewStore(db)
 	store.SessionIdle = cfg.SessionIdle
+	if err := store.EnsureReferenceData(ctx); err != nil {
+		return err
+	}
 	var demo *models.DemoResult
 	if cfg.Demo {
 		start := time.Now()
@@ -240,8 +244,19 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 	if err != nil {
 		return err
 	}
+	runner, err := startJobs(ctx, cfg, db, store, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := runner.Stop(sctx); err != nil {
+			log.Warn("stop jobs", "err", err)
+		}
+	}()
 	app, _, err := handlers.New(handlers.Deps{Store: store, Enforcer: policy.MustNew(), Log: log, Version: version,
-		Cards: cards, Downloads: cfg.DownloadsDir()})
+		Cards: cards, Downloads: cfg.DownloadsDir(), Jobs: runner})
 	if err != nil {
 		return err
 	}
@@ -256,16 +271,6 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 	}
 
 	go purgeSessions(ctx, store, log)
-	go applyDueChanges(ctx, store, log)
-	if cfg.SMTPAddr != "" {
-		smtp, err := mail.New(mail.Config{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, TLS: cfg.SMTPTLS})
-		if err != nil {
-			return err
-		}
-		go sendMail(ctx, store, outboxSender{smtp}, log)
-	} else {
-		log.Info("no SMTP server configured (--smtp-addr): mail stays in the outbox")
-	}
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
 	select {
@@ -280,25 +285,6 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 	return nil
 }
 
-// applyDueChanges applies approved changes on their effective date: at
-// start and every ten minutes. Any number of instances may run it.
-func applyDueChanges(ctx context.Context, store *models.Store, log *slog.Logger) {
-	t := time.NewTicker(10 * time.Minute)
-	defer t.Stop()
-	for {
-		if n, err := store.ApplyDueChanges(ctx); err != nil {
-			log.Warn("apply due changes", "err", err)
-		} else if n > 0 {
-			log.Info("applied changes on their effective date", "n", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
 // outboxSender sends outbox mail over SMTP.
 type outboxSender struct{ s *mail.SMTP }
 
@@ -306,22 +292,20 @@ func (o outboxSender) Send(ctx context.Context, m *models.Mail) error {
 	return o.s.Send(ctx, m.DedupKey, m.Recipients(), m.Subject, m.Body)
 }
 
-// sendMail empties the outbox every ten seconds.
-func sendMail(ctx context.Context, store *models.Store, snd models.Sender, log *slog.Logger) {
-	t := time.NewTicker(10 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+// startJobs runs the background work on River: the nightly re-validation
+// of filings, changes on their effective date, and the mail outbox.
+func startJobs(ctx context.Context, cfg *config.Config, db *bun.DB, store *models.Store, log *slog.Logger) (*jobs.Runner, error) {
+	var snd models.Sender
+	if cfg.SMTPAddr != "" {
+		smtp, err := mail.New(mail.Config{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, TLS: cfg.SMTPTLS})
+		if err != nil {
+			return nil, err
 		}
-		if n, err := store.SendDue(ctx, snd, 50); err != nil {
-			log.Warn("send mail", "err", err)
-		} else if n > 0 {
-			log.Info("sent mail", "n", n)
-		}
+		snd = outboxSender{smtp}
+	} else {
+		log.Info("no SMTP server configured (--smtp-addr): mail stays in the outbox")
 	}
+	return jobs.Start(ctx, jobs.Config{DB: db, Work: store, Sender: snd, Log: log})
 }
 
 func purgeSessions(ctx context.Context, store *models.Store, log *slog.Logger) {
