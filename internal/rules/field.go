@@ -100,7 +100,7 @@ func parseDate(value string) (time.Time, error) {
 func parseAmount(value string) (int, error) {
 	v := strings.TrimSpace(fullWidthDigits(value))
 	v = strings.TrimSpace(strings.TrimSuffix(v, "元"))
-	v = strings.NewReplacer(",", "", "，", "", " ", "").Replace(v)
+	v = amountNoise.Replace(v)
 	if v == "" {
 		return 0, nil
 	}
@@ -157,3 +157,6 @@ func personIDField(f *Filing) string {
 	}
 	return FieldInsuredID
 }
+
+// amountNoise are the separators people type inside amounts.
+var amountNoise = strings.NewReplacer(",", "", "，", "", " ", "")
