@@ -30,3 +30,9 @@ func init() {
 }
 
 func init() { routeAccess["POST /console/nightly"] = access{roles: "admin"} }
+
+func init() {
+	routeAccess["GET /portal/filings/upload"] = access{roles: "handler_filer"}
+	routeAccess["POST /portal/filings/upload"] = access{roles: "handler_filer"}
+	routeAccess["GET /portal/filings/template.csv"] = access{roles: "handler_filer"}
+}

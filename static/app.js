@@ -41,3 +41,17 @@
     if (e.detail.target && e.detail.target.id === "flash") { e.detail.target.focus(); }
   });
 })();
+
+// Upload progress: a form with data-progress="id" sent by htmx shows the
+// bytes sent in <progress id="id">.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:xhr:progress", function (e) {
+    var form = e.target.closest ? e.target.closest("form[data-progress]") : null;
+    if (!form) { return; }
+    var bar = document.getElementById(form.getAttribute("data-progress"));
+    if (!bar || !e.detail.lengthComputable) { return; }
+    bar.hidden = false;
+    bar.value = Math.round(e.detail.loaded * 100 / e.detail.total);
+  });
+})();
