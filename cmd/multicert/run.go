@@ -33,7 +33,8 @@ commands:
   serve                 run the server (the default)
   migrate up|down|status
                         apply all pending migrations, revert the newest one, or list them
-  demo [--units N]      add demo data (idempotent) and print the demo logins
+  demo [--units N] [--filings M]
+                        add demo data (idempotent) and print the demo logins
   audit verify          check the audit log's hash chain
   dev-ca [--help]       make a development CA, cards, CRLs and SoftHSM2 tokens (tests and demos only)
   version               print the version
@@ -59,9 +60,10 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	}
 	fs := flag.NewFlagSet("multicert "+cmd, flag.ContinueOnError)
 	fs.SetOutput(out)
-	units := 0
+	units, filings := 0, 0
 	if cmd == "demo" {
 		fs.IntVar(&units, "units", 240, "number of demo units")
+		fs.IntVar(&filings, "filings", 0, "number of demo filings (0: 2 per unit)")
 	}
 	fs.Usage = func() { fmt.Fprint(out, usage+config.Usage()) }
 	cfg, err := config.Parse(fs, args, getenv)
@@ -82,7 +84,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	case "migrate":
 		return migrate(ctx, cfg, sub, out)
 	case "demo":
-		return withDB(ctx, cfg, true, func(db *bun.DB) error { return seedDemo(ctx, db, units, out) })
+		return withDB(ctx, cfg, true, func(db *bun.DB) error { return seedDemo(ctx, db, units, filings, out) })
 	case "audit":
 		if sub != "verify" {
 			return fmt.Errorf("audit: want `audit verify`")
@@ -175,14 +177,27 @@ func migrate(ctx context.Context, cfg *config.Config, sub string, out io.Writer)
 	})
 }
 
-func seedDemo(ctx context.Context, db *bun.DB, units int, out io.Writer) error {
+func seedDemo(ctx context.Context, db *bun.DB, units, filings int, out io.Writer) error {
 	start := time.Now()
-	res, err := models.NewStore(db).SeedDemo(ctx, units)
+	store := models.NewStore(db)
+	res, err := store.SeedDemo(ctx, units)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "demo data: added %d branches, %d units, %d accounts, %d handlers, %d staff in %s\n",
 		res.Branches, res.Units, res.Accounts, res.Handlers, res.Staff, time.Since(start).Round(time.Millisecond))
+	if filings == 0 {
+		filings = 2 * units
+	}
+	start = time.Now()
+	if err := store.EnsureReferenceData(ctx); err != nil {
+		return err
+	}
+	n, err := store.SeedDemoFilings(ctx, filings)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "demo filings: added %d in %s\n", n, time.Since(start).Round(time.Millisecond))
 	printLogins(out, res)
 	return nil
 }
@@ -214,6 +229,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 	if cfg.Demo {
 		start := time.Now()
 		if demo, err = store.SeedDemo(ctx, cfg.DemoUnits); err != nil {
+			return err
+		}
+		if _, err := store.SeedDemoFilings(ctx, 2*cfg.DemoUnits); err != nil {
 			return err
 		}
 		log.Info("demo data ready", "added_units", demo.Units, "took", time.Since(start).Round(time.Millisecond))
