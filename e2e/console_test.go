@@ -181,27 +181,12 @@ func TestStaffApprovesAddressChange(t *testing.T) {
 	err = chromedp.Do(unit,
 		chromedp.SetValue(chromedp.ID("effective_date"), "115/01/01"),
 		chromedp.Click(chromedp.CSS(`input[name="change_reg"]`)),
-		chromedp.SetValue(chromedp.ID("reg_county"), "臺南市"),
-		chromedp.Evaluate[chromedp.Void](`document.getElementById('reg_county').dispatchEvent(new Event('change', {bubbles: true}))`),
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := waitText(unit, "#reg_township", "新化區"); err != nil {
-		t.Fatal(err)
-	}
+	chooseAddress(t, unit, "reg", "臺南市", "新化區", "𦰡拔里")
 	err = chromedp.Do(unit,
-		chromedp.SetValue(chromedp.ID("reg_township"), "新化區"),
-		chromedp.Evaluate[chromedp.Void](`document.getElementById('reg_township').dispatchEvent(new Event('change', {bubbles: true}))`),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := waitText(unit, "#reg_village", "𦰡拔里"); err != nil {
-		t.Fatal(err)
-	}
-	err = chromedp.Do(unit,
-		chromedp.SetValue(chromedp.ID("reg_village"), "𦰡拔里"),
 		chromedp.SendKeys(chromedp.ID("reg_street"), "中正路100號"),
 		chromedp.SetUploadFiles(chromedp.ID("doc1"), []string{pdf}),
 		chromedp.Click(chromedp.CSS(`form[action="/portal/requests"] button[type="submit"]`)),

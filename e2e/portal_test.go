@@ -140,27 +140,12 @@ func TestUnitRequestsAddressChange(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("effective_date")),
 		chromedp.SendKeys(chromedp.ID("effective_date"), "115/04/01"),
 		chromedp.Click(chromedp.CSS(`input[name="change_reg"]`)),
-		chromedp.SetValue(chromedp.ID("reg_county"), "臺南市"),
-		chromedp.Evaluate[chromedp.Void](`document.getElementById('reg_county').dispatchEvent(new Event('change', {bubbles: true}))`),
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := waitText(ctx, "#reg_township", "新化區"); err != nil {
-		t.Fatalf("townships of 臺南市 did not load: %v", err)
-	}
+	chooseAddress(t, ctx, "reg", "臺南市", "新化區", "𦰡拔里")
 	err = chromedp.Do(ctx,
-		chromedp.SetValue(chromedp.ID("reg_township"), "新化區"),
-		chromedp.Evaluate[chromedp.Void](`document.getElementById('reg_township').dispatchEvent(new Event('change', {bubbles: true}))`),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := waitText(ctx, "#reg_village", "𦰡拔里"); err != nil {
-		t.Fatalf("villages of 新化區 did not load: %v", err)
-	}
-	err = chromedp.Do(ctx,
-		chromedp.SetValue(chromedp.ID("reg_village"), "𦰡拔里"),
 		chromedp.SendKeys(chromedp.ID("reg_neighborhood"), "7"),
 		chromedp.SendKeys(chromedp.ID("reg_street"), "中正路100號"),
 		chromedp.SendKeys(chromedp.ID("contact_name"), "王大明"),
@@ -178,5 +163,29 @@ func TestUnitRequestsAddressChange(t *testing.T) {
 		if _, err := waitText(ctx, "main", want); err != nil {
 			t.Fatalf("request page: %v", err)
 		}
+	}
+}
+
+// chooseAddress picks county, township and village in an address's
+// cascading selects (prefix reg or mail), waiting for each step's options.
+func chooseAddress(t *testing.T, ctx context.Context, prefix, county, township, village string) {
+	t.Helper()
+	pick := func(id, value, next, want string) {
+		t.Helper()
+		err := chromedp.Do(ctx,
+			chromedp.SetValue(chromedp.ID(id), value),
+			chromedp.Evaluate[chromedp.Void](`document.getElementById('`+id+`').dispatchEvent(new Event('change', {bubbles: true}))`),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := waitText(ctx, "#"+next, want); err != nil {
+			t.Fatalf("%s after choosing %s: %v", next, value, err)
+		}
+	}
+	pick(prefix+"_county", county, prefix+"_township", township)
+	pick(prefix+"_township", township, prefix+"_village", village)
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID(prefix+"_village"), village)); err != nil {
+		t.Fatal(err)
 	}
 }

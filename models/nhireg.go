@@ -104,16 +104,22 @@ type NHICard struct {
 	CardNo, Name, IDNo string
 }
 
+// cardPassword checks that the typed ID is the card's and the password
+// strong enough, and hashes it.
+func cardPassword(card NHICard, typedID, pw string) (string, error) {
+	if typedID != card.IDNo {
+		return "", apperr.InvalidFields("身分證號與健保卡不符。", map[string]string{"id_no": "身分證號與讀卡機中的健保卡不符，請確認。"})
+	}
+	if msg := CheckPasswordStrength(pw, card.IDNo); msg != "" {
+		return "", apperr.InvalidFields(msg, map[string]string{"password": msg})
+	}
+	return password.Hash(pw)
+}
+
 // RegisterNHI records a 健保卡網路服務註冊 for the card's holder. The ID
 // typed must be the card's.
 func (s *Store) RegisterNHI(ctx context.Context, card NHICard, typedID, pw, ip string) error {
-	if typedID != card.IDNo {
-		return apperr.InvalidFields("身分證號與健保卡不符。", map[string]string{"id_no": "身分證號與讀卡機中的健保卡不符，請確認。"})
-	}
-	if msg := CheckPasswordStrength(pw, card.IDNo); msg != "" {
-		return apperr.InvalidFields(msg, map[string]string{"password": msg})
-	}
-	h, err := password.Hash(pw)
+	h, err := cardPassword(card, typedID, pw)
 	if err != nil {
 		return err
 	}
@@ -140,13 +146,7 @@ func (s *Store) RegisterNHI(ctx context.Context, card NHICard, typedID, pw, ip s
 // card in the reader and its ID typed. It also lifts a lock and takes the
 // card number of a newly issued card.
 func (s *Store) ResetNHIPassword(ctx context.Context, card NHICard, typedID, pw, ip string) error {
-	if typedID != card.IDNo {
-		return apperr.InvalidFields("身分證號與健保卡不符。", map[string]string{"id_no": "身分證號與讀卡機中的健保卡不符，請確認。"})
-	}
-	if msg := CheckPasswordStrength(pw, card.IDNo); msg != "" {
-		return apperr.InvalidFields(msg, map[string]string{"password": msg})
-	}
-	h, err := password.Hash(pw)
+	h, err := cardPassword(card, typedID, pw)
 	if err != nil {
 		return err
 	}
