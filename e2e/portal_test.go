@@ -4,7 +4,9 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -185,7 +187,21 @@ func chooseAddress(t *testing.T, ctx context.Context, prefix, county, township, 
 	}
 	pick(prefix+"_county", county, prefix+"_township", township)
 	pick(prefix+"_township", township, prefix+"_village", village)
-	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID(prefix+"_village"), village)); err != nil {
-		t.Fatal(err)
+	// Set the village once no htmx request is in flight, and read it back: a
+	// late swap of the village list would otherwise clear the choice unseen.
+	js := `(() => {
+		if (document.querySelector('.htmx-request')) return '';
+		const s = document.getElementById('` + prefix + `_village');
+		s.value = ` + strconv.Quote(village) + `;
+		return s.value;
+	})()`
+	for deadline := time.Now().Add(waitTimeout); ; time.Sleep(100 * time.Millisecond) {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+		if err == nil && got == village {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("choosing village %s: got %q, %v", village, got, err)
+		}
 	}
 }
