@@ -296,30 +296,70 @@ func (r *roster) insuredBirth(f *rules.Filing) {
 	}
 }
 
-// apply records an accepted filing in the roster and the coverage table.
-func (r *roster) apply(ctx context.Context, tx bun.IDB, unitID int64, f *Filing) error {
+// note records an accepted filing in the in-memory roster, so later rows
+// of the same submission see it. The filing is not stored yet: ref stands
+// for its ID (negative, so it is never a re-validation's self).
+func (r *roster) note(f *Filing, ref int64) {
 	pid := f.PersonID()
 	switch f.Kind {
 	case rules.KindAdd:
-		c := &coverage{UnitID: unitID, PersonID: pid, InsuredID: f.InsuredID, Birth: f.Birth, Since: f.EffectiveDate, AddFilingID: f.ID}
-		if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
-			if isUniqueViolation(err) {
-				return apperr.New(apperr.Conflict, "這個人剛被加保（可能是重複送出），請重新整理後查詢。")
-			}
-			return fmt.Errorf("models: coverage: %w", err)
-		}
-		r.current[pid] = coverageRow{PersonID: pid, InsuredID: f.InsuredID, Birth: f.Birth, AddFilingID: f.ID}
+		r.current[pid] = coverageRow{PersonID: pid, InsuredID: f.InsuredID, Birth: f.Birth, AddFilingID: ref}
 		if f.Person == rules.PersonInsured {
 			r.batch[pid] = true
 		}
 	case rules.KindWithdraw:
-		if _, err := tx.NewUpdate().Table("coverage").Set("until = ?, end_filing_id = ?", f.EffectiveDate, f.ID).
-			Where("unit_id = ? AND person_id = ? AND until IS NULL", unitID, pid).Exec(ctx); err != nil {
-			return fmt.Errorf("models: coverage: %w", err)
-		}
 		delete(r.current, pid)
 	}
-	return nil
+}
+
+// insertChunk bounds the rows of one multi-row INSERT: filings have about
+// 30 columns, well inside SQLite's and PostgreSQL's parameter limits.
+const insertChunk = 500
+
+// storeFilings inserts accepted filings, many rows per statement, and
+// applies them to the coverage table in their order: enrollments are
+// inserted in bulk, a withdrawal ends the coverage it names after every
+// enrollment before it is in.
+func storeFilings(ctx context.Context, tx bun.IDB, unitID int64, fs []Filing) error {
+	for lo := 0; lo < len(fs); lo += insertChunk {
+		chunk := fs[lo:min(lo+insertChunk, len(fs))]
+		if _, err := tx.NewInsert().Model(&chunk).Exec(ctx); err != nil {
+			return fmt.Errorf("models: insert filings: %w", err)
+		}
+	}
+	var adds []coverage
+	flush := func() error {
+		for lo := 0; lo < len(adds); lo += insertChunk {
+			chunk := adds[lo:min(lo+insertChunk, len(adds))]
+			if _, err := tx.NewInsert().Model(&chunk).Exec(ctx); err != nil {
+				if isUniqueViolation(err) {
+					return apperr.New(apperr.Conflict, "這個人剛被加保（可能是重複送出），請重新整理後查詢。")
+				}
+				return fmt.Errorf("models: coverage: %w", err)
+			}
+		}
+		adds = adds[:0]
+		return nil
+	}
+	for i := range fs {
+		f := &fs[i]
+		if f.ID == 0 {
+			return errors.New("models: insert filings returned no IDs")
+		}
+		switch f.Kind {
+		case rules.KindAdd:
+			adds = append(adds, coverage{UnitID: unitID, PersonID: f.PersonID(), InsuredID: f.InsuredID, Birth: f.Birth, Since: f.EffectiveDate, AddFilingID: f.ID})
+		case rules.KindWithdraw:
+			if err := flush(); err != nil {
+				return err
+			}
+			if _, err := tx.NewUpdate().Table("coverage").Set("until = ?, end_filing_id = ?", f.EffectiveDate, f.ID).
+				Where("unit_id = ? AND person_id = ? AND until IS NULL", unitID, f.PersonID()).Exec(ctx); err != nil {
+				return fmt.Errorf("models: coverage: %w", err)
+			}
+		}
+	}
+	return flush()
 }
 
 // explain turns codes into the code table's entries (the database's copy,
@@ -422,15 +462,16 @@ func (s *Store) SubmitFilings(ctx context.Context, by Filer, in []rules.Filing, 
 				f.HandlerID = &h
 			}
 			stored = append(stored, f)
-			if err := insertFiling(ctx, tx, r, &stored[len(stored)-1]); err != nil {
-				return err
-			}
+			r.note(&stored[len(stored)-1], -int64(len(stored)))
 		}
 		if len(refused) > 0 && allOrNothing {
 			return errRollback // store nothing
 		}
 		if len(stored) == 0 {
 			return nil
+		}
+		if err := storeFilings(ctx, tx, u.ID, stored); err != nil {
+			return err
 		}
 		return audit(ctx, tx, now, by.Actor, Change{Action: "filing.submit", UnitID: u.ID, Branch: u.BranchCode, ObjectType: "filing",
 			ObjectID: fmt.Sprint(stored[0].ID), After: map[string]any{"filings": len(stored), "refused": len(refused), "source": by.Source}})
@@ -450,13 +491,6 @@ func (s *Store) SubmitFilings(ctx context.Context, by Filer, in []rules.Filing, 
 // errRollback ends a transaction that must store nothing, without being
 // an error of its own.
 var errRollback = errors.New("models: rollback")
-
-func insertFiling(ctx context.Context, tx bun.IDB, r *roster, f *Filing) error {
-	if _, err := tx.NewInsert().Model(f).Exec(ctx); err != nil {
-		return fmt.Errorf("models: insert filing: %w", err)
-	}
-	return r.apply(ctx, tx, f.UnitID, f)
-}
 
 // FilingFilter is 異動檢核後查詢: 作業別, filing date range, status.
 type FilingFilter struct {

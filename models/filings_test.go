@@ -36,7 +36,7 @@ func childAdd(insured rules.Filing, serial int, birth time.Time) rules.Filing {
 }
 
 // filer is a handler of the fixture's business-certificate unit who may file.
-func filer(t *testing.T, f *loginFixture) models.Filer {
+func filer(t testing.TB, f *loginFixture) models.Filer {
 	t.Helper()
 	ctx := context.Background()
 	var h models.Handler
@@ -125,6 +125,27 @@ func TestSubmitFilings(t *testing.T) {
 		stored, err := f.s.SubmitFilings(ctx, by, batch, false)
 		if len(stored) != 2 || len(refusedCodes(t, err)) != 1 {
 			t.Fatalf("valid rows only: stored %d, %v", len(stored), err)
+		}
+		// Add, withdraw and add again in one batch: the coverage table
+		// follows the rows in order and names each row's own filing.
+		ins3 := insuredAdd(1000006)
+		w3 := ins3
+		w3.Kind, w3.Reason, w3.Amount = rules.KindWithdraw, "W1", 0
+		stored, err = f.s.SubmitFilings(ctx, by, []rules.Filing{ins3, w3, ins3}, true)
+		if err != nil || len(stored) != 3 {
+			t.Fatalf("add, withdraw, add: stored %d, %v", len(stored), err)
+		}
+		var cov []struct {
+			AddFilingID int64  `bun:"add_filing_id"`
+			EndFilingID *int64 `bun:"end_filing_id"`
+		}
+		if err := db.NewSelect().Table("coverage").Column("add_filing_id", "end_filing_id").
+			Where("person_id = ?", ins3.InsuredID).Order("id").Scan(ctx, &cov); err != nil {
+			t.Fatal(err)
+		}
+		if len(cov) != 2 || cov[0].AddFilingID != stored[0].ID || cov[0].EndFilingID == nil || *cov[0].EndFilingID != stored[1].ID ||
+			cov[1].AddFilingID != stored[2].ID || cov[1].EndFilingID != nil {
+			t.Errorf("coverage of %s = %+v, filings %d %d %d", ins3.InsuredID, cov, stored[0].ID, stored[1].ID, stored[2].ID)
 		}
 		if n, _ := models.VerifyAudit(ctx, db); n == 0 {
 			t.Error("no audit events")
@@ -252,6 +273,40 @@ func TestNightlyBatch(t *testing.T) {
 		}
 		if _, err := models.VerifyAudit(ctx, db); err != nil {
 			t.Error(err)
+		}
+	})
+}
+
+// BenchmarkSubmitFilings10000 is a 媒體上傳 of 10,000 valid rows, all or
+// nothing: roster load, every rule, one transaction of inserts.
+//
+//	go test -run '^$' -bench SubmitFilings10000 -benchtime 3x ./models
+func BenchmarkSubmitFilings10000(b *testing.B) {
+	run := func(b *testing.B, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(b, db)
+		if err := f.s.EnsureReferenceData(ctx); err != nil {
+			b.Fatal(err)
+		}
+		by := filer(b, f)
+		b.ResetTimer()
+		for i := range b.N {
+			b.StopTimer()
+			rows := make([]rules.Filing, 10000)
+			for j := range rows {
+				rows[j] = insuredAdd(3000000 + i*10000 + j)
+			}
+			b.StartTimer()
+			got, err := f.s.SubmitFilings(ctx, by, rows, true)
+			if err != nil || len(got) != len(rows) {
+				b.Fatalf("%d stored, %v", len(got), err)
+			}
+		}
+	}
+	b.Run("sqlite", func(b *testing.B) { run(b, modelstest.MustOpenSQLite(b)) })
+	b.Run("postgres", func(b *testing.B) {
+		if db := modelstest.MustOpenPG(b); db != nil {
+			run(b, db)
 		}
 	})
 }

@@ -25,7 +25,7 @@ type loginFixture struct {
 	nhiAcc  models.UnitAccount
 }
 
-func newLoginFixture(t *testing.T, db *bun.DB) *loginFixture {
+func newLoginFixture(t testing.TB, db *bun.DB) *loginFixture {
 	t.Helper()
 	ctx := context.Background()
 	s, clk := modelstest.NewStore(db)
