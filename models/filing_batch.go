@@ -85,7 +85,11 @@ func (s *Store) validateChunk(ctx context.Context, day string, on time.Time, hor
 		if err != nil {
 			return err
 		}
-		now := s.now()
+		// Changed filings are written in bulk: one UPDATE per outcome (few
+		// distinct status and code lists) and multi-row change records.
+		type outcome struct{ status, codes string }
+		changed := map[outcome][]int64{}
+		var changes []filingChange
 		for i := range fs {
 			f := &fs[i]
 			r := rosters[f.UnitID]
@@ -105,11 +109,22 @@ func (s *Store) validateChunk(ctx context.Context, day string, on time.Time, hor
 			if status == f.Status && codes == f.Codes {
 				continue
 			}
-			if _, err := tx.NewUpdate().Model(f).Set("status = ?, codes = ?, validated_at = ?", status, codes, now).WherePK().Exec(ctx); err != nil {
-				return fmt.Errorf("models: nightly batch: %w", err)
+			k := outcome{status, codes}
+			changed[k] = append(changed[k], f.ID)
+			changes = append(changes, filingChange{BatchOn: day, FilingID: f.ID, UnitID: f.UnitID, HandlerID: f.HandlerID, OldStatus: f.Status, NewStatus: status, Codes: codes})
+		}
+		now := s.now()
+		for k, ids := range changed {
+			for lo := 0; lo < len(ids); lo += insertChunk {
+				if _, err := tx.NewUpdate().Table("filings").Set("status = ?, codes = ?, validated_at = ?", k.status, k.codes, now).
+					Where("id IN (?)", bun.In(ids[lo:min(lo+insertChunk, len(ids))])).Exec(ctx); err != nil {
+					return fmt.Errorf("models: nightly batch: %w", err)
+				}
 			}
-			ch := &filingChange{BatchOn: day, FilingID: f.ID, UnitID: f.UnitID, HandlerID: f.HandlerID, OldStatus: f.Status, NewStatus: status, Codes: codes}
-			if _, err := tx.NewInsert().Model(ch).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
+		}
+		for lo := 0; lo < len(changes); lo += insertChunk {
+			chunk := changes[lo:min(lo+insertChunk, len(changes))]
+			if _, err := tx.NewInsert().Model(&chunk).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
 				return fmt.Errorf("models: nightly batch: %w", err)
 			}
 		}
