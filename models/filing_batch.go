@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
@@ -220,66 +221,125 @@ func (s *Store) mailBatch(ctx context.Context, day string, on time.Time) error {
 	for _, c := range table {
 		explainText[string(c.Code)] = c.Message
 	}
-	for _, k := range keys {
+	// Groups are written mailChunk at a time, one transaction each, with
+	// their units, filings and handlers read in bulk.
+	for lo := 0; lo < len(keys); lo += mailChunk {
+		ks := keys[lo:min(lo+mailChunk, len(keys))]
 		err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			u, err := UnitByID(ctx, tx, ScopeAll, k.unit)
-			if err != nil {
+			var unitIDs, handlerIDs, filingIDs []int64
+			for _, k := range ks {
+				unitIDs = append(unitIDs, k.unit)
+				if k.handler != 0 {
+					handlerIDs = append(handlerIDs, k.handler)
+				}
+				for _, i := range groups[k] {
+					filingIDs = append(filingIDs, changes[i].FilingID)
+				}
+			}
+			units := map[int64]*Unit{}
+			var us []Unit
+			if err := tx.NewSelect().Model(&us).Where("id IN (?)", bun.In(unitIDs)).Scan(ctx); err != nil {
 				return err
 			}
-			var b strings.Builder
-			used := map[string]bool{}
-			errorsN := 0
-			for _, i := range groups[k] {
-				c := changes[i]
-				f := new(Filing)
-				if err := tx.NewSelect().Model(f).Where("id = ?", c.FilingID).Scan(ctx); err != nil {
+			for i := range us {
+				units[us[i].ID] = &us[i]
+			}
+			filings := make(map[int64]*Filing, len(filingIDs))
+			for flo := 0; flo < len(filingIDs); flo += insertChunk {
+				var fs []Filing
+				if err := tx.NewSelect().Model(&fs).Where("id IN (?)", bun.In(filingIDs[flo:min(flo+insertChunk, len(filingIDs))])).Scan(ctx); err != nil {
 					return err
 				}
-				if c.NewStatus == FilingValidated {
-					fmt.Fprintf(&b, "・%s %s（%s，申報日 %s）：審核正確\n", f.Name, f.PersonID(), kindName(f.Kind), rocdate.FormatSlash(date(f.FiledOn)))
-					continue
-				}
-				errorsN++
-				fmt.Fprintf(&b, "・%s %s（%s，申報日 %s）：錯誤代碼 %s\n", f.Name, f.PersonID(), kindName(f.Kind), rocdate.FormatSlash(date(f.FiledOn)), c.Codes)
-				for _, code := range strings.Split(c.Codes, ",") {
-					used[code] = true
+				for i := range fs {
+					filings[fs[i].ID] = &fs[i]
 				}
 			}
-			if len(used) > 0 {
-				b.WriteString("\n錯誤代碼說明：\n")
-				codes := make([]string, 0, len(used))
-				for c := range used {
-					codes = append(codes, c)
+			emails := map[int64]string{}
+			if len(handlerIDs) > 0 {
+				var hs []struct {
+					ID    int64  `bun:"id"`
+					Email string `bun:"email"`
 				}
-				sort.Strings(codes)
-				for _, c := range codes {
-					fmt.Fprintf(&b, "  %s：%s\n", c, explainText[c])
+				if err := tx.NewSelect().Table("handlers").Column("id", "email").Where("id IN (?)", bun.In(handlerIDs)).Scan(ctx, &hs); err != nil {
+					return err
+				}
+				for _, h := range hs {
+					emails[h.ID] = h.Email
 				}
 			}
-			var to []string
-			if k.handler != 0 {
-				var email string
-				if err := tx.NewSelect().Table("handlers").Column("email").Where("id = ?", k.handler).Scan(ctx, &email); err == nil && email != "" {
-					to = []string{email}
+			link := "/portal/filings?batch=" + day
+			noticed := map[int64]map[string]bool{}
+			var ns []Notice
+			if err := tx.NewSelect().Model(&ns).Column("unit_id", "title").Where("link = ? AND unit_id IN (?)", link, bun.In(unitIDs)).Scan(ctx); err != nil {
+				return err
+			}
+			for _, n := range ns {
+				if noticed[n.UnitID] == nil {
+					noticed[n.UnitID] = map[string]bool{}
 				}
+				noticed[n.UnitID][n.Title] = true
 			}
 			now := s.now()
-			title := fmt.Sprintf("%s 異動檢核結果有變動（%d 筆錯誤）", rocdate.FormatSlash(on), errorsN)
-			body := "本署夜間重新檢核貴單位近兩個月的申報資料，以下資料的檢核結果有變動：\n\n" + b.String() +
-				"\n請登入多憑證網路承保作業，至「單位資料查詢及變更 → 異動檢核後查詢」查看並更正，或電洽本組承辦人。"
-			mailKey := fmt.Sprintf("filing-batch:%s:%d:%d", day, k.unit, k.handler)
-			if len(to) > 0 {
-				subject := "【健保署多憑證網路】" + title
-				text := fmt.Sprintf("%s（投保單位代號 %s）您好：\n\n%s\n\n本信件由系統自動發送，請勿直接回覆。\n", u.Name, u.Code, body)
-				if err := Enqueue(ctx, tx, now, mailKey, to, subject, text); err != nil {
-					return err
+			var notices []Notice
+			for _, k := range ks {
+				u := units[k.unit]
+				if u == nil {
+					return fmt.Errorf("unit %d: %w", k.unit, sql.ErrNoRows)
 				}
+				var b strings.Builder
+				used := map[string]bool{}
+				errorsN := 0
+				for _, i := range groups[k] {
+					c := changes[i]
+					f := filings[c.FilingID]
+					if f == nil {
+						return fmt.Errorf("filing %d: %w", c.FilingID, sql.ErrNoRows)
+					}
+					if c.NewStatus == FilingValidated {
+						fmt.Fprintf(&b, "・%s %s（%s，申報日 %s）：審核正確\n", f.Name, f.PersonID(), kindName(f.Kind), rocdate.FormatSlash(date(f.FiledOn)))
+						continue
+					}
+					errorsN++
+					fmt.Fprintf(&b, "・%s %s（%s，申報日 %s）：錯誤代碼 %s\n", f.Name, f.PersonID(), kindName(f.Kind), rocdate.FormatSlash(date(f.FiledOn)), c.Codes)
+					for _, code := range strings.Split(c.Codes, ",") {
+						used[code] = true
+					}
+				}
+				if len(used) > 0 {
+					b.WriteString("\n錯誤代碼說明：\n")
+					codes := make([]string, 0, len(used))
+					for c := range used {
+						codes = append(codes, c)
+					}
+					sort.Strings(codes)
+					for _, c := range codes {
+						fmt.Fprintf(&b, "  %s：%s\n", c, explainText[c])
+					}
+				}
+				title := fmt.Sprintf("%s 異動檢核結果有變動（%d 筆錯誤）", rocdate.FormatSlash(on), errorsN)
+				body := "本署夜間重新檢核貴單位近兩個月的申報資料，以下資料的檢核結果有變動：\n\n" + b.String() +
+					"\n請登入多憑證網路承保作業，至「單位資料查詢及變更 → 異動檢核後查詢」查看並更正，或電洽本組承辦人。"
+				if email := emails[k.handler]; email != "" {
+					mailKey := fmt.Sprintf("filing-batch:%s:%d:%d", day, k.unit, k.handler)
+					subject := "【健保署多憑證網路】" + title
+					text := fmt.Sprintf("%s（投保單位代號 %s）您好：\n\n%s\n\n本信件由系統自動發送，請勿直接回覆。\n", u.Name, u.Code, body)
+					if err := Enqueue(ctx, tx, now, mailKey, []string{email}, subject, text); err != nil {
+						return err
+					}
+				}
+				if noticed[u.ID][title] {
+					continue
+				}
+				if noticed[u.ID] == nil {
+					noticed[u.ID] = map[string]bool{}
+				}
+				noticed[u.ID][title] = true
+				notices = append(notices, Notice{UnitID: u.ID, Title: title, Body: body, Link: link, CreatedAt: now})
 			}
-			exists, err := tx.NewSelect().Table("notices").Where("unit_id = ? AND link = ? AND title = ?", u.ID, "/portal/filings?batch="+day, title).Exists(ctx)
-			if err != nil || exists {
-				return err
+			if len(notices) == 0 {
+				return nil
 			}
-			_, err = tx.NewInsert().Model(&Notice{UnitID: u.ID, Title: title, Body: body, Link: "/portal/filings?batch=" + day, CreatedAt: now}).Exec(ctx)
+			_, err := tx.NewInsert().Model(&notices).Exec(ctx)
 			return err
 		})
 		if err != nil {
@@ -290,6 +350,10 @@ func (s *Store) mailBatch(ctx context.Context, day string, on time.Time) error {
 		Where("batch_on = ?", day).Exec(ctx)
 	return err
 }
+
+// mailChunk is how many (unit, filer) groups one transaction of the
+// nightly mail writes.
+const mailChunk = 200
 
 func kindName(k string) string {
 	switch k {

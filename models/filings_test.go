@@ -252,6 +252,9 @@ func TestNightlyBatch(t *testing.T) {
 		if c := count(t, db, "outbox", "dedup_key LIKE 'filing-batch:%'"); c != 1 {
 			t.Fatalf("%d batch mails queued, want 1 (one filer, one day)", c)
 		}
+		if c := count(t, db, "notices", "link = ? AND title LIKE ?", "/portal/filings?batch=2026-03-03", "%異動檢核結果有變動%"); c != 1 {
+			t.Errorf("%d batch notices after three runs, want 1", c)
+		}
 		srv := mailtest.Start(t)
 		smtp, _ := mail.New(mail.Config{Addr: srv.Addr, From: "noreply@nhi.example.com"})
 		if sent, err := f.s.SendDue(ctx, outboxMail{smtp}, 10); err != nil || sent < 1 {

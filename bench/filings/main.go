@@ -151,10 +151,15 @@ func run() error {
 		unitID, *workers, *duration, len(lat), float64(len(lat))/duration.Seconds(), q(0.50).Round(10*time.Microsecond), q(0.99).Round(10*time.Microsecond), errs)
 
 	// One filing submitted: validated and stored.
+	// New people each run: serials after those earlier runs enrolled.
 	const n = 200
+	var earlier int
+	if err := db.NewSelect().Table("coverage").ColumnExpr("COUNT(*)").Where("unit_id = ? AND insured_id LIKE 'Q1%'", unitID).Scan(ctx, &earlier); err != nil {
+		return err
+	}
 	start := time.Now()
 	for i := 0; i < n; i++ {
-		f := rules.Filing{Kind: rules.KindAdd, Person: rules.PersonInsured, InsuredID: twid.MakeNationalID('Q', 1, 9_000_000+i),
+		f := rules.Filing{Kind: rules.KindAdd, Person: rules.PersonInsured, InsuredID: twid.MakeNationalID('Q', 1, 1_000_000+earlier+i),
 			Name: "測試", Sex: "M", Birth: time.Date(1985, 1, 1, 0, 0, 0, 0, time.UTC), Reason: "A1", Amount: 30300,
 			EffectiveDate: time.Now().UTC().Truncate(24 * time.Hour)}
 		if _, err := store.SubmitFiling(ctx, models.Filer{Actor: models.SystemActor, UnitID: unitID, Source: "web"}, f); err != nil {
