@@ -283,9 +283,10 @@ func TestNewRenderer(t *testing.T) {
 		}
 	})
 	t.Run("NoDefault", func(t *testing.T) {
-		if _, err := os.Stat(sungPath); err == nil {
-			t.Skip("the Debian fonts are installed")
-		}
+		// As on a machine without the Debian fonts, whether or not this one has them.
+		saved := pdfform.DebianFontPaths
+		pdfform.DebianFontPaths = []string{filepath.Join(t.TempDir(), "TW-Sung-98_1.ttf")}
+		t.Cleanup(func() { pdfform.DebianFontPaths = saved })
 		t.Setenv(pdfform.FontEnv, "")
 		if _, err := pdfform.NewRenderer(); !errors.Is(err, pdfform.ErrNoFont) {
 			t.Errorf("NewRenderer() error = %v, want ErrNoFont", err)
