@@ -26,6 +26,19 @@ func openDemoUnit(t *testing.T, ctx context.Context, base string) {
 	}
 }
 
+// businessCardLogin opens a browser, inserts the demo unit's business
+// certificate, tries to log in and waits until the card status says want.
+func businessCardLogin(t *testing.T, base, want string) context.Context {
+	t.Helper()
+	ctx := newBrowser(t)
+	insertSimCard(t, ctx, base, "工商憑證：")
+	tryUnitLogin(t, ctx, base)
+	if _, err := waitText(ctx, "#card-status", want); err != nil {
+		t.Fatalf("unit login: %v", err)
+	}
+	return ctx
+}
+
 // tryUnitLogin signs in with the card in the simulated reader and returns
 // the login page's status text ("" when it reached the portal).
 func tryUnitLogin(t *testing.T, ctx context.Context, base string) {
@@ -50,38 +63,21 @@ func TestStaffReopensUnitAndUnitLogsInAtOnce(t *testing.T) {
 	acceptDialogs(staff)
 	loginOK(t, staff, srv.URL, "taipei.staff")
 	openDemoUnit(t, staff, srv.URL)
-	err := chromedp.Do(staff,
+	step(t, staff, "#flash", "單位已暫時關閉",
 		chromedp.SetValue(chromedp.ID("close-code"), "data_check"),
 		chromedp.SendKeys(chromedp.ID("close-comment"), "電話查核中"),
 		chromedp.Click(`//form[contains(@action,"/status")]//button[normalize-space()="暫時關閉"]`),
 	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := waitText(staff, "#flash", "單位已暫時關閉"); err != nil {
-		t.Fatal(err)
-	}
 
-	unit := newBrowser(t)
-	insertSimCard(t, unit, srv.URL, "工商憑證：")
-	tryUnitLogin(t, unit, srv.URL)
-	if _, err := waitText(unit, "#card-status", "請洽詢承辦人"); err != nil {
-		t.Fatalf("closed unit's login: %v", err)
-	}
+	unit := businessCardLogin(t, srv.URL, "請洽詢承辦人")
 	if _, err := waitText(unit, "#card-status", "(02)2523-2388"); err != nil {
 		t.Fatalf("closed unit's login does not give the branch's phone: %v", err)
 	}
 
-	err = chromedp.Do(staff,
+	step(t, staff, "#flash", "單位現在就可以登入",
 		chromedp.SetValue(chromedp.ID("reopen-code"), "verified"),
 		chromedp.Click(`//form[contains(@action,"/status")]//button[normalize-space()="開啟單位"]`),
 	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := waitText(staff, "#flash", "單位現在就可以登入"); err != nil {
-		t.Fatal(err)
-	}
 	tryUnitLogin(t, unit, srv.URL)
 	if _, err := waitPath(unit, "/portal"); err != nil {
 		t.Fatalf("the reopened unit could not log in at once: %v", err)
@@ -100,38 +96,21 @@ func TestDeregistrationApprovedThenUnitRegistersAgain(t *testing.T) {
 	acceptDialogs(staff)
 	loginOK(t, staff, srv.URL, "taipei.staff")
 	openDemoUnit(t, staff, srv.URL)
-	err := chromedp.Do(staff,
+	step(t, staff, "#flash", "待另一位主管核准",
 		chromedp.SendKeys(chromedp.ID("dereg-reason"), "單位來電，改以工商憑證重新註冊"),
 		chromedp.Click(`//form[contains(@action,"/deregistrations")]//button`),
 	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := waitText(staff, "#flash", "待另一位主管核准"); err != nil {
-		t.Fatal(err)
-	}
 
 	super := newBrowser(t)
 	acceptDialogs(super)
 	loginOK(t, super, srv.URL, "taipei.super")
-	err = chromedp.Do(super,
+	step(t, super, "#flash", "已核准註銷",
 		chromedp.Navigate(srv.URL+"/console/approvals"),
 		chromedp.Click(`//form[contains(@action,"/decision")]//button[normalize-space()="核准"]`),
 	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := waitText(super, "#flash", "已核准註銷"); err != nil {
-		t.Fatal(err)
-	}
 
-	unit := newBrowser(t)
-	insertSimCard(t, unit, srv.URL, "工商憑證：")
-	tryUnitLogin(t, unit, srv.URL)
-	if _, err := waitText(unit, "#card-status", "尚未註冊"); err != nil {
-		t.Fatalf("login after deregistration: %v", err)
-	}
-	err = chromedp.Do(unit,
+	unit := businessCardLogin(t, srv.URL, "尚未註冊")
+	err := chromedp.Do(unit,
 		chromedp.Navigate(srv.URL+"/register"),
 		chromedp.WaitVisible(chromedp.ID("unit_code")),
 		chromedp.SendKeys(chromedp.ID("unit_code"), models.DemoUnitCode(0)),
@@ -211,12 +190,7 @@ func TestStaffApprovesAddressChange(t *testing.T) {
 	if _, err := waitText(staff, "main", "新聯實業股份有限公司"); err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(staff, chromedp.Click(`//form[contains(@action,"/decision")]//button[normalize-space()="審核通過"]`)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := waitText(staff, "#flash", "已審核通過"); err != nil {
-		t.Fatal(err)
-	}
+	step(t, staff, "#flash", "已審核通過", chromedp.Click(`//form[contains(@action,"/decision")]//button[normalize-space()="審核通過"]`))
 	if err := chromedp.Do(unit, chromedp.Navigate(srv.URL+"/portal/unit")); err != nil {
 		t.Fatal(err)
 	}

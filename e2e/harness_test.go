@@ -501,3 +501,15 @@ func setPageMarker(ctx context.Context) error {
 func pageMarkerKept(ctx context.Context) (bool, error) {
 	return chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__e2eMarker === "kept"`))
 }
+
+// step is one user action and its visible answer: it runs the actions and
+// waits until the first element matching sel shows want.
+func step(t *testing.T, ctx context.Context, sel, want string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitText(ctx, sel, want); err != nil {
+		t.Fatal(err)
+	}
+}

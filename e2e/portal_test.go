@@ -74,17 +74,11 @@ func TestUnitAssignsAndRevokesHandler(t *testing.T) {
 	if err != nil || name == "" {
 		t.Fatalf("the name was not filled from the card: %q %v", name, err)
 	}
-	err = chromedp.Do(unit,
+	step(t, unit, "#flash", "已新增承辦人「"+name+"」",
 		chromedp.SendKeys(chromedp.ID("email"), "clerk@example.com"),
 		chromedp.Click(chromedp.CSS(`input[name="may_file"]`)),
 		chromedp.Click(chromedp.CSS(`form[action="/portal/handlers"] button[type="submit"]`)),
 	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := waitText(unit, "#flash", "已新增承辦人「"+name+"」"); err != nil {
-		t.Fatal(err)
-	}
 
 	// The handler logs in with the card, for unit 100000001 (they serve two units now).
 	clerk := newBrowser(t)
@@ -109,16 +103,10 @@ func TestUnitAssignsAndRevokesHandler(t *testing.T) {
 	}
 
 	// The unit deletes them (confirming), and their next page is refused.
-	err = chromedp.Do(unit,
+	step(t, unit, "#flash", "已刪除承辦人「"+name+"」",
 		chromedp.Navigate(srv.URL+"/portal/handlers"),
 		chromedp.Click(chromedp.CSS(`form[data-confirm*="`+name+`"] button`)),
 	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := waitText(unit, "#flash", "已刪除承辦人「"+name+"」"); err != nil {
-		t.Fatal(err)
-	}
 	if err := chromedp.Do(clerk, chromedp.Navigate(srv.URL+"/portal")); err != nil {
 		t.Fatal(err)
 	}

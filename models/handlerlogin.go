@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -45,55 +46,27 @@ func (s *Store) startHandlerSession(ctx context.Context, tx bun.IDB, old *Sessio
 // active handler. A person assigned by several units chooses the unit with
 // unitCode; with one assignment it may be empty.
 func (s *Store) HandlerCertLogin(ctx context.Context, in CertLogin, unitCode string) (string, *Unit, error) {
-	var (
-		token    string
-		unit     *Unit
-		loginErr error
-	)
-	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		now := s.now()
-		fail := func(e error, reason string, unitID int64, branch string) error {
-			loginErr = e
-			return audit(ctx, tx, now, Actor{Kind: "anonymous", Name: in.Serial, IP: in.IP},
-				Change{Action: "handler.login_failed", UnitID: unitID, Branch: branch, ObjectType: "certificate", ObjectID: in.Serial, Reason: reason})
-		}
-		if err := consumeNonce(ctx, tx, now, in.Session, in.Nonce, PurposeHandlerLogin); err != nil {
-			if apperr.CodeOf(err) == apperr.Internal {
-				return err
-			}
-			return fail(err, "nonce: "+err.Error(), 0, "")
-		}
-		if in.VerifyErr != nil {
-			return fail(in.VerifyErr, "certificate: "+in.VerifyErr.Error(), 0, "")
-		}
+	return s.certLoginTx(ctx, in, PurposeHandlerLogin, "handler.login_failed", func(ctx context.Context, tx bun.Tx, now time.Time, fail loginFail) (string, *Unit, error) {
 		q := tx.NewSelect().Model((*Handler)(nil)).
 			Where("h.card_type = ? AND h.status = ? AND h.card_serial = ? AND h.cert_issuer = ?", CardCitizenCert, HandlerActive, in.Serial, in.Issuer)
 		h, err := pickHandler(ctx, q, unitCode)
 		if err != nil {
-			return err
+			return "", nil, err
 		}
 		if h == nil {
-			return fail(ErrHandlerUnknown, "certificate not bound to an active handler", 0, "")
+			return "", nil, fail(ErrHandlerUnknown, "certificate not bound to an active handler", 0, "")
 		}
-		var lerr error
-		token, unit, lerr, err = s.startHandlerSession(ctx, tx, in.Session, h, in.IP, in.UserAgent)
+		token, unit, lerr, err := s.startHandlerSession(ctx, tx, in.Session, h, in.IP, in.UserAgent)
 		if err != nil {
-			return err
+			return "", nil, err
 		}
 		if lerr != nil {
-			return fail(lerr, "unit closed or unregistered", unit.ID, unit.BranchCode)
+			return "", nil, fail(lerr, "unit closed or unregistered", unit.ID, unit.BranchCode)
 		}
-		return audit(ctx, tx, now, Actor{Kind: "handler", ID: h.ID, Name: h.Name, Role: handlerRole(h), UnitID: unit.ID, IP: in.IP},
+		return token, unit, audit(ctx, tx, now, Actor{Kind: "handler", ID: h.ID, Name: h.Name, Role: handlerRole(h), UnitID: unit.ID, IP: in.IP},
 			Change{Action: "handler.login", UnitID: unit.ID, Branch: unit.BranchCode, ObjectType: "handler", ObjectID: fmt.Sprint(h.ID),
 				Reason: "citizen certificate " + in.Serial})
 	})
-	if err != nil {
-		return "", nil, err
-	}
-	if loginErr != nil {
-		return "", nil, loginErr
-	}
-	return token, unit, nil
 }
 
 // pickHandler finds the one handler the query matches, narrowed to a unit

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -50,6 +51,47 @@ type CertLogin struct {
 // to an active account, the 統一編號 in it the unit's, and the unit open.
 // Every outcome is audited; the nonce is spent even when the login fails.
 func (s *Store) UnitCertLogin(ctx context.Context, in CertLogin) (string, *Unit, error) {
+	return s.certLoginTx(ctx, in, PurposeUnitLogin, "unit.login_failed", func(ctx context.Context, tx bun.Tx, now time.Time, fail loginFail) (string, *Unit, error) {
+		acct := new(UnitAccount)
+		err := tx.NewSelect().Model(acct).
+			Where("reg_type = ? AND status = ? AND cert_issuer = ? AND cert_serial = ?", RegBusinessCert, AccountActive, in.Issuer, in.Serial).
+			Scan(ctx)
+		if isNoRows(err) {
+			return "", nil, fail(ErrCertNotRegistered, "certificate not bound to an active account", 0, "")
+		}
+		if err != nil {
+			return "", nil, fmt.Errorf("models: unit login: %w", err)
+		}
+		u, err := UnitByID(ctx, tx, ScopeAll, acct.UnitID)
+		if err != nil {
+			return "", nil, err
+		}
+		if u.BAN != in.BAN {
+			return "", nil, fail(ErrCertOtherUnit, "統一編號 in the certificate is "+in.BAN, u.ID, u.BranchCode)
+		}
+		if u.Status != UnitActive {
+			return "", nil, fail(ClosedUnitError(u.Branch), "unit closed", u.ID, u.BranchCode)
+		}
+		token, err := s.startUnitSession(ctx, tx, in.Session, Session{Kind: SessionUnit, Role: RoleUnitOwner, UnitID: &u.ID, AccountID: &acct.ID,
+			ClientIP: in.IP, UserAgent: in.UserAgent})
+		if err != nil {
+			return "", nil, err
+		}
+		return token, u, audit(ctx, tx, now, Actor{Kind: "unit", ID: acct.ID, Name: u.Name, Role: RoleUnitOwner, UnitID: u.ID, IP: in.IP},
+			Change{Action: "unit.login", UnitID: u.ID, Branch: u.BranchCode, ObjectType: "unit_account", ObjectID: fmt.Sprint(acct.ID),
+				Reason: "business certificate " + in.Serial})
+	})
+}
+
+// loginFail audits a refused login and keeps err as the login's answer.
+type loginFail func(err error, reason string, unitID int64, branch string) error
+
+// certLoginTx runs a certificate login in one transaction: the nonce is
+// spent and the signature's verification checked first; every refusal
+// (through fail) is audited as failAction and returned after the commit,
+// apart from database errors, which roll back. body does the rest.
+func (s *Store) certLoginTx(ctx context.Context, in CertLogin, purpose, failAction string,
+	body func(ctx context.Context, tx bun.Tx, now time.Time, fail loginFail) (string, *Unit, error)) (string, *Unit, error) {
 	var (
 		token    string
 		unit     *Unit
@@ -60,10 +102,9 @@ func (s *Store) UnitCertLogin(ctx context.Context, in CertLogin) (string, *Unit,
 		fail := func(e error, reason string, unitID int64, branch string) error {
 			loginErr = e
 			return audit(ctx, tx, now, Actor{Kind: "anonymous", Name: in.Serial, IP: in.IP},
-				Change{Action: "unit.login_failed", UnitID: unitID, Branch: branch, ObjectType: "certificate", ObjectID: in.Serial,
-					Reason: reason})
+				Change{Action: failAction, UnitID: unitID, Branch: branch, ObjectType: "certificate", ObjectID: in.Serial, Reason: reason})
 		}
-		if err := consumeNonce(ctx, tx, now, in.Session, in.Nonce, PurposeUnitLogin); err != nil {
+		if err := consumeNonce(ctx, tx, now, in.Session, in.Nonce, purpose); err != nil {
 			if apperr.CodeOf(err) == apperr.Internal {
 				return err
 			}
@@ -72,36 +113,9 @@ func (s *Store) UnitCertLogin(ctx context.Context, in CertLogin) (string, *Unit,
 		if in.VerifyErr != nil {
 			return fail(in.VerifyErr, "certificate: "+in.VerifyErr.Error(), 0, "")
 		}
-		acct := new(UnitAccount)
-		err := tx.NewSelect().Model(acct).
-			Where("reg_type = ? AND status = ? AND cert_issuer = ? AND cert_serial = ?", RegBusinessCert, AccountActive, in.Issuer, in.Serial).
-			Scan(ctx)
-		if isNoRows(err) {
-			return fail(ErrCertNotRegistered, "certificate not bound to an active account", 0, "")
-		}
-		if err != nil {
-			return fmt.Errorf("models: unit login: %w", err)
-		}
-		u, err := UnitByID(ctx, tx, ScopeAll, acct.UnitID)
-		if err != nil {
-			return err
-		}
-		if u.BAN != in.BAN {
-			return fail(ErrCertOtherUnit, "統一編號 in the certificate is "+in.BAN, u.ID, u.BranchCode)
-		}
-		if u.Status != UnitActive {
-			return fail(ClosedUnitError(u.Branch), "unit closed", u.ID, u.BranchCode)
-		}
-		var err2 error
-		token, err2 = s.startUnitSession(ctx, tx, in.Session, Session{Kind: SessionUnit, Role: RoleUnitOwner, UnitID: &u.ID, AccountID: &acct.ID,
-			ClientIP: in.IP, UserAgent: in.UserAgent})
-		if err2 != nil {
-			return err2
-		}
-		unit = u
-		return audit(ctx, tx, now, Actor{Kind: "unit", ID: acct.ID, Name: u.Name, Role: RoleUnitOwner, UnitID: u.ID, IP: in.IP},
-			Change{Action: "unit.login", UnitID: u.ID, Branch: u.BranchCode, ObjectType: "unit_account", ObjectID: fmt.Sprint(acct.ID),
-				Reason: "business certificate " + in.Serial})
+		var err error
+		token, unit, err = body(ctx, tx, now, fail)
+		return err
 	})
 	if err != nil {
 		return "", nil, err
