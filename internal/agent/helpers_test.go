@@ -8,7 +8,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -190,23 +189,6 @@ func nonce(t testing.TB, n int) ([]byte, string) {
 		t.Fatal(err)
 	}
 	return b, base64.StdEncoding.EncodeToString(b)
-}
-
-// verify reports whether sig verifies over digest with its certificate.
-func verify(t testing.TB, sig *agent.Signature, digest []byte) bool {
-	t.Helper()
-	cert, err := x509.ParseCertificate(sig.Certificate)
-	if err != nil {
-		t.Fatal(err)
-	}
-	switch pub := cert.PublicKey.(type) {
-	case *rsa.PublicKey:
-		return rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest, sig.Signature) == nil
-	case *ecdsa.PublicKey:
-		return ecdsa.VerifyASN1(pub, digest, sig.Signature)
-	}
-	t.Fatalf("unexpected key %T", cert.PublicKey)
-	return false
 }
 
 // stubBackend answers every call with err, and has one reader with a card.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/multicert/multicert/internal/agent"
+	"github.com/multicert/multicert/internal/agent/agenttest"
 	"github.com/multicert/multicert/internal/agent/sim"
 )
 
@@ -256,7 +257,7 @@ func TestSign(t *testing.T) {
 		if sig.Algorithm != tt.wantAlg {
 			t.Errorf("Algorithm = %q, want %q", sig.Algorithm, tt.wantAlg)
 		}
-		if !verify(t, &sig, agent.Digest(originA, raw)) {
+		if !agenttest.Verify(t, &sig, agent.Digest(originA, raw)) {
 			t.Errorf("sign in %s: signature does not verify over Digest(origin, nonce)", tt.reader)
 		}
 	}
@@ -282,13 +283,13 @@ func TestDigestBindsOrigin(t *testing.T) {
 		{"https://portal.example.evil.com", false},
 	}
 	for _, tt := range tests {
-		if got := verify(t, &sig, agent.Digest(tt.origin, raw)); got != tt.want {
+		if got := agenttest.Verify(t, &sig, agent.Digest(tt.origin, raw)); got != tt.want {
 			t.Errorf("verifies against Digest(%q, nonce) = %v, want %v", tt.origin, got, tt.want)
 		}
 	}
 	other := append([]byte{}, raw...)
 	other[0] ^= 1
-	if verify(t, &sig, agent.Digest(originA, other)) {
+	if agenttest.Verify(t, &sig, agent.Digest(originA, other)) {
 		t.Error("signature verifies against another nonce")
 	}
 }

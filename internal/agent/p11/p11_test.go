@@ -23,6 +23,7 @@ import (
 	"github.com/miekg/pkcs11"
 
 	"github.com/multicert/multicert/internal/agent"
+	"github.com/multicert/multicert/internal/agent/agenttest"
 	"github.com/multicert/multicert/internal/agent/p11"
 )
 
@@ -182,22 +183,6 @@ func keys(t testing.TB) ([2]*rsa.PrivateKey, *ecdsa.PrivateKey) {
 	return rsaKeys, ecKey
 }
 
-func verify(t testing.TB, sig *agent.Signature, digest []byte) bool {
-	t.Helper()
-	cert, err := x509.ParseCertificate(sig.Certificate)
-	if err != nil {
-		t.Fatal(err)
-	}
-	switch pub := cert.PublicKey.(type) {
-	case *rsa.PublicKey:
-		return rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest, sig.Signature) == nil
-	case *ecdsa.PublicKey:
-		return ecdsa.VerifyASN1(pub, digest, sig.Signature)
-	}
-	t.Fatalf("unexpected key %T", cert.PublicKey)
-	return false
-}
-
 func code(err error) string {
 	var ae *agent.Error
 	if errors.As(err, &ae) {
@@ -270,10 +255,10 @@ func TestSignAndFind(t *testing.T) {
 		if string(sig.Certificate) != string(tt.cert.Raw) {
 			t.Errorf("signature's certificate is not the token's")
 		}
-		if !verify(t, sig, agent.Digest(origin, nonce)) {
+		if !agenttest.Verify(t, sig, agent.Digest(origin, nonce)) {
 			t.Errorf("%s: signature does not verify over Digest(origin, nonce)", tt.serial)
 		}
-		if verify(t, sig, agent.Digest("https://other.example", nonce)) {
+		if agenttest.Verify(t, sig, agent.Digest("https://other.example", nonce)) {
 			t.Errorf("%s: signature verifies for another origin", tt.serial)
 		}
 	}
@@ -342,7 +327,7 @@ func TestWrongPIN(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), st.pin) {
 			t.Errorf("step %d: the error mentions the PIN: %v", i, err)
 		}
-		if err == nil && !verify(t, sig, digest) {
+		if err == nil && !agenttest.Verify(t, sig, digest) {
 			t.Errorf("step %d: signature does not verify", i)
 		}
 	}

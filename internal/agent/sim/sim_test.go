@@ -2,18 +2,17 @@ package sim_test
 
 import (
 	"context"
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
 	"errors"
 	"sync"
 	"testing"
 
 	"github.com/multicert/multicert/internal/agent"
+	"github.com/multicert/multicert/internal/agent/agenttest"
 	"github.com/multicert/multicert/internal/agent/sim"
 )
 
@@ -147,30 +146,14 @@ func TestSignVerifies(t *testing.T) {
 		if string(cd.Cert.DER) != string(sig.Certificate) {
 			t.Errorf("%s: signature's certificate differs from the card's", tt.reader)
 		}
-		if !verify(t, sig, d) {
+		if !agenttest.Verify(t, sig, d) {
 			t.Errorf("%s: signature does not verify", tt.reader)
 		}
 		other := sha256.Sum256([]byte("other"))
-		if verify(t, sig, other[:]) {
+		if agenttest.Verify(t, sig, other[:]) {
 			t.Errorf("%s: signature verifies over another digest", tt.reader)
 		}
 	}
-}
-
-func verify(t *testing.T, sig *agent.Signature, digest []byte) bool {
-	t.Helper()
-	cert, err := x509.ParseCertificate(sig.Certificate)
-	if err != nil {
-		t.Fatal(err)
-	}
-	switch pub := cert.PublicKey.(type) {
-	case *rsa.PublicKey:
-		return rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest, sig.Signature) == nil
-	case *ecdsa.PublicKey:
-		return ecdsa.VerifyASN1(pub, digest, sig.Signature)
-	}
-	t.Fatalf("unexpected key %T", cert.PublicKey)
-	return false
 }
 
 func TestRead(t *testing.T) {
