@@ -87,6 +87,7 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	fmt.Printf("e2e: built the server in %s; browser %s\n", time.Since(start).Round(time.Millisecond), browserPath)
+	defer func() { pcscStack.Close() }() // nil unless a test joined the PC/SC stack
 	return m.Run()
 }
 

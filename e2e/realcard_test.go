@@ -14,24 +14,23 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/multicert/multicert/internal/agent/pcsc/pcsctest"
 	"github.com/multicert/multicert/internal/card"
 	"github.com/multicert/multicert/internal/cardemu"
 	"github.com/multicert/multicert/internal/devca"
 	"github.com/multicert/multicert/models"
 )
 
-// The real-card journey uses vpcd's second reader, so that it never meets
-// the PC/SC package tests, which use the first.
-const (
-	vpcdReader2Addr = "127.0.0.1:35964"
-	vpcdReader2Name = "Virtual PCD 00 01"
-	pcscdSocket     = "/run/pcscd/pcscd.comm"
-)
-
 var (
 	agentOnce sync.Once
 	agentBin  string
 	agentErr  error
+
+	// The PC/SC stack, joined by the first test that needs it and left in
+	// TestMain.
+	pcscOnce  sync.Once
+	pcscStack *pcsctest.Stack
+	pcscErr   error
 )
 
 // requireCardStack skips (or, with MULTICERT_REQUIRE_PCSC, fails) unless
@@ -39,13 +38,14 @@ var (
 func requireCardStack(t *testing.T) (string, devca.SoftHSMConfig) {
 	t.Helper()
 	missing := func(what string) {
-		if os.Getenv("MULTICERT_REQUIRE_PCSC") != "" {
-			t.Fatalf("%s, and MULTICERT_REQUIRE_PCSC is set", what)
+		if os.Getenv(pcsctest.RequireEnv) != "" {
+			t.Fatalf("%s, and %s is set", what, pcsctest.RequireEnv)
 		}
 		t.Skipf("real card stack not available: %s (install pcscd, vsmartcard-vpcd, softhsm2 and opensc, and start pcscd)", what)
 	}
-	if _, err := os.Stat(pcscdSocket); err != nil {
-		missing("pcscd is not running (no " + pcscdSocket + ")")
+	pcscOnce.Do(func() { pcscStack, pcscErr = pcsctest.Start() })
+	if pcscErr != nil {
+		missing(pcscErr.Error())
 	}
 	cfg, err := devca.NewSoftHSMConfig(t.TempDir())
 	if err != nil {
@@ -114,13 +114,14 @@ func TestUnitLogsInThroughRealAgent(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	reader := cardemu.NewReader(vpcdReader2Addr)
+	// vpcd's second reader: the PC/SC package's tests use the first.
+	reader := cardemu.NewReader(pcsctest.Reader2Addr)
 	t.Cleanup(reader.Close)
 	if err := reader.Insert(cardemu.NewCertCard(unitCard.Cert.Raw, card.TypeBusinessCert, unitCard.TokenSerial)); err != nil {
 		t.Fatalf("insert the card into vpcd: %v", err)
 	}
 
-	agentCmd := exec.Command(agentPath, "--addr", agentAddr, "--origin", srv.URL, "--pkcs11-module", hsm.Module, "--reader", vpcdReader2Name)
+	agentCmd := exec.Command(agentPath, "--addr", agentAddr, "--origin", srv.URL, "--pkcs11-module", hsm.Module, "--reader", pcsctest.Reader2Name)
 	agentCmd.Env = append(os.Environ(), hsm.Environ()...)
 	out := &syncBuffer{}
 	agentCmd.Stdout, agentCmd.Stderr = out, out

@@ -1,0 +1,83 @@
+package pcsctest
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestNotListening(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := l.Addr().String()
+	// A port that was listening a moment ago and no longer is.
+	l2, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l2.Addr().String()
+	l2.Close()
+	defer l.Close()
+
+	missing, err := notListening([]string{open, closed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) != 1 || missing[0] != closed {
+		t.Fatalf("notListening(%s open, %s closed) = %q, want [%s]", open, closed, missing, closed)
+	}
+	if _, err := notListening([]string{"127.0.0.1:port"}); err == nil {
+		t.Fatal("notListening accepted a port that is not a number")
+	}
+}
+
+// TestStayUpForOtherUsers: one user leaving does not stop a pcscd that
+// another user still holds.
+func TestStayUpForOtherUsers(t *testing.T) {
+	first, err := Start()
+	if err != nil {
+		if os.Getenv(RequireEnv) != "" {
+			t.Fatalf("PC/SC stack cannot run (%s is set): %v", RequireEnv, err)
+		}
+		t.Skipf("PC/SC stack not available: %v", err)
+	}
+	second, err := Start()
+	if err != nil {
+		first.Close()
+		t.Fatal(err)
+	}
+	first.Close()
+	if !answers() {
+		second.Close()
+		t.Fatal("pcscd stopped when the first of two users left")
+	}
+	if missing, err := notListening([]string{Reader1Addr, Reader2Addr}); err != nil || len(missing) > 0 {
+		t.Errorf("vpcd readers after the first user left: missing %q, err %v", missing, err)
+	}
+	second.Close()
+	second.Close() // a second Close does nothing
+}
+
+// TestStaleSocketIsNotRunning: the socket file a killed pcscd leaves does
+// not count as a running pcscd; a listening one does.
+func TestStaleSocketIsNotRunning(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pcscd.comm")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !answersAt(path) {
+		t.Fatal("answersAt(listening socket) = false")
+	}
+	l.(*net.UnixListener).SetUnlinkOnClose(false)
+	l.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the socket file should stay: %v", err)
+	}
+	if answersAt(path) {
+		t.Fatal("answersAt(stale socket file) = true")
+	}
+}
