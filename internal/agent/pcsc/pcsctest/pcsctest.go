@@ -233,6 +233,22 @@ func startDaemon() error {
 		}
 		bin = "/usr/sbin/pcscd"
 	}
+	// A pcscd that is still exiting holds vpcd's ports; a new one would
+	// start without the readers.
+	deadline := time.Now().Add(stopTimeout)
+	for {
+		missing, err := notListening([]string{Reader1Addr, Reader2Addr})
+		if err != nil {
+			return fmt.Errorf("cannot tell whether vpcd's ports are free: %v", err)
+		}
+		if len(missing) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("pcscd does not answer, yet something listens on vpcd's ports %s or %s", Reader1Addr, Reader2Addr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if err := os.MkdirAll(filepath.Dir(Socket), 0o755); err != nil {
 		return fmt.Errorf("pcscd needs %s (run the tests as root): %v", filepath.Dir(Socket), err)
 	}
@@ -259,7 +275,7 @@ func startDaemon() error {
 		_ = cmd.Process.Kill()
 		return err
 	}
-	deadline := time.Now().Add(startTimeout)
+	deadline = time.Now().Add(startTimeout)
 	for !answers() {
 		select {
 		case <-exited:
@@ -293,14 +309,28 @@ func stopDaemon() {
 		return // gone, or the pid now belongs to another program
 	}
 	_ = syscall.Kill(pid, syscall.SIGTERM)
+	// pcscd removes its socket file before it closes vpcd's ports: wait
+	// for the process itself, or the next pcscd could not bind them.
 	deadline := time.Now().Add(stopTimeout)
-	for time.Now().Before(deadline) {
-		if _, err := os.Stat(Socket); errors.Is(err, os.ErrNotExist) {
-			return
+	for !exited(pid) {
+		if time.Now().After(deadline) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+			deadline = time.Now().Add(stopTimeout)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
-	_ = syscall.Kill(pid, syscall.SIGKILL)
+}
+
+// exited reports whether the process is gone or a zombie (whose sockets
+// are closed), without being its parent.
+func exited(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	// pid (comm) state ...: comm may hold spaces and parentheses.
+	i := strings.LastIndexByte(string(b), ')')
+	return i < 0 || i+2 >= len(b) || b[i+2] == 'Z' || b[i+2] == 'X'
 }
 
 // flockPath takes a lock on the file at path and returns its release.

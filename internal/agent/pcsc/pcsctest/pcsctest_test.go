@@ -3,8 +3,10 @@ package pcsctest
 import (
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestNotListening(t *testing.T) {
@@ -79,5 +81,28 @@ func TestStaleSocketIsNotRunning(t *testing.T) {
 	}
 	if answersAt(path) {
 		t.Fatal("answersAt(stale socket file) = true")
+	}
+}
+
+func TestExited(t *testing.T) {
+	if exited(os.Getpid()) {
+		t.Fatal("exited(this process) = true")
+	}
+	cmd := exec.Command("true")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	// Not yet waited for: a zombie once it ends, which counts as exited.
+	deadline := time.Now().Add(5 * time.Second)
+	for !exited(pid) {
+		if time.Now().After(deadline) {
+			t.Fatal("exited(a finished child not waited for) stayed false")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Wait() //nolint:errcheck
+	if !exited(pid) {
+		t.Fatal("exited(a reaped child) = false")
 	}
 }
