@@ -55,6 +55,23 @@ func (s *Store) NightlyValidate(ctx context.Context, on time.Time) (int, error) 
 	return total, nil
 }
 
+// NightlyMissed reports whether the nightly validation of the day on is
+// still to do on a system that has run it before: some batch exists, and
+// none of on or a later day has finished. A new database has missed
+// nothing.
+func (s *Store) NightlyMissed(ctx context.Context, on time.Time) (bool, error) {
+	ran, err := s.DB.NewSelect().Table("filing_batches").Exists(ctx)
+	if err != nil || !ran {
+		return false, err
+	}
+	done, err := s.DB.NewSelect().Table("filing_batches").
+		Where("batch_on >= ? AND finished_at IS NOT NULL", dateString(on)).Exists(ctx)
+	if err != nil {
+		return false, err
+	}
+	return !done, nil
+}
+
 // validateChunk validates the next chunk of filings after id `after` and
 // returns how many it validated and the last id (0 when none was left).
 func (s *Store) validateChunk(ctx context.Context, day string, on time.Time, horizon string, after int64, tables []rules.GradeTable) (int, int64, error) {

@@ -323,3 +323,51 @@ func BenchmarkSubmitFilings10000(b *testing.B) {
 		}
 	})
 }
+
+// TestNightlyMissed: a new system has missed nothing; once a batch has run,
+// a later day without a finished batch is missed until it finishes, and a
+// finished later day stands for an earlier one.
+func TestNightlyMissed(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		s := models.NewStore(db)
+		s.Now = func() time.Time { return modelstest.Clock }
+		if err := s.EnsureReferenceData(ctx); err != nil {
+			t.Fatal(err)
+		}
+		missed := func(on time.Time) bool {
+			t.Helper()
+			m, err := s.NightlyMissed(ctx, on)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+		d1, d2, d3 := day(2026, 2, 27), day(2026, 2, 28), day(2026, 3, 1)
+		if missed(d2) {
+			t.Fatal("a database that never ran a batch missed one")
+		}
+		if _, err := s.NightlyValidate(ctx, d1); err != nil {
+			t.Fatal(err)
+		}
+		if missed(d1) {
+			t.Error("the day just validated counts as missed")
+		}
+		if !missed(d2) {
+			t.Error("the next day, not run, does not count as missed")
+		}
+		// A batch that started but did not finish is still missed.
+		if _, err := db.NewRaw("INSERT INTO filing_batches (batch_on, started_at) VALUES (?, ?)", "2026-02-28", modelstest.Clock).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if !missed(d2) {
+			t.Error("an unfinished batch counts as done")
+		}
+		if _, err := s.NightlyValidate(ctx, d3); err != nil {
+			t.Fatal(err)
+		}
+		if missed(d2) {
+			t.Error("a finished later day does not stand for an earlier one")
+		}
+	})
+}

@@ -48,6 +48,9 @@ type Work interface {
 	ApplyDueChanges(ctx context.Context) (int, error)
 	// SendDue sends at most limit due mails of the outbox through snd.
 	SendDue(ctx context.Context, snd models.Sender, limit int) (int, error)
+	// NightlyMissed reports whether the nightly validation of the day on
+	// is still to do on a system that has run it before.
+	NightlyMissed(ctx context.Context, on time.Time) (bool, error)
 }
 
 // Config says what the runner works on and how often.
@@ -180,7 +183,50 @@ func Start(ctx context.Context, cfg Config) (*Runner, error) {
 	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
 		return nil, fmt.Errorf("jobs: start: %w", err)
 	}
-	return &Runner{client: client, log: log}, nil
+	r := &Runner{client: client, log: log}
+	r.catchUp(ctx, cfg.Work, nightly, now())
+	return r, nil
+}
+
+// catchUp enqueues the nightly validation that the schedule last called
+// for when it did not run (the server was down at the time), so that
+// filers do not wait another night for it. Earlier missed nights are not
+// run: each night re-validates every filing of the query horizon, so the
+// latest run stands for them. A failure here is logged; the next night
+// runs as scheduled.
+func (r *Runner) catchUp(ctx context.Context, w Work, sched cron.Schedule, now time.Time) {
+	fire, ok := lastFire(sched, now)
+	if !ok {
+		return
+	}
+	day := NightlyDate(fire)
+	missed, err := w.NightlyMissed(ctx, day)
+	if err != nil {
+		r.log.WarnContext(ctx, "jobs: cannot tell whether a nightly validation was missed", "date", day.Format(time.DateOnly), "err", err)
+		return
+	}
+	if !missed {
+		return
+	}
+	res, err := r.client.Insert(ctx, NightlyValidateArgs{Date: day.Format(time.DateOnly)}, nil)
+	if err != nil {
+		r.log.WarnContext(ctx, "jobs: cannot catch up the missed nightly validation", "date", day.Format(time.DateOnly), "err", err)
+		return
+	}
+	if !res.UniqueSkippedAsDuplicate {
+		r.log.InfoContext(ctx, "jobs: catching up the nightly validation missed while the server was down",
+			"date", day.Format(time.DateOnly), "scheduled", fire.In(taipei).Format(time.DateTime))
+	}
+}
+
+// lastFire returns the latest time, at most two days before now and not
+// after it, at which sched fires.
+func lastFire(sched cron.Schedule, now time.Time) (time.Time, bool) {
+	var last time.Time
+	for t := sched.Next(now.Add(-48 * time.Hour)); !t.IsZero() && !t.After(now); t = sched.Next(t) {
+		last = t
+	}
+	return last, !last.IsZero()
 }
 
 // Stop stops fetching jobs and waits for the running ones. When ctx ends

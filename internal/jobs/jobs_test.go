@@ -28,7 +28,10 @@ type fakeWork struct {
 	senders  []models.Sender
 	applyErr error
 	block    bool // NightlyValidate waits for its context to end
+	missed   bool // what NightlyMissed answers
 }
+
+func (f *fakeWork) NightlyMissed(context.Context, time.Time) (bool, error) { return f.missed, nil }
 
 func (f *fakeWork) NightlyValidate(ctx context.Context, on time.Time) (int, error) {
 	f.mu.Lock()
@@ -387,5 +390,71 @@ func TestTaipeiDate(t *testing.T) {
 		if got := jobs.TaipeiDate(tc.t); got.Format(time.RFC3339) != tc.want+"T00:00:00Z" {
 			t.Errorf("TaipeiDate(%s) = %s, want %s", tc.t.Format(time.RFC3339), got.Format(time.RFC3339), tc.want)
 		}
+	}
+}
+
+// TestCatchUpMissedNight: a server that was down at the nightly hour runs
+// the missed validation when it starts, once; a new database has nothing
+// to catch up. Real store, real River.
+func TestCatchUpMissedNight(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		store := models.NewStore(db)
+		store.Now = func() time.Time { return modelstest.Clock }
+		nightlyJobs := func() int {
+			return count(t, db, "SELECT count(*) FROM river_job WHERE kind = ?", jobs.KindNightlyValidate)
+		}
+		// Clock is 09:00 on 2 March in Taipei: the 01:30 run that morning
+		// validates 1 March.
+		missedDay := "2026-03-01"
+		finished := func() int {
+			return count(t, db, "SELECT count(*) FROM filing_batches WHERE batch_on = ? AND finished_at IS NOT NULL", missedDay)
+		}
+
+		r := startStore(t, db, store)
+		if got := nightlyJobs(); got != 0 {
+			t.Fatalf("a new database started with %d nightly jobs, want 0", got)
+		}
+		stop(t, r)
+
+		// The system ran its batch on earlier nights, then was down.
+		if _, err := store.NightlyValidate(ctx, time.Date(2026, 2, 27, 0, 0, 0, 0, time.UTC)); err != nil {
+			t.Fatal(err)
+		}
+		r = startStore(t, db, store)
+		waitFor(t, "the missed night's validation", func() bool { return finished() == 1 })
+		waitFor(t, "the job to complete", func() bool {
+			return count(t, db, "SELECT count(*) FROM river_job WHERE kind = ? AND state = 'completed'", jobs.KindNightlyValidate) == 1
+		})
+		stop(t, r)
+
+		// Started again: nothing is missed any more.
+		r = startStore(t, db, store)
+		if got := nightlyJobs(); got != 1 {
+			t.Errorf("%d nightly jobs after a restart, want the 1 already done", got)
+		}
+		stop(t, r)
+	})
+}
+
+// startStore starts a runner working on the real store.
+func startStore(tb testing.TB, db *bun.DB, store *models.Store) *jobs.Runner {
+	tb.Helper()
+	r, err := jobs.Start(context.Background(), jobs.Fast(jobs.Config{
+		DB: db, Work: store, Log: quiet,
+		Now: func() time.Time { return modelstest.Clock }, PollInterval: 20 * time.Millisecond,
+	}))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r
+}
+
+func stop(tb testing.TB, r *jobs.Runner) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := r.Stop(ctx); err != nil {
+		tb.Errorf("stop: %v", err)
 	}
 }
