@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -135,10 +133,7 @@ func TestStaffApprovesAddressChange(t *testing.T) {
 	srv := startServer(t)
 	unit := newBrowser(t)
 	unitLogin(t, unit, srv.URL)
-	pdf := filepath.Join(t.TempDir(), "proof.pdf")
-	if err := os.WriteFile(pdf, []byte("%PDF-1.4\n%%EOF\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	pdf := proofPDF(t, "proof.pdf")
 	err := chromedp.Do(unit,
 		chromedp.Navigate(srv.URL+"/portal/requests"),
 		chromedp.WaitVisible(chromedp.ID("effective_date")),

@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/multicert/multicert/internal/rocdate"
+	"github.com/multicert/multicert/internal/testenv"
 	"github.com/multicert/multicert/internal/twid"
 )
 
@@ -122,10 +123,7 @@ func TestHandlerFilesDependentFixesCode2(t *testing.T) {
 // download one PDF with two pages.
 func TestHandlerPrintsTwoFilingsAsOnePDF(t *testing.T) {
 	if _, err := exec.LookPath("pdfinfo"); err != nil {
-		if os.Getenv("MULTICERT_REQUIRE_PDFTOOLS") != "" {
-			t.Fatal("pdfinfo missing, and MULTICERT_REQUIRE_PDFTOOLS is set")
-		}
-		t.Skip("pdfinfo missing: run scripts/fonts/install.sh")
+		testenv.Missing(t, testenv.PDFTools, "pdfinfo missing: run scripts/fonts/install.sh")
 	}
 	srv := startServer(t)
 	ctx := newBrowser(t)

@@ -35,6 +35,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/multicert/multicert/internal/testenv"
 )
 
 const (
@@ -61,8 +63,8 @@ func TestMain(m *testing.M) {
 func runMain(m *testing.M) int {
 	path, why := findBrowser()
 	if path == "" {
-		if os.Getenv("MULTICERT_REQUIRE_BROWSER") != "" {
-			fmt.Fprintf(os.Stderr, "e2e: FAIL: no browser (%s), and MULTICERT_REQUIRE_BROWSER is set\n", why)
+		if os.Getenv(testenv.Browser) != "" {
+			fmt.Fprintf(os.Stderr, "e2e: FAIL: no browser (%s), and %s is set\n", why, testenv.Browser)
 			return 1
 		}
 		fmt.Printf("e2e: SKIP: browser tests not run: no browser (%s); "+
@@ -513,4 +515,15 @@ func step(t *testing.T, ctx context.Context, sel, want string, actions ...chrome
 	if _, err := waitText(ctx, sel, want); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// proofPDF writes a small PDF, the proof document of a change request, and
+// returns its path.
+func proofPDF(t *testing.T, name string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

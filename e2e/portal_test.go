@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -121,10 +119,7 @@ func TestUnitRequestsAddressChange(t *testing.T) {
 	srv := startServer(t)
 	ctx := newBrowser(t)
 	unitLogin(t, ctx, srv.URL)
-	pdf := filepath.Join(t.TempDir(), "變更登記表.pdf")
-	if err := os.WriteFile(pdf, []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	pdf := proofPDF(t, "變更登記表.pdf")
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(srv.URL+"/portal/requests"),
 		chromedp.WaitVisible(chromedp.ID("effective_date")),

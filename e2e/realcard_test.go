@@ -18,6 +18,7 @@ import (
 	"github.com/multicert/multicert/internal/card"
 	"github.com/multicert/multicert/internal/cardemu"
 	"github.com/multicert/multicert/internal/devca"
+	"github.com/multicert/multicert/internal/testenv"
 	"github.com/multicert/multicert/models"
 )
 
@@ -33,15 +34,12 @@ var (
 	pcscErr   error
 )
 
-// requireCardStack skips (or, with MULTICERT_REQUIRE_PCSC, fails) unless
+// requireCardStack skips (or, with MULTICERT_REQUIRE_PCSC set, fails) unless
 // pcscd with vpcd and SoftHSM2 are there, and builds the card agent.
 func requireCardStack(t *testing.T) (string, devca.SoftHSMConfig) {
 	t.Helper()
 	missing := func(what string) {
-		if os.Getenv(pcsctest.RequireEnv) != "" {
-			t.Fatalf("%s, and %s is set", what, pcsctest.RequireEnv)
-		}
-		t.Skipf("real card stack not available: %s (install pcscd, vsmartcard-vpcd, softhsm2 and opensc, and start pcscd)", what)
+		testenv.Missing(t, testenv.PCSC, "real card stack not available: "+what+" (install pcscd, vsmartcard-vpcd, softhsm2 and opensc)")
 	}
 	pcscOnce.Do(func() { pcscStack, pcscErr = pcsctest.Start() })
 	if pcscErr != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/multicert/multicert/internal/pdfform"
+	"github.com/multicert/multicert/internal/testenv"
 	"github.com/multicert/multicert/internal/twid"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
@@ -23,10 +24,7 @@ func requirePDFTools(t *testing.T) {
 	t.Helper()
 	_, err := exec.LookPath("pdftotext")
 	if len(pdfform.DefaultFontPaths()) == 0 || err != nil {
-		if os.Getenv("MULTICERT_REQUIRE_PDFTOOLS") != "" {
-			t.Fatal("the PDF font or pdftotext is missing, and MULTICERT_REQUIRE_PDFTOOLS is set (run scripts/fonts/install.sh)")
-		}
-		t.Skip("the PDF font or pdftotext is missing: run scripts/fonts/install.sh")
+		testenv.Missing(t, testenv.PDFTools, "the PDF font or pdftotext is missing: run scripts/fonts/install.sh")
 	}
 }
 

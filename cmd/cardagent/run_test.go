@@ -23,6 +23,7 @@ import (
 	"github.com/multicert/multicert/internal/agent"
 	"github.com/multicert/multicert/internal/agent/hw"
 	"github.com/multicert/multicert/internal/agent/sim"
+	"github.com/multicert/multicert/internal/testenv"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
@@ -296,10 +297,7 @@ func TestReaderFilter(t *testing.T) {
 func TestWindowsCrossBuild(t *testing.T) {
 	const cc = "x86_64-w64-mingw32-gcc"
 	if _, err := exec.LookPath(cc); err != nil {
-		if os.Getenv("MULTICERT_REQUIRE_WINDOWS_BUILD") != "" {
-			t.Fatalf("%s not installed (Debian package gcc-mingw-w64-x86-64-win32), and MULTICERT_REQUIRE_WINDOWS_BUILD is set", cc)
-		}
-		t.Skipf("%s not installed (Debian package gcc-mingw-w64-x86-64-win32): Windows build not checked", cc)
+		testenv.Missing(t, testenv.WindowsBuild, cc+" not installed (Debian package gcc-mingw-w64-x86-64-win32): Windows build not checked")
 	}
 	out := filepath.Join(t.TempDir(), "cardagent.exe")
 	build := exec.Command("go", "build", "-o", out, ".")

@@ -15,11 +15,8 @@ import (
 	"time"
 
 	"github.com/multicert/multicert/internal/devca"
+	"github.com/multicert/multicert/internal/testenv"
 )
-
-// requireEnv makes the SoftHSM tests fail instead of skipping when the
-// tools are missing.
-const requireEnv = "MULTICERT_REQUIRE_SOFTHSM"
 
 func softHSM(t *testing.T) devca.SoftHSMConfig {
 	t.Helper()
@@ -31,10 +28,7 @@ func softHSM(t *testing.T) devca.SoftHSMConfig {
 		if !errors.Is(err, devca.ErrToolMissing) {
 			t.Fatalf("Check error %v does not wrap ErrToolMissing", err)
 		}
-		if os.Getenv(requireEnv) != "" {
-			t.Fatalf("%v (%s is set)", err, requireEnv)
-		}
-		t.Skipf("skipping SoftHSM test: %v (install softhsm2 and opensc, or set %s to fail instead)", err, requireEnv)
+		testenv.Missing(t, testenv.SoftHSM, "SoftHSM test cannot run: "+err.Error()+" (install softhsm2 and opensc)")
 	}
 	return cfg
 }

@@ -12,19 +12,13 @@ import (
 	"time"
 
 	"github.com/multicert/multicert/internal/pdfform"
+	"github.com/multicert/multicert/internal/testenv"
 )
 
-// requireEnv makes the tests that need the fonts or poppler-utils fail
-// instead of skipping when they are missing (CI sets it).
-const requireEnv = "MULTICERT_REQUIRE_PDFTOOLS"
-
-// skipOrFail skips the test with msg, or fails it when requireEnv is set.
+// skipOrFail skips the test with msg, or fails it when MULTICERT_REQUIRE_PDFTOOLS is set.
 func skipOrFail(tb testing.TB, msg string) {
 	tb.Helper()
-	if os.Getenv(requireEnv) != "" {
-		tb.Fatalf("%s (%s is set)", msg, requireEnv)
-	}
-	tb.Skipf("%s; run scripts/fonts/install.sh as root, or set %s to fail instead", msg, requireEnv)
+	testenv.Missing(tb, testenv.PDFTools, msg+"; run scripts/fonts/install.sh as root")
 }
 
 // requireTool returns the path of a poppler-utils program.

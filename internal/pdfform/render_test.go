@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/multicert/multicert/internal/pdfform"
+	"github.com/multicert/multicert/internal/testenv"
 )
 
 func TestRenderText(t *testing.T) {
@@ -187,8 +188,8 @@ func TestRenderPages(t *testing.T) {
 		if m == nil || string(m[1]) != strconv.Itoa(want) {
 			t.Errorf("pdfinfo Pages = %s, want %d:\n%s", m, want, out)
 		}
-	} else if os.Getenv(requireEnv) != "" {
-		t.Errorf("pdfinfo not installed (%s is set)", requireEnv)
+	} else if os.Getenv(testenv.PDFTools) != "" {
+		t.Errorf("pdfinfo not installed (%s is set)", testenv.PDFTools)
 	}
 
 	// The last form continues on a second page that repeats the insured.

@@ -25,6 +25,7 @@ import (
 	"github.com/multicert/multicert/internal/agent"
 	"github.com/multicert/multicert/internal/agent/agenttest"
 	"github.com/multicert/multicert/internal/agent/p11"
+	"github.com/multicert/multicert/internal/testenv"
 )
 
 const (
@@ -82,11 +83,7 @@ func newSoftHSM(t testing.TB) *softHSM {
 		}
 	}
 	if len(missing) > 0 {
-		msg := "SoftHSM tests need " + strings.Join(missing, ", ") + " (Debian: apt-get install softhsm2 opensc)"
-		if os.Getenv("MULTICERT_REQUIRE_SOFTHSM") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		testenv.Missing(t, testenv.SoftHSM, "SoftHSM tests need "+strings.Join(missing, ", ")+" (Debian: apt-get install softhsm2 opensc)")
 	}
 	dir := t.TempDir()
 	tokens := filepath.Join(dir, "tokens")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/multicert/multicert/internal/agent/pcsc"
 	"github.com/multicert/multicert/internal/agent/pcsc/pcsctest"
+	"github.com/multicert/multicert/internal/testenv"
 )
 
 // The integration tests run the real stack: an emulated card
@@ -44,17 +45,14 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// requireStack skips (or, with MULTICERT_REQUIRE_PCSC, fails) the test when
+// requireStack skips (or, with MULTICERT_REQUIRE_PCSC set, fails) the test when
 // the PC/SC stack with vpcd cannot run here.
 func requireStack(t testing.TB) {
 	t.Helper()
 	if unavailable == "" {
 		return
 	}
-	if os.Getenv(pcsctest.RequireEnv) != "" {
-		t.Fatalf("PC/SC integration test cannot run (%s is set): %s", pcsctest.RequireEnv, unavailable)
-	}
-	t.Skipf("PC/SC integration test skipped: %s (set %s to make this a failure)", unavailable, pcsctest.RequireEnv)
+	testenv.Missing(t, testenv.PCSC, "PC/SC integration test cannot run: "+unavailable)
 }
 
 // newPCSC returns a PCSC closed at the end of the test.

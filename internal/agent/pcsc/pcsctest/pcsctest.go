@@ -29,8 +29,6 @@ import (
 const (
 	// Socket is pcsc-lite's socket.
 	Socket = "/run/pcscd/pcscd.comm"
-	// RequireEnv makes a missing stack a test failure instead of a skip.
-	RequireEnv = "MULTICERT_REQUIRE_PCSC"
 
 	// vpcd's readers as Debian's vsmartcard-vpcd configures them
 	// (/etc/reader.conf.d/vpcd, channel 0x8C7B): the card emulator
@@ -62,7 +60,7 @@ func lockDir() string { return os.TempDir() }
 func startLockPath() string { return filepath.Join(lockDir(), "multicert-pcscd-start.lock") }
 func usersLockPath() string { return filepath.Join(lockDir(), "multicert-pcscd-users.lock") }
 
-// pidPath holds the pid of the pcscd a test started, and LogPath its output.
+// pidPath holds the pid of the pcscd a test started.
 func pidPath() string { return filepath.Join(lockDir(), "multicert-pcscd.pid") }
 
 // LogPath is where the output of a pcscd started by a test goes.

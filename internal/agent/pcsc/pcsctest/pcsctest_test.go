@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/multicert/multicert/internal/testenv"
 )
 
 func TestNotListening(t *testing.T) {
@@ -41,10 +43,7 @@ func TestNotListening(t *testing.T) {
 func TestStayUpForOtherUsers(t *testing.T) {
 	first, err := Start()
 	if err != nil {
-		if os.Getenv(RequireEnv) != "" {
-			t.Fatalf("PC/SC stack cannot run (%s is set): %v", RequireEnv, err)
-		}
-		t.Skipf("PC/SC stack not available: %v", err)
+		testenv.Missing(t, testenv.PCSC, "PC/SC stack not available: "+err.Error())
 	}
 	second, err := Start()
 	if err != nil {
