@@ -62,7 +62,7 @@ func (s *Server) showRequests(c *fiber.Ctx) error {
 // readDocument reads one uploaded proof document, checked by content and size.
 func readDocument(fh *multipart.FileHeader, label string) (*models.Upload, error) {
 	if fh.Size > models.MaxDocumentBytes {
-		return nil, apperr.Newf(apperr.TooLarge, "%s超過 10 MB，請縮小檔案（例如降低掃描解析度）後再上傳。", label)
+		return nil, apperr.Newf(apperr.TooLarge, "%s「%s」超過 10 MB，請縮小檔案（例如降低掃描解析度）後再上傳。", label, upload.DisplayName(fh.Filename))
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -73,7 +73,7 @@ func readDocument(fh *multipart.FileHeader, label string) (*models.Upload, error
 	if err != nil {
 		return nil, err
 	}
-	typ, err := upload.Check(label, b, models.MaxDocumentBytes)
+	typ, err := upload.Check(label, fh.Filename, b, models.MaxDocumentBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -256,7 +256,7 @@ func TestChangeRequestWithProof(t *testing.T) {
 		c := e.unitClient(ownUnit, models.RoleUnitOwner)
 		fields := map[string]string{"effective_date": "115/03/20", "change_reg": "1", "reg_county": "臺北市", "reg_township": "中正區",
 			"reg_village": "建國里", "reg_neighborhood": "3", "reg_street": "公園路15之1號", "contact_name": "王大明", "contact_phone": "(02)2345-6789"}
-		pdf := "%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF"
+		pdf := "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF"
 		for _, tc := range []struct {
 			name   string
 			files  map[string][2]string
