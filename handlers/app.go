@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -30,9 +31,15 @@ type Deps struct {
 	// SecureCookies forces Secure cookies with the __Host- prefix even when
 	// the server itself speaks plain HTTP behind a TLS-terminating proxy.
 	SecureCookies bool
+	// TrustedProxies are the addresses or CIDRs of the reverse proxies
+	// whose X-Forwarded-For and X-Forwarded-Proto are believed; from any
+	// other peer those headers are ignored.
+	TrustedProxies []string
 	// Cards configures the card logins: certificate verifiers, the origin
 	// bound into signatures, and where the card agent is.
 	Cards CardAuth
+	// Demo shows demo-only pages (示範信箱).
+	Demo bool
 	// Downloads is the directory of card agent installers for 環境說明.
 	Downloads string
 	// Jobs runs background work on demand (nil in tests without it).
@@ -44,8 +51,10 @@ type Deps struct {
 // Server holds the handlers' dependencies.
 type Server struct {
 	Deps
-	routes []Route
-	csp    string
+	routes  []Route
+	public  map[string]bool // "METHOD /path" of anonymous state-changing routes
+	proxies []netip.Prefix  // TrustedProxies, parsed
+	csp     string
 }
 
 // New builds the Fiber app with every route and middleware.
@@ -59,6 +68,11 @@ func New(d Deps) (*fiber.App, *Server, error) {
 		return nil, nil, fmt.Errorf("handlers: templates: %w", err)
 	}
 	s := &Server{Deps: d, csp: contentSecurityPolicy(d.Cards.Agent.URL)}
+	proxies, err := parseProxies(d.TrustedProxies)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.proxies = proxies
 	app := fiber.New(fiber.Config{
 		AppName:               "multicert",
 		Views:                 engine,
@@ -67,10 +81,17 @@ func New(d Deps) (*fiber.App, *Server, error) {
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
-		BodyLimit:             22 << 20, // two proof documents of 10 MB and the form
+		BodyLimit:             maxUploadBody, // limitBody holds each route to its own limit
+		// X-Forwarded-* are believed only from the trusted proxies (none by
+		// default): c.IP() is then the client, c.Protocol() the proxy's scheme.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          d.TrustedProxies,
+		ProxyHeader:             fiber.HeaderXForwardedFor,
+		EnableIPValidation:      true,
 	})
-	app.Use(s.recoverPanic, s.securityHeaders, s.loadSession, s.checkCSRF)
+	app.Use(s.recoverPanic, s.forwardedClient, s.securityHeaders, s.loadSession, s.limitBody, s.checkCSRF)
 	s.routes = s.routeTable()
+	s.public = s.publicPosts()
 	for _, r := range s.routes {
 		app.Add(r.Method, r.Path, d.Enforcer.Middleware(r.Guard, principalRoles), r.Handler)
 	}

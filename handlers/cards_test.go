@@ -221,7 +221,7 @@ func TestLoginPagesRender(t *testing.T) {
 	for path, want := range map[string][]string{
 		"/login":        {"憑證登入", "單位憑證（負責人健保卡）", "投保單位代號", "健保卡網路服務註冊", "環境說明", `data-pin`},
 		"/register":     {"投保單位註冊", "統一編號", "負責人健保卡"},
-		"/nhi-register": {"首次登入請先申請", "忘記密碼"},
+		"/nhi-register": {"申請驗證碼", "忘記密碼", "輸入驗證碼並設定密碼"},
 		"/environment":  {"讀卡機自我檢測", "0800-080-117", "經濟部工商憑證管理中心", testInstaller, "3003"},
 	} {
 		r := e.anonymous().get(path)

@@ -72,6 +72,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	} else if status != fiber.StatusNotFound && status != fiber.StatusUnauthorized {
 		s.Log.Info("request refused", "status", status, "method", c.Method(), "path", c.Path(), "reason", err.Error())
 	}
+	s.auditRefusal(c, err, status, msg)
 	c.Vary("HX-Request")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 

@@ -56,8 +56,8 @@ func (s *Server) createLoginNonce(c *fiber.Ctx) error {
 	if !noncePurposes[purpose] {
 		return apperr.New(apperr.Invalid, "不明的登入方式，請重新整理頁面後再試。")
 	}
-	if p.Session == nil {
-		return apperr.New(apperr.Forbidden, "頁面已逾時，請重新整理頁面後再試一次。")
+	if _, err := s.preLoginSession(c); err != nil {
+		return err
 	}
 	nonce, err := s.Store.NewNonce(c.UserContext(), p.Session, purpose)
 	if err != nil {
@@ -118,9 +118,8 @@ func (s *Server) verify(c *fiber.Ctx, v *certlogin.Verifier, in *signedLogin) (m
 
 // createCertSession logs a unit (工商憑證) or a handler (自然人憑證) in.
 func (s *Server) createCertSession(c *fiber.Ctx) error {
-	p := principal(c)
-	if p.Session == nil {
-		return apperr.New(apperr.Forbidden, "頁面已逾時，請重新整理頁面後再試一次。")
+	if _, err := s.preLoginSession(c); err != nil {
+		return err
 	}
 	in, err := parseSignedLogin(c)
 	if err != nil {
@@ -159,8 +158,8 @@ func nhiCard(c *fiber.Ctx) (models.NHICard, error) {
 // responsible person (as_unit, with the unit code) or a handler.
 func (s *Server) createNHISession(c *fiber.Ctx) error {
 	p := principal(c)
-	if p.Session == nil {
-		return apperr.New(apperr.Forbidden, "頁面已逾時，請重新整理頁面後再試一次。")
+	if _, err := s.preLoginSession(c); err != nil {
+		return err
 	}
 	card, err := nhiCard(c)
 	if err != nil {

@@ -46,9 +46,8 @@ func unitCodeAndBAN(c *fiber.Ctx, needBAN bool) (string, string, error) {
 
 // createCertRegistration registers a unit with its 工商憑證.
 func (s *Server) createCertRegistration(c *fiber.Ctx) error {
-	p := principal(c)
-	if p.Session == nil {
-		return apperr.New(apperr.Forbidden, "頁面已逾時，請重新整理頁面後再試一次。")
+	if _, err := s.preLoginSession(c); err != nil {
+		return err
 	}
 	code, _, err := unitCodeAndBAN(c, false)
 	if err != nil {
@@ -72,12 +71,29 @@ func (s *Server) createCertRegistration(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"redirect": "/portal"})
 }
 
+// createUnitCodeRequest mails a 開通碼 for a registration with the
+// responsible person's NHI card, when the data match (always the same answer).
+func (s *Server) createUnitCodeRequest(c *fiber.Ctx) error {
+	code, ban, err := unitCodeAndBAN(c, true)
+	if err != nil {
+		return err
+	}
+	card, err := nhiCard(c)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.RequestUnitCode(c.UserContext(), code, ban, card, c.IP()); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"message": models.UnitCodeSent, "keep": true})
+}
+
 // createNHIRegistration registers a unit with its responsible person's NHI
-// card and a new password.
+// card, a 開通碼 and a new password (or resets that password).
 func (s *Server) createNHIRegistration(c *fiber.Ctx) error {
 	p := principal(c)
-	if p.Session == nil {
-		return apperr.New(apperr.Forbidden, "頁面已逾時，請重新整理頁面後再試一次。")
+	if _, err := s.preLoginSession(c); err != nil {
+		return err
 	}
 	code, ban, err := unitCodeAndBAN(c, true)
 	if err != nil {
@@ -91,17 +107,19 @@ func (s *Server) createNHIRegistration(c *fiber.Ctx) error {
 	if pw != c.FormValue("password2") {
 		return apperr.InvalidFields("兩次輸入的密碼不一致。", map[string]string{"password2": "兩次輸入的密碼不一致。"})
 	}
-	token, _, err := s.Store.RegisterUnitNHI(c.UserContext(), p.Session, code, ban, card, pw, c.IP(), string(c.Request().Header.UserAgent()))
+	token, _, err := s.Store.RegisterUnitNHI(c.UserContext(), models.UnitNHIRegistration{Session: p.Session, UnitCode: code, BAN: ban,
+		Card: card, Password: pw, ActivationCode: c.FormValue("activation_code"), IP: c.IP(), UserAgent: string(c.Request().Header.UserAgent())})
 	if err != nil {
 		return err
 	}
 	s.setSessionCookie(c, token)
-	s.flash(c, "註冊完成，已為您登入。請至「單位管理者登錄作業」指派承辦人。")
+	s.flash(c, "已完成，並已為您登入。貴單位在本署登記的信箱會收到通知。請至「單位管理者登錄作業」指派承辦人。")
 	return c.JSON(fiber.Map{"redirect": "/portal"})
 }
 
 // showNHIRegister shows 健保卡網路服務註冊: first registration and
-// forgotten password.
+// forgotten password, both with a 驗證碼 mailed to the address the unit
+// recorded.
 func (s *Server) showNHIRegister(c *fiber.Ctx) error {
 	if err := s.ensureSession(c); err != nil {
 		return err
@@ -109,42 +127,29 @@ func (s *Server) showNHIRegister(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, "nhi_register", UnitLoginView{Page: s.agentPage(c, "健保卡網路服務註冊", "nhi-register")})
 }
 
-func nhiPasswordForm(c *fiber.Ctx) (models.NHICard, string, string, error) {
+// createNHICodeRequest mails a 驗證碼 to the addresses units recorded for
+// the card's holder (always the same answer).
+func (s *Server) createNHICodeRequest(c *fiber.Ctx) error {
 	card, err := nhiCard(c)
 	if err != nil {
-		return card, "", "", err
+		return err
 	}
-	id := twid.Normalize(c.FormValue("id_no"))
-	if _, err := twid.CheckPersonID(id); err != nil {
-		return card, "", "", apperr.InvalidFields("身分證號："+err.Error(), map[string]string{"id_no": err.Error()})
+	if err := s.Store.RequestNHICode(c.UserContext(), card, twid.Normalize(c.FormValue("id_no")), c.IP()); err != nil {
+		return err
 	}
-	pw := c.FormValue("password")
-	if pw != c.FormValue("password2") {
-		return card, "", "", apperr.InvalidFields("兩次輸入的密碼不一致。", map[string]string{"password2": "兩次輸入的密碼不一致。"})
-	}
-	return card, id, pw, nil
+	return c.JSON(fiber.Map{"message": models.NHICodeSent, "keep": true})
 }
 
-// createNHIRegister records a 健保卡網路服務註冊.
-func (s *Server) createNHIRegister(c *fiber.Ctx) error {
-	card, id, pw, err := nhiPasswordForm(c)
+// confirmNHICode sets the password with the 驗證碼.
+func (s *Server) confirmNHICode(c *fiber.Ctx) error {
+	card, err := nhiCard(c)
 	if err != nil {
 		return err
 	}
-	if err := s.Store.RegisterNHI(c.UserContext(), card, id, pw, c.IP()); err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"message": "健保卡網路服務註冊完成。請回登入頁，選擇「健保卡」並輸入剛設定的密碼登入。"})
-}
-
-// resetNHIPassword sets a new password with the card in the reader.
-func (s *Server) resetNHIPassword(c *fiber.Ctx) error {
-	card, id, pw, err := nhiPasswordForm(c)
+	err = s.Store.ConfirmNHICode(c.UserContext(), models.NHIConfirm{Card: card, TypedID: twid.Normalize(c.FormValue("id_no")),
+		Code: c.FormValue("code"), Password: c.FormValue("password"), Password2: c.FormValue("password2"), IP: c.IP()})
 	if err != nil {
 		return err
 	}
-	if err := s.Store.ResetNHIPassword(c.UserContext(), card, id, pw, c.IP()); err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"message": "密碼已重設，請以新密碼登入。"})
+	return c.JSON(fiber.Map{"message": "密碼已設定。請回登入頁，選擇「健保卡」並以新密碼登入。"})
 }

@@ -221,6 +221,7 @@ var funcs = template.FuncMap{
 		return rocdate.FormatSlash(tm) + " " + tm.Format("15:04")
 	},
 	"mask":       twid.Mask,
+	"maskEmail":  models.MaskEmail,
 	"gradeCount": gradeCount,
 	"reasonName": func(code string) string {
 		if r, ok := rules.FindReason(code); ok {

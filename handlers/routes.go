@@ -59,10 +59,11 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/login/nhi", guard("unit_session", "create"), s.createNHISession},
 		{"GET", "/register", guard("unit_registration", "new"), s.showRegister},
 		{"POST", "/register/certificate", guard("unit_registration", "create"), s.createCertRegistration},
+		{"POST", "/register/nhi/code", guard("unit_registration", "create"), s.createUnitCodeRequest},
 		{"POST", "/register/nhi", guard("unit_registration", "create"), s.createNHIRegistration},
 		{"GET", "/nhi-register", guard("nhi_registration", "new"), s.showNHIRegister},
-		{"POST", "/nhi-register", guard("nhi_registration", "create"), s.createNHIRegister},
-		{"POST", "/nhi-register/reset", guard("nhi_registration", "update"), s.resetNHIPassword},
+		{"POST", "/nhi-register/code", guard("nhi_registration", "create"), s.createNHICodeRequest},
+		{"POST", "/nhi-register/confirm", guard("nhi_registration", "update"), s.confirmNHICode},
 		{"GET", "/environment", guard("environment", "read"), s.showEnvironment},
 		{"GET", "/environment/downloads/:name", guard("environment", "read"), s.downloadInstaller},
 

@@ -15,12 +15,16 @@ import (
 
 // Principal is who is making the request, loaded from the session.
 type Principal struct {
-	Session *models.Session // nil before the first page that needs one
+	Session *models.Session // nil before a login step needs one
 	Token   string          // the cookie value, to end the session at logout
-	Kind    string          // anonymous, staff, unit, handler
-	Role    string
-	Domain  string // unit:<code>, branch:<code>, * or ""
-	Name    string
+	// PreToken is a visitor's pre-login cookie token with no session in
+	// the database yet: page views store nothing (preLoginSession does,
+	// when a login step needs it).
+	PreToken string
+	Kind     string // anonymous, staff, unit, handler
+	Role     string
+	Domain   string // unit:<code>, branch:<code>, * or ""
+	Name     string
 
 	Staff *models.Staff // for staff
 
@@ -45,12 +49,16 @@ func (p *Principal) IsUnit() bool {
 // HeadOffice reports whether a staff member belongs to head office.
 func (p *Principal) HeadOffice() bool { return p.IsStaff() && p.Domain == policy.HeadOffice }
 
-// CSRF returns the session's CSRF token, or "" without a session.
+// CSRF returns the session's CSRF token, the one derived from a pre-login
+// cookie token, or "" without either.
 func (p *Principal) CSRF() string {
-	if p.Session == nil {
-		return ""
+	switch {
+	case p.Session != nil:
+		return p.Session.CSRFToken
+	case p.PreToken != "":
+		return models.PreLoginCSRF(p.PreToken)
 	}
-	return p.Session.CSRFToken
+	return ""
 }
 
 // Scope is the data a staff member may see.
@@ -151,7 +159,13 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 		return err
 	}
 	if sess == nil {
-		s.clearSessionCookie(c)
+		// An unknown token of the right form is a pre-login token (or an
+		// ended session's, which works as one): keep it for the CSRF token.
+		if len(token) == 43 {
+			p.PreToken = strings.Clone(token)
+		} else {
+			s.clearSessionCookie(c)
+		}
 		return c.Next()
 	}
 	p.Session, p.Token, p.Kind = sess, strings.Clone(token), sess.Kind
@@ -199,20 +213,35 @@ func (s *Server) loadIdentity(ctx context.Context, p *Principal) (bool, error) {
 	return false, nil
 }
 
-// ensureSession gives an anonymous visitor a session, so that a form can
-// carry a CSRF token. Login replaces it with a new one.
+// ensureSession gives an anonymous visitor a pre-login cookie token, so
+// that a form can carry a CSRF token. Nothing is stored: 2,000 page views
+// make no rows. Login replaces the token with a new session's.
 func (s *Server) ensureSession(c *fiber.Ctx) error {
 	p := principal(c)
-	if p.Session != nil {
+	if p.Session != nil || p.PreToken != "" {
 		return nil
 	}
-	token, sess, err := s.Store.NewAnonymousSession(c.UserContext(), c.IP(), string(c.Request().Header.UserAgent()))
-	if err != nil {
-		return err
-	}
-	p.Session, p.Token = sess, token
-	s.setSessionCookie(c, token)
+	p.PreToken = models.NewToken()
+	s.setSessionCookie(c, p.PreToken)
 	return nil
+}
+
+// preLoginSession returns the visitor's session, storing the one of their
+// pre-login token when a login step needs it (a nonce is bound to it).
+func (s *Server) preLoginSession(c *fiber.Ctx) (*models.Session, error) {
+	p := principal(c)
+	if p.Session != nil {
+		return p.Session, nil
+	}
+	if p.PreToken == "" {
+		return nil, apperr.New(apperr.Forbidden, "頁面已逾時，請重新整理頁面後再試一次。")
+	}
+	sess, err := s.Store.NewPreLoginSession(c.UserContext(), p.PreToken, c.IP(), string(c.Request().Header.UserAgent()))
+	if err != nil {
+		return nil, err
+	}
+	p.Session, p.Token = sess, p.PreToken
+	return sess, nil
 }
 
 // checkCSRF refuses every state-changing request that does not carry the

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/multicert/multicert/internal/input"
 	"github.com/multicert/multicert/internal/twid"
 	"github.com/multicert/multicert/models"
 )
@@ -66,7 +67,7 @@ func (s *Server) searchUnits(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	page, _ := strconv.Atoi(c.Query("page"))
 	f := models.UnitFilter{
-		Q:        strings.Clone(twid.Normalize(c.Query("q"))),
+		Q:        strings.Clone(twid.Normalize(input.Search(c.Query("q")))),
 		Status:   strings.Clone(c.Query("status")),
 		Sort:     strings.Clone(c.Query("sort")),
 		Desc:     c.Query("desc") == "1",

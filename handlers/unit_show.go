@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/multicert/multicert/models"
@@ -15,6 +17,10 @@ type UnitView struct {
 	Events   []models.AuditEvent
 	Deregs   []models.Deregistration
 	Filings  []models.Filing // the newest, for the unit's filing and error history
+	Codes    []models.OneTimeCode
+	Now      time.Time
+
+	CanIssueCode bool
 
 	CanSetStatus, CanDeregister bool
 	CloseReasons, ReopenReasons map[string]string
@@ -50,7 +56,12 @@ func (s *Server) showUnit(c *fiber.Ctx) error {
 	if vm.Filings, err = models.RecentFilingsOfUnit(ctx, s.Store.DB, u.ID, false, 20); err != nil {
 		return err
 	}
+	if vm.Codes, err = models.CodesOfUnit(ctx, s.Store.DB, p.Scope(), u.ID, 10); err != nil {
+		return err
+	}
+	vm.Now = time.Now()
 	vm.CanSetStatus, vm.CanDeregister = s.may(c, "unit", "update"), s.may(c, "deregistration", "create")
+	vm.CanIssueCode = s.may(c, "activation_code", "create")
 	vm.CloseReasons, vm.ReopenReasons = models.CloseReasons, models.ReopenReasons
 	return s.render(c, fiber.StatusOK, "unit_show", vm)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/input"
 	"github.com/multicert/multicert/internal/twid"
 )
 
@@ -69,7 +70,7 @@ const (
 
 // Limits of the free-text fields of a case.
 const (
-	maxCaseText  = 2000
+	maxCaseText  = input.MaxNote
 	maxCallerRef = 100
 )
 
@@ -169,7 +170,7 @@ func (in *CaseInput) Validate() error {
 	in.CallerName, in.CallerPhone = strings.TrimSpace(in.CallerName), strings.TrimSpace(in.CallerPhone)
 	in.CallerRef, in.Notes = strings.TrimSpace(in.CallerRef), strings.TrimSpace(in.Notes)
 	f := fieldErrors{}
-	f.text("caller_name", "來電者姓名", in.CallerName, 50)
+	f.name("caller_name", "來電者姓名", in.CallerName, input.MaxPersonName)
 	f.phone("caller_phone", "來電者電話", in.CallerPhone, true)
 	if utf8.RuneCountInString(in.CallerRef) > maxCallerRef || strings.ContainsRune(in.CallerRef, 0) {
 		f["caller_ref"] = fmt.Sprintf("投保單位代號、統一編號或名稱最多 %d 個字。", maxCallerRef)
@@ -182,15 +183,13 @@ func (in *CaseInput) Validate() error {
 }
 
 // longText checks a free-text field of at most maxCaseText characters.
-// Unlike names, notes may contain any character but NUL: templates escape them.
+// Unlike names, notes may contain line breaks and tabs: templates escape them.
 func (f fieldErrors) longText(field, label, v string, required bool) {
 	switch {
 	case v == "" && required:
 		f[field] = "請輸入" + label + "。"
-	case utf8.RuneCountInString(v) > maxCaseText:
-		f[field] = fmt.Sprintf("%s最多 %d 個字。", label, maxCaseText)
-	case strings.ContainsRune(v, 0):
-		f[field] = label + "包含無效的字元。"
+	case input.Text(label, v, maxCaseText) != "":
+		f[field] = input.Text(label, v, maxCaseText)
 	}
 }
 

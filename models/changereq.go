@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/input"
 )
 
 // Change request statuses.
@@ -116,7 +117,7 @@ func (in *ChangeRequestInput) Validate(today time.Time) error {
 		f["change"] = "請勾選要變更的項目（單位名稱或登記地址）。"
 	}
 	if in.ChangeName {
-		f.text("new_name", "變更後的單位名稱", in.NewName, 100)
+		f.name("new_name", "變更後的單位名稱", in.NewName, input.MaxUnitName)
 	}
 	if in.ChangeReg {
 		f.address("reg", in.NewReg)
@@ -129,7 +130,7 @@ func (in *ChangeRequestInput) Validate(today time.Time) error {
 	case in.EffectiveDate.After(today.AddDate(1, 0, 0)):
 		f["effective_date"] = "生效日期不可晚於一年後。"
 	}
-	f.text("contact_name", "聯絡人姓名", in.ContactName, 50)
+	f.name("contact_name", "聯絡人姓名", in.ContactName, input.MaxPersonName)
 	f.phone("contact_phone", "聯絡電話", in.ContactPhone, true)
 	switch {
 	case len(in.Documents) == 0:

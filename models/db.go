@@ -58,6 +58,40 @@ func PgxPool(db *bun.DB) *pgxpool.Pool {
 	return nil
 }
 
+// privateFile makes the SQLite file readable by its owner only before
+// SQLite opens it: a new data directory is created 0700 and a new file
+// 0600 (SQLite gives its -wal and -shm files the database file's mode); an
+// existing file, and its -wal and -shm, are narrowed to 0600.
+func privateFile(path string) error {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if os.IsNotExist(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // Open connects to the database named by url: postgres://… or
 // sqlite:PATH (file:PATH also accepted). SQLite files get WAL, a busy timeout,
 // foreign keys and immediate transactions, and one connection, so that
@@ -84,10 +118,8 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 	if path == "" {
 		return nil, fmt.Errorf("models: open sqlite: empty path in %q", url)
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("models: open sqlite: %w", err)
-		}
+	if err := privateFile(path); err != nil {
+		return nil, fmt.Errorf("models: open sqlite: %w", err)
 	}
 	// The path goes into an SQLite URI: escape what would end it early.
 	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)

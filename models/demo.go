@@ -306,6 +306,10 @@ func demoUnit(i int, now time.Time) Unit {
 	}
 	owner := twid.MakeNationalID(pick(r, demoIDLetters), 1+r.IntN(2), r.IntN(10_000_000))
 	u.OwnerIDNo, u.OwnerName = &owner, demoPerson(r)
+	// Four units in five have an e-mail on file; the others get their 開通碼 from staff.
+	if i%5 != 4 {
+		u.Email = fmt.Sprintf("unit%s@example.com.tw", code)
+	}
 	if r.IntN(2) == 0 {
 		u.Fax = fmt.Sprintf("(%s)%04d-%04d", area, 2000+r.IntN(8000), r.IntN(10000))
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/input"
 )
 
 // Deregistration statuses share the change request's words.
@@ -91,6 +92,9 @@ var ErrFourEyes = apperr.New(apperr.Forbidden, "不能核准或駁回自己提�
 // the unit; the unit may then register again with either card type.
 func (s *Store) DecideDeregistration(ctx context.Context, a Actor, sc Scope, id int64, approve bool, note string) error {
 	note = strings.TrimSpace(note)
+	if msg := input.Text("理由", note, input.MaxReason); msg != "" {
+		return apperr.InvalidFields(msg, map[string]string{"note": msg})
+	}
 	if !approve && note == "" {
 		return apperr.InvalidFields("駁回時請填寫理由。", map[string]string{"note": "請填寫駁回理由。"})
 	}

@@ -98,6 +98,7 @@ type Unit struct {
 	LaborInsNo    *string   `bun:"labor_ins_no"` // 勞保證號
 	OwnerIDNo     *string   `bun:"owner_id_no"`  // 負責人身分證號
 	OwnerName     string    `bun:"owner_name"`   // 負責人姓名
+	Email         string    `bun:"email"`        // the unit's e-mail on file with the bureau; 開通碼 go there
 	Version       int64     `bun:"version"`
 	CreatedAt     time.Time `bun:"created_at"`
 	UpdatedAt     time.Time `bun:"updated_at"`
@@ -214,4 +215,7 @@ type AuditEvent struct {
 	ClientIP      string    `bun:"client_ip"`
 	PrevHash      string    `bun:"prev_hash"`
 	Hash          string    `bun:"hash"`
+	// KeyID names the HMAC key of Hash; "" marks a legacy event, hashed
+	// with plain SHA-256 before the chain was keyed.
+	KeyID string `bun:"key_id"`
 }

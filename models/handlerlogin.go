@@ -9,6 +9,7 @@ import (
 
 	"github.com/multicert/multicert/internal/apperr"
 	"github.com/multicert/multicert/internal/password"
+	"github.com/multicert/multicert/internal/twid"
 )
 
 // handlerRole is the role a handler's session gets: filers may file
@@ -90,7 +91,10 @@ func pickHandler(ctx context.Context, q *bun.SelectQuery, unitCode string) (*Han
 }
 
 // HandlerNHILogin logs a handler in with their NHI card and the password of
-// their 健保卡網路服務註冊. Failures count on the registration.
+// their 健保卡網路服務註冊. The card must be the one the unit read when it
+// assigned them (or one the person proved with an e-mail code). Failures
+// are throttled per ID and per client; an unregistered ID, a wrong password
+// and a wrong card get the same answer in about the same time.
 func (s *Store) HandlerNHILogin(ctx context.Context, in NHILogin) (string, *Unit, error) {
 	var (
 		token    string
@@ -99,28 +103,35 @@ func (s *Store) HandlerNHILogin(ctx context.Context, in NHILogin) (string, *Unit
 	)
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := s.now()
-		actor := Actor{Kind: "anonymous", Name: in.CardNo, IP: in.IP}
+		actor := Actor{Kind: "anonymous", Name: twid.Mask(in.IDNo), IP: in.IP}
 		change := Change{Action: "handler.login_failed", ObjectType: "nhi_registration"}
+		if err := s.CheckThrottle(ctx, tx, ThrottleNHILogin, in.IDNo, in.IP); err != nil {
+			password.Burn(in.Password)
+			loginErr, change.Reason = err, "throttled"
+			return audit(ctx, tx, now, actor, change)
+		}
+		fail := func(reason string) error {
+			loginErr, change.Reason = ErrNHIBadCredentials, reason
+			if _, err := s.RecordFailure(ctx, tx, ThrottleNHILogin, in.IDNo, in.IP); err != nil {
+				return err
+			}
+			return audit(ctx, tx, now, actor, change)
+		}
 		reg, err := nhiRegistration(ctx, tx, in.IDNo)
 		if err != nil {
 			return err
 		}
 		if reg == nil {
 			password.Burn(in.Password)
-			loginErr, change.Reason = ErrNHINotRegistered, "no NHI card network registration"
-			return audit(ctx, tx, now, actor, change)
+			return fail("no NHI card network registration")
 		}
 		change.ObjectID = fmt.Sprint(reg.ID)
-		ok, lerr, err := s.checkNHIPassword(ctx, tx, now, reg, in.CardNo, in.Password)
+		good, err := password.Verify(in.Password, reg.PasswordHash)
 		if err != nil {
-			return err
+			return fmt.Errorf("models: NHI password: %w", err)
 		}
-		if !ok {
-			loginErr, change.Reason = lerr, "wrong card or password"
-			if apperr.Is(lerr, apperr.Locked) {
-				change.Reason = "registration locked"
-			}
-			return audit(ctx, tx, now, actor, change)
+		if !good {
+			return fail("wrong password")
 		}
 		q := tx.NewSelect().Model((*Handler)(nil)).
 			Where("h.card_type = ? AND h.status = ? AND h.id_no = ?", CardNHI, HandlerActive, in.IDNo)
@@ -132,6 +143,17 @@ func (s *Store) HandlerNHILogin(ctx context.Context, in NHILogin) (string, *Unit
 			loginErr, change.Reason = ErrHandlerUnknown, "not an active handler"
 			return audit(ctx, tx, now, actor, change)
 		}
+		if h.CardSerial != in.CardNo {
+			if _, err := s.RecordFailure(ctx, tx, ThrottleNHILogin, in.IDNo, in.IP); err != nil {
+				return err
+			}
+			loginErr, change.Reason, change.UnitID = ErrNHIOtherCard, "card number differs from the one read at assignment", h.UnitID
+			return audit(ctx, tx, now, actor, change)
+		}
+		if err := s.ClearFailures(ctx, tx, ThrottleNHILogin, in.IDNo); err != nil {
+			return err
+		}
+		var lerr error
 		token, unit, lerr, err = s.startHandlerSession(ctx, tx, in.Session, h, in.IP, in.UserAgent)
 		if err != nil {
 			return err
@@ -152,3 +174,8 @@ func (s *Store) HandlerNHILogin(ctx context.Context, in NHILogin) (string, *Unit
 	}
 	return token, unit, nil
 }
+
+// ErrNHIOtherCard is shown only after the password proved the person: the
+// card is not the one the unit read at the assignment (a replaced card).
+var ErrNHIOtherCard = apperr.New(apperr.Unauthorized, "讀卡機中的健保卡與單位指派您時讀取的卡片不同（可能已換發新卡）。"+
+	"請貴單位的單位管理者重新讀取您的新卡指派，或至「健保卡網路服務註冊」以寄到您信箱的驗證碼重設密碼，即可使用新卡。")

@@ -6,11 +6,13 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
 	"github.com/multicert/multicert/internal/apperr"
 	"github.com/multicert/multicert/internal/password"
+	"github.com/multicert/multicert/internal/twid"
 )
 
 // NHIRegistration is a 健保卡網路服務註冊: an NHI card registered for network
@@ -29,9 +31,6 @@ type NHIRegistration struct {
 	Version        int64      `bun:"version"`
 }
 
-// ErrNHINotRegistered tells an NHI card holder to register first.
-var ErrNHINotRegistered = apperr.New(apperr.Unauthorized, "您的健保卡尚未完成「健保卡網路服務註冊」，請先點選「首次登入請先申請」完成註冊並設定密碼。")
-
 func nhiRegistration(ctx context.Context, db bun.IDB, idNo string) (*NHIRegistration, error) {
 	r := new(NHIRegistration)
 	err := db.NewSelect().Model(r).Where("id_no = ?", idNo).Scan(ctx)
@@ -42,33 +41,6 @@ func nhiRegistration(ctx context.Context, db bun.IDB, idNo string) (*NHIRegistra
 		return nil, fmt.Errorf("models: NHI registration: %w", err)
 	}
 	return r, nil
-}
-
-// checkNHIPassword checks a card number and password against a
-// registration, counting failures. ok is false with loginErr set when the
-// login must be refused; err is a database failure.
-func (s *Store) checkNHIPassword(ctx context.Context, tx bun.IDB, now time.Time, reg *NHIRegistration, cardNo, pw string) (ok bool, loginErr, err error) {
-	at := attempts{&reg.FailedAttempts, &reg.LockedUntil}
-	if lerr := at.locked(now); lerr != nil {
-		return false, lerr, nil
-	}
-	good, err := password.Verify(pw, reg.PasswordHash)
-	if err != nil {
-		return false, nil, fmt.Errorf("models: NHI password: %w", err)
-	}
-	if good && reg.CardNo == cardNo {
-		at.reset()
-		ok = true
-	} else {
-		loginErr = ErrNHIBadCredentials
-		if lerr := at.fail(now); lerr != nil {
-			loginErr = lerr
-		}
-	}
-	if _, err := tx.NewUpdate().Model(reg).Column("failed_attempts", "locked_until").WherePK().Exec(ctx); err != nil {
-		return false, nil, fmt.Errorf("models: NHI password: %w", err)
-	}
-	return ok, loginErr, nil
 }
 
 // CheckPasswordStrength returns a message when pw is too weak for a
@@ -104,71 +76,314 @@ type NHICard struct {
 	CardNo, Name, IDNo string
 }
 
-// cardPassword checks that the typed ID is the card's and the password
-// strong enough, and hashes it.
-func cardPassword(card NHICard, typedID, pw string) (string, error) {
+// Valid reports what is wrong with card data the page sent, in words: the
+// card number is 12 digits, the name at most 50 characters and the ID a
+// well-formed ID or resident number. It proves nothing about who sent it.
+func (c *NHICard) Valid() error {
+	c.CardNo, c.Name = strings.TrimSpace(c.CardNo), strings.TrimSpace(c.Name)
+	ok := len(c.CardNo) == 12
+	for _, r := range c.CardNo {
+		ok = ok && r >= '0' && r <= '9'
+	}
+	if _, err := twid.CheckPersonID(c.IDNo); err != nil {
+		ok = false
+	}
+	if !ok || utf8.RuneCountInString(c.Name) > 50 || strings.ContainsFunc(c.Name, unicode.IsControl) {
+		return apperr.New(apperr.Invalid, "讀不到健保卡資料，請確認讀卡機中是健保卡後再試。")
+	}
+	return nil
+}
+
+// checkTypedID refuses an ID typed on the page that is not the card's.
+func checkTypedID(card NHICard, typedID string) error {
 	if typedID != card.IDNo {
-		return "", apperr.InvalidFields("身分證號與健保卡不符。", map[string]string{"id_no": "身分證號與讀卡機中的健保卡不符，請確認。"})
+		return apperr.InvalidFields("身分證號與健保卡不符。", map[string]string{"id_no": "身分證號與讀卡機中的健保卡不符，請確認。"})
 	}
-	if msg := CheckPasswordStrength(pw, card.IDNo); msg != "" {
-		return "", apperr.InvalidFields(msg, map[string]string{"password": msg})
-	}
-	return password.Hash(pw)
+	return nil
 }
 
-// RegisterNHI records a 健保卡網路服務註冊 for the card's holder. The ID
-// typed must be the card's.
-func (s *Store) RegisterNHI(ctx context.Context, card NHICard, typedID, pw, ip string) error {
-	h, err := cardPassword(card, typedID, pw)
-	if err != nil {
+// NHICodeSent is the one answer to a request for a 驗證碼: the same whether
+// or not the person is registered or assigned by any unit.
+const NHICodeSent = "已受理。若您已由投保單位指派為承辦人，驗證碼已寄到單位為您登錄的電子郵件信箱，請於 10 分鐘內在下方輸入驗證碼並設定密碼。" +
+	"尚未被指派者，請貴單位以「單位管理者登錄作業」讀取您的健保卡指派您，指派後驗證碼會寄到單位為您登錄的信箱（24 小時內有效）。"
+
+// RequestNHICode is the first step of 健保卡網路服務註冊 and of a forgotten
+// password: the card in the reader and the ID typed. When units have
+// assigned the person with this ID (they read the card and recorded an
+// e-mail address), a 驗證碼 goes to those addresses; otherwise the request
+// waits for an assignment. The answer is always NHICodeSent.
+func (s *Store) RequestNHICode(ctx context.Context, card NHICard, typedID, ip string) error {
+	if err := card.Valid(); err != nil {
+		return err
+	}
+	if err := checkTypedID(card, typedID); err != nil {
 		return err
 	}
 	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := s.now()
-		existing, err := nhiRegistration(ctx, tx, card.IDNo)
+		if err := s.CheckThrottle(ctx, tx, ThrottleRegister, card.IDNo, ip); err != nil {
+			return err
+		}
+		// Every request counts, so that one client cannot mail a person
+		// codes without end.
+		if _, err := s.RecordFailure(ctx, tx, ThrottleRegister, card.IDNo, ip); err != nil {
+			return err
+		}
+		actor := Actor{Kind: "anonymous", Name: twid.Mask(card.IDNo), IP: ip}
+		hs, err := activeNHIHandlers(ctx, tx, card.IDNo)
 		if err != nil {
 			return err
 		}
-		if existing != nil {
-			return apperr.New(apperr.Conflict, "此健保卡持有人已完成註冊。忘記密碼請使用「忘記密碼」，並將健保卡插入讀卡機。")
+		c := &OneTimeCode{Purpose: CodeNHIPassword, Subject: card.IDNo, CardNo: card.CardNo, CardName: card.Name}
+		if len(hs) == 0 {
+			c.Source, c.ExpiresAt = CodeAwaiting, now.Add(AwaitingTTL)
+			if err := issueCode(ctx, tx, now, c, ""); err != nil {
+				return err
+			}
+			return audit(ctx, tx, now, actor, Change{Action: "nhi.code_awaiting", ObjectType: "one_time_code", ObjectID: fmt.Sprint(c.ID),
+				Reason: "no unit has assigned this person with an NHI card"})
 		}
-		reg := &NHIRegistration{IDNo: card.IDNo, CardNo: card.CardNo, Name: card.Name, PasswordHash: h, CreatedAt: now, UpdatedAt: now, Version: 1}
+		emails := handlerEmails(hs)
+		code := randomCode(digitAlphabet, 6)
+		c.Source, c.ExpiresAt, c.SentTo = CodeByEmail, now.Add(NHICodeTTL), maskEmails(emails)
+		c.UnitID = &hs[0].UnitID
+		if err := issueCode(ctx, tx, now, c, code); err != nil {
+			return err
+		}
+		if err := mailNHICode(ctx, tx, now, c, emails, code, ip, NHICodeTTL); err != nil {
+			return err
+		}
+		return audit(ctx, tx, now, actor, Change{Action: "nhi.code_sent", ObjectType: "one_time_code", ObjectID: fmt.Sprint(c.ID),
+			After: map[string]string{"sent_to": c.SentTo, "card_no": card.CardNo}})
+	})
+}
+
+// activeNHIHandlers are the person's active NHI-card assignments in open units.
+func activeNHIHandlers(ctx context.Context, db bun.IDB, idNo string) ([]Handler, error) {
+	var hs []Handler
+	err := db.NewSelect().Model(&hs).
+		Where("h.card_type = ? AND h.status = ? AND h.id_no = ?", CardNHI, HandlerActive, idNo).
+		Where("h.unit_id IN (SELECT au.id FROM units AS au WHERE au.status = ?)", UnitActive).
+		ModelTableExpr("handlers AS h").ColumnExpr("h.*").Order("h.id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("models: NHI handlers: %w", err)
+	}
+	return hs, nil
+}
+
+func handlerEmails(hs []Handler) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, h := range hs {
+		if e := strings.ToLower(strings.TrimSpace(h.Email)); e != "" && !seen[e] {
+			seen[e] = true
+			out = append(out, h.Email)
+		}
+	}
+	return out
+}
+
+func maskEmails(emails []string) string {
+	m := make([]string, len(emails))
+	for i, e := range emails {
+		m[i] = MaskEmail(e)
+	}
+	return strings.Join(m, ", ")
+}
+
+func mailNHICode(ctx context.Context, tx bun.IDB, now time.Time, c *OneTimeCode, to []string, code, ip string, ttl time.Duration) error {
+	why := "有人以您的健保卡申請「健保卡網路服務註冊」或重設密碼"
+	if c.Source == CodeByAssignment {
+		why = "投保單位已指派您為多憑證網路承保作業的承辦人，您先前申請了「健保卡網路服務註冊」"
+	}
+	body := fmt.Sprintf("%s您好：\n\n%s。\n\n驗證碼：%s\n\n請於 %s 前（%s內）在「健保卡網路服務註冊」頁輸入驗證碼並設定密碼。驗證碼只能使用一次，輸入錯誤 %d 次即失效。\n"+
+		"申請時間：%s　來源 IP：%s\n\n若這不是您本人的操作，請勿理會本信，並告知貴單位的單位管理者。\n本信件由系統自動發送，請勿直接回覆。\n",
+		c.CardName, why, code, c.ExpiresAt.In(taipei).Format("2006-01-02 15:04"), ttlWords(ttl), MaxCodeAttempts,
+		now.In(taipei).Format("2006-01-02 15:04"), ip)
+	return Enqueue(ctx, tx, now, fmt.Sprintf("otc:%d", c.ID), to, "【健保署多憑證網路】健保卡網路服務註冊驗證碼", body)
+}
+
+func ttlWords(d time.Duration) string {
+	if d >= time.Hour {
+		return fmt.Sprintf(" %d 小時", int(d/time.Hour))
+	}
+	return fmt.Sprintf(" %d 分鐘", int(d/time.Minute))
+}
+
+// sendAwaitingCode mails a 驗證碼 to a person a unit has just assigned with
+// an NHI card, when that person asked to register before any unit had.
+func sendAwaitingCode(ctx context.Context, tx bun.IDB, now time.Time, h *Handler) error {
+	var waiting []OneTimeCode
+	err := tx.NewSelect().Model(&waiting).
+		Where("purpose = ? AND subject = ? AND source = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?",
+			CodeNHIPassword, h.IDNo, CodeAwaiting, now).Order("id DESC").Limit(1).Scan(ctx)
+	if err != nil {
+		return fmt.Errorf("models: awaiting code: %w", err)
+	}
+	if len(waiting) == 0 || h.Email == "" {
+		return nil
+	}
+	w := waiting[0]
+	code := randomCode(digitAlphabet, 6)
+	c := &OneTimeCode{Purpose: CodeNHIPassword, Subject: h.IDNo, UnitID: &h.UnitID, CardNo: w.CardNo, CardName: h.Name,
+		Source: CodeByAssignment, SentTo: MaskEmail(h.Email), ExpiresAt: now.Add(AssignmentCodeTTL)}
+	if err := issueCode(ctx, tx, now, c, code); err != nil {
+		return err
+	}
+	return mailNHICode(ctx, tx, now, c, []string{h.Email}, code, "—", AssignmentCodeTTL)
+}
+
+// NHIConfirm is the second step: the code from the mail and the new password.
+type NHIConfirm struct {
+	Card      NHICard
+	TypedID   string
+	Code      string
+	Password  string
+	Password2 string
+	IP        string
+}
+
+// ConfirmNHICode sets the password of a 健保卡網路服務註冊 with a 驗證碼:
+// it registers the person, or resets the password and lifts any delay.
+// The card must be the one read when the code was asked for; it becomes the
+// card of the person's NHI-card assignments (a replaced card is accepted
+// once the e-mail code proves the person).
+func (s *Store) ConfirmNHICode(ctx context.Context, in NHIConfirm) error {
+	if err := in.Card.Valid(); err != nil {
+		return err
+	}
+	if err := checkTypedID(in.Card, in.TypedID); err != nil {
+		return err
+	}
+	if strings.TrimSpace(in.Code) == "" {
+		return apperr.InvalidFields("請輸入電子郵件中的驗證碼。", map[string]string{"code": "請輸入電子郵件中的驗證碼。"})
+	}
+	if in.Password != in.Password2 {
+		return apperr.InvalidFields("兩次輸入的密碼不一致。", map[string]string{"password2": "兩次輸入的密碼不一致。"})
+	}
+	if msg := CheckPasswordStrength(in.Password, in.Card.IDNo); msg != "" {
+		return apperr.InvalidFields(msg, map[string]string{"password": msg})
+	}
+	hash, err := password.Hash(in.Password)
+	if err != nil {
+		return err
+	}
+	card := in.Card
+	var refuse error
+	err = s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		now := s.now()
+		actor := Actor{Kind: "anonymous", Name: twid.Mask(card.IDNo), IP: in.IP}
+		if err := s.CheckThrottle(ctx, tx, ThrottleCode, card.IDNo, in.IP); err != nil {
+			refuse = err
+			return nil
+		}
+		c, err := matchCode(ctx, tx, now, CodeNHIPassword, card.IDNo, in.Code)
+		if err != nil {
+			return err
+		}
+		if c == nil || c.CardNo != card.CardNo {
+			refuse = ErrBadCode
+			if _, err := s.RecordFailure(ctx, tx, ThrottleCode, card.IDNo, in.IP); err != nil {
+				return err
+			}
+			reason := "wrong, expired or used code"
+			if c != nil {
+				reason = "code asked for with another card"
+			}
+			return audit(ctx, tx, now, actor, Change{Action: "nhi.code_failed", ObjectType: "one_time_code", Reason: reason})
+		}
+		if err := spendCode(ctx, tx, now, c); err != nil {
+			refuse = ErrBadCode
+			return nil
+		}
+		action, err := s.setNHIPassword(ctx, tx, now, card, hash)
+		if err != nil {
+			return err
+		}
+		if err := s.ClearFailures(ctx, tx, ThrottleCode, card.IDNo); err != nil {
+			return err
+		}
+		if err := s.ClearFailures(ctx, tx, ThrottleNHILogin, card.IDNo); err != nil {
+			return err
+		}
+		hs, err := activeNHIHandlers(ctx, tx, card.IDNo)
+		if err != nil {
+			return err
+		}
+		for i := range hs {
+			h := &hs[i]
+			if h.CardSerial != card.CardNo {
+				if _, err := tx.NewUpdate().Model(h).Set("card_serial = ?, version = version + 1", card.CardNo).WherePK().Exec(ctx); err != nil {
+					return fmt.Errorf("models: new NHI card of handler %d: %w", h.ID, err)
+				}
+				if err := audit(ctx, tx, now, actor, Change{Action: "handler.card_replaced", UnitID: h.UnitID, ObjectType: "handler",
+					ObjectID: fmt.Sprint(h.ID), Before: map[string]string{"card_serial": h.CardSerial},
+					After: map[string]string{"card_serial": card.CardNo}, Reason: "e-mail code"}); err != nil {
+					return err
+				}
+			}
+			if err := tellUnitOfNHIPassword(ctx, tx, now, h, action, c.ID); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, now, actor, Change{Action: action, ObjectType: "nhi_registration", ObjectID: card.IDNo[:1] + "*",
+			After: map[string]string{"card_no": card.CardNo, "code": fmt.Sprint(c.ID)}})
+	})
+	if err != nil {
+		return err
+	}
+	return refuse
+}
+
+// setNHIPassword registers the card's holder or replaces their password.
+func (s *Store) setNHIPassword(ctx context.Context, tx bun.IDB, now time.Time, card NHICard, hash string) (string, error) {
+	reg, err := nhiRegistration(ctx, tx, card.IDNo)
+	if err != nil {
+		return "", err
+	}
+	if reg == nil {
+		reg = &NHIRegistration{IDNo: card.IDNo, CardNo: card.CardNo, Name: card.Name, PasswordHash: hash, CreatedAt: now, UpdatedAt: now, Version: 1}
 		if _, err := tx.NewInsert().Model(reg).Exec(ctx); err != nil {
-			return fmt.Errorf("models: register NHI card: %w", err)
+			return "", fmt.Errorf("models: register NHI card: %w", err)
 		}
-		return audit(ctx, tx, now, Actor{Kind: "anonymous", Name: card.Name, IP: ip},
-			Change{Action: "nhi.register", ObjectType: "nhi_registration", ObjectID: fmt.Sprint(reg.ID),
-				After: map[string]string{"card_no": card.CardNo, "name": card.Name}})
-	})
+		return "nhi.register", nil
+	}
+	reg.PasswordHash, reg.CardNo, reg.Name, reg.UpdatedAt = hash, card.CardNo, card.Name, now
+	reg.FailedAttempts, reg.LockedUntil = 0, nil
+	reg.Version++
+	if _, err := tx.NewUpdate().Model(reg).Column("password_hash", "card_no", "name", "updated_at", "failed_attempts", "locked_until", "version").
+		WherePK().Exec(ctx); err != nil {
+		return "", fmt.Errorf("models: reset NHI password: %w", err)
+	}
+	return "nhi.password_reset", nil
 }
 
-// ResetNHIPassword sets a new password for a registration: only with the
-// card in the reader and its ID typed. It also lifts a lock and takes the
-// card number of a newly issued card.
-func (s *Store) ResetNHIPassword(ctx context.Context, card NHICard, typedID, pw, ip string) error {
-	h, err := cardPassword(card, typedID, pw)
+// tellUnitOfNHIPassword tells a unit, by its e-mail on file and a portal
+// notice, that one of its handlers set an NHI-card password.
+func tellUnitOfNHIPassword(ctx context.Context, tx bun.IDB, now time.Time, h *Handler, action string, codeID int64) error {
+	u, err := UnitByID(ctx, tx, ScopeAll, h.UnitID)
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		now := s.now()
-		reg, err := nhiRegistration(ctx, tx, card.IDNo)
-		if err != nil {
-			return err
-		}
-		if reg == nil {
-			return ErrNHINotRegistered
-		}
-		before := map[string]string{"card_no": reg.CardNo}
-		reg.PasswordHash, reg.CardNo, reg.UpdatedAt = h, card.CardNo, now
-		reg.FailedAttempts, reg.LockedUntil = 0, nil
-		reg.Version++
-		if _, err := tx.NewUpdate().Model(reg).Column("password_hash", "card_no", "updated_at", "failed_attempts", "locked_until", "version").
-			WherePK().Exec(ctx); err != nil {
-			return fmt.Errorf("models: reset NHI password: %w", err)
-		}
-		return audit(ctx, tx, now, Actor{Kind: "anonymous", Name: card.Name, IP: ip},
-			Change{Action: "nhi.password_reset", ObjectType: "nhi_registration", ObjectID: fmt.Sprint(reg.ID),
-				Before: before, After: map[string]string{"card_no": card.CardNo}})
-	})
+	what := "完成「健保卡網路服務註冊」"
+	if action == "nhi.password_reset" {
+		what = "重設了健保卡登入密碼"
+	}
+	title := "承辦人" + h.Name + what
+	body := fmt.Sprintf("貴單位的承辦人 %s（%s）於 %s 以寄到 %s 的驗證碼%s。若非其本人操作，請立即至「單位管理者登錄作業」刪除此承辦人，並電洽%s %s。",
+		h.Name, twid.Mask(h.IDNo), now.In(taipei).Format("2006-01-02 15:04"), MaskEmail(h.Email), what, u.Branch.Name, u.Branch.Phone)
+	return tellUnit(ctx, tx, now, u, title, body, fmt.Sprintf("nhi-pw:%d:%d", codeID, h.UnitID))
+}
+
+// tellUnit leaves a portal notice and mails the unit's address on file.
+func tellUnit(ctx context.Context, tx bun.IDB, now time.Time, u *Unit, title, body, key string) error {
+	n := &Notice{UnitID: u.ID, Title: title, Body: body, CreatedAt: now}
+	if _, err := tx.NewInsert().Model(n).Exec(ctx); err != nil {
+		return fmt.Errorf("models: notice: %w", err)
+	}
+	if u.Email == "" {
+		return nil
+	}
+	text := fmt.Sprintf("%s（投保單位代號 %s）您好：\n\n%s\n\n本信件由系統自動發送，請勿直接回覆。\n", u.Name, u.Code, body)
+	return Enqueue(ctx, tx, now, key, []string{u.Email}, "【健保署多憑證網路】"+title, text)
 }

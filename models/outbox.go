@@ -80,3 +80,13 @@ func (s *Store) SendDue(ctx context.Context, snd Sender, limit int) (int, error)
 	}
 	return sent, nil
 }
+
+// RecentMail lists the newest mails of the outbox, for the demo's mailbox
+// page (示範信箱): a demo has no real mail server.
+func RecentMail(ctx context.Context, db bun.IDB, limit int) ([]Mail, error) {
+	var ms []Mail
+	if err := db.NewSelect().Model(&ms).Order("id DESC").Limit(int64(limit)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("models: recent mail: %w", err)
+	}
+	return ms, nil
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/input"
 	"github.com/multicert/multicert/internal/rocdate"
 )
 
@@ -43,6 +44,9 @@ func ReviewQueue(ctx context.Context, db bun.IDB, sc Scope, limit int) ([]Review
 // date. The unit gets a notice and an e-mail either way.
 func (s *Store) DecideChangeRequest(ctx context.Context, a Actor, sc Scope, id, version int64, approve bool, reason string) error {
 	reason = strings.TrimSpace(reason)
+	if msg := input.Text("理由", reason, input.MaxReason); msg != "" {
+		return apperr.InvalidFields(msg, map[string]string{"reason": msg})
+	}
 	if !approve && reason == "" {
 		return apperr.InvalidFields("駁回時請填寫理由，單位會看到這段說明。", map[string]string{"reason": "請填寫駁回理由。"})
 	}

@@ -77,8 +77,14 @@ func (s *Store) AddHandler(ctx context.Context, a Actor, unitID int64, in Handle
 			}
 			return fmt.Errorf("models: add handler: %w", err)
 		}
-		return audit(ctx, tx, now, a, Change{Action: "handler.add", UnitID: unitID, ObjectType: "handler", ObjectID: fmt.Sprint(h.ID),
-			After: handlerAudit(h)})
+		if err := audit(ctx, tx, now, a, Change{Action: "handler.add", UnitID: unitID, ObjectType: "handler", ObjectID: fmt.Sprint(h.ID),
+			After: handlerAudit(h)}); err != nil {
+			return err
+		}
+		if h.CardType == CardNHI {
+			return sendAwaitingCode(ctx, tx, now, h)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -21,9 +21,10 @@ const (
 // Errors of unit-side logins, in the words the portal shows.
 var (
 	ErrCertNotRegistered = apperr.New(apperr.Unauthorized, "此憑證尚未註冊多憑證帳號，或帳號已註銷。請先以「註冊」完成單位註冊；若已註銷，請重新註冊。")
-	ErrNHIBadCredentials = apperr.New(apperr.Unauthorized, "健保卡、密碼或投保單位代號不正確，請確認後再試。")
-	ErrHandlerUnknown    = apperr.New(apperr.Unauthorized, "您尚未被指派為此系統的承辦人，或已被單位刪除。請洽貴單位的單位管理者。")
-	ErrCertOtherUnit     = apperr.New(apperr.Unauthorized, "憑證上的統一編號與投保單位不符，請使用貴單位的工商憑證。")
+	ErrNHIBadCredentials = apperr.New(apperr.Unauthorized, "健保卡、密碼或投保單位代號不正確，請確認後再試。"+
+		"尚未設定密碼或忘記密碼時：承辦人請至「健保卡網路服務註冊」，單位負責人請至「註冊」以開通碼設定密碼。")
+	ErrHandlerUnknown = apperr.New(apperr.Unauthorized, "您尚未被指派為此系統的承辦人，或已被單位刪除。請洽貴單位的單位管理者。")
+	ErrCertOtherUnit  = apperr.New(apperr.Unauthorized, "憑證上的統一編號與投保單位不符，請使用貴單位的工商憑證。")
 )
 
 // ClosedUnitError is what a temporarily closed unit sees at login (Q5):
@@ -150,8 +151,8 @@ type NHILogin struct {
 
 // UnitNHILogin logs a unit in with the responsible person's NHI card, the
 // account's password and the unit code. A wrong card, a wrong password and
-// an unknown unit code get the same answer; five failures lock the account
-// for fifteen minutes.
+// an unknown unit code get the same answer in about the same time;
+// failures are throttled per unit code and per client.
 func (s *Store) UnitNHILogin(ctx context.Context, in NHILogin) (string, *Unit, error) {
 	var (
 		token    string
@@ -162,12 +163,23 @@ func (s *Store) UnitNHILogin(ctx context.Context, in NHILogin) (string, *Unit, e
 		now := s.now()
 		actor := Actor{Kind: "anonymous", Name: in.UnitCode, IP: in.IP}
 		change := Change{Action: "unit.login_failed", ObjectType: "unit_account"}
+		if err := s.CheckThrottle(ctx, tx, ThrottleNHILogin, in.UnitCode, in.IP); err != nil {
+			password.Burn(in.Password)
+			loginErr, change.Reason = err, "throttled"
+			return audit(ctx, tx, now, actor, change)
+		}
+		fail := func(reason string) error {
+			loginErr, change.Reason = ErrNHIBadCredentials, reason
+			if _, err := s.RecordFailure(ctx, tx, ThrottleNHILogin, in.UnitCode, in.IP); err != nil {
+				return err
+			}
+			return audit(ctx, tx, now, actor, change)
+		}
 		u := new(Unit)
 		err := tx.NewSelect().Model(u).Relation("Branch").Where("unit.code = ?", in.UnitCode).Scan(ctx)
 		if isNoRows(err) {
 			password.Burn(in.Password)
-			loginErr, change.Reason = ErrNHIBadCredentials, "unknown unit code"
-			return audit(ctx, tx, now, actor, change)
+			return fail("unknown unit code")
 		}
 		if err != nil {
 			return fmt.Errorf("models: unit NHI login: %w", err)
@@ -179,36 +191,22 @@ func (s *Store) UnitNHILogin(ctx context.Context, in NHILogin) (string, *Unit, e
 		}
 		if acct == nil || acct.RegType != RegNHICard {
 			password.Burn(in.Password)
-			loginErr, change.Reason = ErrNHIBadCredentials, "no active NHI-card account"
-			return audit(ctx, tx, now, actor, change)
+			return fail("no active NHI-card account")
 		}
 		change.ObjectID = fmt.Sprint(acct.ID)
-		at := attempts{&acct.FailedAttempts, &acct.LockedUntil}
-		if lerr := at.locked(now); lerr != nil {
-			loginErr, change.Reason = lerr, "account locked"
-			return audit(ctx, tx, now, actor, change)
-		}
 		ok, err := password.Verify(in.Password, *acct.PasswordHash)
 		if err != nil {
 			return fmt.Errorf("models: unit NHI login: %w", err)
 		}
 		if !ok || *acct.NHICardNo != in.CardNo || *acct.NHIIDNo != in.IDNo {
-			loginErr, change.Reason = ErrNHIBadCredentials, "wrong card or password"
-			if lerr := at.fail(now); lerr != nil {
-				loginErr, change.Action = lerr, "unit.locked"
-			}
-			if _, err := tx.NewUpdate().Model(acct).Column("failed_attempts", "locked_until").WherePK().Exec(ctx); err != nil {
-				return fmt.Errorf("models: unit NHI login: %w", err)
-			}
-			return audit(ctx, tx, now, actor, change)
+			return fail("wrong card or password")
 		}
 		if u.Status != UnitActive {
 			loginErr, change.Reason = ClosedUnitError(u.Branch), "unit closed"
 			return audit(ctx, tx, now, actor, change)
 		}
-		at.reset()
-		if _, err := tx.NewUpdate().Model(acct).Column("failed_attempts", "locked_until").WherePK().Exec(ctx); err != nil {
-			return fmt.Errorf("models: unit NHI login: %w", err)
+		if err := s.ClearFailures(ctx, tx, ThrottleNHILogin, in.UnitCode); err != nil {
+			return err
 		}
 		token, err = s.startUnitSession(ctx, tx, in.Session, Session{Kind: SessionUnit, Role: RoleUnitOwner, UnitID: &u.ID,
 			AccountID: &acct.ID, ClientIP: in.IP, UserAgent: in.UserAgent})

@@ -204,21 +204,27 @@ func TestUnitNHILogin(t *testing.T) {
 				}
 			})
 		}
-		// two failures so far on this account (wrong password, wrong card, other ID = 3); two more lock it
+		// Three failures so far on this unit code from 192.0.2.1 (wrong
+		// password, wrong card, other ID); two more delay this address,
+		// with the same message as for an unknown unit code.
 		for i := 0; i < 2; i++ {
 			in := good()
 			in.Password = "Wrong-2026!"
-			_, _, err := f.s.UnitNHILogin(ctx, in)
-			if i == 1 && !apperr.Is(err, apperr.Locked) {
-				t.Fatalf("fifth failure: %v, want Locked", err)
+			if _, _, err := f.s.UnitNHILogin(ctx, in); !errors.Is(err, models.ErrNHIBadCredentials) {
+				t.Fatalf("failure %d: %v", 4+i, err)
 			}
 		}
 		if _, _, err := f.s.UnitNHILogin(ctx, good()); !apperr.Is(err, apperr.Locked) {
-			t.Fatalf("right password while locked: %v", err)
+			t.Fatalf("right password while delayed: %v, want Locked", err)
 		}
-		f.clk.Advance(models.LockoutDuration + time.Minute)
+		other := good()
+		other.IP = "198.51.100.7"
+		if _, _, err := f.s.UnitNHILogin(ctx, other); err != nil {
+			t.Fatalf("the holder from another address: %v", err)
+		}
+		f.clk.Advance(16 * time.Minute)
 		if _, _, err := f.s.UnitNHILogin(ctx, good()); err != nil {
-			t.Fatalf("after the lock: %v", err)
+			t.Fatalf("after the delay: %v", err)
 		}
 	})
 }
@@ -263,22 +269,28 @@ func TestHandlerLogins(t *testing.T) {
 		})
 		t.Run("NHI card needs the network registration", func(t *testing.T) {
 			sess, _ := f.preLogin(t, models.PurposeHandlerLogin)
-			in := models.NHILogin{Session: sess, CardNo: nhiH.CardSerial, IDNo: nhiH.IDNo, Password: "Secret-123"}
-			if _, _, err := f.s.HandlerNHILogin(ctx, in); !errors.Is(err, models.ErrNHINotRegistered) {
-				t.Fatalf("%v, want ErrNHINotRegistered", err)
+			in := models.NHILogin{Session: sess, CardNo: nhiH.CardSerial, IDNo: nhiH.IDNo, Password: "Secret-123", IP: "192.0.2.9"}
+			if _, _, err := f.s.HandlerNHILogin(ctx, in); !errors.Is(err, models.ErrNHIBadCredentials) {
+				t.Fatalf("%v, want the one message ErrNHIBadCredentials", err)
 			}
 			card := models.NHICard{CardNo: nhiH.CardSerial, Name: nhiH.Name, IDNo: nhiH.IDNo}
-			if err := f.s.RegisterNHI(ctx, card, nhiH.IDNo, "short", ""); !apperr.Is(err, apperr.Invalid) {
-				t.Fatalf("weak password: %v", err)
-			}
-			if err := f.s.RegisterNHI(ctx, card, "A123456789", "Secret-123", ""); !apperr.Is(err, apperr.Invalid) {
+			if err := f.s.RequestNHICode(ctx, card, "A123456789", "192.0.2.9"); !apperr.Is(err, apperr.Invalid) {
 				t.Fatalf("typed ID not the card's: %v", err)
 			}
-			if err := f.s.RegisterNHI(ctx, card, nhiH.IDNo, "Secret-123", ""); err != nil {
+			if err := f.s.RequestNHICode(ctx, card, nhiH.IDNo, "192.0.2.9"); err != nil {
 				t.Fatal(err)
 			}
-			if err := f.s.RegisterNHI(ctx, card, nhiH.IDNo, "Secret-123", ""); !apperr.Is(err, apperr.Conflict) {
-				t.Fatalf("second registration: %v", err)
+			code := modelstest.MailedCode(t, db, nhiH.Email, "驗證碼：")
+			confirm := models.NHIConfirm{Card: card, TypedID: nhiH.IDNo, Code: code, Password: "short", Password2: "short", IP: "192.0.2.9"}
+			if err := f.s.ConfirmNHICode(ctx, confirm); !apperr.Is(err, apperr.Invalid) {
+				t.Fatalf("weak password: %v", err)
+			}
+			confirm.Password, confirm.Password2 = "Secret-123", "Secret-123"
+			if err := f.s.ConfirmNHICode(ctx, confirm); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.s.ConfirmNHICode(ctx, confirm); !errors.Is(err, models.ErrBadCode) {
+				t.Fatalf("the same code twice: %v, want ErrBadCode", err)
 			}
 			if _, u, err := f.s.HandlerNHILogin(ctx, in); err != nil || u.ID != nhiH.UnitID {
 				t.Fatalf("login: %v", err)
@@ -287,7 +299,13 @@ func TestHandlerLogins(t *testing.T) {
 			if _, _, err := f.s.HandlerNHILogin(ctx, in); !errors.Is(err, models.ErrNHIBadCredentials) {
 				t.Fatalf("wrong password: %v", err)
 			}
-			if err := f.s.ResetNHIPassword(ctx, card, nhiH.IDNo, "Newer-4567", ""); err != nil {
+			// A forgotten password: the same two steps.
+			if err := f.s.RequestNHICode(ctx, card, nhiH.IDNo, "192.0.2.9"); err != nil {
+				t.Fatal(err)
+			}
+			confirm.Code = modelstest.MailedCode(t, db, nhiH.Email, "驗證碼：")
+			confirm.Password, confirm.Password2 = "Newer-4567", "Newer-4567"
+			if err := f.s.ConfirmNHICode(ctx, confirm); err != nil {
 				t.Fatal(err)
 			}
 			in.Password = "Newer-4567"
@@ -322,25 +340,44 @@ func TestRegisterUnit(t *testing.T) {
 		}
 		owner := models.NHICard{CardNo: "000012345678", Name: fresh.OwnerName, IDNo: *fresh.OwnerIDNo}
 		sess, _ := f.preLogin(t, models.PurposeRegister)
-
-		if _, _, err := f.s.RegisterUnitNHI(ctx, sess, fresh.Code, "00000000", owner, "Secret-123", "", ""); !apperr.Is(err, apperr.Invalid) {
-			t.Errorf("wrong 統一編號: %v", err)
+		// Unit 9 has no e-mail on file: a bureau officer issues the 開通碼.
+		if fresh.Email != "" {
+			t.Fatalf("demo unit 9 has e-mail %q", fresh.Email)
 		}
-		other := owner
-		other.IDNo = "A123456789"
-		if _, _, err := f.s.RegisterUnitNHI(ctx, sess, fresh.Code, fresh.BAN, other, "Secret-123", "", ""); !apperr.Is(err, apperr.Invalid) {
-			t.Errorf("not the responsible person: %v", err)
+		code, err := f.s.IssueUnitCode(ctx, models.Actor{Kind: "staff", Name: "taipei.staff"}, models.ScopeAll, fresh.ID)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if _, _, err := f.s.RegisterUnitNHI(ctx, sess, fresh.Code, fresh.BAN, owner, "password", "", ""); !apperr.Is(err, apperr.Invalid) {
-			t.Errorf("weak password: %v", err)
+		reg := func(mut func(*models.UnitNHIRegistration)) models.UnitNHIRegistration {
+			in := models.UnitNHIRegistration{Session: sess, UnitCode: fresh.Code, BAN: fresh.BAN, Card: owner, Password: "Secret-123",
+				ActivationCode: code, IP: "192.0.2.1"}
+			if mut != nil {
+				mut(&in)
+			}
+			return in
 		}
-		tok, u, err := f.s.RegisterUnitNHI(ctx, sess, fresh.Code, fresh.BAN, owner, "Secret-123", "", "")
+		for name, x := range map[string]struct {
+			mut  func(*models.UnitNHIRegistration)
+			want error
+		}{
+			"no 開通碼":              {func(in *models.UnitNHIRegistration) { in.ActivationCode = "" }, nil},
+			"wrong 開通碼":           {func(in *models.UnitNHIRegistration) { in.ActivationCode = "ABCDEFGHJK" }, models.ErrBadUnitCode},
+			"wrong 統一編號":          {func(in *models.UnitNHIRegistration) { in.BAN = "00000000" }, nil},
+			"not the responsible": {func(in *models.UnitNHIRegistration) { in.Card.IDNo = "A123456789" }, nil},
+			"weak password":       {func(in *models.UnitNHIRegistration) { in.Password = "password" }, nil},
+		} {
+			_, _, err := f.s.RegisterUnitNHI(ctx, reg(x.mut))
+			if !apperr.Is(err, apperr.Invalid) || (x.want != nil && !errors.Is(err, x.want)) {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+		tok, u, err := f.s.RegisterUnitNHI(ctx, reg(func(in *models.UnitNHIRegistration) { in.ActivationCode = strings.ToLower(models.FormatUnitCode(code)) }))
 		if err != nil || u.ID != fresh.ID || tok == "" {
 			t.Fatalf("register: %v", err)
 		}
 		sess2, _ := f.preLogin(t, models.PurposeRegister)
-		if _, _, err := f.s.RegisterUnitNHI(ctx, sess2, fresh.Code, fresh.BAN, owner, "Secret-123", "", ""); !apperr.Is(err, apperr.Conflict) {
-			t.Errorf("second registration: %v, want Conflict", err)
+		if _, _, err := f.s.RegisterUnitNHI(ctx, reg(func(in *models.UnitNHIRegistration) { in.Session = sess2 })); !errors.Is(err, models.ErrBadUnitCode) {
+			t.Errorf("the 開通碼 a second time: %v, want ErrBadUnitCode", err)
 		}
 		in := f.certLogin(t)
 		in.Session, in.Nonce = f.preLogin(t, models.PurposeRegister)

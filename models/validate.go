@@ -2,14 +2,13 @@ package models
 
 import (
 	"errors"
-	"fmt"
 	"net/mail"
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/input"
 	"github.com/multicert/multicert/internal/twaddr"
 )
 
@@ -23,15 +22,28 @@ func (f fieldErrors) err(summary string) error {
 	return apperr.InvalidFields(summary, f)
 }
 
-// checkName checks a required free-text field of at most max characters.
+// text checks a required free-text field of at most max characters (the
+// maxima are in package input): no control characters but line breaks and
+// tabs, no bidirectional formatting characters, no < >.
 func (f fieldErrors) text(field, label, v string, max int) {
 	switch {
 	case strings.TrimSpace(v) == "":
 		f[field] = "請輸入" + label + "。"
-	case utf8.RuneCountInString(v) > max:
-		f[field] = fmt.Sprintf("%s最多 %d 個字。", label, max)
-	case strings.ContainsAny(v, "<>\x00"):
+	case input.Text(label, v, max) != "":
+		f[field] = input.Text(label, v, max)
+	case strings.ContainsAny(v, "<>"):
 		f[field] = label + "不可包含 < > 等符號。"
+	}
+}
+
+// name checks a required one-line name as text does, refusing line breaks
+// and tabs too.
+func (f fieldErrors) name(field, label, v string, max int) {
+	f.text(field, label, v, max)
+	if _, bad := f[field]; !bad {
+		if msg := input.Name(label, v, max); msg != "" {
+			f[field] = msg
+		}
 	}
 }
 
@@ -85,7 +97,7 @@ func (f fieldErrors) address(prefix string, a Address) {
 			f[prefix+"_neighborhood"] = "鄰請輸入 1 到 999 的數字。"
 		}
 	}
-	f.text(prefix+"_street", "街路門號", a.Street, 100)
+	f.name(prefix+"_street", "街路門號", a.Street, input.MaxStreet)
 }
 
 // NormalizeAddress trims the parts, writes 臺 for 台 in county and

@@ -103,8 +103,9 @@
 
   function field(form, name) { var el = form.elements[name]; return el ? el.value.trim() : ""; }
 
-  // Card forms: <form data-card-flow="login|register|nhi-register|nhi-reset">.
-  function runFlow(form) {
+  // Card forms: <form data-card-flow="login|register|nhi-code|nhi-confirm">.
+  // A button's own data-nhi-action sends the NHI card data elsewhere.
+  function runFlow(form, submitter) {
     var flow = form.getAttribute("data-card-flow");
     var box = document.getElementById(form.getAttribute("data-status") || "card-status");
     var method = (form.querySelector('input[name="method"]:checked') || {}).value || form.getAttribute("data-method") || "cert";
@@ -136,14 +137,16 @@
           password: form.elements.password ? form.elements.password.value : "",
           password2: form.elements.password2 ? form.elements.password2.value : "",
           id_no: field(form, "id_no"), unit_code: field(form, "unit_code"), ban: field(form, "ban"),
+          code: field(form, "code"), activation_code: field(form, "activation_code"),
           as_unit: asUnit ? "1" : ""
         };
-        return server(form.getAttribute("data-nhi-action"), f);
+        var action = (submitter && submitter.getAttribute("data-nhi-action")) || form.getAttribute("data-nhi-action");
+        return server(action, f);
       });
     }).then(function (res) {
       if (res.redirect) { window.location.assign(res.redirect); return; }
       show(box, res.message || "完成。", "info");
-      form.reset();
+      if (!res.keep) { form.reset(); }
     }, function (err) {
       if (pinEl) { pinEl.value = ""; }
       var msg = err.message || String(err);
@@ -158,9 +161,20 @@
     var form = e.target;
     if (!form.hasAttribute || !form.hasAttribute("data-card-flow")) { return; }
     e.preventDefault();
-    var btn = form.querySelector('button[type="submit"]');
+    var btn = e.submitter || form.querySelector('button[type="submit"]');
     if (btn) { btn.disabled = true; }
-    runFlow(form).then(function () { if (btn) { btn.disabled = false; } });
+    runFlow(form, e.submitter).then(function () { if (btn) { btn.disabled = false; } });
+  });
+
+  // <button type="button" data-card-flow-button data-nhi-action=…> runs its
+  // form's card flow but sends the NHI card data to its own action (註冊's
+  // 「讀卡並寄送開通碼」); Enter in a field still submits the form itself.
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest ? e.target.closest("[data-card-flow-button]") : null;
+    if (!btn || !btn.form) { return; }
+    e.preventDefault();
+    btn.disabled = true;
+    runFlow(btn.form, btn).then(function () { btn.disabled = false; });
   });
 
   // 讀取: <button data-card-read> reads the card in the reader into the

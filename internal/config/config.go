@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -25,6 +26,7 @@ type Config struct {
 	LogLevel    string        // debug, info, warn, error
 
 	PublicURL       string   // the portal's origin as browsers see it; signatures are bound to it
+	TrustedProxies  []string // addresses or CIDRs of the reverse proxies whose X-Forwarded-* headers are believed
 	AgentURL        string   // where the pages find the local card agent
 	AgentMinVersion string   // older agents get error 3003
 	AgentDownloads  string   // directory of agent installers listed on 環境說明
@@ -84,6 +86,17 @@ var options = []option{
 	}, false},
 	{"log-level", "MULTICERT_LOG_LEVEL", "info", "log level: debug, info, warn or error", func(c *Config, v string) error { c.LogLevel = v; return nil }, false},
 	{"public-url", "MULTICERT_PUBLIC_URL", "", "the portal's origin as browsers see it (scheme://host[:port]); default http://<addr>", func(c *Config, v string) error { c.PublicURL = strings.TrimSuffix(v, "/"); return nil }, false},
+	{"trusted-proxies", "MULTICERT_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of the reverse proxies in front of the server; only their X-Forwarded-For and X-Forwarded-Proto are believed (empty: none)", func(c *Config, v string) error {
+		c.TrustedProxies = splitList(v)
+		for _, p := range c.TrustedProxies {
+			if _, err := netip.ParsePrefix(p); err != nil {
+				if _, err := netip.ParseAddr(p); err != nil {
+					return fmt.Errorf("%q is neither an IP address nor a CIDR", p)
+				}
+			}
+		}
+		return nil
+	}, false},
 	{"agent-url", "MULTICERT_AGENT_URL", "http://127.0.0.1:56161", "where the pages find the local card agent (in demo mode the server runs a simulated one there)", func(c *Config, v string) error { c.AgentURL = strings.TrimSuffix(v, "/"); return nil }, false},
 	{"agent-min-version", "MULTICERT_AGENT_MIN_VERSION", "1.0.0", "oldest card agent version accepted; older ones get error 3003", func(c *Config, v string) error { c.AgentMinVersion = v; return nil }, false},
 	{"agent-downloads", "MULTICERT_AGENT_DOWNLOADS", "", "directory of card agent installers listed on the 環境說明 page with SHA-256 and MD5; default <data-dir>/agent-downloads", func(c *Config, v string) error { c.AgentDownloads = v; return nil }, false},
@@ -174,6 +187,11 @@ func (c *Config) Origin() string {
 	}
 	return "http://" + c.Addr
 }
+
+// SecureCookies reports whether the portal is served over HTTPS, so that
+// cookies are Secure and __Host- prefixed even when a TLS-terminating
+// proxy talks plain HTTP to the server.
+func (c *Config) SecureCookies() bool { return strings.HasPrefix(c.PublicURL, "https://") }
 
 // DownloadsDir is the directory of agent installers.
 func (c *Config) DownloadsDir() string {

@@ -1,12 +1,14 @@
 package rules
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/multicert/multicert/internal/input"
 	"github.com/multicert/multicert/internal/rocdate"
 	"github.com/multicert/multicert/internal/twid"
 )
@@ -34,14 +36,14 @@ const fieldPersonID = "@person_id"
 // the same way:
 //
 //	insured_id, dependent_id  normalised with twid.Normalize (full-width, lower case, spaces)
-//	name                      trimmed
+//	name                      trimmed; at most input.MaxFilingName characters, no control or bidi characters
 //	sex                       M or F in either case, or 男／女
 //	birth, effective_date     an ROC date (rocdate.Parse); empty clears the date
 //	relation, reason          trimmed, full-width letters and digits converted, upper-cased
 //	amount                    a whole number; thousands commas and a trailing 元 are ignored; empty is 0
 //
-// Set reports only input it cannot read (a malformed date or amount, an
-// unknown field), with a Traditional Chinese message, and then leaves f
+// Set reports only input it cannot read (a malformed date or amount, a name
+// too long for the bureau's forms or with control characters, an unknown field), with a Traditional Chinese message, and then leaves f
 // unchanged; whether the value is acceptable is for Check and CheckField.
 func (f *Filing) Set(name, value string) error {
 	switch name {
@@ -50,7 +52,11 @@ func (f *Filing) Set(name, value string) error {
 	case FieldDependentID:
 		f.DependentID = twid.Normalize(value)
 	case FieldName:
-		f.Name = strings.TrimSpace(value)
+		v := strings.TrimSpace(value)
+		if msg := input.Name("姓名", v, input.MaxFilingName); msg != "" {
+			return errors.New(msg)
+		}
+		f.Name = v
 	case FieldSex:
 		f.Sex = parseSex(value)
 	case FieldBirth, FieldEffectiveDate:

@@ -161,3 +161,26 @@ func TestSet(t *testing.T) {
 		}
 	}
 }
+
+func TestSetNameBounded(t *testing.T) {
+	for _, tc := range []struct{ name, value, want string }{
+		{"at the limit", strings.Repeat("陳", 30), ""},
+		{"over the limit", strings.Repeat("陳", 31), "姓名最多 30 個字"},
+		{"a million characters", strings.Repeat("a", 1_000_000), "姓名最多 30 個字"},
+		{"NUL", "陳\x00明", "控制字元"},
+		{"right-to-left override", "陳\u202e明", "文字方向控制字元"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var f rules.Filing
+			err := f.Set(rules.FieldName, tc.value)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("Set = %v, want nil", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("Set = %v, want a message with %q", err, tc.want)
+			case tc.want != "" && f.Name != "":
+				t.Errorf("a refused name was kept: %.20q", f.Name)
+			}
+		})
+	}
+}

@@ -1,0 +1,63 @@
+package handlers
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/multicert/multicert/models"
+)
+
+// 開通碼: a bureau officer issues a unit the code that a registration with
+// the responsible person's NHI card needs, when the unit has no e-mail on
+// file (or its mail does not arrive), and may revoke an unused one.
+var _ = addRoutes(func(s *Server) []Route {
+	return []Route{
+		{"POST", "/console/units/:id/activation-codes", s.unitGuard("activation_code", "create"), s.issueUnitCode},
+		{"POST", "/console/units/:id/activation-codes/:cid/revoke", s.unitGuard("activation_code", "delete"), s.revokeUnitCode},
+	}
+})
+
+// IssuedCodeView shows a newly issued 開通碼, once.
+type IssuedCodeView struct {
+	Page
+	Unit *models.Unit
+	Code string
+}
+
+// issueUnitCode issues a 開通碼 and shows it once, to be told to the unit.
+func (s *Server) issueUnitCode(c *fiber.Ctx) error {
+	p := principal(c)
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	code, err := s.Store.IssueUnitCode(c.UserContext(), p.Actor(c), p.Scope(), id)
+	if err != nil {
+		return err
+	}
+	u, err := models.UnitByID(c.UserContext(), s.Store.DB, p.Scope(), id)
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "unit_code_issued", IssuedCodeView{Page: s.page(c, "核發開通碼", "units"), Unit: u,
+		Code: models.FormatUnitCode(code)})
+}
+
+// revokeUnitCode voids an unused 開通碼 of the unit.
+func (s *Server) revokeUnitCode(c *fiber.Ctx) error {
+	p := principal(c)
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	cid, err := paramID(c, "cid")
+	if err != nil {
+		return err
+	}
+	if err := s.Store.RevokeUnitCode(c.UserContext(), p.Actor(c), p.Scope(), id, cid); err != nil {
+		return err
+	}
+	s.flash(c, "開通碼已撤銷，不能再使用。")
+	return redirect(c, "/console/units/"+strconv.FormatInt(id, 10))
+}

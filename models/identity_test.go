@@ -1,0 +1,266 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/twid"
+	"github.com/multicert/multicert/models"
+	"github.com/multicert/multicert/models/modelstest"
+)
+
+// nhiHandler returns an active NHI-card handler of an open, registered demo
+// unit.
+func nhiHandler(t *testing.T, db *bun.DB) models.Handler {
+	t.Helper()
+	var h models.Handler
+	err := db.NewSelect().Model(&h).Where("card_type = ? AND status = ?", models.CardNHI, models.HandlerActive).
+		Where("unit_id IN (SELECT unit_id FROM unit_accounts WHERE status = 'active')").
+		Where("unit_id IN (SELECT id FROM units WHERE status = 'active')").Order("id").Limit(1).Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// unregisteredUnitWithEmail returns demo unit 9, which has no account,
+// with an e-mail on file.
+func unregisteredUnitWithEmail(t *testing.T, db *bun.DB) models.Unit {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := db.NewUpdate().Table("units").Set("email = ?", "owner9@example.com.tw").Where("code = ?", models.DemoUnitCode(9)).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var u models.Unit
+	if err := db.NewSelect().Model(&u).Where("code = ?", models.DemoUnitCode(9)).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := models.ActiveAccount(ctx, db, u.ID); a != nil || u.Status != models.UnitActive {
+		t.Fatal("demo unit 9 is registered or closed")
+	}
+	return u
+}
+
+func mailCount(t *testing.T, db *bun.DB) int {
+	t.Helper()
+	n, err := db.NewSelect().Table("outbox").Count(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int(n)
+}
+
+// A stranger who knows a handler's ID number and card number (both printed
+// or public) cannot set the handler's password: the code goes to the
+// address the unit recorded, guesses void it, and the login needs the
+// password.
+func TestStrangerCannotTakeOverHandler(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		h := nhiHandler(t, db)
+		claim := models.NHICard{CardNo: h.CardSerial, Name: h.Name, IDNo: h.IDNo} // typed by the stranger, reader empty
+		const ip = "203.0.113.66"
+		if err := f.s.RequestNHICode(ctx, claim, h.IDNo, ip); err != nil {
+			t.Fatal(err)
+		}
+		real := modelstest.MailedCode(t, db, h.Email, "驗證碼：")
+		for i := 0; i < models.MaxCodeAttempts; i++ {
+			guess := fmt.Sprintf("%06d", i)
+			if guess == real {
+				guess = "999999"
+			}
+			err := f.s.ConfirmNHICode(ctx, models.NHIConfirm{Card: claim, TypedID: h.IDNo, Code: guess, Password: "Stranger-1", Password2: "Stranger-1",
+				IP: fmt.Sprintf("203.0.113.%d", i)})
+			if !errors.Is(err, models.ErrBadCode) {
+				t.Fatalf("guess %d: %v, want ErrBadCode", i, err)
+			}
+		}
+		// Five wrong guesses void the code: even the right one fails now.
+		err := f.s.ConfirmNHICode(ctx, models.NHIConfirm{Card: claim, TypedID: h.IDNo, Code: real, Password: "Stranger-1", Password2: "Stranger-1", IP: "198.51.100.1"})
+		if !errors.Is(err, models.ErrBadCode) {
+			t.Fatalf("the right code after five guesses: %v, want ErrBadCode", err)
+		}
+		sess, _ := f.preLogin(t, models.PurposeHandlerLogin)
+		if _, _, err := f.s.HandlerNHILogin(ctx, models.NHILogin{Session: sess, CardNo: claim.CardNo, IDNo: h.IDNo, Password: "Stranger-1", IP: ip}); err == nil {
+			t.Fatal("the stranger logged in")
+		}
+	})
+}
+
+// The code expires, and one code works once.
+func TestNHICodeExpires(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		h := nhiHandler(t, db)
+		card := models.NHICard{CardNo: h.CardSerial, Name: h.Name, IDNo: h.IDNo}
+		if err := f.s.RequestNHICode(ctx, card, h.IDNo, "192.0.2.5"); err != nil {
+			t.Fatal(err)
+		}
+		code := modelstest.MailedCode(t, db, h.Email, "驗證碼：")
+		f.clk.Advance(models.NHICodeTTL + time.Second)
+		err := f.s.ConfirmNHICode(ctx, models.NHIConfirm{Card: card, TypedID: h.IDNo, Code: code, Password: "Secret-123", Password2: "Secret-123", IP: "192.0.2.5"})
+		if !errors.Is(err, models.ErrBadCode) {
+			t.Fatalf("expired code: %v, want ErrBadCode", err)
+		}
+	})
+}
+
+// A person no unit has assigned gets no code, and the same answer; the
+// code goes out when a unit assigns them (reading their card), to the
+// address the unit recorded.
+func TestUnassignedPersonRegistersAfterAssignment(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		person := models.NHICard{CardNo: "000077778888", Name: "林小新", IDNo: twid.MakeNationalID('K', 2, 7654321)}
+		before := mailCount(t, db)
+		if err := f.s.RequestNHICode(ctx, person, person.IDNo, "192.0.2.7"); err != nil {
+			t.Fatalf("unassigned person: %v, want the same answer as for anyone", err)
+		}
+		if got := mailCount(t, db); got != before {
+			t.Fatalf("a mail was queued for an unassigned person (%d → %d)", before, got)
+		}
+		unit := f.cert
+		if _, err := f.s.AddHandler(ctx, models.Actor{Kind: "unit", Name: unit.Name, UnitID: unit.ID}, unit.ID, models.HandlerInput{
+			CardType: models.CardNHI, CardSerial: person.CardNo, CardID: person.IDNo, IDNo: person.IDNo, Name: person.Name,
+			Email: "xin.lin@example.com.tw"}); err != nil {
+			t.Fatal(err)
+		}
+		code := modelstest.MailedCode(t, db, "xin.lin@example.com.tw", "驗證碼：")
+		f.clk.Advance(2 * time.Hour) // longer than a requested code lives, within the assignment's 24 hours
+		if err := f.s.ConfirmNHICode(ctx, models.NHIConfirm{Card: person, TypedID: person.IDNo, Code: code, Password: "Secret-123", Password2: "Secret-123",
+			IP: "192.0.2.7"}); err != nil {
+			t.Fatal(err)
+		}
+		sess, _ := f.preLogin(t, models.PurposeHandlerLogin)
+		if _, u, err := f.s.HandlerNHILogin(ctx, models.NHILogin{Session: sess, CardNo: person.CardNo, IDNo: person.IDNo, Password: "Secret-123",
+			IP: "192.0.2.7", UnitCode: unit.Code}); err != nil || u.ID != unit.ID {
+			t.Fatalf("login: %v", err)
+		}
+	})
+}
+
+// A handler's login needs the card the unit read; a replaced card is
+// accepted after the e-mail code.
+func TestHandlerLoginNeedsTheAssignedCard(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		h := nhiHandler(t, db)
+		card := models.NHICard{CardNo: h.CardSerial, Name: h.Name, IDNo: h.IDNo}
+		set := func(c models.NHICard, pw string) {
+			t.Helper()
+			if err := f.s.RequestNHICode(ctx, c, h.IDNo, "192.0.2.8"); err != nil {
+				t.Fatal(err)
+			}
+			code := modelstest.MailedCode(t, db, h.Email, "驗證碼：")
+			if err := f.s.ConfirmNHICode(ctx, models.NHIConfirm{Card: c, TypedID: h.IDNo, Code: code, Password: pw, Password2: pw, IP: "192.0.2.8"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		set(card, "Secret-123")
+		login := func(cardNo string) error {
+			sess, _ := f.preLogin(t, models.PurposeHandlerLogin)
+			_, _, err := f.s.HandlerNHILogin(ctx, models.NHILogin{Session: sess, CardNo: cardNo, IDNo: h.IDNo, Password: "Secret-123", IP: "192.0.2.8"})
+			return err
+		}
+		if err := login(card.CardNo); err != nil {
+			t.Fatal(err)
+		}
+		newCard := card
+		newCard.CardNo = "000055556666"
+		if err := login(newCard.CardNo); !errors.Is(err, models.ErrNHIOtherCard) {
+			t.Fatalf("another card: %v, want ErrNHIOtherCard", err)
+		}
+		set(newCard, "Secret-123")
+		if err := login(newCard.CardNo); err != nil {
+			t.Fatalf("the new card after the e-mail code: %v", err)
+		}
+		if err := login(card.CardNo); !errors.Is(err, models.ErrNHIOtherCard) {
+			t.Fatalf("the old card after the new one was proved: %v", err)
+		}
+	})
+}
+
+// A stranger who types a unit's code, 統一編號 and the responsible person's
+// ID (all semi-public) cannot register it: the 開通碼 goes to the unit's
+// address on file; without it the registration is refused.
+func TestStrangerCannotRegisterUnit(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		u := unregisteredUnitWithEmail(t, db)
+		claim := models.NHICard{CardNo: "000012121212", Name: u.OwnerName, IDNo: *u.OwnerIDNo}
+		for name, x := range map[string]struct{ code, ban string }{
+			"right data":   {u.Code, u.BAN},
+			"wrong 統一編號":   {u.Code, "00000000"},
+			"unknown code": {"999999999", u.BAN},
+		} {
+			if err := f.s.RequestUnitCode(ctx, x.code, x.ban, claim, "203.0.113.9"); err != nil {
+				t.Errorf("%s: %v, want the one answer", name, err)
+			}
+		}
+		real := modelstest.MailedCode(t, db, u.Email, "開通碼：")
+		sess, _ := f.preLogin(t, models.PurposeRegister)
+		in := models.UnitNHIRegistration{Session: sess, UnitCode: u.Code, BAN: u.BAN, Card: claim, Password: "Stranger-1", IP: "203.0.113.9"}
+		for _, guess := range []string{"", "AAAAAAAAAA", "2345678923"} {
+			in.ActivationCode = guess
+			if _, _, err := f.s.RegisterUnitNHI(ctx, in); err == nil || !apperr.Is(err, apperr.Invalid) {
+				t.Fatalf("開通碼 %q: %v, want refused", guess, err)
+			}
+		}
+		if a, _ := models.ActiveAccount(ctx, db, u.ID); a != nil {
+			t.Fatal("the stranger registered the unit")
+		}
+		// The unit, with the mailed code, registers.
+		in.ActivationCode, in.Password = real, "Owner-2026"
+		if _, got, err := f.s.RegisterUnitNHI(ctx, in); err != nil || got.ID != u.ID {
+			t.Fatalf("with the mailed 開通碼: %v", err)
+		}
+	})
+}
+
+// A bureau officer's 開通碼 can be revoked before use.
+func TestRevokedUnitCode(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		var u models.Unit
+		if err := db.NewSelect().Model(&u).Where("code = ?", models.DemoUnitCode(9)).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		staff := models.Actor{Kind: "staff", Name: "taipei.staff"}
+		code, err := f.s.IssueUnitCode(ctx, staff, models.BranchScope(&u.BranchCode), u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := "2"
+		if u.BranchCode == "2" {
+			other = "1"
+		}
+		if _, err := f.s.IssueUnitCode(ctx, staff, models.BranchScope(&other), u.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("another branch's officer: %v, want NotFound", err)
+		}
+		cs, err := models.CodesOfUnit(ctx, db, models.ScopeAll, u.ID, 5)
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("codes: %v %v", cs, err)
+		}
+		if err := f.s.RevokeUnitCode(ctx, staff, models.ScopeAll, u.ID, cs[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		sess, _ := f.preLogin(t, models.PurposeRegister)
+		_, _, err = f.s.RegisterUnitNHI(ctx, models.UnitNHIRegistration{Session: sess, UnitCode: u.Code, BAN: u.BAN,
+			Card: models.NHICard{CardNo: "000012121212", Name: u.OwnerName, IDNo: *u.OwnerIDNo}, Password: "Owner-2026", ActivationCode: code})
+		if !errors.Is(err, models.ErrBadUnitCode) {
+			t.Fatalf("revoked 開通碼: %v, want ErrBadUnitCode", err)
+		}
+	})
+}
