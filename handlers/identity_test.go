@@ -213,3 +213,44 @@ func TestUnitRegistrationNeedsTheActivationCode(t *testing.T) {
 		wantContains(t, owner.get("/portal"), u.Name)
 	})
 }
+
+// Anonymous page views store nothing: the review's 2,000 cookie-less GET
+// /login made 2,000 sessions. A login step stores the visitor's one.
+func TestPageViewsStoreNoSession(t *testing.T) {
+	e := newEnv(t, modelstest.MustOpenSQLite(t))
+	ctx := context.Background()
+	count := func() int {
+		n, err := e.db.NewSelect().Table("sessions").Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return int(n)
+	}
+	before := count()
+	for i := 0; i < 200; i++ {
+		for _, path := range []string{"/login", "/register", "/nhi-register", "/console/login"} {
+			wantStatus(t, e.anonymous().get(path), http.StatusOK)
+		}
+	}
+	if got := count(); got != before {
+		t.Fatalf("800 anonymous page views made %d sessions", got-before)
+	}
+	c := e.cardClient()
+	for i := 0; i < 3; i++ {
+		if code, res := c.jsonPost("/login/nonce", url.Values{"purpose": {models.PurposeUnitLogin}}); code != http.StatusOK || res["nonce"] == "" {
+			t.Fatalf("nonce: %d %v", code, res)
+		}
+	}
+	if got := count(); got != before+1 {
+		t.Fatalf("three nonces of one visitor made %d sessions, want 1", got-before)
+	}
+	// Without the page's token the nonce is refused (CSRF), and nothing is stored.
+	bad := e.cardClient()
+	bad.csrf = "x"
+	if code, _ := bad.jsonPost("/login/nonce", url.Values{"purpose": {models.PurposeUnitLogin}}); code != http.StatusForbidden {
+		t.Fatalf("nonce without the page's token: %d, want 403", code)
+	}
+	if got := count(); got != before+1 {
+		t.Fatalf("a refused nonce stored a session")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -263,4 +264,42 @@ func TestRevokedUnitCode(t *testing.T) {
 			t.Fatalf("revoked 開通碼: %v, want ErrBadUnitCode", err)
 		}
 	})
+}
+
+// An unregistered ID and a registered one with a wrong password take about
+// the same time to refuse (both hash a password), so timing does not tell
+// whether a person is registered.
+func TestNHILoginTimingDoesNotTellRegistration(t *testing.T) {
+	db := modelstest.MustOpenSQLite(t)
+	ctx := context.Background()
+	f := newLoginFixture(t, db)
+	h := nhiHandler(t, db)
+	card := models.NHICard{CardNo: h.CardSerial, Name: h.Name, IDNo: h.IDNo}
+	if err := f.s.RequestNHICode(ctx, card, h.IDNo, "192.0.2.1"); err != nil {
+		t.Fatal(err)
+	}
+	code := modelstest.MailedCode(t, db, h.Email, "驗證碼：")
+	if err := f.s.ConfirmNHICode(ctx, models.NHIConfirm{Card: card, TypedID: h.IDNo, Code: code, Password: "Secret-123", Password2: "Secret-123", IP: "192.0.2.1"}); err != nil {
+		t.Fatal(err)
+	}
+	unknown := twid.MakeNationalID('Q', 1, 1122334)
+	median := func(idNo string) time.Duration {
+		var ds []time.Duration
+		for i := 0; i < 9; i++ {
+			start := time.Now()
+			_, _, err := f.s.HandlerNHILogin(ctx, models.NHILogin{CardNo: h.CardSerial, IDNo: idNo, Password: "Wrong-2026",
+				IP: fmt.Sprintf("192.0.2.%d", 10+i)})
+			ds = append(ds, time.Since(start))
+			if !errors.Is(err, models.ErrNHIBadCredentials) {
+				t.Fatalf("%s: %v, want ErrNHIBadCredentials", idNo, err)
+			}
+		}
+		slices.Sort(ds)
+		return ds[len(ds)/2]
+	}
+	reg, unreg := median(h.IDNo), median(unknown)
+	if ratio := float64(reg) / float64(unreg); ratio < 0.5 || ratio > 2 {
+		t.Errorf("median refusal: registered %v, unregistered %v (ratio %.2f), want within a factor of 2", reg, unreg, ratio)
+	}
+	t.Logf("median refusal: registered %v, unregistered %v", reg, unreg)
 }
