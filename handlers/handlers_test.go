@@ -93,7 +93,7 @@ func TestStaffLoginFlow(t *testing.T) {
 				r = c3.post("/console/login", url.Values{"username": {"south.staff"}, "password": {"bad"}})
 			}
 			wantStatus(t, r, http.StatusUnprocessableEntity)
-			wantContains(t, r, "帳號已暫時鎖定")
+			wantContains(t, r, "嘗試失敗次數過多，請於 1 分鐘後再試。")
 		})
 	})
 }

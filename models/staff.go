@@ -13,8 +13,9 @@ import (
 	"github.com/multicert/multicert/internal/rocdate"
 )
 
-// Login limits: after MaxFailedLogins wrong passwords in a row the account
-// is locked for LockoutDuration.
+// Login limits of the per-credential lock (unit accounts, NHI-card
+// registrations): after MaxFailedLogins wrong passwords in a row the
+// credential is locked for LockoutDuration. Staff logins use the throttle.
 const (
 	MaxFailedLogins = 5
 	LockoutDuration = 15 * time.Minute
@@ -43,8 +44,13 @@ func Taipei() *time.Location { return taipei }
 
 // StaffLogin checks a user name and password. On success it ends the
 // caller's previous session (oldToken, may be empty) and starts a new one,
-// so a session id planted before login is worthless after it. Failures count
-// toward the lockout; every outcome is audited.
+// so a session id planted before login is worthless after it. Failures are
+// counted by the throttle (scope ThrottleStaffLogin) under the user name
+// and the client address, whether or not the name exists: an unknown name,
+// a wrong password, a disabled account and a delayed attempt answer alike
+// and in about the same time, so the answers do not tell which names exist.
+// When a failure starts a delay of a real account, its holder is mailed.
+// Every outcome is audited.
 func (s *Store) StaffLogin(ctx context.Context, oldToken, username, pw, ip, userAgent string) (string, *Staff, error) {
 	username = strings.ToLower(strings.TrimSpace(username))
 	var (
@@ -56,48 +62,72 @@ func (s *Store) StaffLogin(ctx context.Context, oldToken, username, pw, ip, user
 		now := s.now()
 		st = new(Staff)
 		err := tx.NewSelect().Model(st).Where("username = ?", username).Scan(ctx)
-		if isNoRows(err) {
-			password.Burn(pw)
-			loginErr = ErrBadCredentials
-			return audit(ctx, tx, now, Actor{Kind: "anonymous", Name: username, IP: ip},
-				Change{Action: "staff.login_failed", ObjectType: "staff", Reason: "unknown user name"})
-		}
-		if err != nil {
+		known := err == nil
+		if err != nil && !isNoRows(err) {
 			return fmt.Errorf("models: staff login: %w", err)
 		}
-		actor := Actor{Kind: "staff", ID: st.ID, Name: st.Username, Role: st.Role, IP: ip}
-		if st.BranchCode != nil {
-			actor.Branch = *st.BranchCode
+		actor := Actor{Kind: "anonymous", Name: username, IP: ip}
+		change := Change{Action: "staff.login_failed", ObjectType: "staff", Reason: "unknown user name"}
+		if known {
+			actor = Actor{Kind: "staff", ID: st.ID, Name: st.Username, Role: st.Role, IP: ip}
+			if st.BranchCode != nil {
+				actor.Branch = *st.BranchCode
+			}
+			change = Change{Action: "staff.login_failed", ObjectType: "staff", ObjectID: fmt.Sprint(st.ID), Branch: actor.Branch}
 		}
-		change := Change{Action: "staff.login_failed", ObjectType: "staff", ObjectID: fmt.Sprint(st.ID), Branch: actor.Branch}
 
-		at := attempts{&st.FailedAttempts, &st.LockedUntil}
-		if lerr := at.locked(now); lerr != nil {
-			loginErr, change.Reason = lerr, "account locked"
+		// A delayed attempt is refused without looking at the password,
+		// after spending the time a check takes: it answers no faster for
+		// a real name than an unknown one does.
+		if terr := s.CheckThrottle(ctx, tx, ThrottleStaffLogin, username, ip); terr != nil {
+			if !apperr.Is(terr, apperr.Locked) {
+				return terr
+			}
+			password.Burn(pw)
+			loginErr, change.Reason = terr, "throttled"
 			return audit(ctx, tx, now, actor, change)
 		}
-		ok, err := password.Verify(pw, st.PasswordHash)
-		if err != nil {
-			return fmt.Errorf("models: staff login %s: %w", username, err)
-		}
-		if !ok || st.Status != "active" {
-			loginErr, change.Reason = ErrBadCredentials, "wrong password"
-			if st.Status != "active" {
-				change.Reason = "account disabled"
-			}
-			if lerr := at.fail(now); lerr != nil {
-				loginErr, change.Action = lerr, "staff.locked"
-				change.After = map[string]any{"locked_until": st.LockedUntil, "failed_attempts": st.FailedAttempts}
-			}
-			if _, err := tx.NewUpdate().Model(st).Column("failed_attempts", "locked_until").WherePK().Exec(ctx); err != nil {
+		ok := false
+		if known {
+			if ok, err = password.Verify(pw, st.PasswordHash); err != nil {
 				return fmt.Errorf("models: staff login %s: %w", username, err)
 			}
+		} else {
+			password.Burn(pw)
+		}
+		if !ok || st.Status != "active" {
+			if known {
+				change.Reason = "wrong password"
+				if st.Status != "active" {
+					change.Reason = "account disabled"
+				}
+			}
+			lockedNow, err := s.RecordFailure(ctx, tx, ThrottleStaffLogin, username, ip)
+			if err != nil {
+				return err
+			}
+			loginErr = ErrBadCredentials
+			// The failure that starts a delay says so at once.
+			if terr := s.CheckThrottle(ctx, tx, ThrottleStaffLogin, username, ip); terr != nil {
+				if !apperr.Is(terr, apperr.Locked) {
+					return terr
+				}
+				loginErr = terr
+			}
+			if known && lockedNow {
+				change.Action = "staff.locked"
+				if err := mailStaffLocked(ctx, tx, now, st, ip); err != nil {
+					return err
+				}
+			}
 			return audit(ctx, tx, now, actor, change)
 		}
 
-		at.reset()
+		if err := s.ClearFailures(ctx, tx, ThrottleStaffLogin, username); err != nil {
+			return err
+		}
 		st.LastLoginAt = &now
-		if _, err := tx.NewUpdate().Model(st).Column("failed_attempts", "locked_until", "last_login_at").WherePK().Exec(ctx); err != nil {
+		if _, err := tx.NewUpdate().Model(st).Column("last_login_at").WherePK().Exec(ctx); err != nil {
 			return fmt.Errorf("models: staff login %s: %w", username, err)
 		}
 		if err := DeleteSession(ctx, tx, oldToken); err != nil {
@@ -117,6 +147,26 @@ func (s *Store) StaffLogin(ctx context.Context, oldToken, username, pw, ip, user
 		return "", nil, loginErr
 	}
 	return token, st, nil
+}
+
+// mailStaffLocked tells a staff member that failed logins delayed their
+// account, with the time and the address they came from. At most one mail
+// an hour: an attack spread over many addresses must not flood the mailbox.
+func mailStaffLocked(ctx context.Context, tx bun.IDB, now time.Time, st *Staff, ip string) error {
+	if st.Email == "" {
+		return nil
+	}
+	local := now.In(taipei)
+	body := fmt.Sprintf(`%s 您好：
+
+您的署內人員帳號 %s 於 %s %s 自 IP 位址 %s 密碼連續輸入錯誤，系統已暫時延後此帳號的登入，等候時間隨錯誤次數增加。
+
+若是您本人輸入錯誤，請稍候再試；若不是您本人，請儘速通知系統管理員並變更密碼。
+
+此信件由系統自動發送，請勿直接回覆。
+`, st.Name, st.Username, rocdate.FormatSlash(local), local.Format("15:04:05"), ip)
+	key := fmt.Sprintf("staff.locked:%d:%s", st.ID, now.Truncate(time.Hour).Format(time.RFC3339))
+	return Enqueue(ctx, tx, now, key, []string{st.Email}, "【健保署多憑證網路】署內人員帳號登入延後通知", body)
 }
 
 // StaffLogout ends a staff session and audits it.

@@ -61,15 +61,16 @@ type throttleRule struct {
 // The thresholds. The pair (one account from one address) is what a person
 // mistyping a password meets: five tries, then delays that grow fast. The
 // client key stops one address from spraying many accounts: twenty failures
-// within its run, then delays. The account key, counted over all
-// addresses, stops a guesser spread over many addresses; its threshold is
-// high and its delays short, because whoever can reach it can lock the
-// holder out. One address cannot reach it: its pair is delayed long before
-// (the growing delays let a pair fail about ten times an hour), so a stranger
-// cannot keep a known account locked from one address, and the holder,
-// logging in from another address, is not delayed at all. Order matters: the
-// account row is written first, as ClearFailures deletes it first, so that
-// concurrent transactions lock rows in one order.
+// within its run, then delays; the run is short (15 minutes) so that an
+// office behind one address is not delayed by a morning's typos. The
+// account key, counted over all addresses, stops a guesser spread over many
+// addresses; its threshold is high and its delays short, because whoever
+// can reach it can lock the holder out. One address cannot reach it: its
+// pair is delayed long before (the growing delays let a pair fail at most 11
+// times an hour), so a stranger cannot keep a known account locked from one
+// address, and the holder, logging in from another address, is not delayed
+// at all. Order matters: the account row is written first, as ClearFailures
+// deletes it first, so that concurrent transactions lock rows in one order.
 var throttleRules = [...]throttleRule{
 	{kind: "account", threshold: 50, base: time.Minute, max: 5 * time.Minute, window: time.Hour},
 	{kind: "pair", threshold: 5, base: time.Minute, max: 15 * time.Minute, window: time.Hour},
@@ -205,7 +206,9 @@ func bumpThrottle(ctx context.Context, db bun.IDB, now time.Time, r throttleRule
 
 // ClearFailures forgets the account key's failures after a success: the
 // account's own counter and its pairs with every client (the success shows
-// the holder is back). The clients' counters stay.
+// the holder is back). The clients' counters stay, so an address guessing
+// at the account gains a few tries at most, and none once its own counter
+// delays it.
 func (s *Store) ClearFailures(ctx context.Context, db bun.IDB, scope, account string) error {
 	key := throttleKey(scope, "account", account)
 	// The account row first, as RecordFailure writes it first.

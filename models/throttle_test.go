@@ -286,7 +286,7 @@ func TestThrottleAcrossInstances(t *testing.T) {
 				if i == 0 {
 					stores[i], clk = modelstest.NewStore(db)
 				} else {
-					stores[i] = models.NewStore(db)
+					stores[i], _ = modelstest.NewStore(db)
 					stores[i].Now = clk.Now
 				}
 			}
