@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/multicert/multicert/internal/apperr"
 )
 
 // Session kinds.
@@ -58,6 +60,39 @@ func (s *Store) NewSession(ctx context.Context, db bun.IDB, tmpl Session) (strin
 // has a CSRF token and login can rotate it.
 func (s *Store) NewAnonymousSession(ctx context.Context, ip, userAgent string) (string, *Session, error) {
 	return s.NewSession(ctx, s.DB, Session{Kind: SessionAnonymous, ClientIP: ip, UserAgent: userAgent})
+}
+
+// PreLoginCSRF is the CSRF token of a visitor who has only a pre-login
+// cookie token and no session in the database yet: derived from the token,
+// so that page views need no row, and unknowable to another site, which
+// cannot read the cookie.
+func PreLoginCSRF(token string) string {
+	sum := sha256.Sum256([]byte("csrf\x00" + token))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// NewPreLoginSession stores the session of a visitor's pre-login cookie
+// token when a login step needs one (a nonce is bound to it). Anonymous page
+// views store nothing. Its CSRF token stays PreLoginCSRF(token), so the page
+// the visitor has open keeps working.
+func (s *Store) NewPreLoginSession(ctx context.Context, token, ip, userAgent string) (*Session, error) {
+	now := s.now()
+	sess := &Session{ID: sessionID(token), Kind: SessionAnonymous, CSRFToken: PreLoginCSRF(token), ClientIP: ip, UserAgent: userAgent,
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.SessionMax)}
+	if len(sess.UserAgent) > 300 {
+		sess.UserAgent = sess.UserAgent[:300]
+	}
+	if _, err := s.DB.NewInsert().Model(sess).On("CONFLICT (id) DO NOTHING").Exec(ctx); err != nil {
+		return nil, fmt.Errorf("models: pre-login session: %w", err)
+	}
+	got, err := s.SessionByToken(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if got == nil || got.Kind != SessionAnonymous {
+		return nil, apperr.New(apperr.Forbidden, "頁面已逾時，請重新整理頁面後再試一次。")
+	}
+	return got, nil
 }
 
 // SessionByToken returns the live session for a cookie token, or nil when
