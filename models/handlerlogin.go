@@ -112,8 +112,14 @@ func (s *Store) HandlerNHILogin(ctx context.Context, in NHILogin) (string, *Unit
 		}
 		fail := func(reason string) error {
 			loginErr, change.Reason = ErrNHIBadCredentials, reason
-			if _, err := s.RecordFailure(ctx, tx, ThrottleNHILogin, in.IDNo, in.IP); err != nil {
+			delayed, err := s.RecordFailure(ctx, tx, ThrottleNHILogin, in.IDNo, in.IP)
+			if err != nil {
 				return err
+			}
+			if delayed {
+				if err := tellUnitsOfDelay(ctx, tx, now, in.IDNo, in.IP); err != nil {
+					return err
+				}
 			}
 			return audit(ctx, tx, now, actor, change)
 		}
@@ -179,3 +185,27 @@ func (s *Store) HandlerNHILogin(ctx context.Context, in NHILogin) (string, *Unit
 // card is not the one the unit read at the assignment (a replaced card).
 var ErrNHIOtherCard = apperr.New(apperr.Unauthorized, "讀卡機中的健保卡與單位指派您時讀取的卡片不同（可能已換發新卡）。"+
 	"請貴單位的單位管理者重新讀取您的新卡指派，或至「健保卡網路服務註冊」以寄到您信箱的驗證碼重設密碼，即可使用新卡。")
+
+// tellUnitsOfDelay tells the units of a person's NHI-card assignments that
+// failed logins with the person's card have started delaying logins: the
+// holder learns of it, an outsider's answer does not change.
+func tellUnitsOfDelay(ctx context.Context, tx bun.IDB, now time.Time, idNo, ip string) error {
+	hs, err := activeNHIHandlers(ctx, tx, idNo)
+	if err != nil {
+		return err
+	}
+	for i := range hs {
+		h := &hs[i]
+		u, err := UnitByID(ctx, tx, ScopeAll, h.UnitID)
+		if err != nil {
+			return err
+		}
+		body := fmt.Sprintf("%s 起，以承辦人 %s 的健保卡登入連續失敗多次（最近一次來源 IP：%s），系統已暫停該來源的登入數分鐘。"+
+			"若不是承辦人本人，請提醒承辦人留意；承辦人忘記密碼，可至「健保卡網路服務註冊」以驗證碼重設。",
+			now.In(taipei).Format("2006-01-02 15:04"), h.Name, ip)
+		if err := tellUnit(ctx, tx, now, u, "承辦人健保卡登入多次失敗", body, fmt.Sprintf("nhi-delay:%d:%d", h.ID, now.Unix()/600)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

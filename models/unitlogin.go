@@ -168,16 +168,26 @@ func (s *Store) UnitNHILogin(ctx context.Context, in NHILogin) (string, *Unit, e
 			loginErr, change.Reason = err, "throttled"
 			return audit(ctx, tx, now, actor, change)
 		}
+		var u *Unit
 		fail := func(reason string) error {
 			loginErr, change.Reason = ErrNHIBadCredentials, reason
-			if _, err := s.RecordFailure(ctx, tx, ThrottleNHILogin, in.UnitCode, in.IP); err != nil {
+			delayed, err := s.RecordFailure(ctx, tx, ThrottleNHILogin, in.UnitCode, in.IP)
+			if err != nil {
 				return err
+			}
+			if delayed && u != nil {
+				body := fmt.Sprintf("%s 起，以貴單位負責人健保卡帳號登入連續失敗多次（最近一次來源 IP：%s），系統已暫停該來源的登入數分鐘。"+
+					"若不是貴單位的操作，請留意；忘記密碼可至「註冊」以開通碼重設。", now.In(taipei).Format("2006-01-02 15:04"), in.IP)
+				if err := tellUnit(ctx, tx, now, u, "負責人健保卡登入多次失敗", body, fmt.Sprintf("unit-delay:%d:%d", u.ID, now.Unix()/600)); err != nil {
+					return err
+				}
 			}
 			return audit(ctx, tx, now, actor, change)
 		}
-		u := new(Unit)
+		u = new(Unit)
 		err := tx.NewSelect().Model(u).Relation("Branch").Where("unit.code = ?", in.UnitCode).Scan(ctx)
 		if isNoRows(err) {
+			u = nil
 			password.Burn(in.Password)
 			return fail("unknown unit code")
 		}

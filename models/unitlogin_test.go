@@ -217,6 +217,11 @@ func TestUnitNHILogin(t *testing.T) {
 		if _, _, err := f.s.UnitNHILogin(ctx, good()); !apperr.Is(err, apperr.Locked) {
 			t.Fatalf("right password while delayed: %v, want Locked", err)
 		}
+		// The holder learns of it: a notice on the unit's portal.
+		ns, err := models.NoticesOfUnit(ctx, db, f.nhi.ID, 5)
+		if err != nil || len(ns) == 0 || ns[0].Title != "負責人健保卡登入多次失敗" {
+			t.Fatalf("notices after the delay: %+v %v", ns, err)
+		}
 		other := good()
 		other.IP = "198.51.100.7"
 		if _, _, err := f.s.UnitNHILogin(ctx, other); err != nil {
