@@ -518,11 +518,34 @@ func step(t *testing.T, ctx context.Context, sel, want string, actions ...chrome
 }
 
 // proofPDF writes a small PDF, the proof document of a change request, and
-// returns its path.
+// returns its path. It is a real one-page document (the upload checks
+// refuse anything less) with a title and two filled boxes, so that a page
+// drawn by PDF.js is visibly not blank.
 func proofPDF(t *testing.T, name string) string {
 	t.Helper()
+	content := "0.1 0.3 0.6 rg 72 560 300 160 re f 0 0 0 rg 72 500 450 24 re f BT /F1 28 Tf 72 750 Td (Proof of change) Tj ET"
+	objects := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+	}
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.4\n")
+	offsets := make([]int, len(objects))
+	for i, o := range objects {
+		offsets[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objects)+1)
+	for _, off := range offsets {
+		fmt.Fprintf(&b, "%010d 00000 n \n", off)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objects)+1, xref)
 	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"), 0o600); err != nil {
+	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path

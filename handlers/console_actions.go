@@ -147,6 +147,7 @@ func (s *Server) reviewView(c *fiber.Ctx) (ReviewView, error) {
 	if err != nil {
 		return ReviewView{}, err
 	}
+	safeNames(r)
 	vm := ReviewView{Page: s.page(c, "審核申請 "+strconv.FormatInt(r.ID, 10), "reviews"), Request: r, Unit: u,
 		Effective: rocdate.Format(r.Effective()), CanDecide: r.Status == models.RequestPending && s.may(c, "change_review", "decide")}
 	vm.OldName, vm.OldReg = r.Before()
@@ -198,9 +199,9 @@ func (s *Server) decideReview(c *fiber.Ctx) error {
 	return redirect(c, "/console/reviews")
 }
 
-// showReviewDocument shows a proof document inline for the reviewer: the
-// type stored was decided from the content, the page is sandboxed, and the
-// browser may not sniff another type.
+// showReviewDocument sends a proof document to the reviewer, as an
+// attachment (see sendDocument): the review page draws PDFs from these
+// bytes with PDF.js and shows images with <img>.
 func (s *Server) showReviewDocument(c *fiber.Ctx) error {
 	p := principal(c)
 	id, err := paramID(c, "did")
@@ -211,5 +212,5 @@ func (s *Server) showReviewDocument(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendDocument(c, d, "inline")
+	return sendDocument(c, d)
 }

@@ -27,11 +27,13 @@ func TestReviewPages(t *testing.T) {
 	queue := a.get("/console/reviews")
 	wantContains(t, queue, fmt.Sprintf(`href="/console/reviews/%d"`, req.ID), "單位名稱")
 	page := a.get(fmt.Sprintf("/console/reviews/%d", req.ID))
-	wantContains(t, page, "變更前後對照", "審核測試有限公司", `<iframe class="doc"`, `sandbox`, `<img class="doc"`, `name="version" value="1"`)
+	wantContains(t, page, "變更前後對照", "審核測試有限公司", fmt.Sprintf(`data-pdf="/console/documents/%d"`, req.Documents[0].ID),
+		`<img class="doc"`, `name="version" value="1"`)
+	wantNotContains(t, page, "<iframe")
 	doc := a.get(fmt.Sprintf("/console/documents/%d", req.Documents[0].ID))
-	if doc.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(doc.Header.Get("Content-Disposition"), "inline;") ||
+	if doc.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(doc.Header.Get("Content-Disposition"), "attachment;") ||
 		doc.Header.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(doc.Header.Get("Content-Security-Policy"), "sandbox") {
-		t.Errorf("inline document headers: %v", doc.Header)
+		t.Errorf("document headers: %v", doc.Header)
 	}
 	// Two reviewers on the same version: the second is told who decided.
 	path := fmt.Sprintf("/console/reviews/%d/decision", req.ID)

@@ -1,9 +1,10 @@
 package handlers
 
 import (
+	"fmt"
 	"io"
 	"mime/multipart"
-	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -177,10 +178,20 @@ func (s *Server) showRequest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	safeNames(r)
 	vm := RequestView{Page: s.page(c, "申請案件 "+strconv.FormatInt(r.ID, 10), "requests"), Request: r,
 		Effective: rocdate.Format(r.Effective()), CanCancel: r.Status == models.RequestPending && s.may(c, "change_request", "cancel")}
 	vm.OldName, vm.OldReg = r.Before()
 	return s.render(c, fiber.StatusOK, "portal_request", vm)
+}
+
+// safeNames strips controls from the documents' names for display again:
+// names stored before uploads were checked for them may still hold
+// right-to-left overrides.
+func safeNames(r *models.ChangeRequest) {
+	for i := range r.Documents {
+		r.Documents[i].FileName = upload.DisplayName(r.Documents[i].FileName)
+	}
 }
 
 // cancelRequest withdraws a pending request.
@@ -197,8 +208,8 @@ func (s *Server) cancelRequest(c *fiber.Ctx) error {
 	return redirect(c, "/portal/requests/"+strconv.FormatInt(id, 10))
 }
 
-// downloadDocument sends a proof document as an attachment: never shown
-// inline on the portal, never sniffed by the browser.
+// downloadDocument sends a proof document as an attachment (see
+// sendDocument); the request page draws PDFs from these bytes with PDF.js.
 func (s *Server) downloadDocument(c *fiber.Ctx) error {
 	p := principal(c)
 	id, err := paramID(c, "did")
@@ -209,19 +220,44 @@ func (s *Server) downloadDocument(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendDocument(c, d, "attachment")
+	return sendDocument(c, d)
 }
 
-// sendDocument writes a stored document with safe headers. The file name
-// is the stored display name, percent-encoded (RFC 6266), with an ASCII
-// fallback.
-func sendDocument(c *fiber.Ctx, d *models.ChangeDocument, disposition string) error {
-	fallback := "document-" + strconv.FormatInt(d.ID, 10) + upload.Extension(d.ContentType)
+// sendDocument writes a stored document so that no browser renders it:
+// always an attachment (a link opened in a new window downloads; a PDF's
+// JavaScript never runs in the browser's viewer), never sniffed, and
+// sandboxed should anything display it anyway. fetch (PDF.js) and <img>
+// ignore the disposition. The file name is the display name, stripped of
+// controls when uploaded, with the extension of the stored type, in
+// RFC 6266 / RFC 5987 form with an ASCII fallback.
+func sendDocument(c *fiber.Ctx, d *models.ChangeDocument) error {
+	ext := upload.Extension(d.ContentType)
+	fallback := "document-" + strconv.FormatInt(d.ID, 10) + ext
+	name := upload.DisplayName(d.FileName)
+	if !strings.EqualFold(path.Ext(name), ext) && !(ext == ".jpg" && strings.EqualFold(path.Ext(name), ".jpeg")) {
+		name += ext
+	}
 	c.Set(fiber.HeaderContentType, d.ContentType)
-	c.Set(fiber.HeaderContentDisposition, disposition+`; filename="`+fallback+`"; filename*=UTF-8''`+url.PathEscape(d.FileName))
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+fallback+`"; filename*=UTF-8''`+rfc5987(name))
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	c.Set("Cross-Origin-Resource-Policy", "same-origin")
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	c.Set(fiber.HeaderLastModified, d.CreatedAt.UTC().Format(time.RFC1123))
 	return c.Status(fiber.StatusOK).Send(d.Data)
+}
+
+// rfc5987 percent-encodes s as an RFC 5987 ext-value: every byte but the
+// attr-chars.
+func rfc5987(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }

@@ -36,6 +36,12 @@ func (s *Server) serveStatic(c *fiber.Ctx) error {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
 	ct := mime.TypeByExtension(path.Ext(name))
+	switch path.Ext(name) {
+	case ".js", ".mjs":
+		// Module scripts (PDF.js) are refused under nosniff unless served as
+		// JavaScript; the system's MIME table may not know .mjs.
+		ct = "text/javascript; charset=utf-8"
+	}
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
