@@ -46,7 +46,7 @@ func TestAuditChain(t *testing.T) {
 		ctx := context.Background()
 		s, _ := modelstest.NewStore(db)
 		seedEvents(t, s, 5)
-		n, err := models.VerifyAudit(ctx, db)
+		n, err := models.VerifyAudit(ctx, db, modelstest.AuditKeys, nil)
 		if err != nil || n != 5 {
 			t.Fatalf("VerifyAudit = %d, %v; want 5, nil", n, err)
 		}
@@ -64,7 +64,7 @@ func TestAuditChain(t *testing.T) {
 
 		t.Run("names the tampered event", func(t *testing.T) {
 			bypass(t, db, "UPDATE audit_events SET reason = 'rewritten' WHERE seq = 3")
-			_, err := models.VerifyAudit(ctx, db)
+			_, err := models.VerifyAudit(ctx, db, modelstest.AuditKeys, nil)
 			var br *models.AuditBreak
 			if !errors.As(err, &br) || br.Seq != 3 {
 				t.Fatalf("VerifyAudit after tampering with seq 3: %v, want a break at seq 3", err)
@@ -80,7 +80,7 @@ func TestAuditChainDeletions(t *testing.T) {
 		seedEvents(t, s, 4)
 		bypass(t, db, "DELETE FROM audit_events WHERE seq = 4")
 		var br *models.AuditBreak
-		if _, err := models.VerifyAudit(ctx, db); !errors.As(err, &br) || br.Seq != 4 {
+		if _, err := models.VerifyAudit(ctx, db, modelstest.AuditKeys, nil); !errors.As(err, &br) || br.Seq != 4 {
 			t.Fatalf("after deleting the last event: %v, want a break naming seq 4 (the head)", err)
 		}
 	})
@@ -90,7 +90,7 @@ func TestAuditChainDeletions(t *testing.T) {
 		seedEvents(t, s, 4)
 		bypass(t, db, "DELETE FROM audit_events WHERE seq = 2")
 		var br *models.AuditBreak
-		if _, err := models.VerifyAudit(ctx, db); !errors.As(err, &br) || br.Seq != 3 {
+		if _, err := models.VerifyAudit(ctx, db, modelstest.AuditKeys, nil); !errors.As(err, &br) || br.Seq != 3 {
 			t.Fatalf("after deleting event 2: %v, want a break at seq 3", err)
 		}
 	})
@@ -113,7 +113,7 @@ func TestAuditConcurrentWriters(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		if n, err := models.VerifyAudit(ctx, db); err != nil || n != 24 {
+		if n, err := models.VerifyAudit(ctx, db, modelstest.AuditKeys, nil); err != nil || n != 24 {
 			t.Fatalf("VerifyAudit after 24 concurrent events = %d, %v", n, err)
 		}
 	})

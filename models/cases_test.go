@@ -247,7 +247,7 @@ func TestOpenCase(t *testing.T) {
 			}
 		})
 
-		if _, err := models.VerifyAudit(ctx, db); err != nil {
+		if _, err := models.VerifyAudit(ctx, db, modelstest.AuditKeys, nil); err != nil {
 			t.Error(err)
 		}
 	})
@@ -331,7 +331,7 @@ func TestCaseNotes(t *testing.T) {
 		}
 		_, err = f.s.AddCaseNote(ctx, a, sc, c.ID, "結案後的備註")
 		wantCode(t, "a note on a resolved case", err, apperr.Conflict)
-		if _, err := models.VerifyAudit(ctx, db); err != nil {
+		if _, err := models.VerifyAudit(ctx, db, modelstest.AuditKeys, nil); err != nil {
 			t.Error(err)
 		}
 	})
@@ -398,7 +398,7 @@ func TestCaseStatusTransitions(t *testing.T) {
 		if !decision {
 			t.Error("case.resolve is not among models.DecisionActions")
 		}
-		if _, err := models.VerifyAudit(ctx, db); err != nil {
+		if _, err := models.VerifyAudit(ctx, db, modelstest.AuditKeys, nil); err != nil {
 			t.Error(err)
 		}
 	})
@@ -511,7 +511,7 @@ func TestCaseOptimisticLocking(t *testing.T) {
 		if n := len(f.events("case.resolve", c.ID)); n != 1 {
 			t.Errorf("%d case.resolve events, want 1", n)
 		}
-		if _, err := models.VerifyAudit(ctx, db); err != nil {
+		if _, err := models.VerifyAudit(ctx, db, modelstest.AuditKeys, nil); err != nil {
 			t.Error(err)
 		}
 	})

@@ -224,7 +224,7 @@ func TestConcurrentReviewExactlyOneWins(t *testing.T) {
 		if n := count(t, db, "audit_events", "action IN ('change_request.approve','change_request.reject') AND object_id = ?", fmt.Sprint(r.ID)); n != 1 {
 			t.Errorf("%d decision events, want 1", n)
 		}
-		if _, err := models.VerifyAudit(ctx, db); err != nil {
+		if _, err := models.VerifyAudit(ctx, db, modelstest.AuditKeys, nil); err != nil {
 			t.Error(err)
 		}
 	})

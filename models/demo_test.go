@@ -83,7 +83,7 @@ func TestSeedDemo(t *testing.T) {
 				t.Errorf("handler ID %s: %v", id, err)
 			}
 		}
-		if n, err := models.VerifyAudit(ctx, db); err != nil || n == 0 {
+		if n, err := models.VerifyAudit(ctx, db, modelstest.AuditKeys, nil); err != nil || n == 0 {
 			t.Errorf("VerifyAudit after seeding = %d, %v", n, err)
 		}
 	})

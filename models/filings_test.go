@@ -147,7 +147,7 @@ func TestSubmitFilings(t *testing.T) {
 			cov[1].AddFilingID != stored[2].ID || cov[1].EndFilingID != nil {
 			t.Errorf("coverage of %s = %+v, filings %d %d %d", ins3.InsuredID, cov, stored[0].ID, stored[1].ID, stored[2].ID)
 		}
-		if n, _ := models.VerifyAudit(ctx, db); n == 0 {
+		if n, _ := models.VerifyAudit(ctx, db, modelstest.AuditKeys, nil); n == 0 {
 			t.Error("no audit events")
 		}
 	})
@@ -284,7 +284,7 @@ func TestNightlyBatch(t *testing.T) {
 				t.Errorf("mail lacks %q:\n%s", want, msg.Body)
 			}
 		}
-		if _, err := models.VerifyAudit(ctx, db); err != nil {
+		if _, err := models.VerifyAudit(ctx, db, modelstest.AuditKeys, nil); err != nil {
 			t.Error(err)
 		}
 	})

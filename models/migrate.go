@@ -46,6 +46,18 @@ func allMigrations() []Migration {
 	return all
 }
 
+// ensureMigrationsTable creates schema_migrations when it is missing. It
+// looks first: CREATE TABLE IF NOT EXISTS needs the right to create tables
+// even when the table exists, which the server's own role on PostgreSQL
+// lacks (see GrantAppRole), and /readyz reads the migrations with it.
+func ensureMigrationsTable(ctx context.Context, db *bun.DB) error {
+	if _, err := db.DB.ExecContext(ctx, "SELECT 1 FROM schema_migrations WHERE 1 = 0"); err == nil {
+		return nil
+	}
+	_, err := db.DB.ExecContext(ctx, migrationsTable)
+	return err
+}
+
 // MigrationStatus is one line of `migrate status`.
 type MigrationStatus struct {
 	Version   int
@@ -165,7 +177,7 @@ func MigrateDown(ctx context.Context, db *bun.DB) (bool, error) {
 
 // MigrationStatuses lists every known migration and when it was applied.
 func MigrationStatuses(ctx context.Context, db *bun.DB) ([]MigrationStatus, error) {
-	if _, err := db.DB.ExecContext(ctx, migrationsTable); err != nil {
+	if err := ensureMigrationsTable(ctx, db); err != nil {
 		return nil, fmt.Errorf("models: migrate: %w", err)
 	}
 	applied, err := appliedVersions(ctx, db.DB)

@@ -74,7 +74,7 @@ func (e *supEnv) decide(at time.Time, a models.Actor, action string, unitID int6
 
 func (e *supEnv) verify() {
 	e.t.Helper()
-	if _, err := models.VerifyAudit(context.Background(), e.db); err != nil {
+	if _, err := models.VerifyAudit(context.Background(), e.db, modelstest.AuditKeys, nil); err != nil {
 		e.t.Errorf("audit chain: %v", err)
 	}
 }

@@ -139,7 +139,7 @@ func TestSelfServiceActions(t *testing.T) {
 				t.Errorf("second pending row: %v, want a unique violation", err)
 			}
 		})
-		if _, err := models.VerifyAudit(ctx, db); err != nil {
+		if _, err := models.VerifyAudit(ctx, db, modelstest.AuditKeys, nil); err != nil {
 			t.Error(err)
 		}
 	})

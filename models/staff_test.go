@@ -113,7 +113,7 @@ func TestStaffLogin(t *testing.T) {
 			if counts["staff.login"] != 2 || counts["staff.locked"] != 1 || counts["staff.login_failed"] < 8 {
 				t.Errorf("audit actions %v", counts)
 			}
-			if _, err := models.VerifyAudit(ctx, db); err != nil {
+			if _, err := models.VerifyAudit(ctx, db, modelstest.AuditKeys, nil); err != nil {
 				t.Error(err)
 			}
 		})

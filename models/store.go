@@ -25,6 +25,9 @@ type Store struct {
 	// BatchChunk is the nightly batch's chunk size (filings per
 	// transaction); 0 means the default.
 	BatchChunk int
+	// AuditKeys sign the audit chain; without them every audited action
+	// fails with ErrNoAuditKey.
+	AuditKeys *AuditKeys
 }
 
 // NewStore returns a store with the real clock and the default session limits.
@@ -35,7 +38,7 @@ func NewStore(db *bun.DB) *Store {
 func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
 func (s *Store) tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
-	return s.DB.RunInTx(ctx, nil, fn)
+	return s.DB.RunInTx(withAuditKeys(ctx, s.AuditKeys), nil, fn)
 }
 
 // Scope limits what a query may see: one unit, one branch, or everything

@@ -163,7 +163,7 @@ func TestMigrateCommands(t *testing.T) {
 func TestAuditVerifyCommand(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "x.db")
-	e := env("MULTICERT_DB", "sqlite:"+path)
+	e := env("MULTICERT_DB", "sqlite:"+path, "MULTICERT_DATA_DIR", t.TempDir())
 	var out bytes.Buffer
 	if err := run(ctx, []string{"demo", "--units", "5"}, &out, e); err != nil {
 		t.Fatal(err)
@@ -190,7 +190,7 @@ func TestAuditVerifyCommand(t *testing.T) {
 
 func TestDemoCommandIdempotent(t *testing.T) {
 	ctx := context.Background()
-	e := env("MULTICERT_DB", modelstest.URLSQLite(t))
+	e := env("MULTICERT_DB", modelstest.URLSQLite(t), "MULTICERT_DATA_DIR", t.TempDir())
 	var out bytes.Buffer
 	if err := run(ctx, []string{"demo", "--units", "200"}, &out, e); err != nil {
 		t.Fatal(err)

@@ -35,7 +35,13 @@ commands:
                         apply all pending migrations, revert the newest one, or list them
   demo [--units N] [--filings M]
                         add demo data (idempotent) and print the demo logins
-  audit verify          check the audit log's hash chain
+  audit verify [--checkpoint FILE]
+                        check the audit log's keyed hash chain, and that it reaches the checkpoint
+                        (default: the server's checkpoint file); names the first broken event
+  audit checkpoint      verify and write a signed checkpoint of the chain's head (--audit-checkpoint-file)
+  db grant [--role NAME]
+                        PostgreSQL, as the owner (--migrate-db): give the server's role (default: --db's
+                        user) its rights, audit_events only SELECT and INSERT
   dev-ca [--help]       make a development CA, cards, CRLs and SoftHSM2 tokens (tests and demos only)
   version               print the version
 
@@ -55,7 +61,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return devCA(ctx, args, dataDir, out)
 	}
 	var sub string
-	if (cmd == "migrate" || cmd == "audit") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if (cmd == "migrate" || cmd == "audit" || cmd == "db") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		sub, args = args[0], args[1:]
 	}
 	fs := flag.NewFlagSet("multicert "+cmd, flag.ContinueOnError)
@@ -64,6 +70,13 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	if cmd == "demo" {
 		fs.IntVar(&units, "units", 240, "number of demo units")
 		fs.IntVar(&filings, "filings", 0, "number of demo filings (0: 2 per unit)")
+	}
+	var checkpoint, role string
+	if cmd == "audit" {
+		fs.StringVar(&checkpoint, "checkpoint", "", "audit verify: a checkpoint file (default: --audit-checkpoint-file when it exists)")
+	}
+	if cmd == "db" {
+		fs.StringVar(&role, "role", "", "db grant: the server's PostgreSQL role (default: the user of --db)")
 	}
 	fs.Usage = func() { fmt.Fprint(out, usage+config.Usage()) }
 	cfg, err := config.Parse(fs, args, getenv)
@@ -84,19 +97,15 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	case "migrate":
 		return migrate(ctx, cfg, sub, out)
 	case "demo":
-		return withDB(ctx, cfg, true, func(db *bun.DB) error { return seedDemo(ctx, db, units, filings, out) })
-	case "audit":
-		if sub != "verify" {
-			return fmt.Errorf("audit: want `audit verify`")
+		keys, err := loadAuditKeys(cfg, true, log)
+		if err != nil {
+			return err
 		}
-		return withDB(ctx, cfg, false, func(db *bun.DB) error {
-			n, err := models.VerifyAudit(ctx, db)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(out, "OK: %d audit events, chain intact\n", n)
-			return nil
-		})
+		return withDB(ctx, cfg, true, func(db *bun.DB) error { return seedDemo(ctx, db, keys, units, filings, out) })
+	case "audit":
+		return auditCommand(ctx, cfg, sub, checkpoint, log, out)
+	case "db":
+		return dbCommand(ctx, cfg, sub, role, out)
 	}
 	fs.Usage()
 	return fmt.Errorf("unknown command %q", cmd)
@@ -110,11 +119,11 @@ func newLogger(out io.Writer, level string) *slog.Logger {
 
 // openDB connects, retrying for a while so that a server started beside its
 // database (docker compose) waits for it.
-func openDB(ctx context.Context, cfg *config.Config) (*bun.DB, error) {
+func openDB(ctx context.Context, url string) (*bun.DB, error) {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		db, err := models.Open(ctx, cfg.DatabaseURL())
-		if err == nil || time.Now().After(deadline) || !strings.HasPrefix(cfg.DatabaseURL(), "postgres") {
+		db, err := models.Open(ctx, url)
+		if err == nil || time.Now().After(deadline) || !strings.HasPrefix(url, "postgres") {
 			return db, err
 		}
 		select {
@@ -126,13 +135,13 @@ func openDB(ctx context.Context, cfg *config.Config) (*bun.DB, error) {
 }
 
 func withDB(ctx context.Context, cfg *config.Config, migrateFirst bool, fn func(*bun.DB) error) error {
-	db, err := openDB(ctx, cfg)
+	db, err := openDB(ctx, cfg.DatabaseURL())
 	if err != nil {
 		return err
 	}
 	defer models.Close(db)
 	if migrateFirst {
-		if _, err := models.MigrateUp(ctx, db); err != nil {
+		if err := migrateAll(ctx, cfg, db, slog.Default()); err != nil {
 			return err
 		}
 	}
@@ -140,7 +149,9 @@ func withDB(ctx context.Context, cfg *config.Config, migrateFirst bool, fn func(
 }
 
 func migrate(ctx context.Context, cfg *config.Config, sub string, out io.Writer) error {
-	return withDB(ctx, cfg, false, func(db *bun.DB) error {
+	owner := *cfg
+	owner.DB = cfg.MigrationURL() // the schema's owner migrates
+	return withDB(ctx, &owner, false, func(db *bun.DB) error {
 		switch sub {
 		case "up":
 			n, err := models.MigrateUp(ctx, db)
@@ -177,9 +188,10 @@ func migrate(ctx context.Context, cfg *config.Config, sub string, out io.Writer)
 	})
 }
 
-func seedDemo(ctx context.Context, db *bun.DB, units, filings int, out io.Writer) error {
+func seedDemo(ctx context.Context, db *bun.DB, keys *models.AuditKeys, units, filings int, out io.Writer) error {
 	start := time.Now()
 	store := models.NewStore(db)
+	store.AuditKeys = keys
 	res, err := store.SeedDemo(ctx, units)
 	if err != nil {
 		return err
@@ -210,18 +222,24 @@ func printLogins(out io.Writer, res *models.DemoResult) {
 }
 
 func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Writer) error {
-	db, err := openDB(ctx, cfg)
+	keys, err := loadAuditKeys(cfg, true, log)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg.DatabaseURL())
 	if err != nil {
 		return err
 	}
 	defer models.Close(db)
-	if n, err := models.MigrateUp(ctx, db); err != nil {
+	if err := migrateAll(ctx, cfg, db, log); err != nil {
 		return err
-	} else if n > 0 {
-		log.Info("migrated the database", "applied", n)
 	}
 	store := models.NewStore(db)
 	store.SessionIdle = cfg.SessionIdle
+	store.AuditKeys = keys
+	if _, err := store.MarkAuditKey(ctx); err != nil {
+		return err
+	}
 	if err := store.EnsureReferenceData(ctx); err != nil {
 		return err
 	}
@@ -324,7 +342,8 @@ func startJobs(ctx context.Context, cfg *config.Config, db *bun.DB, store *model
 	} else {
 		log.Info("no SMTP server configured (--smtp-addr): mail stays in the outbox")
 	}
-	return jobs.Start(ctx, jobs.Config{DB: db, Work: store, Sender: snd, Log: log})
+	return jobs.Start(ctx, jobs.Config{DB: db, Work: store, Sender: snd, Log: log,
+		Audit: &models.AuditCheckpointer{Store: store, Path: cfg.AuditCheckpointPath()}})
 }
 
 func purgeSessions(ctx context.Context, store *models.Store, log *slog.Logger) {

@@ -41,6 +41,11 @@ type Config struct {
 	SMTPUsername string
 	SMTPPassword string
 	SMTPTLS      string // none, starttls or tls
+
+	AuditKeyFile        string // HMAC keys of the audit chain, ID:BASE64 per line; default <data-dir>/audit.key
+	AuditKey            string // audit keys given in the environment, read after the file; the last one signs
+	AuditCheckpointFile string // the signed checkpoint of the audit chain's head; default <data-dir>/audit-checkpoint.json
+	MigrateDB           string // PostgreSQL URL of the schema owner, for migrations; empty: DB migrates
 }
 
 // option describes one setting for flags, environment and the README.
@@ -114,6 +119,10 @@ var options = []option{
 		c.CRLRequired = b
 		return err
 	}, true},
+	{"audit-key-file", "MULTICERT_AUDIT_KEY_FILE", "", "file of the audit chain's HMAC keys, one ID:BASE64 per line, the last one signing; default <data-dir>/audit.key, created (0600) when missing", func(c *Config, v string) error { c.AuditKeyFile = v; return nil }, false},
+	{"audit-key", "MULTICERT_AUDIT_KEY", "", "audit keys as ID:BASE64 (comma-separated), read after the key file; set it in the environment, not as a flag", func(c *Config, v string) error { c.AuditKey = v; return nil }, false},
+	{"audit-checkpoint-file", "MULTICERT_AUDIT_CHECKPOINT_FILE", "", "where the signed checkpoint of the audit chain's head is written every hour; default <data-dir>/audit-checkpoint.json", func(c *Config, v string) error { c.AuditCheckpointFile = v; return nil }, false},
+	{"migrate-db", "MULTICERT_MIGRATE_DB", "", "PostgreSQL URL of the role that owns the schema: migrate and serve migrate with it, then the server runs as --db's role with only the rights it needs", func(c *Config, v string) error { c.MigrateDB = v; return nil }, false},
 }
 
 // Parse reads the configuration from args (flags win) and the environment.
@@ -167,7 +176,14 @@ func (c *Config) validate() error {
 		!strings.HasPrefix(c.DB, "sqlite:") && !strings.HasPrefix(c.DB, "file:") {
 		errs = append(errs, fmt.Errorf("config: db %q: want postgres://…, sqlite:PATH or file:PATH", c.DB))
 	}
+	if c.MigrateDB != "" && (!isPostgres(c.MigrateDB) || !isPostgres(c.DB)) {
+		errs = append(errs, errors.New("config: migrate-db is for PostgreSQL: both it and db must be postgres://…"))
+	}
 	return errors.Join(errs...)
+}
+
+func isPostgres(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
 }
 
 func splitList(v string) []string {
@@ -207,6 +223,31 @@ func (c *Config) DatabaseURL() string {
 		return c.DB
 	}
 	return "sqlite:" + filepath.Join(c.DataDir, "multicert.db")
+}
+
+// AuditKeyPath is the audit key file.
+func (c *Config) AuditKeyPath() string {
+	if c.AuditKeyFile != "" {
+		return c.AuditKeyFile
+	}
+	return filepath.Join(c.DataDir, "audit.key")
+}
+
+// AuditCheckpointPath is the audit checkpoint file.
+func (c *Config) AuditCheckpointPath() string {
+	if c.AuditCheckpointFile != "" {
+		return c.AuditCheckpointFile
+	}
+	return filepath.Join(c.DataDir, "audit-checkpoint.json")
+}
+
+// MigrationURL is the database URL migrations run with: MigrateDB, or the
+// database URL.
+func (c *Config) MigrationURL() string {
+	if c.MigrateDB != "" {
+		return c.MigrateDB
+	}
+	return c.DatabaseURL()
 }
 
 // Usage lists every option with its environment variable and default, for help output.

@@ -7,7 +7,9 @@
 // (from a cron schedule read in Taipei time, or on demand), apply_due_changes
 // applies the change requests whose effective date has come (every 10
 // minutes and at start), and send_mail empties the outbox (every 15 seconds,
-// when a Sender is configured). River keeps its own tables (river_job,
+// when a Sender is configured). With an AuditCheckpointer, audit_checkpoint
+// writes a signed checkpoint of the audit chain every hour and mails one to
+// the auditors each morning. River keeps its own tables (river_job,
 // river_leader, …), created by Migrate; only the elected leader among the
 // instances enqueues the periodic jobs.
 //
@@ -66,6 +68,11 @@ type Config struct {
 	// Now gives the time the nightly job's date is taken from; default
 	// time.Now.
 	Now func() time.Time
+	// Audit, when set, checkpoints the audit chain every hour and mails
+	// the day's checkpoint to the auditors at AuditMail (cron, Taipei time;
+	// default DefaultAuditMail).
+	Audit     AuditCheckpointer
+	AuditMail string
 	// PollInterval is how often idle workers look for new jobs. Jobs
 	// inserted by any instance are normally noticed at once (LISTEN/NOTIFY
 	// on PostgreSQL, a 50 ms poll of River's notification table on SQLite);
@@ -75,6 +82,18 @@ type Config struct {
 	testOnly bool // River starts its maintenance at once instead of staggered (export_test.go)
 }
 
+// AuditCheckpointer writes a signed checkpoint of the audit chain's head
+// outside the database; *models.AuditCheckpointer implements it.
+type AuditCheckpointer interface {
+	// Checkpoint verifies the events since the last checkpoint and writes a
+	// new one; with mail it also mails it to the auditors (or an alert).
+	Checkpoint(ctx context.Context, mail bool) (*models.AuditCheckpoint, error)
+}
+
+// DefaultAuditMail is 07:10 in Taipei: the auditors find the day's
+// checkpoint (taken after the nightly batch) when they start work.
+const DefaultAuditMail = "10 7 * * *"
+
 // DefaultNightly is 01:30 in Taipei: after midnight, so the day's filings are
 // complete, and outside 02:00–03:00, the hour a DST change skips or repeats
 // in zones that have one.
@@ -83,6 +102,7 @@ const DefaultNightly = "30 1 * * *"
 const (
 	applyEvery      = 10 * time.Minute
 	mailEvery       = 15 * time.Second
+	auditEvery      = time.Hour
 	nightlyTimeout  = 2 * time.Hour
 	mailTimeout     = 5 * time.Minute
 	mailBatch       = 100 // mails per SendDue call
@@ -142,6 +162,9 @@ func Start(ctx context.Context, cfg Config) (*Runner, error) {
 	// send_mail whether or not mail is configured.
 	river.AddWorker(workers, &mailWorker{work: cfg.Work, sender: cfg.Sender, log: log})
 
+	if cfg.Audit != nil {
+		river.AddWorker(workers, &auditWorker{audit: cfg.Audit, log: log})
+	}
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(nightly, func() (river.JobArgs, *river.InsertOpts) {
 			return NightlyValidateArgs{Date: NightlyDate(now()).Format(time.DateOnly)}, nil
@@ -154,6 +177,24 @@ func Start(ctx context.Context, cfg Config) (*Runner, error) {
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(mailEvery), func() (river.JobArgs, *river.InsertOpts) {
 			return SendMailArgs{}, nil
 		}, &river.PeriodicJobOpts{ID: KindSendMail, RunOnStart: true}))
+	}
+
+	if cfg.Audit != nil {
+		spec := cfg.AuditMail
+		if spec == "" {
+			spec = DefaultAuditMail
+		}
+		daily, err := parseNightly(spec)
+		if err != nil {
+			return nil, err
+		}
+		periodic = append(periodic,
+			river.NewPeriodicJob(river.PeriodicInterval(auditEvery), func() (river.JobArgs, *river.InsertOpts) {
+				return AuditCheckpointArgs{}, nil
+			}, &river.PeriodicJobOpts{ID: KindAuditCheckpoint, RunOnStart: true}),
+			river.NewPeriodicJob(daily, func() (river.JobArgs, *river.InsertOpts) {
+				return AuditCheckpointArgs{Mail: true}, nil
+			}, &river.PeriodicJobOpts{ID: KindAuditCheckpoint + "_mail"}))
 	}
 
 	queue := river.QueueConfig{MaxWorkers: defaultWorkers}

@@ -17,6 +17,7 @@ const (
 	KindNightlyValidate = "nightly_validate"
 	KindApplyDueChanges = "apply_due_changes"
 	KindSendMail        = "send_mail"
+	KindAuditCheckpoint = "audit_checkpoint"
 )
 
 // busyStates are the states in which a periodic job blocks another of its
@@ -141,5 +142,36 @@ func (w *mailWorker) Work(ctx context.Context, _ *river.Job[SendMailArgs]) error
 	if total > 0 {
 		w.log.InfoContext(ctx, "jobs: mail sent", "count", total)
 	}
+	return nil
+}
+
+// AuditCheckpointArgs checkpoints the audit chain; with Mail, the
+// checkpoint also goes to the auditors.
+type AuditCheckpointArgs struct {
+	Mail bool `json:"mail"`
+}
+
+// Kind is "audit_checkpoint".
+func (AuditCheckpointArgs) Kind() string { return KindAuditCheckpoint }
+
+// InsertOpts allow one such job of each kind at a time. A checkpoint that
+// fails (a broken chain) is not retried soon: the next hour tries again.
+func (AuditCheckpointArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: busyStates}}
+}
+
+type auditWorker struct {
+	river.WorkerDefaults[AuditCheckpointArgs]
+	audit AuditCheckpointer
+	log   *slog.Logger
+}
+
+func (w *auditWorker) Work(ctx context.Context, job *river.Job[AuditCheckpointArgs]) error {
+	cp, err := w.audit.Checkpoint(ctx, job.Args.Mail)
+	if err != nil {
+		w.log.ErrorContext(ctx, "jobs: the audit chain did not verify; the checkpoint file is unchanged", "err", err)
+		return fmt.Errorf("jobs: audit checkpoint: %w", err)
+	}
+	w.log.InfoContext(ctx, "jobs: audit checkpoint written", "seq", cp.Seq, "key_id", cp.KeyID, "mailed", job.Args.Mail)
 	return nil
 }

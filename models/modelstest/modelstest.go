@@ -6,7 +6,9 @@ package modelstest
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/base64"
 	"fmt"
 	"net/url"
 	"os"
@@ -192,9 +194,28 @@ func Main(m *testing.M) int {
 	return code
 }
 
-// NewStore returns a store on db with the fixed test clock.
+// AuditKeys are the audit keys of test stores: one key, id "test-1".
+var AuditKeys = MustAuditKeys("test-1")
+
+// MustAuditKeys returns keys with the given ids, each key derived from its
+// id (tests only), the last one current.
+func MustAuditKeys(ids ...string) *models.AuditKeys {
+	var entries []string
+	for _, id := range ids {
+		sum := sha256.Sum256([]byte("multicert test audit key " + id))
+		entries = append(entries, id+":"+base64.StdEncoding.EncodeToString(sum[:]))
+	}
+	k, err := models.ParseAuditKeys(strings.Join(entries, "\n"))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+// NewStore returns a store on db with the fixed test clock and AuditKeys.
 func NewStore(db *bun.DB) (*models.Store, *Time) {
 	s := models.NewStore(db)
+	s.AuditKeys = AuditKeys
 	clk := &Time{t: Clock}
 	s.Now = clk.Now
 	return s, clk
