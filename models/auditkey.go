@@ -178,7 +178,7 @@ func auditKeysFrom(ctx context.Context) *AuditKeys {
 // AuditKeys: the audit chain refuses unkeyed events.
 var ErrNoAuditKey = errors.New("models: no audit key: set Store.AuditKeys (the server loads them with --audit-key-file)")
 
-// Legacy events (written before the chain was keyed) keep key_id ”.
+// Legacy events (written before the chain was keyed) keep an empty key_id.
 var _ = register(Migration{
 	Version: 8,
 	Name:    "audit: key id of each event, for the keyed (HMAC) chain",
