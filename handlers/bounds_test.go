@@ -102,6 +102,24 @@ func TestNULAndBoundedNames(t *testing.T) {
 			wantStatus(t, r, http.StatusBadRequest)
 			wantContains(t, r, "無效的字元")
 		})
+		t.Run("NUL in every search form", func(t *testing.T) {
+			auditor := e.staffClient("hq.audit")
+			for _, tc := range []struct {
+				c    *client
+				path string
+			}{
+				{staff, "/console/cases?q=%00"},
+				{auditor, "/console/audit?actor=%00&reason=x"},
+				{auditor, "/console/stats?from=115/01/01%00"},
+				{filer, "/portal/filings?from=%00"},
+				{filer, "/portal/print?search=1&from=%00"},
+				{staff, "/address/townships?prefix=reg&reg_county=%00"},
+			} {
+				r := tc.c.get(tc.path)
+				wantStatus(t, r, http.StatusBadRequest)
+				wantContains(t, r, "無效的字元")
+			}
+		})
 		t.Run("a long search term", func(t *testing.T) {
 			r := staff.get("/console/units?q=" + url.QueryEscape(strings.Repeat("臺", 300)))
 			wantStatus(t, r, http.StatusOK)
