@@ -9,16 +9,17 @@ import (
 
 func init() {
 	for k, v := range map[string]access{
-		"POST /console/units/:id/status":                       {roles: "staff,supervisor", scoped: true},
-		"POST /console/units/:id/deregistrations":              {roles: "staff,supervisor", scoped: true},
-		"POST /console/units/:id/activation-codes":             {roles: "staff,supervisor", scoped: true},
-		"POST /console/units/:id/activation-codes/:cid/revoke": {roles: "staff,supervisor", scoped: true},
-		"GET /console/approvals":                               {roles: "supervisor,auditor"},
-		"POST /console/deregistrations/:gid/decision":          {roles: "supervisor", scoped: true},
-		"GET /console/reviews":                                 {roles: "staff,supervisor,auditor"},
-		"GET /console/reviews/:rid":                            {roles: "staff,supervisor,auditor", scoped: true},
-		"POST /console/reviews/:rid/decision":                  {roles: "staff,supervisor", scoped: true},
-		"GET /console/documents/:did":                          {roles: "staff,supervisor,auditor", scoped: true},
+		"POST /console/units/:id/status":                            {roles: "staff,supervisor", scoped: true},
+		"POST /console/units/:id/deregistrations":                   {roles: "staff,supervisor", scoped: true},
+		"POST /console/units/:id/activation-codes":                  {roles: "staff,supervisor", scoped: true},
+		"POST /console/units/:id/activation-codes/:cid/revoke":      {roles: "staff,supervisor", scoped: true},
+		"POST /console/units/:id/handlers/:hid/nhi-password/revoke": {roles: "staff,supervisor", scoped: true},
+		"GET /console/approvals":                                    {roles: "supervisor,auditor"},
+		"POST /console/deregistrations/:gid/decision":               {roles: "supervisor", scoped: true},
+		"GET /console/reviews":                                      {roles: "staff,supervisor,auditor"},
+		"GET /console/reviews/:rid":                                 {roles: "staff,supervisor,auditor", scoped: true},
+		"POST /console/reviews/:rid/decision":                       {roles: "staff,supervisor", scoped: true},
+		"GET /console/documents/:did":                               {roles: "staff,supervisor,auditor", scoped: true},
 	} {
 		routeAccess[k] = v
 	}

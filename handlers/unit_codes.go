@@ -8,13 +8,14 @@ import (
 	"github.com/multicert/multicert/models"
 )
 
-// 開通碼: a bureau officer issues a unit the code that a registration with
+// 開通碼 and NHI-card passwords on the console: a bureau officer issues a unit the code that a registration with
 // the responsible person's NHI card needs, when the unit has no e-mail on
 // file (or its mail does not arrive), and may revoke an unused one.
 var _ = addRoutes(func(s *Server) []Route {
 	return []Route{
 		{"POST", "/console/units/:id/activation-codes", s.unitGuard("activation_code", "create"), s.issueUnitCode},
 		{"POST", "/console/units/:id/activation-codes/:cid/revoke", s.unitGuard("activation_code", "delete"), s.revokeUnitCode},
+		{"POST", "/console/units/:id/handlers/:hid/nhi-password/revoke", s.unitGuard("nhi_password", "delete"), s.revokeNHIPassword},
 	}
 })
 
@@ -59,5 +60,23 @@ func (s *Server) revokeUnitCode(c *fiber.Ctx) error {
 		return err
 	}
 	s.flash(c, "開通碼已撤銷，不能再使用。")
+	return redirect(c, "/console/units/"+strconv.FormatInt(id, 10))
+}
+
+// revokeNHIPassword stops a handler's NHI-card password (停用健保卡密碼).
+func (s *Server) revokeNHIPassword(c *fiber.Ctx) error {
+	p := principal(c)
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	hid, err := paramID(c, "hid")
+	if err != nil {
+		return err
+	}
+	if err := s.Store.RevokeNHIPassword(c.UserContext(), p.Actor(c), p.Scope(), id, hid); err != nil {
+		return err
+	}
+	s.flash(c, "已停用這位承辦人的健保卡密碼，其連線已結束；承辦人須以寄到單位登錄信箱的驗證碼重新設定。")
 	return redirect(c, "/console/units/"+strconv.FormatInt(id, 10))
 }

@@ -19,8 +19,10 @@ type UnitView struct {
 	Filings  []models.Filing // the newest, for the unit's filing and error history
 	Codes    []models.OneTimeCode
 	Now      time.Time
+	// NHIPasswords says when each NHI-card handler (by ID) set a password.
+	NHIPasswords map[string]*time.Time
 
-	CanIssueCode bool
+	CanIssueCode, CanRevokeNHIPassword bool
 
 	CanSetStatus, CanDeregister bool
 	CloseReasons, ReopenReasons map[string]string
@@ -59,7 +61,11 @@ func (s *Server) showUnit(c *fiber.Ctx) error {
 	if vm.Codes, err = models.CodesOfUnit(ctx, s.Store.DB, p.Scope(), u.ID, 10); err != nil {
 		return err
 	}
+	if vm.NHIPasswords, err = models.NHIPasswordsOfUnit(ctx, s.Store.DB, p.Scope(), u.ID); err != nil {
+		return err
+	}
 	vm.Now = time.Now()
+	vm.CanRevokeNHIPassword = s.may(c, "nhi_password", "delete")
 	vm.CanSetStatus, vm.CanDeregister = s.may(c, "unit", "update"), s.may(c, "deregistration", "create")
 	vm.CanIssueCode = s.may(c, "activation_code", "create")
 	vm.CloseReasons, vm.ReopenReasons = models.CloseReasons, models.ReopenReasons

@@ -303,3 +303,50 @@ func TestNHILoginTimingDoesNotTellRegistration(t *testing.T) {
 	}
 	t.Logf("median refusal: registered %v, unregistered %v", reg, unreg)
 }
+
+// Staff can stop a handler's NHI-card password: the person's sessions end
+// and the password no longer logs in; another branch cannot.
+func TestStaffRevokesNHIPassword(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		h := nhiHandler(t, db)
+		card := models.NHICard{CardNo: h.CardSerial, Name: h.Name, IDNo: h.IDNo}
+		if err := f.s.RequestNHICode(ctx, card, h.IDNo, "192.0.2.3"); err != nil {
+			t.Fatal(err)
+		}
+		code := modelstest.MailedCode(t, db, h.Email, "驗證碼：")
+		if err := f.s.ConfirmNHICode(ctx, models.NHIConfirm{Card: card, TypedID: h.IDNo, Code: code, Password: "Secret-123", Password2: "Secret-123", IP: "192.0.2.3"}); err != nil {
+			t.Fatal(err)
+		}
+		sess, _ := f.preLogin(t, models.PurposeHandlerLogin)
+		login := models.NHILogin{Session: sess, CardNo: h.CardSerial, IDNo: h.IDNo, Password: "Secret-123", IP: "192.0.2.3"}
+		tok, _, err := f.s.HandlerNHILogin(ctx, login)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var u models.Unit
+		if err := db.NewSelect().Model(&u).Where("id = ?", h.UnitID).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		other := "2"
+		if u.BranchCode == "2" {
+			other = "1"
+		}
+		staff := models.Actor{Kind: "staff", Name: "branch.staff"}
+		if err := f.s.RevokeNHIPassword(ctx, staff, models.BranchScope(&other), u.ID, h.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("another branch: %v, want NotFound", err)
+		}
+		if err := f.s.RevokeNHIPassword(ctx, staff, models.BranchScope(&u.BranchCode), u.ID, h.ID); err != nil {
+			t.Fatal(err)
+		}
+		if s, _ := f.s.SessionByToken(ctx, tok); s != nil {
+			t.Error("the handler's session outlived the revocation")
+		}
+		sess2, _ := f.preLogin(t, models.PurposeHandlerLogin)
+		login.Session = sess2
+		if _, _, err := f.s.HandlerNHILogin(ctx, login); !errors.Is(err, models.ErrNHIBadCredentials) {
+			t.Fatalf("login after the revocation: %v, want ErrNHIBadCredentials", err)
+		}
+	})
+}

@@ -387,3 +387,75 @@ func tellUnit(ctx context.Context, tx bun.IDB, now time.Time, u *Unit, title, bo
 	text := fmt.Sprintf("%s（投保單位代號 %s）您好：\n\n%s\n\n本信件由系統自動發送，請勿直接回覆。\n", u.Name, u.Code, body)
 	return Enqueue(ctx, tx, now, key, []string{u.Email}, "【健保署多憑證網路】"+title, text)
 }
+
+// NHIPasswordsOfUnit returns, for the unit's NHI-card handlers, when each
+// last set their 健保卡網路服務註冊 password, keyed by ID number.
+func NHIPasswordsOfUnit(ctx context.Context, db bun.IDB, sc Scope, unitID int64) (map[string]*time.Time, error) {
+	if _, err := UnitByID(ctx, db, sc, unitID); err != nil {
+		return nil, err
+	}
+	var regs []NHIRegistration
+	err := db.NewSelect().Model(&regs).Column("id_no", "updated_at").
+		Where("id_no IN (SELECT h.id_no FROM handlers AS h WHERE h.unit_id = ? AND h.card_type = ?)", unitID, CardNHI).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("models: NHI passwords of unit %d: %w", unitID, err)
+	}
+	m := make(map[string]*time.Time, len(regs))
+	for i := range regs {
+		m[regs[i].IDNo] = &regs[i].UpdatedAt
+	}
+	return m, nil
+}
+
+// RevokeNHIPassword lets bureau staff stop a handler's NHI-card password
+// (停用健保卡密碼), e.g. after the unit reports a takeover: the
+// registration and the person's unused codes go, their sessions end, and
+// they set a new password with a 驗證碼 mailed to the address the unit
+// recorded. Audited; the unit gets a notice.
+func (s *Store) RevokeNHIPassword(ctx context.Context, a Actor, sc Scope, unitID, handlerID int64) error {
+	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		now := s.now()
+		u, err := UnitByID(ctx, tx, sc, unitID)
+		if err != nil {
+			return err
+		}
+		h := new(Handler)
+		err = tx.NewSelect().Model(h).Where("id = ? AND unit_id = ? AND card_type = ?", handlerID, u.ID, CardNHI).Scan(ctx)
+		if isNoRows(err) {
+			return notFound("承辦人")
+		}
+		if err != nil {
+			return fmt.Errorf("models: revoke NHI password: %w", err)
+		}
+		res, err := tx.NewDelete().Model((*NHIRegistration)(nil)).Where("id_no = ?", h.IDNo).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("models: revoke NHI password: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.Conflict, "這位承辦人目前沒有設定健保卡密碼。")
+		}
+		if _, err := tx.NewUpdate().Model((*OneTimeCode)(nil)).Set("revoked_at = ?, revoked_by = ?", now, a.Name).
+			Where("purpose = ? AND subject = ? AND used_at IS NULL AND revoked_at IS NULL", CodeNHIPassword, h.IDNo).Exec(ctx); err != nil {
+			return fmt.Errorf("models: revoke NHI codes: %w", err)
+		}
+		var ended int64
+		var ids []int64
+		if err := tx.NewSelect().Table("handlers").Column("id").Where("id_no = ? AND card_type = ?", h.IDNo, CardNHI).Scan(ctx, &ids); err != nil {
+			return fmt.Errorf("models: revoke NHI password: %w", err)
+		}
+		for _, id := range ids {
+			n, err := EndSessionsOfHandler(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			ended += n
+		}
+		if err := audit(ctx, tx, now, a, Change{Action: "nhi.password_revoked", UnitID: u.ID, Branch: u.BranchCode, ObjectType: "handler",
+			ObjectID: fmt.Sprint(h.ID), After: map[string]any{"sessions_ended": ended}}); err != nil {
+			return err
+		}
+		return tellUnit(ctx, tx, now, u, "本署已停用承辦人"+h.Name+"的健保卡密碼",
+			fmt.Sprintf("本署承辦人於 %s 停用了承辦人 %s 的健保卡網路服務密碼，其連線已結束。承辦人可至「健保卡網路服務註冊」以寄到 %s 的驗證碼重新設定密碼。",
+				now.In(taipei).Format("2006-01-02 15:04"), h.Name, MaskEmail(h.Email)), fmt.Sprintf("nhi-revoked:%d:%d", h.ID, now.Unix()))
+	})
+}
