@@ -524,13 +524,24 @@ func step(t *testing.T, ctx context.Context, sel, want string, actions ...chrome
 func proofPDF(t *testing.T, name string) string {
 	t.Helper()
 	content := "0.1 0.3 0.6 rg 72 560 300 160 re f 0 0 0 rg 72 500 450 24 re f BT /F1 28 Tf 72 750 Td (Proof of change) Tj ET"
-	objects := []string{
+	return pdfFile(t, name,
 		"<< /Type /Catalog /Pages 2 0 R >>",
 		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
+		pdfStream("", content),
 		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	}
+	)
+}
+
+// pdfStream is a stream object with its /Length.
+func pdfStream(dict, data string) string {
+	return fmt.Sprintf("<< %s /Length %d >>\nstream\n%s\nendstream", dict, len(data), data)
+}
+
+// pdfFile writes a PDF of the objects (numbered from 1, the first one the
+// catalog) with a correct cross-reference table, and returns its path.
+func pdfFile(t *testing.T, name string, objects ...string) string {
+	t.Helper()
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.4\n")
 	offsets := make([]int, len(objects))

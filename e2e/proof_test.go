@@ -69,21 +69,21 @@ func (w *cspWatch) check(t *testing.T, ctx context.Context, where string) {
 	}
 }
 
-// drawnPDF waits until PDF.js has drawn the proof document on the page and
-// returns how many pages the page reports and the share of pixels of the
-// first canvas that are not white.
-func drawnPDF(t *testing.T, ctx context.Context, where string) (pages string, inked float64) {
+// drawnPDF waits until PDF.js has drawn the i-th PDF proof document of the
+// page and returns how many pages the page reports and the share of pixels
+// of its first canvas that are not white.
+func drawnPDF(t *testing.T, ctx context.Context, where string, i int) (pages string, inked float64) {
 	t.Helper()
+	view := fmt.Sprintf(`document.querySelectorAll("[data-pdf]")[%d]`, i)
 	state, err := chromedp.Run(ctx, chromedp.Poll[string](
-		`(() => { const v = document.querySelector("[data-pdf]"); return v && v.dataset.pdfState !== "loading" && v.dataset.pdfState; })()`,
+		`(() => { const v = `+view+`; return v && v.dataset.pdfState !== "loading" && v.dataset.pdfState; })()`,
 		chromedp.WithPollingTimeout(waitTimeout)))
 	if err != nil {
-		status, _, _ := textOf(ctx, "[data-pdf]")
-		t.Fatalf("%s: the PDF was not drawn: %v (%q)", where, err, status)
+		t.Fatalf("%s, PDF %d: not drawn: %v", where, i+1, err)
 	}
 	if state != "done" {
-		status, _, _ := textOf(ctx, "[data-pdf]")
-		t.Fatalf("%s: PDF view state %q: %s", where, state, status)
+		status, _ := chromedp.Run(ctx, chromedp.Evaluate[string](view+`.textContent`))
+		t.Fatalf("%s, PDF %d: view state %q: %s", where, i+1, state, status)
 	}
 	type result struct {
 		Pages  string  `json:"pages"`
@@ -92,7 +92,7 @@ func drawnPDF(t *testing.T, ctx context.Context, where string) (pages string, in
 		Label  string  `json:"label"`
 	}
 	r, err := chromedp.Run(ctx, chromedp.Evaluate[result](`(() => {
-  const v = document.querySelector("[data-pdf]");
+  const v = `+view+`;
   const c = v.querySelector("canvas");
   const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
   let inked = 0;
@@ -103,24 +103,25 @@ func drawnPDF(t *testing.T, ctx context.Context, where string) (pages string, in
     label: c.getAttribute("aria-label")};
 })()`))
 	if err != nil {
-		t.Fatalf("%s: reading the canvas: %v", where, err)
+		t.Fatalf("%s, PDF %d: reading the canvas: %v", where, i+1, err)
 	}
 	if r.Canvas != 1 || !strings.Contains(r.Label, "第 1 頁，共 1 頁") {
-		t.Errorf("%s: %d canvases, first labelled %q; want 1, 第 1 頁，共 1 頁", where, r.Canvas, r.Label)
+		t.Errorf("%s, PDF %d: %d canvases, first labelled %q; want 1, 第 1 頁，共 1 頁", where, i+1, r.Canvas, r.Label)
 	}
 	return r.Pages, r.Inked
 }
 
 // TestReviewerSeesPDFProof is item 6 of issue 10 in a browser: a unit
-// uploads a real PDF, sees it drawn on its request page, and a reviewer
-// sees it drawn inline (a canvas with ink, not the broken-document icon of
-// a sandboxed frame), under the site's Content-Security-Policy.
+// uploads two real PDFs (one drawn, one like a black-and-white scan), sees
+// them drawn on its request page, and a reviewer sees them drawn inline
+// (canvases with ink, not the broken-document icon of a sandboxed frame),
+// under the site's Content-Security-Policy.
 func TestReviewerSeesPDFProof(t *testing.T) {
 	srv := startServer(t)
 	unit := newBrowser(t)
 	unitWatch := watchCSP(t, unit)
 	unitLogin(t, unit, srv.URL)
-	pdf := proofPDF(t, "公司變更登記表.pdf")
+	pdf, scan := proofPDF(t, "公司變更登記表.pdf"), scannedPDF(t, "掃描.pdf")
 	now := time.Now().In(time.FixedZone("CST", 8*3600))
 	err := chromedp.Do(unit,
 		chromedp.Navigate(srv.URL+"/portal/requests"),
@@ -131,6 +132,7 @@ func TestReviewerSeesPDFProof(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("contact_name"), "王大明"),
 		chromedp.SendKeys(chromedp.ID("contact_phone"), "(02)2345-6789"),
 		chromedp.SetUploadFiles(chromedp.ID("doc1"), []string{pdf}),
+		chromedp.SetUploadFiles(chromedp.ID("doc2"), []string{scan}),
 		chromedp.Click(chromedp.CSS(`form[action="/portal/requests"] button[type="submit"]`)),
 	)
 	if err != nil {
@@ -139,8 +141,10 @@ func TestReviewerSeesPDFProof(t *testing.T) {
 	if _, err := waitText(unit, "main h1", "審核中"); err != nil {
 		t.Fatalf("after submitting: %v", err)
 	}
-	if pages, inked := drawnPDF(t, unit, "the unit's request page"); pages != "1" || inked < 0.01 {
-		t.Errorf("the unit's request page: %s pages, %.2f%% of the canvas inked; want 1 page, some ink", pages, inked*100)
+	for i := range 2 {
+		if pages, inked := drawnPDF(t, unit, "the unit's request page", i); pages != "1" || inked < 0.01 {
+			t.Errorf("the unit's request page, PDF %d: %s pages, %.2f%% of the canvas inked; want 1 page, some ink", i+1, pages, inked*100)
+		}
 	}
 	unitWatch.check(t, unit, "the unit's request page")
 
@@ -157,9 +161,10 @@ func TestReviewerSeesPDFProof(t *testing.T) {
 	if _, err := waitText(staff, "main", "證明文件實業股份有限公司"); err != nil {
 		t.Fatal(err)
 	}
-	pages, inked := drawnPDF(t, staff, "the review page")
-	if pages != "1" || inked < 0.01 {
-		t.Errorf("the review page: %s pages, %.2f%% of the canvas inked; want 1 page, some ink", pages, inked*100)
+	for i := range 2 {
+		if pages, inked := drawnPDF(t, staff, "the review page", i); pages != "1" || inked < 0.01 {
+			t.Errorf("the review page, PDF %d: %s pages, %.2f%% of the canvas inked; want 1 page, some ink", i+1, pages, inked*100)
+		}
 	}
 	// The text alternative: the file name and the page count, and a link
 	// that downloads the file instead of rendering it.
@@ -174,4 +179,35 @@ func TestReviewerSeesPDFProof(t *testing.T) {
 		t.Errorf("download link %q, %v; want /console/documents/… with download", link, err)
 	}
 	staffWatch.check(t, staff, "the review page")
+}
+
+// scannedPDF writes a PDF like a black-and-white scan: one page holding a
+// CCITT group 4 image (a black box, 64×32 pixels), which PDF.js decodes with
+// its JavaScript decoder (jbig2_nowasm_fallback.js), loaded by the worker.
+func scannedPDF(t *testing.T, name string) string {
+	t.Helper()
+	const width, height = 64, 32
+	// Group 4 (T.6): the first row against an imaginary white row is a
+	// horizontal mode of white 0 and black 64; every further row is the
+	// same as the one above, two vertical-0 codes.
+	bits := "001" + "00110101" + "0000001111" + "0000110111"
+	for range height - 1 {
+		bits += "11"
+	}
+	bits += "000000000001000000000001" // end of facsimile block
+	data := make([]byte, (len(bits)+7)/8)
+	for i, c := range bits {
+		if c == '1' {
+			data[i/8] |= 0x80 >> (i % 8)
+		}
+	}
+	content := "q 400 0 0 200 97 500 cm /Im1 Do Q"
+	return pdfFile(t, name,
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im1 5 0 R >> >> /Contents 4 0 R >>",
+		pdfStream("", content),
+		pdfStream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 1 "+
+			"/Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns %d /Rows %d >>", width, height, width, height), string(data)),
+	)
 }
