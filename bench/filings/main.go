@@ -42,7 +42,16 @@ func run() error {
 	workers := flag.Int("workers", 16, "concurrent clients of the query page")
 	duration := flag.Duration("duration", 10*time.Second, "how long to load the query page")
 	skipBatch := flag.Bool("skip-batch", false, "skip the nightly batch measurement")
+	keyFile := flag.String("audit-key-file", "data/audit.key", "the audit key file of the demo database (multicert demo made it in its data directory)")
 	flag.Parse()
+	keyText, err := os.ReadFile(*keyFile)
+	if err != nil {
+		return err
+	}
+	keys, err := models.ParseAuditKeys(string(keyText))
+	if err != nil {
+		return err
+	}
 	ctx := context.Background()
 	db, err := models.Open(ctx, *dbURL)
 	if err != nil {
@@ -50,6 +59,7 @@ func run() error {
 	}
 	defer models.Close(db)
 	store := models.NewStore(db)
+	store.AuditKeys = keys
 	var total int
 	if err := db.NewSelect().Table("filings").ColumnExpr("COUNT(*)").Scan(ctx, &total); err != nil {
 		return err

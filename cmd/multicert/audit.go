@@ -174,18 +174,16 @@ func appRole(cfg *config.Config) string {
 	return u.User.Username()
 }
 
-// migrateAll applies the pending migrations, the application's and River's,
-// as the schema owner (--migrate-db, else --db), and when the server runs
-// as another role, grants that role its rights.
-func migrateAll(ctx context.Context, cfg *config.Config, db *bun.DB, log *slog.Logger) error {
-	owner := db
-	if cfg.MigrateDB != "" && cfg.MigrateDB != cfg.DB {
-		var err error
-		if owner, err = openDB(ctx, cfg.MigrateDB); err != nil {
-			return fmt.Errorf("migrate-db: %w", err)
-		}
-		defer models.Close(owner)
+// migrateAll applies the pending migrations as the schema's owner
+// (--migrate-db, else --db). When the server runs as another role, it also
+// creates River's tables and grants that role its rights, before the
+// server connects with it: a role of its own may not even connect before.
+func migrateAll(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	owner, err := openDB(ctx, cfg.MigrationURL())
+	if err != nil {
+		return err
 	}
+	defer models.Close(owner)
 	n, err := models.MigrateUp(ctx, owner)
 	if err != nil {
 		return err
@@ -193,17 +191,16 @@ func migrateAll(ctx context.Context, cfg *config.Config, db *bun.DB, log *slog.L
 	if n > 0 {
 		log.Info("migrated the database", "applied", n)
 	}
-	if owner == db {
+	role := appRole(cfg)
+	if role == "" {
 		return nil
 	}
 	if err := jobs.Migrate(ctx, owner); err != nil {
 		return err
 	}
-	if role := appRole(cfg); role != "" {
-		if err := models.GrantAppRole(ctx, owner, role); err != nil {
-			return err
-		}
-		log.Info("the server runs as its own database role; the schema owner migrated", "role", role)
+	if err := models.GrantAppRole(ctx, owner, role); err != nil {
+		return err
 	}
+	log.Info("the server runs as a database role of its own; the schema's owner migrated", "role", role)
 	return nil
 }

@@ -153,6 +153,10 @@ func TestServeAsAppRole(t *testing.T) {
 	})
 	u, _ := url.Parse(ownerURL)
 	u.User = url.UserPassword(role, "app")
+	// As scripts/postgres-roles.sql: the role may connect only once granted.
+	if _, err := owner.ExecContext(ctx, "REVOKE ALL ON DATABASE "+strings.TrimPrefix(u.Path, "/")+" FROM PUBLIC"); err != nil {
+		t.Fatal(err)
+	}
 
 	addr, dataDir := freeAddr(t), t.TempDir()
 	sctx, cancel := context.WithCancel(ctx)

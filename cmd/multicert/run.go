@@ -135,16 +135,16 @@ func openDB(ctx context.Context, url string) (*bun.DB, error) {
 }
 
 func withDB(ctx context.Context, cfg *config.Config, migrateFirst bool, fn func(*bun.DB) error) error {
+	if migrateFirst {
+		if err := migrateAll(ctx, cfg, slog.Default()); err != nil {
+			return err
+		}
+	}
 	db, err := openDB(ctx, cfg.DatabaseURL())
 	if err != nil {
 		return err
 	}
 	defer models.Close(db)
-	if migrateFirst {
-		if err := migrateAll(ctx, cfg, db, slog.Default()); err != nil {
-			return err
-		}
-	}
 	return fn(db)
 }
 
@@ -226,14 +226,14 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 	if err != nil {
 		return err
 	}
+	if err := migrateAll(ctx, cfg, log); err != nil {
+		return err
+	}
 	db, err := openDB(ctx, cfg.DatabaseURL())
 	if err != nil {
 		return err
 	}
 	defer models.Close(db)
-	if err := migrateAll(ctx, cfg, db, log); err != nil {
-		return err
-	}
 	store := models.NewStore(db)
 	store.SessionIdle = cfg.SessionIdle
 	store.AuditKeys = keys
