@@ -323,6 +323,19 @@ func verifyChain(ctx context.Context, db bun.IDB, keys *AuditKeys, cp *AuditChec
 	if (last != nil || from == 1) && head.Hash != prev {
 		return chainEnd{n: n}, &AuditBreak{Seq: seq, Reason: "the head's hash is not the newest event's hash"}
 	}
+	// An event is committed with the head that counts it and the head only
+	// grows, so an event beyond a head read after it means a rewound head.
+	var beyond struct {
+		Max  *int64 `bun:"max"`
+		Head int64  `bun:"head"`
+	}
+	if err := db.NewRaw("SELECT (SELECT max(seq) FROM audit_events) AS max, (SELECT seq FROM audit_head WHERE id = 1) AS head").Scan(ctx, &beyond); err != nil {
+		return chainEnd{n: n}, fmt.Errorf("models: verify audit: head: %w", err)
+	}
+	if beyond.Max != nil && *beyond.Max > beyond.Head {
+		return chainEnd{n: n}, &AuditBreak{Seq: seq + 1, Reason: fmt.Sprintf(
+			"events up to seq %d lie beyond the head at seq %d (the head was rewound)", *beyond.Max, beyond.Head)}
+	}
 	if last != nil && last.KeyID == "" && keys != nil {
 		return chainEnd{n: n}, &AuditBreak{Seq: last.Seq, ID: last.ID, Reason: "the newest event is not keyed (legacy SHA-256): " +
 			"a server with a key writes a keyed event at start, so the chain was recomputed without the key"}

@@ -479,3 +479,18 @@ func TestAuditCheckpointMail(t *testing.T) {
 		}
 	})
 }
+
+// TestAuditRewoundHead: the server's role may update audit_head (the chain
+// needs it); moving it back leaves events beyond it, which shows.
+func TestAuditRewoundHead(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		s, _ := modelstest.NewStore(db)
+		seedEvents(t, s, 4)
+		if _, err := db.ExecContext(ctx, "UPDATE audit_head SET seq = 2, hash = (SELECT hash FROM audit_events WHERE seq = 2) WHERE id = 1"); err != nil {
+			t.Fatal(err)
+		}
+		_, err := models.VerifyAudit(ctx, db, modelstest.AuditKeys, nil)
+		wantBreak(t, err, 3, "events up to seq 4 lie beyond the head at seq 2")
+	})
+}
