@@ -1,5 +1,5 @@
 // Command multicert is the server of the 多憑證網路承保作業 system and its
-// tools: serve (the default), migrate, demo and audit verify.
+// tools: serve (the default), migrate, demo, audit verify and checkpoint, and db grant.
 package main
 
 import (
