@@ -70,9 +70,11 @@ func (w *cspWatch) check(t *testing.T, ctx context.Context, where string) {
 }
 
 // drawnPDF waits until PDF.js has drawn the i-th PDF proof document of the
-// page and returns how many pages the page reports and the share of pixels
-// of its first canvas that are not white.
-func drawnPDF(t *testing.T, ctx context.Context, where string, i int) (pages string, inked float64) {
+// page, scrolls its view to the end (later pages are drawn as they come
+// into view), and returns how many pages the page reports and, for each
+// canvas, the share of its pixels that are not white. It fails the test
+// unless there is one canvas per page, labelled with its number.
+func drawnPDF(t *testing.T, ctx context.Context, where string, i int) (pages string, inked []float64) {
 	t.Helper()
 	view := fmt.Sprintf(`document.querySelectorAll("[data-pdf]")[%d]`, i)
 	state, err := chromedp.Run(ctx, chromedp.Poll[string](
@@ -86,29 +88,54 @@ func drawnPDF(t *testing.T, ctx context.Context, where string, i int) (pages str
 		t.Fatalf("%s, PDF %d: view state %q: %s", where, i+1, state, status)
 	}
 	type result struct {
-		Pages  string  `json:"pages"`
-		Inked  float64 `json:"inked"`
-		Canvas int     `json:"canvas"`
-		Label  string  `json:"label"`
+		Pages  string    `json:"pages"`
+		Inked  []float64 `json:"inked"`
+		Labels []string  `json:"labels"`
 	}
-	r, err := chromedp.Run(ctx, chromedp.Evaluate[result](`(() => {
-  const v = `+view+`;
-  const c = v.querySelector("canvas");
-  const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-  let inked = 0;
-  for (let i = 0; i < d.length; i += 4) {
-    if (d[i + 3] > 0 && (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240)) { inked++; }
-  }
-  return {pages: v.dataset.pdfPages, inked: inked / (d.length / 4), canvas: v.querySelectorAll("canvas").length,
-    label: c.getAttribute("aria-label")};
-})()`))
+	measure := `(() => {
+  const v = ` + view + `;
+  v.scrollTop = v.scrollHeight;
+  const canvases = [...v.querySelectorAll("canvas")];
+  const inked = canvases.map((c) => {
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3] > 0 && (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240)) { n++; }
+    }
+    return n / (d.length / 4);
+  });
+  return {pages: v.dataset.pdfPages, inked, labels: canvases.map((c) => c.getAttribute("aria-label"))};
+})()`
+	// Poll until every canvas has ink, then read the result once more to
+	// report it either way.
+	chromedp.Run(ctx, chromedp.Poll[bool](measure+`.inked.every((x) => x > 0.01)`, //nolint:errcheck // checked below
+		chromedp.WithPollingTimeout(waitTimeout)))
+	r, err := chromedp.Run(ctx, chromedp.Evaluate[result](measure))
 	if err != nil {
-		t.Fatalf("%s, PDF %d: reading the canvas: %v", where, i+1, err)
+		t.Fatalf("%s, PDF %d: reading the canvases: %v", where, i+1, err)
 	}
-	if r.Canvas != 1 || !strings.Contains(r.Label, "第 1 頁，共 1 頁") {
-		t.Errorf("%s, PDF %d: %d canvases, first labelled %q; want 1, 第 1 頁，共 1 頁", where, i+1, r.Canvas, r.Label)
+	if fmt.Sprint(len(r.Labels)) != r.Pages {
+		t.Errorf("%s, PDF %d: %d canvases for %s pages", where, i+1, len(r.Labels), r.Pages)
+	}
+	for n, l := range r.Labels {
+		if want := fmt.Sprintf("第 %d 頁，共 %s 頁", n+1, r.Pages); !strings.Contains(l, want) {
+			t.Errorf("%s, PDF %d: canvas %d labelled %q, want %q", where, i+1, n+1, l, want)
+		}
 	}
 	return r.Pages, r.Inked
+}
+
+// wantInked checks that every page of a PDF view has ink.
+func wantInked(t *testing.T, where string, i int, pages string, wantPages string, inked []float64) {
+	t.Helper()
+	if pages != wantPages {
+		t.Errorf("%s, PDF %d: %s pages, want %s", where, i+1, pages, wantPages)
+	}
+	for n, x := range inked {
+		if x < 0.01 {
+			t.Errorf("%s, PDF %d, page %d: %.2f%% of the canvas inked, want some ink", where, i+1, n+1, x*100)
+		}
+	}
 }
 
 // TestReviewerSeesPDFProof is item 6 of issue 10 in a browser: a unit
@@ -141,10 +168,9 @@ func TestReviewerSeesPDFProof(t *testing.T) {
 	if _, err := waitText(unit, "main h1", "審核中"); err != nil {
 		t.Fatalf("after submitting: %v", err)
 	}
-	for i := range 2 {
-		if pages, inked := drawnPDF(t, unit, "the unit's request page", i); pages != "1" || inked < 0.01 {
-			t.Errorf("the unit's request page, PDF %d: %s pages, %.2f%% of the canvas inked; want 1 page, some ink", i+1, pages, inked*100)
-		}
+	for i, want := range []string{"1", "2"} {
+		pages, inked := drawnPDF(t, unit, "the unit's request page", i)
+		wantInked(t, "the unit's request page", i, pages, want, inked)
 	}
 	unitWatch.check(t, unit, "the unit's request page")
 
@@ -161,10 +187,9 @@ func TestReviewerSeesPDFProof(t *testing.T) {
 	if _, err := waitText(staff, "main", "證明文件實業股份有限公司"); err != nil {
 		t.Fatal(err)
 	}
-	for i := range 2 {
-		if pages, inked := drawnPDF(t, staff, "the review page", i); pages != "1" || inked < 0.01 {
-			t.Errorf("the review page, PDF %d: %s pages, %.2f%% of the canvas inked; want 1 page, some ink", i+1, pages, inked*100)
-		}
+	for i, want := range []string{"1", "2"} {
+		pages, inked := drawnPDF(t, staff, "the review page", i)
+		wantInked(t, "the review page", i, pages, want, inked)
 	}
 	// The text alternative: the file name and the page count, and a link
 	// that downloads the file instead of rendering it.
@@ -181,9 +206,10 @@ func TestReviewerSeesPDFProof(t *testing.T) {
 	staffWatch.check(t, staff, "the review page")
 }
 
-// scannedPDF writes a PDF like a black-and-white scan: one page holding a
-// CCITT group 4 image (a black box, 64×32 pixels), which PDF.js decodes with
-// its JavaScript decoder (jbig2_nowasm_fallback.js), loaded by the worker.
+// scannedPDF writes a PDF like a black-and-white scan: two pages, each
+// holding a CCITT group 4 image (a black box, 64×32 pixels), which PDF.js
+// decodes with its JavaScript decoder (jbig2_nowasm_fallback.js), loaded by
+// the worker.
 func scannedPDF(t *testing.T, name string) string {
 	t.Helper()
 	const width, height = 64, 32
@@ -204,10 +230,11 @@ func scannedPDF(t *testing.T, name string) string {
 	content := "q 400 0 0 200 97 500 cm /Im1 Do Q"
 	return pdfFile(t, name,
 		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Pages /Kids [3 0 R 6 0 R] /Count 2 >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im1 5 0 R >> >> /Contents 4 0 R >>",
 		pdfStream("", content),
 		pdfStream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 1 "+
 			"/Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns %d /Rows %d >>", width, height, width, height), string(data)),
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im1 5 0 R >> >> /Contents 4 0 R >>",
 	)
 }

@@ -56,31 +56,58 @@ async function show(box) {
     say(box, label + "，共 " + doc.numPages + " 頁" +
       (pages < doc.numPages ? "，以下顯示前 " + pages + " 頁，其餘請下載原檔查看" : "，以下逐頁顯示") +
       "；可用方向鍵或 Page Up／Page Down 捲動。");
+    // Every page gets its canvas, sized, at once (so that the scroll bar is
+    // right); a page is drawn when it comes near the visible part of the
+    // view, one at a time, so that a long document does not hold dozens of
+    // full-size bitmaps that nobody looked at.
     const ratio = Math.min(window.devicePixelRatio || 1, 2);
-    for (let n = 1; n <= pages; n++) {
-      const page = await doc.getPage(n);
-      const width = box.clientWidth || 800;
-      const scale = (width / page.getViewport({ scale: 1 }).width) * ratio;
-      const viewport = page.getViewport({ scale });
-      const canvas = document.createElement("canvas");
-      canvas.width = Math.floor(viewport.width);
-      canvas.height = Math.floor(viewport.height);
-      canvas.className = "pdf-page";
-      canvas.setAttribute("role", "img");
-      canvas.setAttribute("aria-label", label + " 第 " + n + " 頁，共 " + doc.numPages + " 頁");
-      box.appendChild(canvas);
-      // Annotations are drawn as their appearance (a stamp, a filled field),
-      // never as live widgets or links.
+    const width = box.clientWidth || 800;
+    const drawPage = async (canvas) => {
+      const page = await doc.getPage(Number(canvas.dataset.page));
+      const viewport = page.getViewport({ scale: canvas.width / page.getViewport({ scale: 1 }).width });
+      // Annotations are drawn as their appearance (a stamp, a filled
+      // field), never as live widgets or links.
       await page.render({
         canvasContext: canvas.getContext("2d"),
         viewport,
         annotationMode: lib.AnnotationMode.ENABLE,
       }).promise;
       page.cleanup();
+    };
+    let queue = Promise.resolve();
+    const draw = (canvas) => {
+      queue = queue.then(() => drawPage(canvas)).catch((e) => {
+        console.error("pdfview:", box.dataset.pdf, "page", canvas.dataset.page, e);
+        canvas.setAttribute("aria-label", canvas.getAttribute("aria-label") + "（無法顯示，請下載原檔查看）");
+      });
+      return queue;
+    };
+    const observer = new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        if (entry.isIntersecting) {
+          observer.unobserve(entry.target);
+          draw(entry.target);
+        }
+      }
+    }, { root: box, rootMargin: "100% 0px" });
+    const canvases = [];
+    for (let n = 1; n <= pages; n++) {
+      const page = await doc.getPage(n);
+      const viewport = page.getViewport({ scale: (width / page.getViewport({ scale: 1 }).width) * ratio });
+      const canvas = document.createElement("canvas");
+      canvas.width = Math.floor(viewport.width);
+      canvas.height = Math.floor(viewport.height);
+      canvas.className = "pdf-page";
+      canvas.dataset.page = String(n);
+      canvas.setAttribute("role", "img");
+      canvas.setAttribute("aria-label", label + " 第 " + n + " 頁，共 " + doc.numPages + " 頁");
+      box.appendChild(canvas);
+      canvases.push(canvas);
     }
+    await drawPage(canvases[0]); // a failure here is the document's: said in the status
+    canvases.slice(1).forEach((c) => observer.observe(c));
     box.dataset.pdfState = "done";
     box.dataset.pdfPages = String(doc.numPages);
-    await task.destroy(); // the worker and its memory; the canvases keep their pixels
   } catch (e) {
     console.error("pdfview:", box.dataset.pdf, e);
     box.dataset.pdfState = "error";
