@@ -251,7 +251,9 @@ func (s *pdfScanner) object(b []byte, num, from int) error {
 	}
 	first, ok := directInt(v.dict, "First")
 	if !ok {
-		return nil
+		// Readers resolve an indirect /First; without it the objects cannot
+		// be found where they will look.
+		return errFilter
 	}
 	header := &lexer{s: s, b: data[:min(first, len(data))]}
 	for header.err == nil {
