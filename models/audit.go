@@ -92,6 +92,8 @@ func audit(ctx context.Context, tx bun.IDB, now time.Time, a Actor, ch Change) e
 // long fields as audit() does. Business actions write their events
 // themselves; this is for events prepared elsewhere, such as tests'.
 func (s *Store) AppendAuditEvent(ctx context.Context, ev *AuditEvent) error {
+	ev.ActorKind, ev.Role = boundText(ev.ActorKind, AuditMaxShort), boundText(ev.Role, AuditMaxShort)
+	ev.Action, ev.ObjectType = boundText(ev.Action, AuditMaxShort), boundText(ev.ObjectType, AuditMaxShort)
 	ev.ActorName, ev.ObjectID = boundText(ev.ActorName, AuditMaxName), boundText(ev.ObjectID, AuditMaxName)
 	ev.Reason, ev.ClientIP = boundText(ev.Reason, AuditMaxReason), boundText(ev.ClientIP, AuditMaxShort)
 	ev.BeforeJSON, ev.AfterJSON = boundJSON(ev.BeforeJSON), boundJSON(ev.AfterJSON)
