@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -349,4 +350,25 @@ func TestStaffRevokesNHIPassword(t *testing.T) {
 			t.Fatalf("login after the revocation: %v, want ErrNHIBadCredentials", err)
 		}
 	})
+}
+
+// Card data is bounded: a long name, a control or a bidi character in the
+// name, or a malformed card number is refused before anything is stored.
+func TestNHICardDataIsBounded(t *testing.T) {
+	for name, c := range map[string]models.NHICard{
+		"long name":     {CardNo: "000011112222", Name: strings.Repeat("王", 51), IDNo: "A123456789"},
+		"bidi in name":  {CardNo: "000011112222", Name: "王\u202e明", IDNo: "A123456789"},
+		"NUL in name":   {CardNo: "000011112222", Name: "王\x00明", IDNo: "A123456789"},
+		"short card no": {CardNo: "0000111", Name: "王明", IDNo: "A123456789"},
+		"letters in no": {CardNo: "00001111222X", Name: "王明", IDNo: "A123456789"},
+		"bad ID":        {CardNo: "000011112222", Name: "王明", IDNo: "A123456780"},
+	} {
+		if err := c.Valid(); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("%s: %v, want Invalid", name, err)
+		}
+	}
+	ok := models.NHICard{CardNo: "000011112222", Name: "王大明", IDNo: "A123456789"}
+	if err := ok.Valid(); err != nil {
+		t.Errorf("a good card: %v", err)
+	}
 }

@@ -6,11 +6,11 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
 	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/input"
 	"github.com/multicert/multicert/internal/password"
 	"github.com/multicert/multicert/internal/twid"
 )
@@ -88,7 +88,7 @@ func (c *NHICard) Valid() error {
 	if _, err := twid.CheckPersonID(c.IDNo); err != nil {
 		ok = false
 	}
-	if !ok || utf8.RuneCountInString(c.Name) > 50 || strings.ContainsFunc(c.Name, unicode.IsControl) {
+	if !ok || input.Name("姓名", c.Name, input.MaxPersonName) != "" {
 		return apperr.New(apperr.Invalid, "讀不到健保卡資料，請確認讀卡機中是健保卡後再試。")
 	}
 	return nil
