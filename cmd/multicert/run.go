@@ -292,7 +292,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 		}
 	}()
 	app, _, err := handlers.New(handlers.Deps{Store: store, Enforcer: policy.MustNew(), Log: log, Version: version,
-		Cards: cards, Downloads: cfg.DownloadsDir(), Jobs: runner,
+		Cards: cards, Downloads: cfg.DownloadsDir(), Jobs: runner, Demo: cfg.Demo,
 		SecureCookies: cfg.SecureCookies(), TrustedProxies: cfg.TrustedProxies})
 	if err != nil {
 		return err
