@@ -89,7 +89,7 @@ func New(d Deps) (*fiber.App, *Server, error) {
 		ProxyHeader:             fiber.HeaderXForwardedFor,
 		EnableIPValidation:      true,
 	})
-	app.Use(s.recoverPanic, s.forwardedClient, s.securityHeaders, s.loadSession, s.limitBody, s.checkCSRF)
+	app.Use(s.recoverPanic, s.forwardedClient, s.securityHeaders, s.loadSession, s.limitBody, s.checkCSRF, s.requirePasswordChange)
 	s.routes = s.routeTable()
 	s.public = s.publicPosts()
 	for _, r := range s.routes {

@@ -16,26 +16,6 @@ import (
 // accounts). The demo is for trying the system out, never for production.
 const DemoPassword = "Demo-2026!"
 
-// demoBranches are the bureau's six branches with their public phone numbers.
-var demoBranches = []Branch{
-	{Code: "1", Name: "臺北業務組", Phone: "(02)2523-2388", Address: "臺北市中正區公園路15之1號"},
-	{Code: "2", Name: "北區業務組", Phone: "(03)433-9111", Address: "桃園市中壢區中山東路3段525號"},
-	{Code: "3", Name: "中區業務組", Phone: "(04)2258-3988", Address: "臺中市南屯區黎明路2段503號"},
-	{Code: "4", Name: "南區業務組", Phone: "(06)224-5678", Address: "臺南市中西區民生路2段96號"},
-	{Code: "5", Name: "高屏業務組", Phone: "(07)231-5151", Address: "高雄市前金區中正四路259號"},
-	{Code: "6", Name: "東區業務組", Phone: "(03)833-2111", Address: "花蓮縣花蓮市軒轅路36號"},
-}
-
-// BranchNames maps a branch code to its name; the six codes are fixed by
-// the schema.
-var BranchNames = func() map[string]string {
-	m := map[string]string{}
-	for _, b := range demoBranches {
-		m[b.Code] = b.Name
-	}
-	return m
-}()
-
 // demoPlace is a county, a township and some of its villages.
 type demoPlace struct {
 	county, township string
@@ -132,8 +112,8 @@ var demoStaff = []struct {
 
 // DemoResult says what SeedDemo added.
 type DemoResult struct {
-	Branches, Units, Accounts, Handlers, Staff int
-	Logins                                     []DemoStaff
+	Units, Accounts, Handlers, Staff int
+	Logins                           []DemoStaff
 }
 
 // DemoUnitCode is the unit code the demo gives its i-th unit (0-based).
@@ -152,12 +132,6 @@ func (s *Store) SeedDemo(ctx context.Context, units int) (*DemoResult, error) {
 		return nil, err
 	}
 	err = s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		r, err := tx.NewInsert().Model(&demoBranches).On("CONFLICT (code) DO NOTHING").Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("models: demo branches: %w", err)
-		}
-		n, _ := r.RowsAffected()
-		res.Branches = int(n)
 		for _, d := range demoStaff {
 			exists, err := tx.NewSelect().Model((*Staff)(nil)).Where("username = ?", d.username).Exists(ctx)
 			if err != nil {
@@ -184,7 +158,7 @@ func (s *Store) SeedDemo(ctx context.Context, units int) (*DemoResult, error) {
 	}
 	for _, d := range demoStaff {
 		branch := "署本部（全區）"
-		for _, b := range demoBranches {
+		for _, b := range BureauBranches {
 			if b.Code == d.branch {
 				branch = b.Name
 			}

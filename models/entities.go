@@ -165,6 +165,9 @@ type Staff struct {
 	Status         string     `bun:"status"`
 	CreatedAt      time.Time  `bun:"created_at"`
 	LastLoginAt    *time.Time `bun:"last_login_at"`
+	// MustChangePassword: an admin set the password; the person chooses
+	// a new one before using the console.
+	MustChangePassword bool `bun:"must_change_password"`
 }
 
 // Domain is the staff member's Casbin domain: "branch:<code>" or "*" for head office.

@@ -42,6 +42,14 @@ commands:
   db grant [--role NAME]
                         PostgreSQL, as the owner (--migrate-db): give the server's role (default: --db's
                         user) its rights, audit_events only SELECT and INSERT
+  staff add --username NAME --name 姓名 --role staff|supervisor|auditor|admin [--branch 1-6] [--email ADDR]
+                        add a staff account (no --branch: head office); the password is read from the
+                        terminal, or from standard input when it is not one
+  staff list            list the staff accounts
+  staff disable|enable NAME
+                        disable (its sessions end) or enable an account
+  staff reset-password NAME
+                        set a new password (read as for add); it must be changed at the next login
   dev-ca [--help]       make a development CA, cards, CRLs and SoftHSM2 tokens (tests and demos only)
   version               print the version
 
@@ -49,6 +57,11 @@ flags (every command; environment variables in brackets):
 `
 
 func run(ctx context.Context, args []string, out io.Writer, getenv func(string) string) error {
+	return runWithInput(ctx, args, os.Stdin, out, getenv)
+}
+
+// runWithInput is run with the standard input given (passwords of `staff`).
+func runWithInput(ctx context.Context, args []string, stdin io.Reader, out io.Writer, getenv func(string) string) error {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
@@ -61,8 +74,12 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return devCA(ctx, args, dataDir, out)
 	}
 	var sub string
-	if (cmd == "migrate" || cmd == "audit" || cmd == "db") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if (cmd == "migrate" || cmd == "audit" || cmd == "db" || cmd == "staff") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		sub, args = args[0], args[1:]
+	}
+	var sf staffFlags
+	if cmd == "staff" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		sf.username, args = args[0], args[1:] // staff disable NAME
 	}
 	fs := flag.NewFlagSet("multicert "+cmd, flag.ContinueOnError)
 	fs.SetOutput(out)
@@ -77,6 +94,13 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	}
 	if cmd == "db" {
 		fs.StringVar(&role, "role", "", "db grant: the server's PostgreSQL role (default: the user of --db)")
+	}
+	if cmd == "staff" {
+		fs.StringVar(&sf.username, "username", sf.username, "staff: the account's user name")
+		fs.StringVar(&sf.name, "name", "", "staff add: the person's name")
+		fs.StringVar(&sf.role, "role", "", "staff add: staff, supervisor, auditor or admin")
+		fs.StringVar(&sf.branch, "branch", "", "staff add: branch code 1-6; empty for head office (署本部)")
+		fs.StringVar(&sf.email, "email", "", "staff add: e-mail address (lockout notices)")
 	}
 	fs.Usage = func() { fmt.Fprint(out, usage+config.Usage()) }
 	cfg, err := config.Parse(fs, args, getenv)
@@ -106,6 +130,8 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return auditCommand(ctx, cfg, sub, checkpoint, log, out)
 	case "db":
 		return dbCommand(ctx, cfg, sub, role, out)
+	case "staff":
+		return staffCommand(ctx, cfg, sub, sf, stdin, out, log)
 	}
 	fs.Usage()
 	return fmt.Errorf("unknown command %q", cmd)
@@ -196,8 +222,8 @@ func seedDemo(ctx context.Context, db *bun.DB, keys *models.AuditKeys, units, fi
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "demo data: added %d branches, %d units, %d accounts, %d handlers, %d staff in %s\n",
-		res.Branches, res.Units, res.Accounts, res.Handlers, res.Staff, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(out, "demo data: added %d units, %d accounts, %d handlers, %d staff in %s\n",
+		res.Units, res.Accounts, res.Handlers, res.Staff, time.Since(start).Round(time.Millisecond))
 	if filings == 0 {
 		filings = 2 * units
 	}
