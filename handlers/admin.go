@@ -13,15 +13,6 @@ import (
 
 // Reference data kept by admin staff: the code table (錯誤代碼說明) and the
 // insured-amount grade tables (投保金額分級表).
-var _ = addRoutes(func(s *Server) []Route {
-	return []Route{
-		{"GET", "/console/error-codes", guard("code_table", "read"), s.showErrorCodes},
-		{"POST", "/console/error-codes/:code", guard("code_table", "update"), s.updateErrorCode},
-		{"GET", "/console/grades", guard("grade_table", "read"), s.showGrades},
-		{"POST", "/console/grades", guard("grade_table", "create"), s.createGradeTable},
-		{"POST", "/console/nightly", guard("nightly_batch", "run"), s.runNightly},
-	}
-})
 
 // updateErrorCode changes a code's message and fix.
 func (s *Server) updateErrorCode(c *fiber.Ctx) error {

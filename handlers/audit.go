@@ -15,27 +15,10 @@ import (
 	"github.com/multicert/multicert/internal/rocdate"
 	"github.com/multicert/multicert/internal/twid"
 	"github.com/multicert/multicert/models"
-	"github.com/multicert/multicert/policy"
 )
 
 // Supervisors and auditors (主管與稽核): the audit log with its export,
 // decision statistics, and sampling of decisions for review.
-var _ = addRoutes(func(s *Server) []Route {
-	event := policy.Guard{Object: "audit_log", Action: "read", Domain: s.auditEventDomain}
-	sampleRead := policy.Guard{Object: "sample", Action: "read", Domain: s.sampleDomain}
-	sampleUpdate := policy.Guard{Object: "sample", Action: "update", Domain: s.sampleDomain}
-	return []Route{
-		{"GET", "/console/audit", guard("audit_log", "read"), s.searchAudit},
-		// POST: an export is itself recorded in the audit log.
-		{"POST", "/console/audit/export", guard("audit_log", "export"), s.exportAudit},
-		{"GET", "/console/audit/:eid", event, s.showAuditEvent},
-		{"GET", "/console/stats", guard("decision_stats", "read"), s.showStats},
-		{"GET", "/console/samples", guard("sample", "list"), s.showSamples},
-		{"POST", "/console/samples", guard("sample", "create"), s.drawSample},
-		{"GET", "/console/samples/:sid", sampleRead, s.showSample},
-		{"POST", "/console/samples/:sid/items/:iid/verdict", sampleUpdate, s.recordVerdict},
-	}
-})
 
 // branchNone is the domain of objects of no branch (head office's samples,
 // events of the system or of head office): no branch has it, so only head

@@ -28,34 +28,94 @@ const (
 	managers = "unit_owner,unit_manager"
 )
 
-// routeAccess is the expected policy of every route, written out by hand:
-// the test compares it with what the app does. A route missing here fails.
+// routeAccess is the expected policy of every route, written out by hand and
+// grouped as in routes.go: the test compares it with what the app does. A
+// route missing here fails.
 var routeAccess = map[string]access{
-	"GET /healthz":                      {roles: "any"},
-	"GET /readyz":                       {roles: "any"},
-	"GET /static/:name":                 {roles: "any"},
-	"GET /":                             {roles: "any"},
-	"GET /console/login":                {roles: "any"},
-	"POST /console/login":               {roles: "any"},
-	"POST /console/logout":              {roles: allStaff},
-	"GET /console":                      {roles: allStaff},
-	"GET /console/units":                {roles: allStaff},
-	"GET /console/units/:id":            {roles: allStaff, scoped: true},
-	"GET /login":                        {roles: "any"},
-	"POST /login/nonce":                 {roles: "any"},
-	"POST /login/certificate":           {roles: "any"},
-	"POST /login/nhi":                   {roles: "any"},
-	"GET /register":                     {roles: "any"},
-	"POST /register/certificate":        {roles: "any"},
-	"POST /register/nhi":                {roles: "any"},
-	"GET /nhi-register":                 {roles: "any"},
-	"POST /nhi-register/code":           {roles: "any"},
-	"POST /nhi-register/confirm":        {roles: "any"},
-	"POST /register/nhi/code":           {roles: "any"},
-	"GET /environment":                  {roles: "any"},
-	"GET /environment/downloads/:name":  {roles: "any"},
-	"GET /address/townships":            {roles: "any"},
-	"GET /address/villages":             {roles: "any"},
+	// Health checks and static files.
+	"GET /healthz":      {roles: "any"},
+	"GET /readyz":       {roles: "any"},
+	"GET /static/:name": {roles: "any"},
+	"GET /":             {roles: "any"},
+
+	// Staff login and logout.
+	"GET /console/login":   {roles: "any"},
+	"POST /console/login":  {roles: "any"},
+	"POST /console/logout": {roles: allStaff},
+
+	// Console units.
+	"GET /console":                                              {roles: allStaff},
+	"GET /console/units":                                        {roles: allStaff},
+	"GET /console/units/:id":                                    {roles: allStaff, scoped: true},
+	"POST /console/units/:id/status":                            {roles: "staff,supervisor", scoped: true},
+	"POST /console/units/:id/activation-codes":                  {roles: "staff,supervisor", scoped: true},
+	"POST /console/units/:id/activation-codes/:cid/revoke":      {roles: "staff,supervisor", scoped: true},
+	"POST /console/units/:id/handlers/:hid/nhi-password/revoke": {roles: "staff,supervisor", scoped: true},
+
+	// Console decisions.
+	"POST /console/units/:id/deregistrations":     {roles: "staff,supervisor", scoped: true},
+	"GET /console/approvals":                      {roles: "supervisor,auditor"},
+	"POST /console/deregistrations/:gid/decision": {roles: "supervisor", scoped: true},
+
+	// Cases: staff and supervisors work on them, auditors and admins look.
+	"GET /console/cases":              {roles: allStaff},
+	"GET /console/cases/new":          {roles: "staff,supervisor"},
+	"POST /console/cases":             {roles: "staff,supervisor"},
+	"GET /console/cases/:cid":         {roles: allStaff, scoped: true},
+	"POST /console/cases/:cid/notes":  {roles: "staff,supervisor", scoped: true},
+	"POST /console/cases/:cid/status": {roles: "staff,supervisor", scoped: true},
+	"POST /console/cases/:cid/assign": {roles: "staff,supervisor", scoped: true},
+
+	// Reviews of change requests.
+	"GET /console/reviews":                {roles: "staff,supervisor,auditor"},
+	"GET /console/reviews/:rid":           {roles: "staff,supervisor,auditor", scoped: true},
+	"POST /console/reviews/:rid/decision": {roles: "staff,supervisor", scoped: true},
+	"GET /console/documents/:did":         {roles: "staff,supervisor,auditor", scoped: true},
+
+	// Audit log.
+	"GET /console/audit":         {roles: "supervisor,auditor,admin"},
+	"POST /console/audit/export": {roles: "supervisor,auditor"},
+	"GET /console/audit/:eid":    {roles: "supervisor,auditor,admin", scoped: true},
+
+	// Decision statistics and samples.
+	"GET /console/stats":                            {roles: "supervisor,auditor"},
+	"GET /console/samples":                          {roles: "supervisor,auditor"},
+	"POST /console/samples":                         {roles: "supervisor"},
+	"GET /console/samples/:sid":                     {roles: "supervisor,auditor", scoped: true},
+	"POST /console/samples/:sid/items/:iid/verdict": {roles: "supervisor", scoped: true},
+
+	// Admin: reference data and the nightly batch.
+	"GET /console/error-codes":        {roles: allStaff},
+	"POST /console/error-codes/:code": {roles: "admin"},
+	"GET /console/grades":             {roles: allStaff},
+	"POST /console/grades":            {roles: "admin"},
+	"POST /console/nightly":           {roles: "admin"},
+
+	// Staff accounts and one's own password.
+	"GET /console/staff":                 {roles: "admin"},
+	"POST /console/staff":                {roles: "admin"},
+	"POST /console/staff/:stid/role":     {roles: "admin", scoped: true},
+	"POST /console/staff/:stid/status":   {roles: "admin", scoped: true},
+	"POST /console/staff/:stid/password": {roles: "admin", scoped: true},
+	"GET /console/password":              {roles: allStaff},
+	"POST /console/password":             {roles: allStaff},
+
+	// Unit login, registration, NHI registration, 環境說明.
+	"GET /login":                       {roles: "any"},
+	"POST /login/nonce":                {roles: "any"},
+	"POST /login/certificate":          {roles: "any"},
+	"POST /login/nhi":                  {roles: "any"},
+	"GET /register":                    {roles: "any"},
+	"POST /register/certificate":       {roles: "any"},
+	"POST /register/nhi/code":          {roles: "any"},
+	"POST /register/nhi":               {roles: "any"},
+	"GET /nhi-register":                {roles: "any"},
+	"POST /nhi-register/code":          {roles: "any"},
+	"POST /nhi-register/confirm":       {roles: "any"},
+	"GET /environment":                 {roles: "any"},
+	"GET /environment/downloads/:name": {roles: "any"},
+
+	// Unit portal.
 	"GET /portal":                       {roles: allUnit},
 	"POST /portal/logout":               {roles: allUnit},
 	"GET /portal/handlers":              {roles: managers},
@@ -72,6 +132,27 @@ var routeAccess = map[string]access{
 	"GET /portal/requests/:rid":         {roles: managers, scoped: true},
 	"POST /portal/requests/:rid/cancel": {roles: managers, scoped: true},
 	"GET /portal/documents/:did":        {roles: managers, scoped: true},
+
+	// Filings.
+	"GET /portal/filings/new":          {roles: "handler_filer"},
+	"POST /portal/filings/check":       {roles: "handler_filer"},
+	"POST /portal/filings":             {roles: "handler_filer"},
+	"GET /portal/filings/upload":       {roles: "handler_filer"},
+	"POST /portal/filings/upload":      {roles: "handler_filer"},
+	"GET /portal/filings/template.csv": {roles: "handler_filer"},
+	"GET /portal/filings":              {roles: allUnit},
+	"GET /portal/filings/export":       {roles: allUnit},
+	"GET /portal/error-codes":          {roles: allUnit},
+
+	// Printing.
+	"GET /portal/print":  {roles: allUnit},
+	"POST /portal/print": {roles: allUnit},
+
+	// Address cascades.
+	"GET /address/townships": {roles: "any"},
+	"GET /address/villages":  {roles: "any"},
+
+	// The demo-only /demo/mailbox is not registered in the test server.
 }
 
 // Demo units of the matrix: ownUnit (臺北) is the unit actors' own and the
@@ -115,8 +196,14 @@ type fixture map[string][2]int64
 
 // fixtureMakers add objects for the scoped routes of other areas: each
 // sets f[param] = {object of the own unit or branch, object of the other}.
-// Test files of an area append to it in an init func.
-var fixtureMakers []func(t *testing.T, e *env, f fixture)
+// They are kept next to their area's tests and run in this order.
+var fixtureMakers = []func(t *testing.T, e *env, f fixture){
+	auditFixture,
+	caseFixture,
+	unitCodeFixture,
+	deregistrationFixture,
+	staffFixture,
+}
 
 // newFixture makes the objects the scoped routes act on: a handler to
 // revoke and a change request with a document, in each of the two units.

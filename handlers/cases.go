@@ -14,20 +14,6 @@ import (
 
 // Phone support cases (電話服務案件): the console's queue of calls, the form
 // that opens one, and the case page with the Q&A sheet's answer.
-var _ = addRoutes(func(s *Server) []Route {
-	scoped := func(act string) policy.Guard {
-		return policy.Guard{Object: "case", Action: act, Domain: s.caseDomain}
-	}
-	return []Route{
-		{"GET", "/console/cases", guard("case", "list"), s.showCaseQueue},
-		{"GET", "/console/cases/new", guard("case", "create"), s.showNewCase},
-		{"POST", "/console/cases", guard("case", "create"), s.createCase},
-		{"GET", "/console/cases/:cid", scoped("read"), s.showCase},
-		{"POST", "/console/cases/:cid/notes", scoped("update"), s.addCaseNote},
-		{"POST", "/console/cases/:cid/status", scoped("update"), s.setCaseStatus},
-		{"POST", "/console/cases/:cid/assign", scoped("update"), s.assignCase},
-	}
-})
 
 // caseDomain resolves the :cid of a case route to the case's branch, the
 // domain the policy compares with the staff member's. Cases belong to a

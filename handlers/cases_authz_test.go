@@ -7,32 +7,18 @@ import (
 	"github.com/multicert/multicert/models"
 )
 
-// The case routes in the route × role matrix: staff and supervisors work on
-// cases, auditors and admins look; :cid routes act on one branch's case.
-func init() {
-	const workers, readers = "staff,supervisor", "staff,supervisor,auditor,admin"
-	for route, a := range map[string]access{
-		"GET /console/cases":              {roles: readers},
-		"GET /console/cases/new":          {roles: workers},
-		"POST /console/cases":             {roles: workers},
-		"GET /console/cases/:cid":         {roles: readers, scoped: true},
-		"POST /console/cases/:cid/notes":  {roles: workers, scoped: true},
-		"POST /console/cases/:cid/status": {roles: workers, scoped: true},
-		"POST /console/cases/:cid/assign": {roles: workers, scoped: true},
-	} {
-		routeAccess[route] = a
+// caseFixture opens a case in 臺北 (own) and one in 北區 (other), for the
+// :cid routes that act on one branch's case.
+func caseFixture(t *testing.T, e *env, f fixture) {
+	var cid [2]int64
+	for k, who := range []struct {
+		username string
+		unit     int
+	}{{"taipei.staff", ownUnit}, {"north.staff", otherUnit}} {
+		c := e.openCase(who.username, models.CaseInput{UnitID: e.unitID(who.unit)})
+		cid[k] = c.ID
 	}
-	fixtureMakers = append(fixtureMakers, func(t *testing.T, e *env, f fixture) {
-		var cid [2]int64
-		for k, who := range []struct {
-			username string
-			unit     int
-		}{{"taipei.staff", ownUnit}, {"north.staff", otherUnit}} {
-			c := e.openCase(who.username, models.CaseInput{UnitID: e.unitID(who.unit)})
-			cid[k] = c.ID
-		}
-		f["cid"] = cid
-	})
+	f["cid"] = cid
 }
 
 // caseStaffActor is a demo staff member as the store sees them: the actor and

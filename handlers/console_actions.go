@@ -8,31 +8,10 @@ import (
 	"github.com/multicert/multicert/internal/apperr"
 	"github.com/multicert/multicert/internal/rocdate"
 	"github.com/multicert/multicert/models"
-	"github.com/multicert/multicert/policy"
 )
 
 // The console's decisions: close or reopen a unit (Q5), deregister its
 // account (Q4, four eyes), review changes with proof (Q9.1).
-var _ = addRoutes(func(s *Server) []Route {
-	unitUpdate := s.unitGuard("unit", "update")
-	unitDereg := s.unitGuard("deregistration", "create")
-	return []Route{
-		{"POST", "/console/units/:id/status", unitUpdate, s.setUnitStatus},
-		{"POST", "/console/units/:id/deregistrations", unitDereg, s.requestDeregistration},
-		{"GET", "/console/approvals", guard("approval", "list"), s.showApprovals},
-		{"POST", "/console/deregistrations/:gid/decision", s.owned("deregistration", "decide", "deregistrations", "gid"), s.decideDeregistration},
-		{"GET", "/console/reviews", guard("change_review", "list"), s.showReviews},
-		{"GET", "/console/reviews/:rid", s.owned("change_review", "read", "change_requests", "rid"), s.showReview},
-		{"POST", "/console/reviews/:rid/decision", s.owned("change_review", "decide", "change_requests", "rid"), s.decideReview},
-		{"GET", "/console/documents/:did", s.owned("change_review", "read", "change_documents", "did"), s.showReviewDocument},
-	}
-})
-
-// unitGuard is a guard on the unit of the route's :id: staff reach their
-// branch's units only.
-func (s *Server) unitGuard(obj, act string) policy.Guard {
-	return policy.Guard{Object: obj, Action: act, Domain: s.unitDomain}
-}
 
 // setUnitStatus closes or reopens a unit, effective at once.
 func (s *Server) setUnitStatus(c *fiber.Ctx) error {

@@ -9,12 +9,6 @@ import (
 // 示範信箱: in demo mode the mail the system sends (驗證碼, 開通碼, notices)
 // is shown here, because a demo has no mail server. Outside demo mode the
 // page does not exist.
-var _ = addRoutes(func(s *Server) []Route {
-	if !s.Demo {
-		return nil
-	}
-	return []Route{{"GET", "/demo/mailbox", guard("demo_mailbox", "read"), s.showDemoMailbox}}
-})
 
 // MailboxView is the model of the demo's mailbox.
 type MailboxView struct {

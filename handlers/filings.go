@@ -15,16 +15,6 @@ import (
 )
 
 // Filing entry (加保、退保、薪調), 異動檢核後查詢 and 錯誤代碼說明 (Q10).
-var _ = addRoutes(func(s *Server) []Route {
-	return []Route{
-		{"GET", "/portal/filings/new", guard("filing", "create"), s.showFilingForm},
-		{"POST", "/portal/filings/check", guard("filing", "create"), s.checkFilingField},
-		{"POST", "/portal/filings", guard("filing", "create"), s.createFiling},
-		{"GET", "/portal/filings", guard("filing", "list"), s.showFilings},
-		{"GET", "/portal/filings/export", guard("filing", "list"), s.exportFilings},
-		{"GET", "/portal/error-codes", guard("error_code", "read"), s.showErrorCodes},
-	}
-})
 
 // filingFields are the entry form's fields read through rules.Filing.Set.
 var filingFields = []string{"insured_id", "dependent_id", "name", "sex", "birth", "relation", "reason", "amount", "effective_date"}

@@ -20,12 +20,6 @@ import (
 )
 
 // 列印及媒體上傳 → 申報資料套印表格 (Q11).
-var _ = addRoutes(func(s *Server) []Route {
-	return []Route{
-		{"GET", "/portal/print", guard("filing", "list"), s.showPrint},
-		{"POST", "/portal/print", guard("filing", "print"), s.printFilings},
-	}
-})
 
 // renderer loads the forms' fonts once, on the first print: they are large.
 var renderer = sync.OnceValues(func() (*pdfform.Renderer, error) { return pdfform.NewRenderer() })

@@ -19,22 +19,17 @@ type Route struct {
 
 func guard(obj, act string) policy.Guard { return policy.Guard{Object: obj, Action: act} }
 
-// areaRoutes are the route tables of feature areas kept in their own files
-// (var _ = addRoutes(func(s *Server) []Route { … })); they are appended to
-// routeTable's, and the same rules hold for them.
-var areaRoutes []func(s *Server) []Route
-
-func addRoutes(f func(s *Server) []Route) bool {
-	areaRoutes = append(areaRoutes, f)
-	return true
-}
-
-// routeTable lists every route with its policy. The authorization test walks
-// the registered routes and fails for any route missing here.
+// routeTable lists every route with its policy, grouped by area. No route is
+// registered anywhere else: the authorization test walks the registered
+// routes and fails for any route missing here.
 func (s *Server) routeTable() []Route {
-	unit := policy.Guard{Object: "unit", Domain: s.unitDomain}
-	unitRead := unit
-	unitRead.Action = "read"
+	unitRead := s.unitGuard("unit", "read")
+	caseGuard := func(act string) policy.Guard {
+		return policy.Guard{Object: "case", Action: act, Domain: s.caseDomain}
+	}
+	auditEvent := policy.Guard{Object: "audit_log", Action: "read", Domain: s.auditEventDomain}
+	sampleRead := policy.Guard{Object: "sample", Action: "read", Domain: s.sampleDomain}
+	sampleUpdate := policy.Guard{Object: "sample", Action: "update", Domain: s.sampleDomain}
 	routes := []Route{
 		// Health checks and static files: public.
 		{"GET", "/healthz", guard("health", "read"), s.healthz},
@@ -47,12 +42,65 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/console/login", guard("staff_session", "create"), s.createStaffSession},
 		{"POST", "/console/logout", guard("staff_session", "delete"), s.deleteStaffSession},
 
-		// Bureau console (健保署).
+		// Bureau console (健保署): units, their status, 開通碼 and NHI passwords.
 		{"GET", "/console", guard("console", "read"), s.showConsoleHome},
 		{"GET", "/console/units", guard("unit", "list"), s.searchUnits},
 		{"GET", "/console/units/:id", unitRead, s.showUnit},
+		{"POST", "/console/units/:id/status", s.unitGuard("unit", "update"), s.setUnitStatus},
+		{"POST", "/console/units/:id/activation-codes", s.unitGuard("activation_code", "create"), s.issueUnitCode},
+		{"POST", "/console/units/:id/activation-codes/:cid/revoke", s.unitGuard("activation_code", "delete"), s.revokeUnitCode},
+		{"POST", "/console/units/:id/handlers/:hid/nhi-password/revoke", s.unitGuard("nhi_password", "delete"), s.revokeNHIPassword},
 
-		// Unit and handler login with cards (public), registration, 環境說明.
+		// Console decisions: deregistrations asked by staff, decided by a supervisor.
+		{"POST", "/console/units/:id/deregistrations", s.unitGuard("deregistration", "create"), s.requestDeregistration},
+		{"GET", "/console/approvals", guard("approval", "list"), s.showApprovals},
+		{"POST", "/console/deregistrations/:gid/decision", s.owned("deregistration", "decide", "deregistrations", "gid"), s.decideDeregistration},
+
+		// Cases (來電案件): /new before /:cid.
+		{"GET", "/console/cases", guard("case", "list"), s.showCaseQueue},
+		{"GET", "/console/cases/new", guard("case", "create"), s.showNewCase},
+		{"POST", "/console/cases", guard("case", "create"), s.createCase},
+		{"GET", "/console/cases/:cid", caseGuard("read"), s.showCase},
+		{"POST", "/console/cases/:cid/notes", caseGuard("update"), s.addCaseNote},
+		{"POST", "/console/cases/:cid/status", caseGuard("update"), s.setCaseStatus},
+		{"POST", "/console/cases/:cid/assign", caseGuard("update"), s.assignCase},
+
+		// Reviews of the units' change requests.
+		{"GET", "/console/reviews", guard("change_review", "list"), s.showReviews},
+		{"GET", "/console/reviews/:rid", s.owned("change_review", "read", "change_requests", "rid"), s.showReview},
+		{"POST", "/console/reviews/:rid/decision", s.owned("change_review", "decide", "change_requests", "rid"), s.decideReview},
+		{"GET", "/console/documents/:did", s.owned("change_review", "read", "change_documents", "did"), s.showReviewDocument},
+
+		// Audit log. The export is a POST: it is itself recorded in the log.
+		{"GET", "/console/audit", guard("audit_log", "read"), s.searchAudit},
+		{"POST", "/console/audit/export", guard("audit_log", "export"), s.exportAudit},
+		{"GET", "/console/audit/:eid", auditEvent, s.showAuditEvent},
+
+		// Decision statistics and samples.
+		{"GET", "/console/stats", guard("decision_stats", "read"), s.showStats},
+		{"GET", "/console/samples", guard("sample", "list"), s.showSamples},
+		{"POST", "/console/samples", guard("sample", "create"), s.drawSample},
+		{"GET", "/console/samples/:sid", sampleRead, s.showSample},
+		{"POST", "/console/samples/:sid/items/:iid/verdict", sampleUpdate, s.recordVerdict},
+
+		// Admin: reference data and the nightly batch.
+		{"GET", "/console/error-codes", guard("code_table", "read"), s.showErrorCodes},
+		{"POST", "/console/error-codes/:code", guard("code_table", "update"), s.updateErrorCode},
+		{"GET", "/console/grades", guard("grade_table", "read"), s.showGrades},
+		{"POST", "/console/grades", guard("grade_table", "create"), s.createGradeTable},
+		{"POST", "/console/nightly", guard("nightly_batch", "run"), s.runNightly},
+
+		// Staff accounts (admin) and one's own password.
+		{"GET", "/console/staff", guard("staff_account", "list"), s.showStaffAccounts},
+		{"POST", "/console/staff", guard("staff_account", "create"), s.createStaffAccount},
+		{"POST", "/console/staff/:stid/role", guard("staff_account", "update"), s.updateStaffRole},
+		{"POST", "/console/staff/:stid/status", guard("staff_account", "update"), s.setStaffStatus},
+		{"POST", "/console/staff/:stid/password", guard("staff_account", "update"), s.resetStaffPassword},
+		{"GET", "/console/password", guard("own_password", "read"), s.showOwnPassword},
+		{"POST", "/console/password", guard("own_password", "update"), s.changeOwnPassword},
+
+		// Unit and handler login with cards (public), registration, NHI
+		// registration, 環境說明.
 		{"GET", "/login", guard("unit_session", "new"), s.showUnitLogin},
 		{"POST", "/login/nonce", guard("login_nonce", "create"), s.createLoginNonce},
 		{"POST", "/login/certificate", guard("unit_session", "create"), s.createCertSession},
@@ -87,12 +135,29 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/portal/requests/:rid/cancel", s.owned("change_request", "cancel", "change_requests", "rid"), s.cancelRequest},
 		{"GET", "/portal/documents/:did", s.owned("change_document", "read", "change_documents", "did"), s.downloadDocument},
 
+		// Filings (申報): one at a time, by upload, the list and its export,
+		// and the error codes they may answer.
+		{"GET", "/portal/filings/new", guard("filing", "create"), s.showFilingForm},
+		{"POST", "/portal/filings/check", guard("filing", "create"), s.checkFilingField},
+		{"POST", "/portal/filings", guard("filing", "create"), s.createFiling},
+		{"GET", "/portal/filings/upload", guard("filing", "create"), s.showUpload},
+		{"POST", "/portal/filings/upload", guard("filing", "create"), s.uploadFilings},
+		{"GET", "/portal/filings/template.csv", guard("filing", "create"), s.downloadTemplate},
+		{"GET", "/portal/filings", guard("filing", "list"), s.showFilings},
+		{"GET", "/portal/filings/export", guard("filing", "list"), s.exportFilings},
+		{"GET", "/portal/error-codes", guard("error_code", "read"), s.showErrorCodes},
+
+		// Printing filings (personal data: every print is audited).
+		{"GET", "/portal/print", guard("filing", "list"), s.showPrint},
+		{"POST", "/portal/print", guard("filing", "print"), s.printFilings},
+
 		// Address cascades (public data).
 		{"GET", "/address/townships", guard("address", "read"), s.showTownships},
 		{"GET", "/address/villages", guard("address", "read"), s.showVillages},
 	}
-	for _, f := range areaRoutes {
-		routes = append(routes, f(s)...)
+	// Demo only: the mailbox that stands in for the mail server.
+	if s.Demo {
+		routes = append(routes, Route{"GET", "/demo/mailbox", guard("demo_mailbox", "read"), s.showDemoMailbox})
 	}
 	return routes
 }
@@ -114,6 +179,12 @@ func (s *Server) owned(obj, act, table, param string) policy.Guard {
 		}
 		return "branch:" + branch, nil
 	}}
+}
+
+// unitGuard is a guard on the unit of the route's :id: staff reach their
+// branch's units only.
+func (s *Server) unitGuard(obj, act string) policy.Guard {
+	return policy.Guard{Object: obj, Action: act, Domain: s.unitDomain}
 }
 
 // unitDomain resolves the :id of a unit route to the unit's domain, in the

@@ -13,17 +13,6 @@ import (
 // branch, disable them and set a password the person must change. Every
 // staff member changes their own password (變更密碼); one an admin set
 // must be changed before anything else (requirePasswordChange).
-var _ = addRoutes(func(s *Server) []Route {
-	return []Route{
-		{"GET", "/console/staff", guard("staff_account", "list"), s.showStaffAccounts},
-		{"POST", "/console/staff", guard("staff_account", "create"), s.createStaffAccount},
-		{"POST", "/console/staff/:stid/role", guard("staff_account", "update"), s.updateStaffRole},
-		{"POST", "/console/staff/:stid/status", guard("staff_account", "update"), s.setStaffStatus},
-		{"POST", "/console/staff/:stid/password", guard("staff_account", "update"), s.resetStaffPassword},
-		{"GET", "/console/password", guard("own_password", "read"), s.showOwnPassword},
-		{"POST", "/console/password", guard("own_password", "update"), s.changeOwnPassword},
-	}
-})
 
 // StaffAccountsView is the model of 署內人員帳號管理.
 type StaffAccountsView struct {

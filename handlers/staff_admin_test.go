@@ -11,29 +11,17 @@ import (
 	"github.com/multicert/multicert/models/modelstest"
 )
 
-func init() {
-	for k, v := range map[string]access{
-		"GET /console/staff":                 {roles: "admin"},
-		"POST /console/staff":                {roles: "admin"},
-		"POST /console/staff/:stid/role":     {roles: "admin", scoped: true},
-		"POST /console/staff/:stid/status":   {roles: "admin", scoped: true},
-		"POST /console/staff/:stid/password": {roles: "admin", scoped: true},
-		"GET /console/password":              {roles: "staff,supervisor,auditor,admin"},
-		"POST /console/password":             {roles: "staff,supervisor,auditor,admin"},
-	} {
-		routeAccess[k] = v
-	}
-	fixtureMakers = append(fixtureMakers, func(t *testing.T, e *env, f fixture) {
-		var ids [2]int64
-		for k, name := range []string{"east.staff", "east.super"} {
-			st, err := models.StaffByUsername(context.Background(), e.db, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids[k] = st.ID
+// staffFixture names two accounts an admin may change (stid).
+func staffFixture(t *testing.T, e *env, f fixture) {
+	var ids [2]int64
+	for k, name := range []string{"east.staff", "east.super"} {
+		st, err := models.StaffByUsername(context.Background(), e.db, name)
+		if err != nil {
+			t.Fatal(err)
 		}
-		f["stid"] = ids
-	})
+		ids[k] = st.ID
+	}
+	f["stid"] = ids
 }
 
 // An admin creates an account on the console; the person must change the

@@ -11,13 +11,6 @@ import (
 // 開通碼 and NHI-card passwords on the console: a bureau officer issues a unit the code that a registration with
 // the responsible person's NHI card needs, when the unit has no e-mail on
 // file (or its mail does not arrive), and may revoke an unused one.
-var _ = addRoutes(func(s *Server) []Route {
-	return []Route{
-		{"POST", "/console/units/:id/activation-codes", s.unitGuard("activation_code", "create"), s.issueUnitCode},
-		{"POST", "/console/units/:id/activation-codes/:cid/revoke", s.unitGuard("activation_code", "delete"), s.revokeUnitCode},
-		{"POST", "/console/units/:id/handlers/:hid/nhi-password/revoke", s.unitGuard("nhi_password", "delete"), s.revokeNHIPassword},
-	}
-})
 
 // IssuedCodeView shows a newly issued 開通碼, once.
 type IssuedCodeView struct {

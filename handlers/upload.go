@@ -15,13 +15,6 @@ import (
 )
 
 // 列印及媒體上傳 → 媒體上傳: many filings at once from a CSV file.
-var _ = addRoutes(func(s *Server) []Route {
-	return []Route{
-		{"GET", "/portal/filings/upload", guard("filing", "create"), s.showUpload},
-		{"POST", "/portal/filings/upload", guard("filing", "create"), s.uploadFilings},
-		{"GET", "/portal/filings/template.csv", guard("filing", "create"), s.downloadTemplate},
-	}
-})
 
 // UploadRow is one line of the upload report.
 type UploadRow struct {
