@@ -14,6 +14,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/handlers"
 	"github.com/multicert/multicert/internal/agent/sim"
 	"github.com/multicert/multicert/internal/config"
@@ -51,6 +52,8 @@ commands:
   staff reset-password NAME
                         set a new password (read as for add); it must be changed at the next login
   dev-ca [--help]       make a development CA, cards, CRLs and SoftHSM2 tokens (tests and demos only)
+  backup PATH           SQLite: write a consistent copy of the database while it runs, then check
+                        the copy (integrity and the audit chain); PostgreSQL: see the README
   version               print the version
 
 flags (every command; environment variables in brackets):
@@ -76,6 +79,10 @@ func runWithInput(ctx context.Context, args []string, stdin io.Reader, out io.Wr
 	var sub string
 	if (cmd == "migrate" || cmd == "audit" || cmd == "db" || cmd == "staff") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		sub, args = args[0], args[1:]
+	}
+	var backupPath string
+	if cmd == "backup" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		backupPath, args = args[0], args[1:]
 	}
 	var sf staffFlags
 	if cmd == "staff" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -132,6 +139,8 @@ func runWithInput(ctx context.Context, args []string, stdin io.Reader, out io.Wr
 		return dbCommand(ctx, cfg, sub, role, out)
 	case "staff":
 		return staffCommand(ctx, cfg, sub, sf, stdin, out, log)
+	case "backup":
+		return backupCommand(ctx, cfg, backupPath, log, out)
 	}
 	fs.Usage()
 	return fmt.Errorf("unknown command %q", cmd)
@@ -218,7 +227,7 @@ func seedDemo(ctx context.Context, db *bun.DB, keys *models.AuditKeys, units, fi
 	start := time.Now()
 	store := models.NewStore(db)
 	store.AuditKeys = keys
-	res, err := store.SeedDemo(ctx, units)
+	res, err := demo.Seed(ctx, store, units)
 	if err != nil {
 		return err
 	}
@@ -231,7 +240,7 @@ func seedDemo(ctx context.Context, db *bun.DB, keys *models.AuditKeys, units, fi
 	if err := store.EnsureReferenceData(ctx); err != nil {
 		return err
 	}
-	n, err := store.SeedDemoFilings(ctx, filings)
+	n, err := demo.SeedFilings(ctx, store, filings)
 	if err != nil {
 		return err
 	}
@@ -240,8 +249,8 @@ func seedDemo(ctx context.Context, db *bun.DB, keys *models.AuditKeys, units, fi
 	return nil
 }
 
-func printLogins(out io.Writer, res *models.DemoResult) {
-	fmt.Fprintf(out, "\ndemo staff logins (password for all: %s):\n", models.DemoPassword)
+func printLogins(out io.Writer, res *demo.Result) {
+	fmt.Fprintf(out, "\ndemo staff logins (password for all: %s):\n", demo.Password)
 	for _, l := range res.Logins {
 		fmt.Fprintf(out, "  %-15s %-8s %-6s %s\n", l.Username, l.Name, l.Role, l.Branch)
 	}
@@ -269,16 +278,16 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 	if err := store.EnsureReferenceData(ctx); err != nil {
 		return err
 	}
-	var demo *models.DemoResult
+	var seeded *demo.Result
 	if cfg.Demo {
 		start := time.Now()
-		if demo, err = store.SeedDemo(ctx, cfg.DemoUnits); err != nil {
+		if seeded, err = demo.Seed(ctx, store, cfg.DemoUnits); err != nil {
 			return err
 		}
-		if _, err := store.SeedDemoFilings(ctx, 2*cfg.DemoUnits); err != nil {
+		if _, err := demo.SeedFilings(ctx, store, 2*cfg.DemoUnits); err != nil {
 			return err
 		}
-		log.Info("demo data ready", "added_units", demo.Units, "took", time.Since(start).Round(time.Millisecond))
+		log.Info("demo data ready", "added_units", seeded.Units, "took", time.Since(start).Round(time.Millisecond))
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -288,8 +297,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 		cfg.PublicURL = "http://" + ln.Addr().String() // the port chosen for :0
 	}
 	var ca *devca.CA
-	var people *models.DemoCardPeople
-	if demo != nil {
+	var people *demo.CardPeople
+	if seeded != nil {
 		var s *sim.Sim
 		if ca, s, people, err = demoCards(ctx, cfg, store); err != nil {
 			return err
@@ -325,9 +334,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 	}
 	url := cfg.Origin() + "/"
 	fmt.Fprintf(out, "multicert %s listening on %s (database: %s)\n", version, url, redact(cfg.DatabaseURL()))
-	if demo != nil {
+	if seeded != nil {
 		fmt.Fprintf(out, "unit portal: %slogin   bureau console: %sconsole/login\n", url, url)
-		printLogins(out, demo)
+		printLogins(out, seeded)
 		if cfg.DemoAgent {
 			printDemoCards(out, cfg, people)
 		}
