@@ -1,0 +1,228 @@
+// Command pages measures the pages people wait for, at national size: a
+// running server on a demo database built with
+// `multicert demo --units 100000 --filings 2000000`, under concurrent load
+// over keep-alive connections, next to a bare Fiber handler measured in the
+// same run (the ceiling of this machine and HTTP stack).
+//
+// It makes its own sessions in the database (staff, supervisor, auditor,
+// a unit account and a filing handler), so it needs the database URL the
+// server uses; it changes nothing else.
+//
+// Usage:
+//
+//	go run ./bench/pages --url http://127.0.0.1:8080 --db sqlite:data/multicert.db [--conns 64] [--duration 10s] [--only NAME,…]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
+
+	"github.com/multicert/multicert/models"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/pages:", err)
+		os.Exit(1)
+	}
+}
+
+// page is one URL as one kind of user.
+type page struct {
+	name, who, path string
+}
+
+// result is one page's measurement.
+type result struct {
+	name           string
+	reqs, errs     int64
+	rps            float64
+	p50, p99, pmax time.Duration
+}
+
+func run() error {
+	base := flag.String("url", "http://127.0.0.1:8080", "the running server")
+	dbURL := flag.String("db", "sqlite:data/multicert.db", "the server's database (sessions are made in it)")
+	conns := flag.Int("conns", 64, "concurrent connections")
+	duration := flag.Duration("duration", 10*time.Second, "load time per page")
+	only := flag.String("only", "", "comma-separated page names to measure (default: all)")
+	flag.Parse()
+	ctx := context.Background()
+	db, err := models.Open(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer models.Close(db)
+	cookies, ids, err := sessions(ctx, db)
+	if err != nil {
+		return err
+	}
+	pages := []page{
+		{"console home (head office)", "hq.staff", "/console"},
+		{"console home (臺北)", "taipei.staff", "/console"},
+		{"unit search by name (head office)", "hq.staff", "/console/units?q=" + ids["name"]},
+		{"unit search by name (臺北)", "taipei.staff", "/console/units?q=" + ids["name"]},
+		{"unit search by code", "hq.staff", "/console/units?q=" + ids["code"]},
+		{"unit page", "hq.staff", "/console/units/" + ids["unit"]},
+		{"review queue", "hq.staff", "/console/reviews"},
+		{"case queue", "hq.staff", "/console/cases"},
+		{"approval queue", "hq.super", "/console/approvals"},
+		{"audit log", "hq.audit", "/console/audit"},
+		{"portal home", "unit", "/portal"},
+		{"異動檢核後查詢", "filer", "/portal/filings"},
+		{"print list", "filer", "/portal/print"},
+	}
+	if *only != "" {
+		keep := strings.Split(*only, ",")
+		pages = slices.DeleteFunc(pages, func(p page) bool { return !slices.Contains(keep, p.name) })
+	}
+	bare, stop, err := bareFiber()
+	if err != nil {
+		return err
+	}
+	defer stop()
+	results := []result{load("bare Fiber handler", bare+"/", "", *conns, *duration)}
+	for _, p := range pages {
+		results = append(results, load(p.name, *base+p.path, cookies[p.who], *conns, *duration))
+	}
+	fmt.Printf("\n%d connections, %s per page, %s\n\n", *conns, *duration, time.Now().Format(time.RFC3339))
+	fmt.Println("| page | req/s | % of bare | p50 | p99 | max | errors |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|")
+	for _, r := range results {
+		fmt.Printf("| %s | %.0f | %.1f %% | %s | %s | %s | %d |\n", r.name, r.rps, 100*r.rps/results[0].rps,
+			r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.pmax.Round(100*time.Microsecond), r.errs)
+	}
+	return nil
+}
+
+// sessions makes a session for each kind of user the pages need and
+// returns their cookies, with the ids the page URLs use.
+func sessions(ctx context.Context, db *bun.DB) (map[string]string, map[string]string, error) {
+	store := models.NewStore(db)
+	store.SessionIdle, store.SessionMax = 24*time.Hour, 24*time.Hour
+	cookies, ids := map[string]string{}, map[string]string{}
+	for _, name := range []string{"hq.staff", "taipei.staff", "hq.super", "hq.audit"} {
+		st, err := models.StaffByUsername(ctx, db, name)
+		if err != nil {
+			return nil, nil, fmt.Errorf("staff %s (a demo database?): %w", name, err)
+		}
+		tok, _, err := store.NewSession(ctx, db, models.Session{Kind: models.SessionStaff, Role: st.Role, StaffID: &st.ID})
+		if err != nil {
+			return nil, nil, err
+		}
+		cookies[name] = "mc_session=" + tok
+	}
+	var unit struct {
+		ID        int64  `bun:"id"`
+		Code      string `bun:"code"`
+		Name      string `bun:"name"`
+		AccountID int64  `bun:"account_id"`
+	}
+	err := db.NewRaw(`SELECT u.id, u.code, u.name, a.id AS account_id FROM units AS u JOIN unit_accounts AS a ON a.unit_id = u.id
+		WHERE a.status = 'active' AND u.status = 'active' ORDER BY u.id LIMIT 1`).Scan(ctx, &unit)
+	if err != nil {
+		return nil, nil, fmt.Errorf("a registered unit: %w", err)
+	}
+	tok, _, err := store.NewSession(ctx, db, models.Session{Kind: models.SessionUnit, Role: models.RoleUnitOwner, UnitID: &unit.ID, AccountID: &unit.AccountID})
+	if err != nil {
+		return nil, nil, err
+	}
+	cookies["unit"] = "mc_session=" + tok
+	var filer struct {
+		ID        int64 `bun:"id"`
+		UnitID    int64 `bun:"unit_id"`
+		AccountID int64 `bun:"account_id"`
+	}
+	err = db.NewRaw(`SELECT h.id, h.unit_id, a.id AS account_id FROM handlers AS h JOIN unit_accounts AS a ON a.unit_id = h.unit_id
+		JOIN units AS u ON u.id = h.unit_id
+		WHERE h.status = 'active' AND h.may_file AND a.status = 'active' AND u.status = 'active'
+		AND EXISTS (SELECT 1 FROM filings AS f WHERE f.unit_id = h.unit_id) ORDER BY h.id LIMIT 1`).Scan(ctx, &filer)
+	if err != nil {
+		return nil, nil, fmt.Errorf("a filing handler: %w", err)
+	}
+	tok, _, err = store.NewSession(ctx, db, models.Session{Kind: models.SessionHandler, Role: models.RoleHandlerFiler, UnitID: &filer.UnitID,
+		AccountID: &filer.AccountID, HandlerID: &filer.ID})
+	if err != nil {
+		return nil, nil, err
+	}
+	cookies["filer"] = "mc_session=" + tok
+	ids["unit"], ids["code"] = fmt.Sprint(unit.ID), unit.Code
+	ids["name"] = string([]rune(unit.Name)[:2]) // a name prefix, as a person types it
+	return cookies, ids, nil
+}
+
+// bareFiber serves "ok" from an in-process Fiber app: the ceiling.
+func bareFiber() (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get("/", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	go func() { _ = app.Listener(ln) }()
+	return "http://" + ln.Addr().String(), func() { _ = app.Shutdown() }, nil
+}
+
+// load requests url from conns connections for d and measures each answer.
+func load(name, url, cookie string, conns int, d time.Duration) result {
+	tr := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var (
+		mu   sync.Mutex
+		all  []time.Duration
+		errs atomic.Int64
+		wg   sync.WaitGroup
+	)
+	end := time.Now().Add(d)
+	for i := 0; i < conns; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for time.Now().Before(end) {
+				req, _ := http.NewRequest(http.MethodGet, url, nil)
+				if cookie != "" {
+					req.Header.Set("Cookie", cookie)
+				}
+				start := time.Now()
+				res, err := client.Do(req)
+				if err == nil {
+					_, _ = io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+				}
+				mine = append(mine, time.Since(start))
+				if err != nil || res.StatusCode != http.StatusOK {
+					errs.Add(1)
+				}
+			}
+			mu.Lock()
+			all = append(all, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	slices.Sort(all)
+	r := result{name: name, reqs: int64(len(all)), errs: errs.Load()}
+	if len(all) > 0 {
+		r.rps = float64(len(all)) / d.Seconds()
+		r.p50, r.p99, r.pmax = all[len(all)/2], all[len(all)*99/100], all[len(all)-1]
+	}
+	fmt.Fprintf(os.Stderr, "%-36s %8.0f req/s  p50 %-10s p99 %-10s errors %d\n", name, r.rps, r.p50.Round(10*time.Microsecond),
+		r.p99.Round(10*time.Microsecond), r.errs)
+	return r
+}
