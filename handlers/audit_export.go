@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"bufio"
-	"encoding/csv"
 	"net/url"
 	"strconv"
 	"strings"
@@ -81,36 +79,10 @@ func (s *Server) exportAudit(c *fiber.Ctx) error {
 
 	// The writer runs after this handler has returned, when Fiber's context
 	// is gone: it keeps only what it needs.
-	ctx, db, log := c.UserContext(), s.Store.DB, s.Log
-	c.Status(fiber.StatusOK).Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		w.WriteString("\uFEFF") //nolint:errcheck // a write error shows at Flush
-		cw := csv.NewWriter(w)
-		cw.UseCRLF = true        // RFC 4180, as Excel writes it
-		cw.Write(auditCSVHeader) //nolint:errcheck // csv.Writer keeps the error for Flush
-		n := 0
-		err := x.Each(ctx, db, func(r *models.AuditRow) error {
-			if err := cw.Write(auditCSVRecord(r)); err != nil {
-				return err
-			}
-			if n++; n%500 == 0 {
-				cw.Flush()
-				if err := cw.Error(); err != nil {
-					return err
-				}
-				return w.Flush() // an error here: the client has gone
-			}
-			return nil
-		})
-		cw.Flush()
-		if err == nil {
-			err = cw.Error()
-		}
-		if err == nil {
-			err = w.Flush()
-		}
-		if err != nil {
-			log.Warn("audit export interrupted", "rows", n, "of", x.Rows, "err", err)
-		}
+	ctx, db, log := c.UserContext(), s.Store.DB, s.Log.With("export", "audit", "of", x.Rows)
+	c.Status(fiber.StatusOK)
+	streamCSV(c, log, auditCSVHeader, func(emit func([]string) error) error {
+		return x.Each(ctx, db, func(r *models.AuditRow) error { return emit(auditCSVRecord(r)) })
 	})
 	return nil
 }

@@ -1,15 +1,12 @@
 package handlers
 
 import (
-	"bufio"
-	"encoding/csv"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/valyala/fasthttp"
 
 	"github.com/multicert/multicert/internal/apperr"
 	"github.com/multicert/multicert/internal/rocdate"
@@ -28,8 +25,11 @@ var (
 	sexNames    = map[string]string{"M": "男", "F": "女"}
 )
 
-// exportFilings sends 異動檢核後查詢's rows as CSV (UTF-8 with BOM, so that
-// Excel shows the Chinese), the same columns as the page.
+// filingsCSVHeader names the export's columns.
+var filingsCSVHeader = []string{"備註", "錯誤代碼", "資料來源", "異動別", "作業別", "單位申報日", "身份", "員工身分證號", "眷屬身分證號", "姓名", "性別", "出生日", "投保金額", "生效日期"}
+
+// exportFilings sends 異動檢核後查詢's rows as CSV, the same columns as the
+// page; a database error mid-stream fails the download (see streamCSV).
 func (s *Server) exportFilings(c *fiber.Ctx) error {
 	p := principal(c)
 	f, vm, err := s.filingFilter(c)
@@ -49,12 +49,9 @@ func (s *Server) exportFilings(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="filings.csv"; filename*=UTF-8''`+url.PathEscape(name))
 	c.Set("X-Content-Type-Options", "nosniff")
 	db, unitID := s.Store.DB, p.UnitID
-	c.Context().SetBodyStreamWriter(fasthttp.StreamWriter(func(w *bufio.Writer) {
-		w.WriteString("\ufeff") //nolint:errcheck // the client went away: nothing to do
-		cw := csv.NewWriter(w)
-		cw.UseCRLF = true
-		cw.Write([]string{"備註", "錯誤代碼", "資料來源", "異動別", "作業別", "單位申報日", "身份", "員工身分證號", "眷屬身分證號", "姓名", "性別", "出生日", "投保金額", "生效日期"}) //nolint:errcheck
-		models.FilingsForExport(ctx, db, unitID, f, 100_000, func(x *models.Filing) error {                                          //nolint:errcheck // logged by nobody: the download just ends
+	log := s.Log.With("export", "filings", "unit_id", unitID)
+	streamCSV(c, log, filingsCSVHeader, func(emit func([]string) error) error {
+		return models.FilingsForExport(ctx, db, unitID, f, 100_000, func(x *models.Filing) error {
 			note := "審核正確"
 			if x.Status == models.FilingError {
 				note = "檢核錯誤"
@@ -63,12 +60,11 @@ func (s *Server) exportFilings(c *fiber.Ctx) error {
 			if x.Amount > 0 {
 				amount = strconv.Itoa(x.Amount)
 			}
-			return cw.Write([]string{note, x.Codes, sourceNames[x.Source], kindNames[x.Kind], opNames[x.Operation],
+			return emit([]string{note, x.Codes, sourceNames[x.Source], kindNames[x.Kind], opNames[x.Operation],
 				rocdate.FormatSlash(dateOf(x.FiledOn)), personNames[x.Person], x.InsuredID, x.DependentID, csvCell(x.Name), sexNames[x.Sex],
 				rocdate.FormatSlash(dateOf(x.Birth)), amount, rocdate.FormatSlash(dateOf(x.EffectiveDate))})
 		})
-		cw.Flush()
-	}))
+	})
 	return nil
 }
 
