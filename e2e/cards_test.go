@@ -7,7 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/multicert/multicert/models"
+	"github.com/multicert/multicert/demo"
 )
 
 // insertSimCard opens 環境說明 and inserts the demo card whose label starts
@@ -76,7 +76,7 @@ func TestUnitLogsInWithBusinessCertificate(t *testing.T) {
 	if _, err := waitPath(ctx, "/portal"); err != nil {
 		t.Fatalf("after signing in: %v", err)
 	}
-	if _, err := waitText(ctx, "main", models.DemoUnitCode(0)); err != nil {
+	if _, err := waitText(ctx, "main", demo.UnitCode(0)); err != nil {
 		t.Fatalf("portal home: %v", err)
 	}
 	if _, err := waitText(ctx, "main", "工商憑證"); err != nil {
@@ -96,7 +96,7 @@ func TestHandlerLogsInWithNHICard(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`input[name="method"][value="nhi"]`)),
 		chromedp.Click(chromedp.CSS(`input[name="as_unit"]`)),
 		chromedp.WaitVisible(chromedp.ID("password")),
-		chromedp.SendKeys(chromedp.ID("password"), models.DemoPassword),
+		chromedp.SendKeys(chromedp.ID("password"), demo.Password),
 		chromedp.Click(chromedp.CSS(`form[data-card-flow] button[type="submit"]`)),
 	)
 	if err != nil {

@@ -6,15 +6,15 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/multicert/multicert/models"
+	"github.com/multicert/multicert/demo"
 )
 
 // openDemoUnit opens the console page of demo unit 100000001 (臺北).
 func openDemoUnit(t *testing.T, ctx context.Context, base string) {
 	t.Helper()
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/console/units?q="+models.DemoUnitCode(0)),
-		chromedp.Click(`//div[@id="unit-results"]//a[normalize-space()="`+models.DemoUnitCode(0)+`"]`),
+		chromedp.Navigate(base+"/console/units?q="+demo.UnitCode(0)),
+		chromedp.Click(`//div[@id="unit-results"]//a[normalize-space()="`+demo.UnitCode(0)+`"]`),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +111,7 @@ func TestDeregistrationApprovedThenUnitRegistersAgain(t *testing.T) {
 	err := chromedp.Do(unit,
 		chromedp.Navigate(srv.URL+"/register"),
 		chromedp.WaitVisible(chromedp.ID("unit_code")),
-		chromedp.SendKeys(chromedp.ID("unit_code"), models.DemoUnitCode(0)),
+		chromedp.SendKeys(chromedp.ID("unit_code"), demo.UnitCode(0)),
 		chromedp.SendKeys(chromedp.ID("pin"), "123456"),
 		chromedp.Click(chromedp.CSS(`form[data-card-flow] button[type="submit"]`)),
 	)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/multicert/multicert/models"
+	"github.com/multicert/multicert/demo"
 )
 
 // resultRow is one row of the unit search results as the browser shows it.
@@ -30,7 +30,7 @@ func resultRows(ctx context.Context) ([]resultRow, error) {
 // loginOK logs in and waits for the 工作台 page.
 func loginOK(t *testing.T, ctx context.Context, base, user string) {
 	t.Helper()
-	if err := login(ctx, base, user, models.DemoPassword); err != nil {
+	if err := login(ctx, base, user, demo.Password); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := waitPath(ctx, "/console"); err != nil {
@@ -114,9 +114,9 @@ var unitPath = regexp.MustCompile(`^/console/units/[0-9]+$`)
 func TestStaffSearchesAndOpensUnit(t *testing.T) {
 	srv := startServer(t)
 	ctx := newBrowser(t)
-	code := models.DemoUnitCode(0) // 100000001, 臺北業務組
+	code := demo.UnitCode(0) // 100000001, 臺北業務組
 	if !strings.HasPrefix(code, "1") {
-		t.Fatalf("DemoUnitCode(0) = %s, want a 臺北 (branch 1) unit", code)
+		t.Fatalf("demo.UnitCode(0) = %s, want a 臺北 (branch 1) unit", code)
 	}
 
 	loginOK(t, ctx, srv.URL, "taipei.staff")
@@ -171,9 +171,9 @@ func TestStaffSearchesAndOpensUnit(t *testing.T) {
 func TestStaffCannotFindOtherBranchUnit(t *testing.T) {
 	srv := startServer(t)
 	ctx := newBrowser(t)
-	code := models.DemoUnitCode(3) // 200000004, 北區業務組
+	code := demo.UnitCode(3) // 200000004, 北區業務組
 	if !strings.HasPrefix(code, "2") {
-		t.Fatalf("DemoUnitCode(3) = %s, want a 北區 (branch 2) unit", code)
+		t.Fatalf("demo.UnitCode(3) = %s, want a 北區 (branch 2) unit", code)
 	}
 
 	loginOK(t, ctx, srv.URL, "taipei.staff")

@@ -9,7 +9,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
-	"github.com/multicert/multicert/models"
+	"github.com/multicert/multicert/demo"
 )
 
 // acceptDialogs answers every confirm() of the page with OK, as a user who
@@ -85,8 +85,8 @@ func TestUnitAssignsAndRevokesHandler(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("pin")),
 		chromedp.Click(chromedp.CSS(`input[name="method"][value="nhi"]`)),
 		chromedp.Click(chromedp.CSS(`input[name="as_unit"]`)),
-		chromedp.SendKeys(chromedp.ID("password"), models.DemoPassword),
-		chromedp.SendKeys(chromedp.ID("unit_code"), models.DemoUnitCode(0)),
+		chromedp.SendKeys(chromedp.ID("password"), demo.Password),
+		chromedp.SendKeys(chromedp.ID("unit_code"), demo.UnitCode(0)),
 		chromedp.Click(chromedp.CSS(`form[data-card-flow] button[type="submit"]`)),
 	)
 	if err != nil {
@@ -96,7 +96,7 @@ func TestUnitAssignsAndRevokesHandler(t *testing.T) {
 		status, _, _ := textOf(clerk, "#card-status")
 		t.Fatalf("handler login: %v (%s)", err, status)
 	}
-	if _, err := waitText(clerk, "header", models.DemoUnitCode(0)); err != nil {
+	if _, err := waitText(clerk, "header", demo.UnitCode(0)); err != nil {
 		t.Fatal(err)
 	}
 

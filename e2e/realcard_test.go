@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/internal/agent/pcsc/pcsctest"
 	"github.com/multicert/multicert/internal/card"
 	"github.com/multicert/multicert/internal/cardemu"
@@ -93,7 +94,7 @@ func TestUnitLogsInThroughRealAgent(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ban string
-	err = db.NewSelect().Table("units").Column("ban").Where("code = ?", models.DemoUnitCode(0)).Scan(context.Background(), &ban)
+	err = db.NewSelect().Table("units").Column("ban").Where("code = ?", demo.UnitCode(0)).Scan(context.Background(), &ban)
 	db.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -149,7 +150,7 @@ func TestUnitLogsInThroughRealAgent(t *testing.T) {
 		status, _, _ := textOf(b, "#card-status")
 		t.Fatalf("after signing in through the real agent: %v (status: %s)", err, status)
 	}
-	if _, err := waitText(b, "main", models.DemoUnitCode(0)); err != nil {
+	if _, err := waitText(b, "main", demo.UnitCode(0)); err != nil {
 		t.Fatalf("portal home: %v", err)
 	}
 }

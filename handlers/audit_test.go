@@ -18,6 +18,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
 )
@@ -140,7 +141,7 @@ func TestAuditSearchPage(t *testing.T) {
 		wantContains(t, r, "臺北的關閉理由", "北區的關閉理由", "共 2 筆")
 	})
 	t.Run("HTMX gets the results only", func(t *testing.T) {
-		r := super.get("/console/audit?action=unit.close&unit="+models.DemoUnitCode(ownUnit), "HX-Request", "true", "HX-Target", "audit-results")
+		r := super.get("/console/audit?action=unit.close&unit="+demo.UnitCode(ownUnit), "HX-Request", "true", "HX-Target", "audit-results")
 		wantStatus(t, r, http.StatusOK)
 		wantContains(t, r, "共 1 筆", "臺北的關閉理由", `name="action" value="unit.close"`)
 		wantNotContains(t, r, "<html", `id="audit-search"`)
@@ -218,7 +219,7 @@ func TestAuditEventPage(t *testing.T) {
 	if n := doc.Find("table.diff tr.changed mark").Length(); n != 3 { // status before and after, code after
 		t.Errorf("%d marked values, want 3", n)
 	}
-	wantContains(t, r, "&lt;b&gt;甲&lt;/b&gt;公司", "新增", "已變更", "查無此單位", "前一筆雜湊值", models.DemoUnitCode(ownUnit))
+	wantContains(t, r, "&lt;b&gt;甲&lt;/b&gt;公司", "新增", "已變更", "查無此單位", "前一筆雜湊值", demo.UnitCode(ownUnit))
 	wantNotContains(t, r, "<b>甲</b>")
 	var ev models.AuditEvent
 	if err := e.db.NewSelect().Model(&ev).Where("id = ?", id).Scan(context.Background()); err != nil {
@@ -237,7 +238,7 @@ func TestAuditEventPage(t *testing.T) {
 		wantStatus(t, e.staffClient("hq.audit").get("/console/audit/"+fmtID(id)), http.StatusOK)
 		wantStatus(t, e.staffClient("hq.admin").get("/console/audit/"+fmtID(id)), http.StatusOK)
 		// An event of no branch and no unit: head office only.
-		if _, _, err := e.store.StaffLogin(context.Background(), "", "hq.staff", models.DemoPassword, "192.0.2.1", ""); err != nil {
+		if _, _, err := e.store.StaffLogin(context.Background(), "", "hq.staff", demo.Password, "192.0.2.1", ""); err != nil {
 			t.Fatal(err)
 		}
 		hq := e.auditEvents("staff.login")[0].ID
@@ -292,7 +293,7 @@ func TestAuditExport(t *testing.T) {
 	reasons := map[string]bool{}
 	for _, rec := range recs[1:] {
 		reasons[rec[12]] = true
-		if rec[5] != "臺北業務組" || rec[6] != models.DemoUnitCode(ownUnit) || rec[8] != "暫時關閉單位" && rec[8] != "unit.close" {
+		if rec[5] != "臺北業務組" || rec[6] != demo.UnitCode(ownUnit) || rec[8] != "暫時關閉單位" && rec[8] != "unit.close" {
 			t.Errorf("record %v", rec)
 		}
 		if !strings.HasPrefix(rec[1], "115/03/02 08:00") {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/handlers"
 	"github.com/multicert/multicert/internal/twid"
 	"github.com/multicert/multicert/models"
@@ -345,7 +346,7 @@ func TestProxySecureCookies(t *testing.T) {
 	b.ReadFrom(page.Body) //nolint:errcheck
 	r.body = b.String()
 	csrf, _ := r.doc(t).Find(`input[name="_csrf"]`).First().Attr("value")
-	form := url.Values{"_csrf": {csrf}, "username": {"taipei.staff"}, "password": {models.DemoPassword}}
+	form := url.Values{"_csrf": {csrf}, "username": {"taipei.staff"}, "password": {demo.Password}}
 	req := httptest.NewRequest(http.MethodPost, "/console/login", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	res := send(req)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/handlers"
 	"github.com/multicert/multicert/internal/agent"
 	"github.com/multicert/multicert/internal/certlogin"
@@ -124,7 +125,7 @@ func TestBusinessCertificateRegistrationAndLogin(t *testing.T) {
 		e := newEnv(t, db)
 		ctx := context.Background()
 		var u models.Unit // demo unit 9 has no account yet
-		if err := db.NewSelect().Model(&u).Where("code = ?", models.DemoUnitCode(9)).Scan(ctx); err != nil {
+		if err := db.NewSelect().Model(&u).Where("code = ?", demo.UnitCode(9)).Scan(ctx); err != nil {
 			t.Fatal(err)
 		}
 		ca := devCA(t)
@@ -194,7 +195,7 @@ func TestNHILoginThroughHTTP(t *testing.T) {
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	ctx := context.Background()
 	var u models.Unit
-	if err := e.db.NewSelect().Model(&u).Where("code = ?", models.DemoUnitCode(6)).Scan(ctx); err != nil {
+	if err := e.db.NewSelect().Model(&u).Where("code = ?", demo.UnitCode(6)).Scan(ctx); err != nil {
 		t.Fatal(err)
 	}
 	acct, _ := models.ActiveAccount(ctx, e.db, u.ID)
@@ -209,7 +210,7 @@ func TestNHILoginThroughHTTP(t *testing.T) {
 		t.Fatalf("no unit code: %d %v", code, res)
 	}
 	form.Set("unit_code", u.Code)
-	form.Set("password", models.DemoPassword)
+	form.Set("password", demo.Password)
 	if code, res := c.jsonPost("/login/nhi", form); code != http.StatusOK || res["redirect"] != "/portal" {
 		t.Fatalf("login: %d %v", code, res)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/uptrace/bun"
 
+	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
 )
@@ -237,7 +238,7 @@ func TestCaseQueue(t *testing.T) {
 		r := partial("assigned=me")
 		wantContains(t, r, "共 2 件", "最早來電", "林小姐")
 		wantContains(t, partial("q=%E6%9E%97%E5%B0%8F"), "共 1 件", "林小姐")
-		wantContains(t, partial("q="+models.DemoUnitCode(ownUnit)), "共 1 件", "最早來電")
+		wantContains(t, partial("q="+demo.UnitCode(ownUnit)), "共 1 件", "最早來電")
 		wantContains(t, partial("status=resolved"), "共 0 件", "沒有符合條件的案件")
 
 		// Resolving takes a case out of the default queue.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
 )
@@ -41,12 +42,12 @@ func TestStaffLoginFlow(t *testing.T) {
 			wantNotContains(t, r, "<html")
 		})
 		t.Run("NoCSRF", func(t *testing.T) {
-			r := c.post("/console/login", url.Values{"_csrf": {""}, "username": {"taipei.staff"}, "password": {models.DemoPassword}})
+			r := c.post("/console/login", url.Values{"_csrf": {""}, "username": {"taipei.staff"}, "password": {demo.Password}})
 			wantStatus(t, r, http.StatusForbidden)
 			wantContains(t, r, "請重新整理頁面")
 		})
 		t.Run("Success", func(t *testing.T) {
-			r := c.post("/console/login", url.Values{"username": {"taipei.staff"}, "password": {models.DemoPassword}, "next": {"/console/units?q=1"}})
+			r := c.post("/console/login", url.Values{"username": {"taipei.staff"}, "password": {demo.Password}, "next": {"/console/units?q=1"}})
 			wantStatus(t, r, http.StatusSeeOther)
 			if loc := r.Header.Get("Location"); loc != "/console/units?q=1" {
 				t.Errorf("redirect to %q, want the next page", loc)
@@ -70,7 +71,7 @@ func TestStaffLoginFlow(t *testing.T) {
 		t.Run("OpenRedirectRefused", func(t *testing.T) {
 			c2 := e.anonymous()
 			c2.scrapeCSRF(c2.get("/console/login"))
-			r := c2.post("/console/login", url.Values{"username": {"north.staff"}, "password": {models.DemoPassword}, "next": {"//evil.example/console"}})
+			r := c2.post("/console/login", url.Values{"username": {"north.staff"}, "password": {demo.Password}, "next": {"//evil.example/console"}})
 			if loc := r.Header.Get("Location"); loc != "/console" {
 				t.Errorf("redirect to %q, want /console", loc)
 			}
@@ -195,14 +196,14 @@ func TestUnitSearchPage(t *testing.T) {
 		if n == 0 || n > 20 {
 			t.Errorf("%d rows on the first page", n)
 		}
-		code := models.DemoUnitCode(0)
+		code := demo.UnitCode(0)
 		part := c.get("/console/units?q="+code, "HX-Request", "true", "HX-Target", "unit-results")
 		wantStatus(t, part, http.StatusOK)
 		wantNotContains(t, part, "<html", "查詢條件")
 		wantContains(t, part, "共 1 筆", code, "依投保單位代號查詢")
-		other := c.get("/console/units?q="+models.DemoUnitCode(3), "HX-Request", "true", "HX-Target", "unit-results")
+		other := c.get("/console/units?q="+demo.UnitCode(3), "HX-Request", "true", "HX-Target", "unit-results")
 		wantContains(t, other, "共 0 筆", "您只能查詢本業務組的單位")
-		hq := e.staffClient("hq.staff").get("/console/units?q=" + models.DemoUnitCode(3))
+		hq := e.staffClient("hq.staff").get("/console/units?q=" + demo.UnitCode(3))
 		wantContains(t, hq, "共 1 筆", `<select id="branch" name="branch">`)
 		sorted := c.get("/console/units?sort=name&desc=1&page=1")
 		if mark, _ := sorted.doc(t).Find(`th[aria-sort="descending"]`).Attr("aria-sort"); mark != "descending" {
@@ -240,7 +241,7 @@ func TestPortalHome(t *testing.T) {
 	r := e.unitClient(0, models.RoleUnitOwner).get("/portal")
 	wantStatus(t, r, http.StatusOK)
 	wantContains(t, r, "系統管理作業", "單位管理者登錄作業", "單位憑證變更作業", "單位資料查詢及變更",
-		"投保單位基本資料", "列印及媒體上傳", "申報資料套印表格", models.DemoUnitCode(0))
+		"投保單位基本資料", "列印及媒體上傳", "申報資料套印表格", demo.UnitCode(0))
 	h := e.unitClient(0, models.RoleHandler)
 	wantStatus(t, h.get("/portal"), http.StatusOK)
 	if r := h.post("/portal/logout", nil); r.StatusCode != http.StatusSeeOther {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/internal/mail"
 	"github.com/multicert/multicert/internal/mail/mailtest"
 	"github.com/multicert/multicert/internal/twid"
@@ -172,11 +173,11 @@ func TestUnitRegistrationNeedsTheActivationCode(t *testing.T) {
 		e := newEnv(t, db)
 		box := e.mailbox()
 		ctx := context.Background()
-		if _, err := e.db.NewUpdate().Table("units").Set("email = ?", "owner9@example.com.tw").Where("code = ?", models.DemoUnitCode(9)).Exec(ctx); err != nil {
+		if _, err := e.db.NewUpdate().Table("units").Set("email = ?", "owner9@example.com.tw").Where("code = ?", demo.UnitCode(9)).Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
 		var u models.Unit
-		if err := e.db.NewSelect().Model(&u).Where("code = ?", models.DemoUnitCode(9)).Scan(ctx); err != nil {
+		if err := e.db.NewSelect().Model(&u).Where("code = ?", demo.UnitCode(9)).Scan(ctx); err != nil {
 			t.Fatal(err)
 		}
 		form := url.Values{"unit_code": {u.Code}, "ban": {u.BAN}, "card_no": {"000012121212"}, "card_id_no": {*u.OwnerIDNo},

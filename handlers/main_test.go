@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
+	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/handlers"
 	"github.com/multicert/multicert/internal/twid"
 	"github.com/multicert/multicert/models"
@@ -38,7 +39,7 @@ type env struct {
 func newEnv(t *testing.T, db *bun.DB) *env {
 	t.Helper()
 	store, clk := modelstest.NewStore(db)
-	if _, err := store.SeedDemo(context.Background(), 24); err != nil {
+	if _, err := demo.Seed(context.Background(), store, 24); err != nil {
 		t.Fatal(err)
 	}
 	downloads := t.TempDir()
@@ -57,7 +58,7 @@ func newEnv(t *testing.T, db *bun.DB) *env {
 func (e *env) unitID(i int) int64 {
 	e.t.Helper()
 	var id int64
-	if err := e.db.NewSelect().Table("units").Column("id").Where("code = ?", models.DemoUnitCode(i)).Scan(context.Background(), &id); err != nil {
+	if err := e.db.NewSelect().Table("units").Column("id").Where("code = ?", demo.UnitCode(i)).Scan(context.Background(), &id); err != nil {
 		e.t.Fatal(err)
 	}
 	return id

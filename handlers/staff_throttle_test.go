@@ -11,6 +11,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/handlers"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
@@ -76,13 +77,13 @@ func TestStaffLoginAcrossInstances(t *testing.T) {
 			r := clients[1].post("/console/login", url.Values{"username": {"south.staff"}, "password": {"bad"}})
 			wantContains(t, r, "請於 1 分鐘後再試")
 			for i, c := range clients {
-				r := c.post("/console/login", url.Values{"username": {"south.staff"}, "password": {models.DemoPassword}})
+				r := c.post("/console/login", url.Values{"username": {"south.staff"}, "password": {demo.Password}})
 				if got := loginError(t, r); !strings.Contains(got, "請於 1 分鐘後再試") {
 					t.Errorf("instance %d, right password after five failures on both: %q, want the delay", i+1, got)
 				}
 			}
 			e1.clock.Advance(time.Minute)
-			r = clients[0].post("/console/login", url.Values{"username": {"south.staff"}, "password": {models.DemoPassword}})
+			r = clients[0].post("/console/login", url.Values{"username": {"south.staff"}, "password": {demo.Password}})
 			wantStatus(t, r, http.StatusSeeOther)
 		})
 	}

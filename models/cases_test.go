@@ -10,6 +10,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/internal/apperr"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
@@ -29,11 +30,11 @@ type caseFixture struct {
 func newCaseFixture(t *testing.T, db *bun.DB) *caseFixture {
 	t.Helper()
 	s, clk := modelstest.NewStore(db)
-	if _, err := s.SeedDemo(context.Background(), 12); err != nil {
+	if _, err := demo.Seed(context.Background(), s, 12); err != nil {
 		t.Fatal(err)
 	}
 	f := &caseFixture{t: t, db: db, s: s, clock: clk}
-	f.taipei, f.north = f.unit(models.DemoUnitCode(0)), f.unit(models.DemoUnitCode(3))
+	f.taipei, f.north = f.unit(demo.UnitCode(0)), f.unit(demo.UnitCode(3))
 	if f.taipei.BranchCode != "1" || f.north.BranchCode != "2" {
 		t.Fatalf("demo units in branches %s and %s, want 1 and 2", f.taipei.BranchCode, f.north.BranchCode)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/internal/apperr"
 	"github.com/multicert/multicert/internal/twid"
 	"github.com/multicert/multicert/models"
@@ -36,11 +37,11 @@ func nhiHandler(t *testing.T, db *bun.DB) models.Handler {
 func unregisteredUnitWithEmail(t *testing.T, db *bun.DB) models.Unit {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := db.NewUpdate().Table("units").Set("email = ?", "owner9@example.com.tw").Where("code = ?", models.DemoUnitCode(9)).Exec(ctx); err != nil {
+	if _, err := db.NewUpdate().Table("units").Set("email = ?", "owner9@example.com.tw").Where("code = ?", demo.UnitCode(9)).Exec(ctx); err != nil {
 		t.Fatal(err)
 	}
 	var u models.Unit
-	if err := db.NewSelect().Model(&u).Where("code = ?", models.DemoUnitCode(9)).Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&u).Where("code = ?", demo.UnitCode(9)).Scan(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if a, _ := models.ActiveAccount(ctx, db, u.ID); a != nil || u.Status != models.UnitActive {
@@ -236,7 +237,7 @@ func TestRevokedUnitCode(t *testing.T) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
 		var u models.Unit
-		if err := db.NewSelect().Model(&u).Where("code = ?", models.DemoUnitCode(9)).Scan(ctx); err != nil {
+		if err := db.NewSelect().Model(&u).Where("code = ?", demo.UnitCode(9)).Scan(ctx); err != nil {
 			t.Fatal(err)
 		}
 		staff := models.Actor{Kind: "staff", Name: "taipei.staff"}

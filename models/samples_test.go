@@ -14,6 +14,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/internal/apperr"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
@@ -31,7 +32,7 @@ type supEnv struct {
 func newSupEnv(t *testing.T, db *bun.DB) *supEnv {
 	t.Helper()
 	s, clk := modelstest.NewStore(db)
-	if _, err := s.SeedDemo(context.Background(), 24); err != nil {
+	if _, err := demo.Seed(context.Background(), s, 24); err != nil {
 		t.Fatal(err)
 	}
 	return &supEnv{t: t, db: db, store: s, clock: clk}
@@ -105,7 +106,7 @@ func TestSearchAuditEvents(t *testing.T) {
 
 		// Real store actions: logins of a branch, of head office, and a failure.
 		for _, u := range []string{"taipei.staff", "north.staff", "hq.staff"} {
-			if _, _, err := e.store.StaffLogin(ctx, "", u, models.DemoPassword, "192.0.2.1", ""); err != nil {
+			if _, _, err := e.store.StaffLogin(ctx, "", u, demo.Password, "192.0.2.1", ""); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -191,8 +191,8 @@ func StaffByID(ctx context.Context, db bun.IDB, id int64) (*Staff, error) {
 	return st, nil
 }
 
-// CreateStaff adds a staff member with a hashed password (used by the demo
-// and by administrators).
+// CreateStaff adds a staff member with a hashed password, in a transaction
+// of its own. It does not check the input (AddStaff does).
 func (s *Store) CreateStaff(ctx context.Context, a Actor, st *Staff, pw string) error {
 	h, err := password.Hash(pw)
 	if err != nil {
@@ -202,6 +202,13 @@ func (s *Store) CreateStaff(ctx context.Context, a Actor, st *Staff, pw string) 
 	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		return insertStaff(ctx, tx, s.now(), a, st)
 	})
+}
+
+// InsertStaff adds st, whose PasswordHash is already set, with its audit
+// event, in tx, which RunInTx began: for creating many accounts with one
+// hashed password, as the demo does. It does not check the input.
+func (s *Store) InsertStaff(ctx context.Context, tx bun.IDB, a Actor, st *Staff) error {
+	return insertStaff(ctx, tx, s.now(), a, st)
 }
 
 func insertStaff(ctx context.Context, tx bun.IDB, now time.Time, a Actor, st *Staff) error {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/internal/apperr"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
@@ -24,7 +25,7 @@ func mustStaff(t *testing.T, s *models.Store, username, role string, branch *str
 
 func mustBranches(t *testing.T, s *models.Store) {
 	t.Helper()
-	if _, err := s.SeedDemo(context.Background(), 0); err != nil {
+	if _, err := demo.Seed(context.Background(), s, 0); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -164,11 +165,11 @@ func TestSchemaConstraints(t *testing.T) {
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s, _ := modelstest.NewStore(db)
-		if _, err := s.SeedDemo(ctx, 12); err != nil {
+		if _, err := demo.Seed(ctx, s, 12); err != nil {
 			t.Fatal(err)
 		}
 		var u models.Unit
-		if err := db.NewSelect().Model(&u).Where("code = ?", models.DemoUnitCode(0)).Scan(ctx); err != nil {
+		if err := db.NewSelect().Model(&u).Where("code = ?", demo.UnitCode(0)).Scan(ctx); err != nil {
 			t.Fatal(err)
 		}
 		now := modelstest.Clock

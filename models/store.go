@@ -41,6 +41,23 @@ func (s *Store) tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) 
 	return s.DB.RunInTx(withAuditKeys(ctx, s.AuditKeys), nil, fn)
 }
 
+// Timestamp is the store's clock as rows keep it: UTC, to the microsecond
+// (PostgreSQL's precision), so that a time written is the time read back.
+func (s *Store) Timestamp() time.Time { return s.now() }
+
+// RunInTx runs fn in one transaction that can write audit events (Audit,
+// InsertStaff): it hands them the store's audit keys. For work outside
+// package models that writes several tables at once, such as seeding.
+func (s *Store) RunInTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return s.tx(ctx, fn)
+}
+
+// Audit appends the event of a change made in tx, which RunInTx began: if
+// the change rolls back, so does its event.
+func (s *Store) Audit(ctx context.Context, tx bun.IDB, a Actor, ch Change) error {
+	return audit(ctx, tx, s.now(), a, ch)
+}
+
 // Scope limits what a query may see: one unit, one branch, or everything
 // (head office). It is an explicit argument of every query on scoped data.
 type Scope struct {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/internal/apperr"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
@@ -29,7 +30,7 @@ func newLoginFixture(t testing.TB, db *bun.DB) *loginFixture {
 	t.Helper()
 	ctx := context.Background()
 	s, clk := modelstest.NewStore(db)
-	if _, err := s.SeedDemo(ctx, 12); err != nil {
+	if _, err := demo.Seed(ctx, s, 12); err != nil {
 		t.Fatal(err)
 	}
 	f := &loginFixture{s: s, clk: clk, db: db}
@@ -38,7 +39,7 @@ func newLoginFixture(t testing.TB, db *bun.DB) *loginFixture {
 		u *models.Unit
 		a *models.UnitAccount
 	}{{0, &f.cert, &f.certAcc}, {6, &f.nhi, &f.nhiAcc}} {
-		if err := db.NewSelect().Model(x.u).Where("code = ?", models.DemoUnitCode(x.i)).Scan(ctx); err != nil {
+		if err := db.NewSelect().Model(x.u).Where("code = ?", demo.UnitCode(x.i)).Scan(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.NewSelect().Model(x.a).Where("unit_id = ? AND status = 'active'", x.u.ID).Scan(ctx); err != nil {
@@ -184,7 +185,7 @@ func TestUnitNHILogin(t *testing.T) {
 		good := func() models.NHILogin {
 			sess, _ := f.preLogin(t, models.PurposeUnitLogin)
 			return models.NHILogin{Session: sess, UnitCode: f.nhi.Code, CardNo: *f.nhiAcc.NHICardNo, IDNo: *f.nhiAcc.NHIIDNo,
-				Password: models.DemoPassword, IP: "192.0.2.1"}
+				Password: demo.Password, IP: "192.0.2.1"}
 		}
 		if _, u, err := f.s.UnitNHILogin(ctx, good()); err != nil || u.ID != f.nhi.ID {
 			t.Fatalf("login: %v", err)
@@ -337,7 +338,7 @@ func TestRegisterUnit(t *testing.T) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
 		var fresh models.Unit // demo unit 9 has no account
-		if err := db.NewSelect().Model(&fresh).Where("code = ?", models.DemoUnitCode(9)).Scan(ctx); err != nil {
+		if err := db.NewSelect().Model(&fresh).Where("code = ?", demo.UnitCode(9)).Scan(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if a, _ := models.ActiveAccount(ctx, db, fresh.ID); a != nil {

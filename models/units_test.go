@@ -6,6 +6,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/internal/apperr"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
@@ -15,11 +16,11 @@ func TestSearchUnits(t *testing.T) {
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s, _ := modelstest.NewStore(db)
-		if _, err := s.SeedDemo(ctx, 66); err != nil {
+		if _, err := demo.Seed(ctx, s, 66); err != nil {
 			t.Fatal(err)
 		}
 		taipei, north := models.Scope{Branch: "1"}, models.Scope{Branch: "2"}
-		code1 := models.DemoUnitCode(0) // a 臺北 unit
+		code1 := demo.UnitCode(0) // a 臺北 unit
 		var u1 models.Unit
 		if err := db.NewSelect().Model(&u1).Where("code = ?", code1).Scan(ctx); err != nil {
 			t.Fatal(err)

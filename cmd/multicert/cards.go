@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/handlers"
 	"github.com/multicert/multicert/internal/agent"
 	"github.com/multicert/multicert/internal/agent/sim"
@@ -106,13 +107,13 @@ func cardAuth(cfg *config.Config, ca *devca.CA) (handlers.CardAuth, error) {
 
 // demoCards makes (once) and binds the demo's certificate cards, and
 // returns the simulated reader holding them with the demo's NHI cards.
-func demoCards(ctx context.Context, cfg *config.Config, store *models.Store) (*devca.CA, *sim.Sim, *models.DemoCardPeople, error) {
+func demoCards(ctx context.Context, cfg *config.Config, store *models.Store) (*devca.CA, *sim.Sim, *demo.CardPeople, error) {
 	dir := filepath.Join(cfg.DataDir, "devca")
 	ca, err := devca.LoadOrCreate(dir, devca.Options{NotBefore: time.Now().AddDate(-1, 0, 0)})
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	p, err := store.DemoPeople(ctx)
+	p, err := demo.People(ctx, store.DB)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -155,7 +156,7 @@ func demoCards(ctx context.Context, cfg *config.Config, store *models.Store) (*d
 		issuer, serial := certlogin.IssuerSerial(c.Cert)
 		return models.CertInfo{Issuer: issuer, Serial: serial, Subject: c.Cert.Subject.String(), NotBefore: c.Cert.NotBefore, NotAfter: c.Cert.NotAfter}
 	}
-	if err := store.BindDemoCards(ctx, info(unitCard), info(citCard)); err != nil {
+	if err := demo.BindCards(ctx, store, info(unitCard), info(citCard)); err != nil {
 		return nil, nil, nil, err
 	}
 
@@ -202,9 +203,9 @@ func startSimAgent(ctx context.Context, cfg *config.Config, s *sim.Sim, log *slo
 	}, nil
 }
 
-func printDemoCards(out io.Writer, cfg *config.Config, p *models.DemoCardPeople) {
+func printDemoCards(out io.Writer, cfg *config.Config, p *demo.CardPeople) {
 	fmt.Fprintf(out, "\nsimulated card reader (模擬讀卡機) at %s — insert cards on %senvironment\n", cfg.AgentURL, strings.TrimSuffix(cfg.Origin(), "/")+"/")
-	fmt.Fprintf(out, "  certificate cards PIN: %s; NHI card password: %s\n", DemoPIN, models.DemoPassword)
+	fmt.Fprintf(out, "  certificate cards PIN: %s; NHI card password: %s\n", DemoPIN, demo.Password)
 	fmt.Fprintf(out, "  工商憑證 of %s (unit %s); 自然人憑證 of handler %s\n", p.UnitName, p.UnitCode, p.HandlerName)
 	fmt.Fprintf(out, "  負責人健保卡 of unit %s; 承辦人健保卡 of %s\n", p.OwnerUnit, p.NHIHandler.Name)
 	fmt.Fprintf(out, "  unregistered unit for 註冊: %s (統一編號 %s)\n", p.FreeUnitCode, p.FreeUnitBAN)

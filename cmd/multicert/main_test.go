@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/internal/agent"
 	"github.com/multicert/multicert/internal/certlogin"
 	"github.com/multicert/multicert/internal/config"
@@ -109,7 +110,7 @@ func TestServe(t *testing.T) {
 			if !strings.Contains(string(b), "署內人員登入") {
 				t.Errorf("login page:\n%s", b)
 			}
-			for _, want := range []string{"listening on " + base + "/", "taipei.staff", models.DemoPassword} {
+			for _, want := range []string{"listening on " + base + "/", "taipei.staff", demo.Password} {
 				if !strings.Contains(out.String(), want) {
 					t.Errorf("start-up output lacks %q:\n%s", want, out.String())
 				}
@@ -195,14 +196,14 @@ func TestDemoCommandIdempotent(t *testing.T) {
 	if err := run(ctx, []string{"demo", "--units", "200"}, &out, e); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "added 6 branches, 200 units") {
+	if !strings.Contains(out.String(), "added 200 units") {
 		t.Errorf("first demo: %q", out.String())
 	}
 	out.Reset()
 	if err := run(ctx, []string{"demo", "--units", "200"}, &out, e); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "added 0 branches, 0 units, 0 accounts, 0 handlers, 0 staff") {
+	if !strings.Contains(out.String(), "added 0 units, 0 accounts, 0 handlers, 0 staff") {
 		t.Errorf("second demo: %q", out.String())
 	}
 }

@@ -1,0 +1,129 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+
+	"github.com/multicert/multicert/internal/password"
+	"github.com/multicert/multicert/models"
+)
+
+// CardPeople is who the demo's simulated cards belong to.
+type CardPeople struct {
+	UnitCode     string         // the unit whose account the demo business certificate is bound to
+	UnitName     string         //
+	FreeUnitCode string         // an unregistered unit, for trying registration
+	FreeUnitBAN  string         //
+	FreeUnitName string         //
+	HandlerName  string         // the handler bound to the demo citizen certificate
+	HandlerIDNo  string         //
+	Owner        models.NHICard // the responsible person of an NHI-card unit
+	OwnerUnit    string         // that unit's code
+	NHIHandler   models.NHICard // a handler who logs in with an NHI card (registered for network use)
+}
+
+// BindCards ties the demo's certificate cards to demo records so that the
+// simulated reader can log in: the business certificate to unit 0's
+// account, the citizen certificate to its first citizen-certificate
+// handler. It registers the NHI handler's card for network use with
+// Password. It is idempotent. unitCert and handlerCert describe the demo
+// cards' certificates, issued for the people People names.
+func BindCards(ctx context.Context, s *models.Store, unitCert, handlerCert models.CertInfo) error {
+	pw, err := password.Hash(Password)
+	if err != nil {
+		return err
+	}
+	return s.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		now := s.Timestamp()
+		p, err := People(ctx, tx)
+		if err != nil {
+			return err
+		}
+		res, err := tx.NewUpdate().Model((*models.UnitAccount)(nil)).
+			Set("cert_issuer = ?, cert_serial = ?, cert_subject = ?, cert_not_before = ?, cert_not_after = ?",
+				unitCert.Issuer, unitCert.Serial, unitCert.Subject, unitCert.NotBefore, unitCert.NotAfter).
+			Where("unit_id = (SELECT id FROM units WHERE code = ?) AND status = ? AND reg_type = ?", p.UnitCode, models.AccountActive, models.RegBusinessCert).
+			Where("cert_serial <> ?", unitCert.Serial).
+			Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("demo: bind cards: %w", err)
+		}
+		changed, _ := res.RowsAffected()
+		res, err = tx.NewUpdate().Model((*models.Handler)(nil)).
+			Set("card_serial = ?, cert_issuer = ?", handlerCert.Serial, handlerCert.Issuer).
+			Where("id = (SELECT MIN(h.id) FROM handlers AS h JOIN units AS u ON u.id = h.unit_id WHERE u.code = ? AND h.card_type = ? AND h.status = ?)",
+				p.UnitCode, models.CardCitizenCert, models.HandlerActive).
+			Where("card_serial <> ?", handlerCert.Serial).
+			Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("demo: bind cards: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		changed += n
+		registered, err := tx.NewSelect().Model((*models.NHIRegistration)(nil)).Where("id_no = ?", p.NHIHandler.IDNo).Exists(ctx)
+		if err != nil {
+			return fmt.Errorf("demo: bind cards: NHI registration: %w", err)
+		}
+		if !registered {
+			reg := &models.NHIRegistration{IDNo: p.NHIHandler.IDNo, CardNo: p.NHIHandler.CardNo, Name: p.NHIHandler.Name, PasswordHash: pw,
+				CreatedAt: now, UpdatedAt: now, Version: 1}
+			if _, err := tx.NewInsert().Model(reg).Exec(ctx); err != nil {
+				return fmt.Errorf("demo: bind cards: %w", err)
+			}
+			changed++
+		}
+		if changed == 0 {
+			return nil
+		}
+		return s.Audit(ctx, tx, models.SystemActor, models.Change{Action: "demo.cards", ObjectType: "demo",
+			After: map[string]string{"unit": p.UnitCode, "unit_cert_serial": unitCert.Serial, "handler_cert_serial": handlerCert.Serial}})
+	})
+}
+
+// People returns who the demo's cards belong to (seed the demo first).
+func People(ctx context.Context, db bun.IDB) (*CardPeople, error) {
+	p := &CardPeople{UnitCode: UnitCode(0), OwnerUnit: UnitCode(6), FreeUnitCode: UnitCode(9)}
+	load := func(code string) (*models.Unit, error) {
+		u := new(models.Unit)
+		if err := db.NewSelect().Model(u).Where("code = ?", code).Scan(ctx); err != nil {
+			return nil, fmt.Errorf("demo: unit %s: %w (seed the demo first)", code, err)
+		}
+		return u, nil
+	}
+	u0, err := load(p.UnitCode)
+	if err != nil {
+		return nil, err
+	}
+	p.UnitName = u0.Name
+	free, err := load(p.FreeUnitCode)
+	if err != nil {
+		return nil, err
+	}
+	p.FreeUnitBAN, p.FreeUnitName = free.BAN, free.Name
+	var h models.Handler
+	if err := db.NewSelect().Model(&h).Where("unit_id = ? AND card_type = ? AND status = ?", u0.ID, models.CardCitizenCert, models.HandlerActive).
+		Order("id").Limit(1).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("demo: citizen handler: %w", err)
+	}
+	p.HandlerName, p.HandlerIDNo = h.Name, h.IDNo
+	owner, err := load(p.OwnerUnit)
+	if err != nil {
+		return nil, err
+	}
+	acct, err := models.ActiveAccount(ctx, db, owner.ID)
+	if err != nil || acct == nil || acct.NHICardNo == nil {
+		return nil, fmt.Errorf("demo: NHI-card unit %s has no NHI account: %v", p.OwnerUnit, err)
+	}
+	p.Owner = models.NHICard{CardNo: *acct.NHICardNo, Name: owner.OwnerName, IDNo: *acct.NHIIDNo}
+	var nh models.Handler
+	if err := db.NewSelect().Model(&nh).
+		Where("card_type = ? AND status = ? AND unit_id IN (SELECT unit_id FROM unit_accounts WHERE status = 'active')", models.CardNHI, models.HandlerActive).
+		Where("unit_id IN (SELECT id FROM units WHERE status = 'active')").
+		Order("id").Limit(1).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("demo: NHI handler: %w", err)
+	}
+	p.NHIHandler = models.NHICard{CardNo: nh.CardSerial, Name: nh.Name, IDNo: nh.IDNo}
+	return p, nil
+}

@@ -1,0 +1,181 @@
+package demo_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/multicert/multicert/demo"
+	"github.com/multicert/multicert/internal/twid"
+	"github.com/multicert/multicert/models"
+	"github.com/multicert/multicert/models/modelstest"
+)
+
+func TestMain(m *testing.M) { os.Exit(modelstest.Main(m)) }
+
+func TestSeed(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		s, _ := modelstest.NewStore(db)
+		res, err := demo.Seed(ctx, s, 240)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Units != 240 || res.Staff == 0 || res.Accounts == 0 || res.Handlers == 0 {
+			t.Fatalf("first seed = %+v; want 6 branches, 240 units, staff, accounts and handlers", res)
+		}
+		again, err := demo.Seed(ctx, s, 240)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Units+again.Accounts+again.Handlers+again.Staff != 0 {
+			t.Fatalf("second seed added %+v; want nothing (idempotent)", again)
+		}
+		more, err := demo.Seed(ctx, s, 300)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if more.Units != 60 {
+			t.Fatalf("growing to 300 added %d units, want 60", more.Units)
+		}
+
+		var units []models.Unit
+		if err := db.NewSelect().Model(&units).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		perBranch := map[string]int{}
+		closed, labor := 0, 0
+		for _, u := range units {
+			perBranch[u.BranchCode]++
+			if err := twid.CheckBAN(u.BAN); err != nil {
+				t.Errorf("unit %s: 統一編號 %s: %v", u.Code, u.BAN, err)
+			}
+			if err := twid.CheckUnitCode(u.Code); err != nil {
+				t.Errorf("unit code %s: %v", u.Code, err)
+			}
+			if u.Reg.County == "" || u.Mail.Street == "" {
+				t.Errorf("unit %s has an empty address: %+v / %+v", u.Code, u.Reg, u.Mail)
+			}
+			if u.Status == models.UnitClosed {
+				closed++
+			}
+			if u.LaborInsNo != nil {
+				labor++
+				if err := twid.CheckLaborInsuranceNo(*u.LaborInsNo); err != nil {
+					t.Errorf("unit %s: 勞保證號 %s: %v", u.Code, *u.LaborInsNo, err)
+				}
+			}
+		}
+		if len(perBranch) != 6 || closed == 0 || labor == 0 || labor == len(units) {
+			t.Errorf("spread: %d branches, %d closed, %d with 勞保證號 of %d", len(perBranch), closed, labor, len(units))
+		}
+		var types []string
+		if err := db.NewSelect().Table("unit_accounts").ColumnExpr("DISTINCT reg_type").Scan(ctx, &types); err != nil {
+			t.Fatal(err)
+		}
+		if len(types) != 2 {
+			t.Errorf("registration types %v, want both", types)
+		}
+		var hids []string
+		if err := db.NewSelect().Table("handlers").Column("id_no").Scan(ctx, &hids); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range hids {
+			if _, err := twid.CheckPersonID(id); err != nil {
+				t.Errorf("handler ID %s: %v", id, err)
+			}
+		}
+		if n, err := models.VerifyAudit(ctx, db, modelstest.AuditKeys, nil); err != nil || n == 0 {
+			t.Errorf("VerifyAudit after seeding = %d, %v", n, err)
+		}
+	})
+}
+
+func TestSeedFilings(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		s, _ := modelstest.NewStore(db)
+		if _, err := demo.Seed(ctx, s, 24); err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range []struct{ n, added int }{{100, 100}, {100, 0}, {150, 50}} {
+			added, err := demo.SeedFilings(ctx, s, step.n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if added != step.added {
+				t.Errorf("SeedFilings(%d) added %d, want %d", step.n, added, step.added)
+			}
+		}
+		count := func(table, where string, args ...any) int {
+			t.Helper()
+			n, err := db.NewSelect().Table(table).Where(where, args...).Count(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return int(n)
+		}
+		if got := count("filings", "1 = 1"); got != 150 {
+			t.Errorf("filings = %d, want 150", got)
+		}
+		validated, failed := count("filings", "status = ?", models.FilingValidated), count("filings", "status = ?", models.FilingError)
+		if validated+failed != 150 || failed == 0 {
+			t.Errorf("filings: %d validated, %d with an error code; want both, 150 in all", validated, failed)
+		}
+		if got := count("coverage", "until IS NULL"); got != validated {
+			t.Errorf("coverage rows = %d, want one per validated filing (%d)", got, validated)
+		}
+	})
+}
+
+func TestBindCards(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		s, _ := modelstest.NewStore(db)
+		if _, err := demo.People(ctx, db); err == nil {
+			t.Error("People before seeding: no error")
+		}
+		if _, err := demo.Seed(ctx, s, 12); err != nil {
+			t.Fatal(err)
+		}
+		p, err := demo.People(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.UnitCode != demo.UnitCode(0) || p.OwnerUnit != demo.UnitCode(6) || p.FreeUnitCode != demo.UnitCode(9) ||
+			p.HandlerIDNo == "" || p.Owner.CardNo == "" || p.NHIHandler.CardNo == "" {
+			t.Fatalf("People = %+v", p)
+		}
+		at := modelstest.Clock
+		unitCert := models.CertInfo{Issuer: "CN=示範 CA", Serial: "0a1b", Subject: "CN=" + p.UnitName, NotBefore: at, NotAfter: at.Add(time.Hour)}
+		handlerCert := models.CertInfo{Issuer: "CN=示範 CA", Serial: "2c3d", Subject: "CN=" + p.HandlerName, NotBefore: at, NotAfter: at.Add(time.Hour)}
+		for range 2 {
+			if err := demo.BindCards(ctx, s, unitCert, handlerCert); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var serial string
+		if err := db.NewSelect().Table("unit_accounts").Column("cert_serial").
+			Where("unit_id = (SELECT id FROM units WHERE code = ?)", p.UnitCode).Scan(ctx, &serial); err != nil {
+			t.Fatal(err)
+		}
+		if serial != unitCert.Serial {
+			t.Errorf("unit %s certificate serial = %q, want %q", p.UnitCode, serial, unitCert.Serial)
+		}
+		if n, err := db.NewSelect().Table("handlers").Where("card_serial = ? AND id_no = ?", handlerCert.Serial, p.HandlerIDNo).Count(ctx); err != nil || n != 1 {
+			t.Errorf("handlers bound to the citizen certificate = %d, %v; want 1", n, err)
+		}
+		if n, err := db.NewSelect().Table("nhi_registrations").Where("id_no = ?", p.NHIHandler.IDNo).Count(ctx); err != nil || n != 1 {
+			t.Errorf("NHI registrations of %s = %d, %v; want 1", p.NHIHandler.IDNo, n, err)
+		}
+		if n, err := db.NewSelect().Table("audit_events").Where("action = ?", "demo.cards").Count(ctx); err != nil || n != 1 {
+			t.Errorf("demo.cards events = %d, %v; want 1 (binding twice changes nothing the second time)", n, err)
+		}
+		if n, err := models.VerifyAudit(ctx, db, modelstest.AuditKeys, nil); err != nil || n == 0 {
+			t.Errorf("VerifyAudit = %d, %v", n, err)
+		}
+	})
+}
