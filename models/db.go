@@ -134,5 +134,11 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("models: ping sqlite: %w", err)
 	}
+	// Statistics for the query planner, as SQLite advises for a
+	// long-lived connection: bounded work, only tables that need it.
+	if _, err := db.ExecContext(ctx, "PRAGMA analysis_limit=400; PRAGMA optimize=0x10002"); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("models: optimize sqlite: %w", err)
+	}
 	return db, nil
 }

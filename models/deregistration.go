@@ -177,8 +177,9 @@ func (s *Store) DecideDeregistration(ctx context.Context, a Actor, sc Scope, id 
 // only, or those of one unit (unitID ≠ 0), newest first.
 func DeregistrationsOf(ctx context.Context, db bun.IDB, sc Scope, pendingOnly bool, unitID int64) ([]Deregistration, error) {
 	var ds []Deregistration
-	q := db.NewSelect().Model(&ds).Relation("Unit").Relation("Requester").Relation("Decider").Relation("Account").
-		Where("deregistration.unit_id IN (?)", sc.units(db.NewSelect().TableExpr("units AS u").Column("u.id"), "u"))
+	// The scope filters the joined unit ("unit"), so that head office
+	// reads no list of every unit's id.
+	q := sc.units(db.NewSelect().Model(&ds).Relation("Unit").Relation("Requester").Relation("Decider").Relation("Account"), `"unit"`)
 	if pendingOnly {
 		q = q.Where("deregistration.status = ?", DeregPending).Order("deregistration.requested_at")
 	} else {
