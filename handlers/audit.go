@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
@@ -71,40 +72,17 @@ func (s *Server) sampleDomain(c *fiber.Ctx, dom string) (string, error) {
 	return "branch:" + *b, nil
 }
 
-// areaActions are the audit actions this area writes. actionLabels
-// should name them; until it does, they show as their codes.
-var areaActions = []string{"audit.export", "sample.draw", "sample.verdict"}
-
 // actionName is the Chinese name of an audit action, as the action
 // template func shows it.
-func actionName(a string) string {
-	if l, ok := actionLabels[a]; ok {
-		return l
-	}
-	return a
-}
+func actionName(a string) string { return models.AuditActionLabel(a) }
 
-// auditActions are the actions the search offers: every named action, this
-// area's and every decision, in code order so that they group by object.
+// auditActions are the actions the search offers: every registered one, in
+// code order so that they group by object.
 func auditActions() []ActionOption {
-	seen := map[string]bool{}
 	var out []ActionOption
-	add := func(a string) {
-		if !seen[a] {
-			seen[a] = true
-			out = append(out, ActionOption{Code: a, Name: actionName(a)})
-		}
+	for _, a := range models.AuditActions() {
+		out = append(out, ActionOption{Code: a.Code, Name: a.Label})
 	}
-	for a := range actionLabels {
-		add(a)
-	}
-	for _, a := range areaActions {
-		add(a)
-	}
-	for _, a := range models.DecisionActions {
-		add(a)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
 	return out
 }
 
@@ -175,11 +153,7 @@ func (f AuditForm) filter() (models.AuditFilter, map[string]string) {
 		}
 	}
 	if f.Action != "" {
-		ok := false
-		for _, a := range auditActions() {
-			ok = ok || a.Code == f.Action
-		}
-		if ok {
+		if _, ok := models.AuditActionOf(f.Action); ok {
 			out.Action = f.Action
 		} else {
 			errs["action"] = "請從清單選擇動作。"
@@ -221,6 +195,7 @@ type AuditDiff struct {
 // AuditDiffRow is one key of the before and after objects.
 type AuditDiffRow struct {
 	Key               string
+	Label             string // the key's Chinese name, or the key
 	Before, After     string // as shown
 	InBefore, InAfter bool
 	Changed           bool // added, removed, or a different value
@@ -244,15 +219,17 @@ func diffJSON(before, after string) AuditDiff {
 	}
 	var d AuditDiff
 	for k := range keys {
-		r := AuditDiffRow{Key: k}
+		r := AuditDiffRow{Key: k, Label: models.AuditFieldLabel(k)}
 		var cb, ca string // canonical JSON, to compare
 		if v, ok := b[k]; ok {
 			r.InBefore = true
 			r.Before, cb = showJSON(v)
+			r.Before = showField(k, r.Before)
 		}
 		if v, ok := a[k]; ok {
 			r.InAfter = true
 			r.After, ca = showJSON(v)
+			r.After = showField(k, r.After)
 		}
 		r.Changed = !r.InBefore || !r.InAfter || cb != ca
 		if r.Changed {
@@ -262,6 +239,46 @@ func diffJSON(before, after string) AuditDiff {
 	}
 	sort.Slice(d.Rows, func(i, j int) bool { return d.Rows[i].Key < d.Rows[j].Key })
 	return d
+}
+
+// showField words a value as the bureau reads it: dates in the ROC
+// calendar, moments in Taipei time, waits in days, hours and minutes.
+// Anything else is shown as it is.
+func showField(key, shown string) string {
+	if key == "waited_seconds" {
+		if n, err := strconv.ParseFloat(shown, 64); err == nil && n >= 0 {
+			return waitText(int64(n))
+		}
+		return shown
+	}
+	if t, err := time.Parse(time.DateOnly, shown); err == nil {
+		return rocdate.Format(t)
+	}
+	if t, err := time.Parse(time.RFC3339Nano, shown); err == nil {
+		t = t.In(models.Taipei())
+		return rocdate.FormatSlash(t) + " " + t.Format("15:04")
+	}
+	return shown
+}
+
+// waitText words a wait of secs seconds: 2 天 3 小時 5 分, or 40 秒 when under
+// a minute.
+func waitText(secs int64) string {
+	if secs < 60 {
+		return strconv.FormatInt(secs, 10) + " 秒"
+	}
+	d, h, m := secs/86400, secs%86400/3600, secs%3600/60
+	var parts []string
+	if d > 0 {
+		parts = append(parts, strconv.FormatInt(d, 10)+" 天")
+	}
+	if h > 0 {
+		parts = append(parts, strconv.FormatInt(h, 10)+" 小時")
+	}
+	if m > 0 || len(parts) == 0 {
+		parts = append(parts, strconv.FormatInt(m, 10)+" 分")
+	}
+	return strings.Join(parts, " ")
 }
 
 func btoi(b bool) int {

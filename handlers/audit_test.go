@@ -208,7 +208,7 @@ func TestAuditEventPage(t *testing.T) {
 	doc := r.doc(t)
 	changed := map[string]bool{}
 	doc.Find("table.diff tbody tr").Each(func(_ int, s *goquery.Selection) {
-		changed[s.Find("th").Text()] = s.HasClass("changed")
+		changed[s.AttrOr("data-key", "")] = s.HasClass("changed")
 	})
 	want := map[string]bool{"status": true, "code": true, "name": false, "n": false}
 	for k, v := range want {

@@ -33,8 +33,8 @@ func (s *Server) caseDomain(c *fiber.Ctx, dom string) (string, error) {
 	return "branch:" + branch, nil
 }
 
-// The words of cases, added to the shared tables: the status labels
-// (label "case" …) and the audit actions shown on the unit page.
+// The words of cases, added to the shared table: the status labels
+// (label "case" …).
 func init() {
 	for code, l := range map[string]string{
 		"case." + models.CaseOpen:     "處理中",
@@ -42,15 +42,6 @@ func init() {
 		"case." + models.CaseResolved: "已結案",
 	} {
 		labels[code] = l
-	}
-	for action, l := range map[string]string{
-		"case.open":    "開立電話服務案件",
-		"case.note":    "電話服務案件新增備註",
-		"case.status":  "電話服務案件變更狀態",
-		"case.assign":  "電話服務案件指派",
-		"case.resolve": "電話服務案件結案",
-	} {
-		actionLabels[action] = l
 	}
 }
 

@@ -11,18 +11,6 @@ import (
 	"github.com/multicert/multicert/models"
 )
 
-// The refusal actions' names, added to the shared table that the audit
-// search and the event pages read.
-func init() {
-	for action, l := range map[string]string{
-		models.ActionAccessDenied:      "拒絕存取（無權限或查無資料）",
-		models.ActionCSRFRefused:       "拒絕來源不明的送出（CSRF）",
-		models.ActionRefusalSuppressed: "拒絕次數過多，暫停逐筆記錄",
-	} {
-		actionLabels[action] = l
-	}
-}
-
 // auditRefusal records a refused request in the audit log: a CSRF refusal
 // for anyone, and a logged-in user's 403 or 404 on an object (the policy's
 // domain check, a route's owner guard, or a model's NotFound for another

@@ -148,56 +148,6 @@ var labels = map[string]string{
 	"actor.handler":        "單位承辦人",
 }
 
-// actionLabels name audit actions in Chinese.
-var actionLabels = map[string]string{
-	"staff.login":                  "署內人員登入",
-	"staff.login_failed":           "署內人員登入失敗",
-	"staff.locked":                 "署內人員帳號鎖定",
-	"staff.logout":                 "署內人員登出",
-	"staff.create":                 "新增署內人員",
-	"unit.login":                   "單位登入",
-	"unit.login_failed":            "單位登入失敗",
-	"unit.locked":                  "單位帳號鎖定",
-	"unit.logout":                  "單位登出",
-	"unit.register":                "單位註冊",
-	"unit.register_failed":         "單位註冊失敗",
-	"unit.cert_change":             "單位憑證變更",
-	"unit.labor_ins_no":            "勞保證號變更",
-	"unit.contact":                 "通訊資料變更",
-	"handler.login":                "承辦人登入",
-	"handler.login_failed":         "承辦人登入失敗",
-	"handler.logout":               "承辦人登出",
-	"handler.add":                  "新增承辦人",
-	"handler.revoke":               "刪除承辦人",
-	"change_request.submit":        "送出基本資料變更申請",
-	"change_request.cancel":        "取消基本資料變更申請",
-	"nhi.register":                 "健保卡網路服務註冊",
-	"nhi.password_reset":           "健保卡密碼重設",
-	"nhi.code_sent":                "寄送健保卡註冊驗證碼",
-	"nhi.code_awaiting":            "健保卡註冊待單位指派",
-	"nhi.code_failed":              "健保卡註冊驗證碼錯誤",
-	"nhi.password_revoked":         "停用承辦人健保卡密碼",
-	"handler.card_replaced":        "承辦人換發健保卡",
-	"unit.register_code_sent":      "寄送單位註冊開通碼",
-	"unit.register_code_refused":   "單位註冊開通碼未寄送",
-	"unit.password_reset":          "單位健保卡帳號重設密碼",
-	"unit.activation_code_issued":  "核發單位註冊開通碼",
-	"unit.activation_code_revoked": "撤銷單位註冊開通碼",
-	"demo.cards":                   "設定示範卡片",
-	"unit.close":                   "暫時關閉單位",
-	"unit.reopen":                  "開啟單位",
-	"deregistration.request":       "申請註銷帳號",
-	"deregistration.approve":       "核准註銷帳號",
-	"deregistration.reject":        "駁回註銷帳號",
-	"change_request.approve":       "審核通過基本資料變更",
-	"change_request.reject":        "駁回基本資料變更",
-	"change_request.apply":         "基本資料變更生效",
-	"audit.export":                 "匯出稽核紀錄",
-	"sample.draw":                  "抽樣覆核抽樣",
-	"sample.verdict":               "記錄抽樣覆核結果",
-	"demo.seed":                    "建立示範資料",
-}
-
 func label(kind, code string) string {
 	if l, ok := labels[kind+"."+code]; ok {
 		return l
@@ -206,13 +156,8 @@ func label(kind, code string) string {
 }
 
 var funcs = template.FuncMap{
-	"label": label,
-	"action": func(a string) string {
-		if l, ok := actionLabels[a]; ok {
-			return l
-		}
-		return a
-	},
+	"label":  label,
+	"action": models.AuditActionLabel,
 	// roc formats a date in the ROC calendar: 115 年 3 月 2 日.
 	"roc": func(t any) string {
 		tm, ok := toTime(t)

@@ -38,18 +38,13 @@ type StatsTable struct {
 // keeps the table narrow, and the full one.
 type StatsColumn struct{ Short, Full string }
 
-// statsShort are short column names of the decision actions.
-var statsShort = map[string]string{
-	"change_request.approve": "變更核准", "change_request.reject": "變更駁回",
-	"unit.close": "關閉單位", "unit.reopen": "開啟單位",
-	"deregistration.request": "註銷申請", "deregistration.approve": "註銷核准", "deregistration.reject": "註銷駁回",
-	"case.resolve": "案件結案",
-}
-
+// statsColumns head the counts of the decision actions with the registry's
+// short and full names.
 func statsColumns(actions []string) []StatsColumn {
 	out := make([]StatsColumn, len(actions))
 	for i, a := range actions {
-		out[i] = StatsColumn{Short: statsShort[a], Full: actionName(a)}
+		reg, _ := models.AuditActionOf(a)
+		out[i] = StatsColumn{Short: reg.Short, Full: actionName(a)}
 		if out[i].Short == "" {
 			out[i].Short = out[i].Full
 		}

@@ -54,8 +54,12 @@ const (
 // audit appends an event to the keyed hash chain. It must run inside the
 // transaction of the change it records (Store.tx, which also hands it the
 // keys): if the change rolls back, so does its event. Long fields are cut
-// (see AuditMaxName and the others).
+// (see AuditMaxName and the others). An action missing from the registry
+// (auditActions) is refused, so that none escapes the audit search.
 func audit(ctx context.Context, tx bun.IDB, now time.Time, a Actor, ch Change) error {
+	if _, ok := auditActionByCode[ch.Action]; !ok {
+		return fmt.Errorf("models: audit %q: not a registered audit action (models/audit_actions.go)", ch.Action)
+	}
 	ev := &AuditEvent{
 		At:         now,
 		ActorKind:  boundText(a.Kind, AuditMaxShort),

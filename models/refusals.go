@@ -16,7 +16,8 @@ const (
 	ActionRefusalSuppressed = "refusal.suppressed" // more refusals than MaxRefusalsPerMinute: the rest are not written
 )
 
-// RefusalActions are the refusal audit actions, for the audit search.
+// RefusalActions are the refusal audit actions (registered, with their
+// labels, in audit_actions.go).
 var RefusalActions = []string{ActionAccessDenied, ActionCSRFRefused, ActionRefusalSuppressed}
 
 // MaxRefusalsPerMinute bounds the refusal events of one session (or one

@@ -1,0 +1,228 @@
+package models
+
+import "sort"
+
+// AuditAction is one kind of audit event: the code stored in the event's
+// action column, its name in Chinese, the kind of object it concerns (the
+// object_type its events carry, in the usual case) and whether it records a
+// decision of bureau staff, which the statistics count and time and the
+// supervisors sample.
+type AuditAction struct {
+	Code     string
+	Label    string
+	Object   string
+	Decision bool
+	Short    string // a decision's name in the statistics' narrow columns
+}
+
+// auditActions is the registry of audit actions: every action the models
+// write, and the few that older events carry. audit() refuses an action
+// missing here, and TestAuditActionsRegistered fails for a literal one.
+// Decisions keep their order here: it is the order of the statistics'
+// columns.
+var auditActions = []AuditAction{
+	// Staff accounts and sessions.
+	{Code: "staff.login", Label: "署內人員登入", Object: "staff"},
+	{Code: "staff.login_failed", Label: "署內人員登入失敗", Object: "staff"},
+	{Code: "staff.locked", Label: "署內人員帳號鎖定", Object: "staff"},
+	{Code: "staff.logout", Label: "署內人員登出", Object: "staff"},
+	{Code: "staff.create", Label: "新增署內人員", Object: "staff"},
+	{Code: "staff.update", Label: "變更署內人員角色或業務組", Object: "staff"},
+	{Code: "staff.disable", Label: "停用署內人員帳號", Object: "staff"},
+	{Code: "staff.enable", Label: "啟用署內人員帳號", Object: "staff"},
+	{Code: "staff.password_reset", Label: "重設署內人員密碼", Object: "staff"},
+	{Code: "staff.password_change", Label: "署內人員變更密碼", Object: "staff"},
+
+	// Unit accounts: registration, login, self-service changes.
+	{Code: "unit.login", Label: "單位登入", Object: "unit_account"},
+	{Code: "unit.login_failed", Label: "單位登入失敗", Object: "unit_account"},
+	{Code: "unit.locked", Label: "單位帳號鎖定", Object: "unit_account"}, // older events only
+	{Code: "unit.logout", Label: "單位登出", Object: "unit"},
+	{Code: "unit.register", Label: "單位註冊", Object: "unit_account"},
+	{Code: "unit.register_failed", Label: "單位註冊失敗", Object: "certificate"},
+	{Code: "unit.register_code_sent", Label: "寄送單位註冊開通碼", Object: "one_time_code"},
+	{Code: "unit.register_code_refused", Label: "單位註冊開通碼未寄送", Object: "unit"},
+	{Code: "unit.password_reset", Label: "單位健保卡帳號重設密碼", Object: "unit_account"},
+	{Code: "unit.activation_code_issued", Label: "核發單位註冊開通碼", Object: "one_time_code"},
+	{Code: "unit.activation_code_revoked", Label: "撤銷單位註冊開通碼", Object: "one_time_code"},
+	{Code: "unit.cert_change", Label: "單位憑證變更", Object: "unit_account"},
+	{Code: "unit.labor_ins_no", Label: "勞保證號變更", Object: "unit"},
+	{Code: "unit.contact", Label: "通訊資料變更", Object: "unit"},
+
+	// The unit's handlers (承辦人) and their NHI-card registration.
+	{Code: "handler.login", Label: "承辦人登入", Object: "handler"},
+	{Code: "handler.login_failed", Label: "承辦人登入失敗", Object: "nhi_registration"},
+	{Code: "handler.logout", Label: "承辦人登出", Object: "handler"},
+	{Code: "handler.add", Label: "新增承辦人", Object: "handler"},
+	{Code: "handler.revoke", Label: "刪除承辦人", Object: "handler"},
+	{Code: "handler.card_replaced", Label: "承辦人換發健保卡", Object: "handler"},
+	{Code: "nhi.register", Label: "健保卡網路服務註冊", Object: "nhi_registration"},
+	{Code: "nhi.password_reset", Label: "健保卡密碼重設", Object: "nhi_registration"},
+	{Code: "nhi.code_sent", Label: "寄送健保卡註冊驗證碼", Object: "one_time_code"},
+	{Code: "nhi.code_awaiting", Label: "健保卡註冊待單位指派", Object: "one_time_code"},
+	{Code: "nhi.code_failed", Label: "健保卡註冊驗證碼錯誤", Object: "one_time_code"},
+	{Code: "nhi.password_revoked", Label: "停用承辦人健保卡密碼", Object: "handler"},
+
+	// Change requests: the unit's, and the console's decisions on them.
+	{Code: "change_request.submit", Label: "送出基本資料變更申請", Object: "change_request"},
+	{Code: "change_request.cancel", Label: "取消基本資料變更申請", Object: "change_request"},
+	{Code: "change_request.approve", Label: "審核通過基本資料變更", Object: "change_request", Decision: true, Short: "變更核准"},
+	{Code: "change_request.reject", Label: "駁回基本資料變更", Object: "change_request", Decision: true, Short: "變更駁回"},
+	{Code: "change_request.apply", Label: "基本資料變更生效", Object: "change_request"},
+
+	// The console's decisions on units and their accounts.
+	{Code: "unit.close", Label: "暫時關閉單位", Object: "unit", Decision: true, Short: "關閉單位"},
+	{Code: "unit.reopen", Label: "開啟單位", Object: "unit", Decision: true, Short: "開啟單位"},
+	{Code: "deregistration.request", Label: "申請註銷帳號", Object: "deregistration", Decision: true, Short: "註銷申請"},
+	{Code: "deregistration.approve", Label: "核准註銷帳號", Object: "deregistration", Decision: true, Short: "註銷核准"},
+	{Code: "deregistration.reject", Label: "駁回註銷帳號", Object: "deregistration", Decision: true, Short: "註銷駁回"},
+
+	// Phone support cases.
+	{Code: "case.open", Label: "開立電話服務案件", Object: "case"},
+	{Code: "case.note", Label: "電話服務案件新增備註", Object: "case"},
+	{Code: "case.status", Label: "電話服務案件變更狀態", Object: "case"},
+	{Code: "case.assign", Label: "電話服務案件指派", Object: "case"},
+	{Code: "case.resolve", Label: "電話服務案件結案", Object: "case", Decision: true, Short: "案件結案"},
+
+	// Filings, their printing (personal data) and their reference data.
+	{Code: "filing.submit", Label: "送出申報資料", Object: "filing"},
+	{Code: "filing.print", Label: "列印申報資料", Object: "filing"},
+	{Code: "error_code.update", Label: "修改錯誤代碼說明", Object: "error_code"},
+	{Code: "grade_table.load", Label: "載入投保金額分級表", Object: "grade_table"},
+
+	// The audit log itself and the sampling of decisions.
+	{Code: "audit.export", Label: "匯出稽核紀錄", Object: "audit_log"},
+	{Code: "audit.key", Label: "啟用稽核紀錄簽章金鑰", Object: "audit_key"},
+	{Code: "sample.draw", Label: "抽樣覆核抽樣", Object: "sample"},
+	{Code: "sample.verdict", Label: "記錄抽樣覆核結果", Object: "sample_item"},
+
+	// Refused requests.
+	{Code: ActionAccessDenied, Label: "拒絕存取（無權限或查無資料）", Object: "route"},
+	{Code: ActionCSRFRefused, Label: "拒絕來源不明的送出（CSRF）", Object: "route"},
+	{Code: ActionRefusalSuppressed, Label: "拒絕次數過多，暫停逐筆記錄", Object: "route"},
+
+	// Demo mode.
+	{Code: "demo.seed", Label: "建立示範資料", Object: "demo"},
+	{Code: "demo.cards", Label: "設定示範卡片", Object: "demo"},
+}
+
+var auditActionByCode = func() map[string]AuditAction {
+	m := make(map[string]AuditAction, len(auditActions))
+	for _, a := range auditActions {
+		if _, dup := m[a.Code]; dup {
+			panic("models: audit action " + a.Code + " registered twice")
+		}
+		m[a.Code] = a
+	}
+	return m
+}()
+
+// DecisionActions are the codes of the audit actions that record a decision
+// of bureau staff, in the registry's order. A decision that answers a
+// request carries "waited_seconds" (from the request to the decision) in
+// its audit event's after JSON.
+var DecisionActions = func() []string {
+	var out []string
+	for _, a := range auditActions {
+		if a.Decision {
+			out = append(out, a.Code)
+		}
+	}
+	return out
+}()
+
+// AuditActions returns every registered audit action, in code order so
+// that they group by object.
+func AuditActions() []AuditAction {
+	out := append([]AuditAction(nil), auditActions...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out
+}
+
+// AuditActionOf returns the registered action with the code, if any.
+func AuditActionOf(code string) (AuditAction, bool) {
+	a, ok := auditActionByCode[code]
+	return a, ok
+}
+
+// AuditActionLabel is the Chinese name of an action, or its code when it
+// is not registered.
+func AuditActionLabel(code string) string {
+	if a, ok := auditActionByCode[code]; ok {
+		return a.Label
+	}
+	return code
+}
+
+// auditFieldLabels name, in Chinese, the keys of the before and after JSON
+// that audit events record, for the pages that show them.
+var auditFieldLabels = map[string]string{
+	"status":               "狀態",
+	"reason":               "原因",
+	"resolution":           "處理結果",
+	"waited_seconds":       "等候時間",
+	"effective_date":       "生效日期",
+	"sessions_ended":       "結束的登入階段數",
+	"account_id":           "帳號編號",
+	"account_status":       "帳號狀態",
+	"reg_type":             "註冊方式",
+	"handlers_revoked":     "解除的承辦人數",
+	"name":                 "名稱",
+	"new_name":             "新名稱",
+	"reg":                  "登記地址",
+	"mail":                 "通訊地址",
+	"labor_ins_no":         "勞保證號",
+	"phone":                "電話",
+	"fax":                  "傳真",
+	"email":                "電子郵件",
+	"id_no":                "身分證號",
+	"may_file":             "可申報",
+	"may_manage":           "可管理",
+	"role":                 "角色",
+	"branch":               "業務組",
+	"username":             "帳號",
+	"must_change_password": "須變更密碼",
+	"card_serial":          "卡片序號",
+	"card_no":              "卡號",
+	"card_type":            "卡別",
+	"nhi_card_no":          "健保卡號",
+	"cert_serial":          "憑證序號",
+	"cert_issuer":          "憑證簽發者",
+	"issuer":               "憑證簽發者",
+	"serial":               "憑證序號",
+	"subject":              "憑證主體",
+	"not_after":            "憑證有效期限",
+	"sent_to":              "寄送對象",
+	"code":                 "代碼",
+	"code_source":          "開通碼來源",
+	"expires_at":           "到期時間",
+	"key_id":               "金鑰代號",
+	"filings":              "申報資料",
+	"refused":              "退回筆數",
+	"count":                "筆數",
+	"source":               "來源",
+	"message":              "訊息",
+	"fix":                  "處理方式",
+	"grades":               "級距數",
+	"min":                  "最低級距",
+	"max":                  "最高級距",
+	"size":                 "抽樣筆數",
+	"requested":            "要求筆數",
+	"audit_event_ids":      "抽中的稽核紀錄",
+	"sample_id":            "抽樣編號",
+	"audit_event_id":       "稽核紀錄編號",
+	"verdict":              "覆核結果",
+	"note":                 "說明",
+	"note_id":              "備註編號",
+	"text":                 "內容",
+	"assigned_to":          "指派給",
+}
+
+// AuditFieldLabel is the Chinese name of a before/after JSON key, or the key
+// itself when it has none.
+func AuditFieldLabel(key string) string {
+	if l, ok := auditFieldLabels[key]; ok {
+		return l
+	}
+	return key
+}
