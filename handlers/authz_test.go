@@ -49,7 +49,7 @@ var routeAccess = map[string]access{
 	"GET /console/units/:id":                                    {roles: allStaff, scoped: true},
 	"POST /console/units/:id/status":                            {roles: "staff,supervisor", scoped: true},
 	"POST /console/units/:id/activation-codes":                  {roles: "staff,supervisor", scoped: true},
-	"POST /console/units/:id/activation-codes/:cid/revoke":      {roles: "staff,supervisor", scoped: true},
+	"POST /console/units/:id/activation-codes/:acid/revoke":     {roles: "staff,supervisor", scoped: true},
 	"POST /console/units/:id/handlers/:hid/nhi-password/revoke": {roles: "staff,supervisor", scoped: true},
 
 	// Console decisions.

@@ -20,7 +20,7 @@ func unitCodeFixture(t *testing.T, e *env, f fixture) {
 		}
 		ids[k] = cs[0].ID
 	}
-	f["cid"] = ids
+	f["acid"] = ids
 }
 
 // deregistrationFixture asks deregistrations of demo units 2 (臺北) and 4

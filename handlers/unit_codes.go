@@ -45,7 +45,7 @@ func (s *Server) revokeUnitCode(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	cid, err := paramID(c, "cid")
+	cid, err := paramID(c, "acid")
 	if err != nil {
 		return err
 	}
