@@ -36,11 +36,15 @@ var (
 )
 
 // requireCardStack skips (or, with MULTICERT_REQUIRE_PCSC set, fails) unless
-// pcscd with vpcd and SoftHSM2 are there, and builds the card agent.
+// the tests were built with the pcsc tag and pcscd with vpcd and SoftHSM2
+// are there, and builds the card agent with that tag.
 func requireCardStack(t *testing.T) (string, devca.SoftHSMConfig) {
 	t.Helper()
 	missing := func(what string) {
 		testenv.Missing(t, testenv.PCSC, "real card stack not available: "+what+" (install pcscd, vsmartcard-vpcd, softhsm2 and opensc)")
+	}
+	if !pcsctest.Built {
+		testenv.Missing(t, testenv.PCSC, "real card agent not available: "+pcsctest.NotBuilt)
 	}
 	pcscOnce.Do(func() { pcscStack, pcscErr = pcsctest.Start() })
 	if pcscErr != nil {
@@ -55,7 +59,7 @@ func requireCardStack(t *testing.T) (string, devca.SoftHSMConfig) {
 	}
 	agentOnce.Do(func() {
 		agentBin = filepath.Join(binDir, "cardagent")
-		out, err := exec.Command("go", "build", "-C", "..", "-o", agentBin, "./cmd/cardagent").CombinedOutput()
+		out, err := exec.Command("go", "build", "-C", "..", "-tags", "pcsc", "-o", agentBin, "./cmd/cardagent").CombinedOutput()
 		if err != nil {
 			agentErr = &buildError{err: err, out: string(out)}
 		}
@@ -72,7 +76,7 @@ type buildError struct {
 }
 
 func (e *buildError) Error() string {
-	return "go build ./cmd/cardagent: " + e.err.Error() + "\n" + e.out
+	return "go build -tags pcsc ./cmd/cardagent: " + e.err.Error() + "\n" + e.out
 }
 
 // TestUnitLogsInThroughRealAgent is the whole chain: a business certificate

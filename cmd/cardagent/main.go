@@ -4,6 +4,10 @@
 // (自然人憑證, 工商憑證) sign a login challenge. It reads cards through PC/SC
 // and signs through the card's PKCS#11 module (HiCOS).
 //
+// Build it with cgo and, except on Windows, the pcsc build tag
+// (go build -tags pcsc ./cmd/cardagent, which needs libpcsclite-dev on
+// Linux); without them it starts but cannot read cards or sign.
+//
 // Usage:
 //
 //	cardagent [--addr 127.0.0.1:56161] --origin https://portal.example [--origin …]

@@ -1,10 +1,5 @@
-// Package p11 signs with the key on a certificate card (自然人憑證,
-// 工商憑證) through the card's PKCS#11 module: HiCOS on users' PCs, SoftHSM in
-// the tests. It finds the token by the certificate it holds, never by slot
-// number, logs in with the user's PIN, signs a SHA-256 digest and logs out.
-//
-// The package uses cgo (github.com/miekg/pkcs11) and is linked only into
-// cmd/cardagent, never into the server.
+//go:build cgo
+
 package p11
 
 import (
@@ -28,32 +23,10 @@ import (
 	"github.com/multicert/multicert/internal/agent"
 )
 
-// Signature algorithms, as in agent.Signature.Algorithm.
-const (
-	AlgRSA   = "RSA-PKCS1v15-SHA256"
-	AlgECDSA = "ECDSA-SHA256"
-)
-
 // sha256DigestInfo is the DER prefix of a PKCS#1 v1.5 DigestInfo for
 // SHA-256 (RFC 8017, section 9.2, note 1). CKM_RSA_PKCS signs it followed by
 // the digest, which makes a standard RSASSA-PKCS1-v1_5 SHA-256 signature.
 var sha256DigestInfo = []byte{0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20}
-
-// TokenInfo describes a token (a card in a reader, as the module sees it).
-type TokenInfo struct {
-	Slot uint
-	// SlotDescription is often the PC/SC reader's name.
-	SlotDescription string
-	Label           string
-	Manufacturer    string
-	Model           string
-	Serial          string
-	Flags           uint
-	// PINTriesLeft is what the token's flags tell: 2 after a wrong PIN,
-	// 1 before the final try, 0 when locked, -1 when they say nothing.
-	PINTriesLeft int
-	PINLocked    bool
-}
 
 // Signer is a loaded PKCS#11 module. Its methods are safe for concurrent
 // use; they run one at a time, since a login holds for the whole token.

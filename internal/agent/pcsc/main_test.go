@@ -19,8 +19,9 @@ import (
 // this package never run in parallel.
 //
 // TestMain joins the machine's pcscd through pcsctest, which starts one
-// when none answers. Without pcscd or the vpcd driver the tests skip,
-// unless MULTICERT_REQUIRE_PCSC is set: then they fail.
+// when none answers. Without pcscd or the vpcd driver, or in a build without
+// the pcsc tag (package pcsc is then a stub), the tests skip, unless
+// MULTICERT_REQUIRE_PCSC is set: then they fail.
 
 const (
 	vpcdAddr     = pcsctest.Reader1Addr
@@ -31,9 +32,13 @@ const (
 var unavailable string
 
 func TestMain(m *testing.M) {
-	stack, err := pcsctest.Start()
-	if err != nil {
+	var stack *pcsctest.Stack
+	if !pcsctest.Built {
+		unavailable = pcsctest.NotBuilt
+	} else if s, err := pcsctest.Start(); err != nil {
 		unavailable = err.Error()
+	} else {
+		stack = s
 	}
 	code := m.Run()
 	if code != 0 {

@@ -1,20 +1,5 @@
-// Package pcsc reads NHI cards (健保卡) and HiCOS certificate cards
-// (自然人憑證, 工商憑證) through PC/SC: pcsc-lite on Linux and macOS, WinSCard
-// on Windows. It is the reader half of the card agent's real Backend; the
-// signing half is PKCS#11, built elsewhere, and a Backend combines both
-// (ReaderNames, Readers, Read and Detect here; Sign there).
-//
-// The package uses cgo (github.com/ebfe/scard, which needs libpcsclite-dev
-// on Linux) and must be imported only by cmd/cardagent, so that the server
-// stays free of cgo.
-//
-// Every card access connects in shared mode, holds a PC/SC transaction for
-// the duration of the read and ends by leaving the card as it was: the card
-// is never reset or powered down, so other applications (the HiCOS client,
-// the NHI card service) keep working.
-//
-// Errors are *agent.Error values with Traditional Chinese messages, except
-// when the caller's context ends: then the context's error is returned.
+//go:build pcsc || windows
+
 package pcsc
 
 import (

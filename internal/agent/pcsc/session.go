@@ -1,3 +1,5 @@
+//go:build pcsc || windows
+
 package pcsc
 
 import (

@@ -50,6 +50,10 @@ var vpcdDrivers = []string{
 	"/usr/lib/*/pcsc/drivers/serial/libifdvpcd.so",
 }
 
+// NotBuilt says why a test that needs the real PC/SC code does not run
+// when Built is false.
+const NotBuilt = "the tests were built without -tags pcsc (scripts/test adds it where libpcsclite-dev is installed)"
+
 // Stack is one test process's use of pcscd; Close ends it.
 type Stack struct {
 	users *os.File
