@@ -179,7 +179,7 @@ func sessionID(token string) string {
 func refusals(t *testing.T, db *bun.DB, sid string) []models.AuditEvent {
 	t.Helper()
 	var evs []models.AuditEvent
-	err := db.NewSelect().Model(&evs).Where("action IN (?)", bun.In(models.RefusalActions)).
+	err := db.NewSelect().Model(&evs).Where("action IN (?)", bun.List(models.RefusalActions)).
 		Where("after_json LIKE ?", "%"+sid+"%").Order("seq").Scan(context.Background())
 	if err != nil {
 		t.Fatal(err)

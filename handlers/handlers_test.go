@@ -283,7 +283,7 @@ func TestGETChangesNothing(t *testing.T) {
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	ctx := context.Background()
 	count := func() int {
-		n, err := e.db.NewSelect().Table("audit_events").Where("action NOT IN (?)", bun.In(models.RefusalActions)).Count(ctx)
+		n, err := e.db.NewSelect().Table("audit_events").Where("action NOT IN (?)", bun.List(models.RefusalActions)).Count(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

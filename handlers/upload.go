@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -127,13 +126,4 @@ func (s *Server) uploadFilings(c *fiber.Ctx) error {
 		s.flash(c, fmt.Sprintf("已匯入 %d 筆，檢核結果：審核正確。", vm.Accepted))
 	}
 	return s.render(c, status, "upload", vm)
-}
-
-// codesText lists an upload row's codes for the report.
-func codesText(cs []rules.Info) string {
-	parts := make([]string, len(cs))
-	for i, c := range cs {
-		parts[i] = string(c.Code) + " " + c.Message
-	}
-	return strings.Join(parts, "；")
 }

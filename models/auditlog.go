@@ -327,7 +327,7 @@ func DecisionStatsFor(ctx context.Context, db bun.IDB, sc Scope, from, to time.T
 		ColumnExpr("st.name AS staff_name, st.branch_code AS staff_branch").
 		Join("LEFT JOIN units AS u ON u.id = e.unit_id").
 		Join("LEFT JOIN staff AS st ON e.actor_kind = 'staff' AND st.id = e.actor_id").
-		Where("e.action IN (?)", bun.In(DecisionActions)).
+		Where("e.action IN (?)", bun.List(DecisionActions)).
 		Where("e.at >= ?", dayStart(from)).Where("e.at < ?", dayEnd(to)).
 		OrderExpr("e.seq")
 	if err := sc.auditEvents(q).Scan(ctx, &evs); err != nil {

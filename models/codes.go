@@ -238,7 +238,7 @@ func matchCode(ctx context.Context, tx bun.IDB, now time.Time, purpose, subject,
 			ids[i] = cs[i].ID
 		}
 		if _, err := tx.NewUpdate().Model((*OneTimeCode)(nil)).Set("attempts = attempts + 1").
-			Where("id IN (?)", bun.In(ids)).Exec(ctx); err != nil {
+			Where("id IN (?)", bun.List(ids)).Exec(ctx); err != nil {
 			return nil, fmt.Errorf("models: count code attempt: %w", err)
 		}
 	}

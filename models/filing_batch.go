@@ -135,7 +135,7 @@ func (s *Store) validateChunk(ctx context.Context, day string, on time.Time, hor
 		for k, ids := range changed {
 			for lo := 0; lo < len(ids); lo += insertChunk {
 				if _, err := tx.NewUpdate().Table("filings").Set("status = ?, codes = ?, validated_at = ?", k.status, k.codes, now).
-					Where("id IN (?)", bun.In(ids[lo:min(lo+insertChunk, len(ids))])).Exec(ctx); err != nil {
+					Where("id IN (?)", bun.List(ids[lo:min(lo+insertChunk, len(ids))])).Exec(ctx); err != nil {
 					return fmt.Errorf("models: nightly batch: %w", err)
 				}
 			}
@@ -187,7 +187,7 @@ func unitBranches(ctx context.Context, db bun.IDB, ids []int64) (map[int64]strin
 		ID     int64  `bun:"id"`
 		Branch string `bun:"branch_code"`
 	}
-	if err := db.NewSelect().Table("units").Column("id", "branch_code").Where("id IN (?)", bun.In(ids)).Scan(ctx, &rows); err != nil {
+	if err := db.NewSelect().Table("units").Column("id", "branch_code").Where("id IN (?)", bun.List(ids)).Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("models: unit branches: %w", err)
 	}
 	out := make(map[int64]string, len(rows))
@@ -255,7 +255,7 @@ func (s *Store) mailBatch(ctx context.Context, day string, on time.Time) error {
 			}
 			units := map[int64]*Unit{}
 			var us []Unit
-			if err := tx.NewSelect().Model(&us).Where("id IN (?)", bun.In(unitIDs)).Scan(ctx); err != nil {
+			if err := tx.NewSelect().Model(&us).Where("id IN (?)", bun.List(unitIDs)).Scan(ctx); err != nil {
 				return err
 			}
 			for i := range us {
@@ -264,7 +264,7 @@ func (s *Store) mailBatch(ctx context.Context, day string, on time.Time) error {
 			filings := make(map[int64]*Filing, len(filingIDs))
 			for flo := 0; flo < len(filingIDs); flo += insertChunk {
 				var fs []Filing
-				if err := tx.NewSelect().Model(&fs).Where("id IN (?)", bun.In(filingIDs[flo:min(flo+insertChunk, len(filingIDs))])).Scan(ctx); err != nil {
+				if err := tx.NewSelect().Model(&fs).Where("id IN (?)", bun.List(filingIDs[flo:min(flo+insertChunk, len(filingIDs))])).Scan(ctx); err != nil {
 					return err
 				}
 				for i := range fs {
@@ -277,7 +277,7 @@ func (s *Store) mailBatch(ctx context.Context, day string, on time.Time) error {
 					ID    int64  `bun:"id"`
 					Email string `bun:"email"`
 				}
-				if err := tx.NewSelect().Table("handlers").Column("id", "email").Where("id IN (?)", bun.In(handlerIDs)).Scan(ctx, &hs); err != nil {
+				if err := tx.NewSelect().Table("handlers").Column("id", "email").Where("id IN (?)", bun.List(handlerIDs)).Scan(ctx, &hs); err != nil {
 					return err
 				}
 				for _, h := range hs {
@@ -287,7 +287,7 @@ func (s *Store) mailBatch(ctx context.Context, day string, on time.Time) error {
 			link := "/portal/filings?batch=" + day
 			noticed := map[int64]map[string]bool{}
 			var ns []Notice
-			if err := tx.NewSelect().Model(&ns).Column("unit_id", "title").Where("link = ? AND unit_id IN (?)", link, bun.In(unitIDs)).Scan(ctx); err != nil {
+			if err := tx.NewSelect().Model(&ns).Column("unit_id", "title").Where("link = ? AND unit_id IN (?)", link, bun.List(unitIDs)).Scan(ctx); err != nil {
 				return err
 			}
 			for _, n := range ns {

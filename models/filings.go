@@ -260,7 +260,7 @@ func loadRosters(ctx context.Context, db bun.IDB, unitIDs []int64) (map[int64]*r
 		UnitID int64 `bun:"unit_id"`
 	}
 	if err := db.NewSelect().Table("coverage").Column("unit_id", "person_id", "insured_id", "birth", "add_filing_id").
-		Where("unit_id IN (?) AND until IS NULL", bun.In(unitIDs)).Scan(ctx, &rows); err != nil {
+		Where("unit_id IN (?) AND until IS NULL", bun.List(unitIDs)).Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("models: coverage: %w", err)
 	}
 	for _, r := range rows {

@@ -47,7 +47,7 @@ func FilingsToPrint(ctx context.Context, db bun.IDB, unitID int64, ids []int64) 
 		return nil, notFound("申報資料")
 	}
 	var fs []Filing
-	if err := db.NewSelect().Model(&fs).Where("unit_id = ? AND id IN (?)", unitID, bun.In(ids)).Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&fs).Where("unit_id = ? AND id IN (?)", unitID, bun.List(ids)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: filings to print: %w", err)
 	}
 	byID := make(map[int64]Filing, len(fs))

@@ -194,7 +194,7 @@ func SampleByID(ctx context.Context, db bun.IDB, sc Scope, id int64) (*SampleDet
 	// The events were drawn within the sample's scope, which the caller's
 	// scope covers: read them unscoped.
 	var evs []AuditRow
-	if err := auditRows(db, ScopeAll).Where("e.id IN (?)", bun.In(ids)).Scan(ctx, &evs); err != nil {
+	if err := auditRows(db, ScopeAll).Where("e.id IN (?)", bun.List(ids)).Scan(ctx, &evs); err != nil {
 		return nil, fmt.Errorf("models: sample %d: events: %w", id, err)
 	}
 	byID := make(map[int64]*AuditRow, len(evs))
@@ -244,7 +244,7 @@ func (s *Store) DrawSample(ctx context.Context, a Actor, sc Scope, n int) (*Samp
 		now := s.now()
 		var ids []int64
 		q := tx.NewSelect().TableExpr("audit_events AS e").ColumnExpr("e.id").
-			Where("e.action IN (?)", bun.In(DecisionActions)).
+			Where("e.action IN (?)", bun.List(DecisionActions)).
 			Where("e.at >= ?", now.Add(-SampleWindow)).
 			Where("NOT EXISTS (SELECT 1 FROM sample_items AS si WHERE si.audit_event_id = e.id)").
 			Where("(e.actor_kind <> 'staff' OR e.actor_id IS NULL OR e.actor_id <> ?)", a.ID)

@@ -2,7 +2,7 @@ package models_test
 
 // Store tests of the supervisors' screens: the audit log search and export,
 // decision statistics, and sampling. Decisions are written with
-// Store.AuditForTest (auditlog_test.go) until store actions make them.
+// Store.AuditForTest (auditlog_test.go), which sets when each was made.
 
 import (
 	"context"

@@ -13,23 +13,9 @@ import (
 	"github.com/multicert/multicert/internal/rocdate"
 )
 
-// Login limits of the per-credential lock (unit accounts, NHI-card
-// registrations): after MaxFailedLogins wrong passwords in a row the
-// credential is locked for LockoutDuration. Staff logins use the throttle.
-const (
-	MaxFailedLogins = 5
-	LockoutDuration = 15 * time.Minute
-)
-
 // ErrBadCredentials is the one message for a wrong user name or password, so
 // that the answer does not tell which of the two was wrong.
 var ErrBadCredentials = apperr.New(apperr.Unauthorized, "帳號或密碼錯誤，請重新輸入。")
-
-func lockedError(until time.Time) error {
-	local := until.In(taipei)
-	return apperr.Newf(apperr.Locked, "密碼連續錯誤 %d 次，帳號已暫時鎖定，請於 %s %s 後再試。",
-		MaxFailedLogins, rocdate.FormatSlash(local), local.Format("15:04"))
-}
 
 // taipei is the bureau's time zone, used for times shown to people.
 var taipei = func() *time.Location {

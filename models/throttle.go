@@ -124,7 +124,7 @@ func (s *Store) CheckThrottle(ctx context.Context, db bun.IDB, scope, account, c
 	keys := throttleKeys(scope, account, client)
 	var rows []throttleRow
 	if err := db.NewSelect().Model(&rows).Column("key_hash", "delayed_until").
-		Where("key_hash IN (?)", bun.In(keys[:])).Where("delayed_until > ?", now).Scan(ctx); err != nil {
+		Where("key_hash IN (?)", bun.List(keys[:])).Where("delayed_until > ?", now).Scan(ctx); err != nil {
 		return fmt.Errorf("models: check throttle %s: %w", scope, err)
 	}
 	var until time.Time

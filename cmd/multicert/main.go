@@ -1,5 +1,6 @@
 // Command multicert is the server of the 多憑證網路承保作業 system and its
-// tools: serve (the default), migrate, demo, audit verify and checkpoint, and db grant.
+// tools: serve (the default), migrate, demo, audit verify and checkpoint,
+// db grant, staff, backup and version.
 package main
 
 import (

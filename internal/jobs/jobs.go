@@ -348,7 +348,8 @@ func migrate(ctx context.Context, db *bun.DB, log *slog.Logger) error {
 	// some PostgreSQL versions cannot share a transaction; its SQLite
 	// versions can.
 	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		_, err := m.MigrateTx(ctx, tx.Tx, rivermigrate.DirectionUp, nil) //nolint:staticcheck // SA1019: see above
+		//lint:ignore SA1019 River's SQLite versions can share one transaction (see above).
+		_, err := m.MigrateTx(ctx, tx.Tx, rivermigrate.DirectionUp, nil)
 		return err
 	})
 	if err != nil {
