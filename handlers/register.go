@@ -71,14 +71,21 @@ func (s *Server) createCertRegistration(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"redirect": "/portal"})
 }
 
+// unitNHIForm reads a registration with the responsible person's NHI card:
+// unit code, 統一編號 and the card data the page read.
+func unitNHIForm(c *fiber.Ctx) (string, string, models.NHICard, error) {
+	code, ban, err := unitCodeAndBAN(c, true)
+	if err != nil {
+		return "", "", models.NHICard{}, err
+	}
+	card, err := nhiCard(c)
+	return code, ban, card, err
+}
+
 // createUnitCodeRequest mails a 開通碼 for a registration with the
 // responsible person's NHI card, when the data match (always the same answer).
 func (s *Server) createUnitCodeRequest(c *fiber.Ctx) error {
-	code, ban, err := unitCodeAndBAN(c, true)
-	if err != nil {
-		return err
-	}
-	card, err := nhiCard(c)
+	code, ban, card, err := unitNHIForm(c)
 	if err != nil {
 		return err
 	}
@@ -95,11 +102,7 @@ func (s *Server) createNHIRegistration(c *fiber.Ctx) error {
 	if _, err := s.preLoginSession(c); err != nil {
 		return err
 	}
-	code, ban, err := unitCodeAndBAN(c, true)
-	if err != nil {
-		return err
-	}
-	card, err := nhiCard(c)
+	code, ban, card, err := unitNHIForm(c)
 	if err != nil {
 		return err
 	}

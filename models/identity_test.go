@@ -50,6 +50,20 @@ func unregisteredUnitWithEmail(t *testing.T, db *bun.DB) models.Unit {
 	return u
 }
 
+// setNHIPassword sets a person's 健保卡網路服務註冊 password the way the
+// person does: the code request, the code from the mail, the confirmation.
+func (f *loginFixture) setNHIPassword(t *testing.T, card models.NHICard, email, pw, ip string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := f.s.RequestNHICode(ctx, card, card.IDNo, ip); err != nil {
+		t.Fatal(err)
+	}
+	code := modelstest.MailedCode(t, f.db, email, "驗證碼：")
+	if err := f.s.ConfirmNHICode(ctx, models.NHIConfirm{Card: card, TypedID: card.IDNo, Code: code, Password: pw, Password2: pw, IP: ip}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func mailCount(t *testing.T, db *bun.DB) int {
 	t.Helper()
 	n, err := db.NewSelect().Table("outbox").Count(context.Background())
@@ -159,17 +173,7 @@ func TestHandlerLoginNeedsTheAssignedCard(t *testing.T) {
 		f := newLoginFixture(t, db)
 		h := nhiHandler(t, db)
 		card := models.NHICard{CardNo: h.CardSerial, Name: h.Name, IDNo: h.IDNo}
-		set := func(c models.NHICard, pw string) {
-			t.Helper()
-			if err := f.s.RequestNHICode(ctx, c, h.IDNo, "192.0.2.8"); err != nil {
-				t.Fatal(err)
-			}
-			code := modelstest.MailedCode(t, db, h.Email, "驗證碼：")
-			if err := f.s.ConfirmNHICode(ctx, models.NHIConfirm{Card: c, TypedID: h.IDNo, Code: code, Password: pw, Password2: pw, IP: "192.0.2.8"}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		set(card, "Secret-123")
+		f.setNHIPassword(t, card, h.Email, "Secret-123", "192.0.2.8")
 		login := func(cardNo string) error {
 			sess, _ := f.preLogin(t, models.PurposeHandlerLogin)
 			_, _, err := f.s.HandlerNHILogin(ctx, models.NHILogin{Session: sess, CardNo: cardNo, IDNo: h.IDNo, Password: "Secret-123", IP: "192.0.2.8"})
@@ -183,7 +187,7 @@ func TestHandlerLoginNeedsTheAssignedCard(t *testing.T) {
 		if err := login(newCard.CardNo); !errors.Is(err, models.ErrNHIOtherCard) {
 			t.Fatalf("another card: %v, want ErrNHIOtherCard", err)
 		}
-		set(newCard, "Secret-123")
+		f.setNHIPassword(t, newCard, h.Email, "Secret-123", "192.0.2.8")
 		if err := login(newCard.CardNo); err != nil {
 			t.Fatalf("the new card after the e-mail code: %v", err)
 		}
@@ -277,13 +281,7 @@ func TestNHILoginTimingDoesNotTellRegistration(t *testing.T) {
 	f := newLoginFixture(t, db)
 	h := nhiHandler(t, db)
 	card := models.NHICard{CardNo: h.CardSerial, Name: h.Name, IDNo: h.IDNo}
-	if err := f.s.RequestNHICode(ctx, card, h.IDNo, "192.0.2.1"); err != nil {
-		t.Fatal(err)
-	}
-	code := modelstest.MailedCode(t, db, h.Email, "驗證碼：")
-	if err := f.s.ConfirmNHICode(ctx, models.NHIConfirm{Card: card, TypedID: h.IDNo, Code: code, Password: "Secret-123", Password2: "Secret-123", IP: "192.0.2.1"}); err != nil {
-		t.Fatal(err)
-	}
+	f.setNHIPassword(t, card, h.Email, "Secret-123", "192.0.2.1")
 	unknown := twid.MakeNationalID('Q', 1, 1122334)
 	refuse := func(idNo string, i int) time.Duration {
 		start := time.Now()
@@ -321,13 +319,7 @@ func TestStaffRevokesNHIPassword(t *testing.T) {
 		f := newLoginFixture(t, db)
 		h := nhiHandler(t, db)
 		card := models.NHICard{CardNo: h.CardSerial, Name: h.Name, IDNo: h.IDNo}
-		if err := f.s.RequestNHICode(ctx, card, h.IDNo, "192.0.2.3"); err != nil {
-			t.Fatal(err)
-		}
-		code := modelstest.MailedCode(t, db, h.Email, "驗證碼：")
-		if err := f.s.ConfirmNHICode(ctx, models.NHIConfirm{Card: card, TypedID: h.IDNo, Code: code, Password: "Secret-123", Password2: "Secret-123", IP: "192.0.2.3"}); err != nil {
-			t.Fatal(err)
-		}
+		f.setNHIPassword(t, card, h.Email, "Secret-123", "192.0.2.3")
 		sess, _ := f.preLogin(t, models.PurposeHandlerLogin)
 		login := models.NHILogin{Session: sess, CardNo: h.CardSerial, IDNo: h.IDNo, Password: "Secret-123", IP: "192.0.2.3"}
 		tok, _, err := f.s.HandlerNHILogin(ctx, login)
