@@ -122,8 +122,11 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 		return nil, fmt.Errorf("models: open sqlite: %w", err)
 	}
 	// The path goes into an SQLite URI: escape what would end it early.
+	// A 64 MiB page cache and 256 MiB of memory-mapped reads: with the
+	// default 2 MiB cache a national-size database was read page by page
+	// with a system call each (half the CPU time of a unit's page).
 	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-	dsn := "file:" + esc + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+	dsn := "file:" + esc + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=mmap_size(268435456)&_txlock=immediate&_time_format=sqlite"
 	sqldb, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("models: open sqlite: %w", err)
