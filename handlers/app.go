@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/template/html/v2"
 
+	"github.com/multicert/multicert/internal/metrics"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/policy"
 	"github.com/multicert/multicert/static"
@@ -35,6 +36,12 @@ type Deps struct {
 	// whose X-Forwarded-For and X-Forwarded-Proto are believed; from any
 	// other peer those headers are ignored.
 	TrustedProxies []string
+	// Metrics records what /metrics serves; nil: a new set on the store's
+	// database.
+	Metrics *metrics.Metrics
+	// MetricsNetworks are the addresses or CIDRs that may read /metrics;
+	// everyone else gets 404. Empty: DefaultMetricsNetworks (loopback).
+	MetricsNetworks []string
 	// Cards configures the card logins: certificate verifiers, the origin
 	// bound into signatures, and where the card agent is.
 	Cards CardAuth
@@ -55,6 +62,9 @@ type Server struct {
 	public  map[string]bool // "METHOD /path" of anonymous state-changing routes
 	proxies []netip.Prefix  // TrustedProxies, parsed
 	csp     string
+
+	metricsNets    []netip.Prefix // MetricsNetworks, parsed
+	metricsHandler fiber.Handler
 }
 
 // New builds the Fiber app with every route and middleware.
@@ -73,6 +83,16 @@ func New(d Deps) (*fiber.App, *Server, error) {
 		return nil, nil, err
 	}
 	s.proxies = proxies
+	if len(d.MetricsNetworks) == 0 {
+		d.MetricsNetworks = DefaultMetricsNetworks
+	}
+	if s.metricsNets, err = parsePrefixes("metrics network", d.MetricsNetworks); err != nil {
+		return nil, nil, err
+	}
+	if s.Metrics == nil {
+		s.Metrics = metrics.New(d.Store.DB, d.Log)
+	}
+	s.metricsHandler = newMetricsHandler(s.Metrics)
 	app := fiber.New(fiber.Config{
 		AppName:               "multicert",
 		Views:                 engine,
@@ -89,11 +109,14 @@ func New(d Deps) (*fiber.App, *Server, error) {
 		ProxyHeader:             fiber.HeaderXForwardedFor,
 		EnableIPValidation:      true,
 	})
-	app.Use(s.recoverPanic, s.forwardedClient, s.securityHeaders, s.loadSession, s.limitBody, s.checkCSRF, s.requirePasswordChange)
+	// The request ID first, so that every log line has it; metrics, the
+	// access log and compression see the answer catchErrors made of an error.
+	app.Use(s.assignRequestID, s.observe, compress, s.catchErrors,
+		s.recoverPanic, s.forwardedClient, s.securityHeaders, s.loadSession, s.limitBody, s.checkCSRF, s.requirePasswordChange)
 	s.routes = s.routeTable()
 	s.public = s.publicPosts()
 	for _, r := range s.routes {
-		app.Add(r.Method, r.Path, d.Enforcer.Middleware(r.Guard, principalRoles), r.Handler)
+		app.Add(r.Method, r.Path, markRoute, d.Enforcer.Middleware(r.Guard, principalRoles), r.Handler)
 	}
 	app.Use(func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, "找不到這個頁面。")

@@ -35,6 +35,7 @@ var routeAccess = map[string]access{
 	// Health checks and static files.
 	"GET /healthz":      {roles: "any"},
 	"GET /readyz":       {roles: "any"},
+	"GET /metrics":      {roles: "any"}, // from the test's metrics network; others get 404 (TestMetrics)
 	"GET /static/:name": {roles: "any"},
 	"GET /":             {roles: "any"},
 

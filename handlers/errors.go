@@ -2,12 +2,10 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/url"
 	"runtime/debug"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
@@ -44,7 +42,7 @@ type ErrorView struct {
 	Page
 	Status  int
 	Message string
-	Ref     string
+	Ref     string // the request ID, to quote when calling
 }
 
 // handleError turns any error into a page in Chinese: a full page for a
@@ -64,13 +62,18 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if msg == "" {
 		msg = statusText[status]
 	}
-	ref := ""
-	if status >= 500 {
-		ref = fmt.Sprintf("%s-%04d", time.Now().UTC().Format("20060102T150405"), time.Now().Nanosecond()%10000)
-		s.Log.Error("request failed", "ref", ref, "method", c.Method(), "path", c.Path(), "err", err)
+	// The request ID is the reference every error page shows: the line
+	// logged here names it, so a caller who quotes it finds this line.
+	ref, log := requestID(c), s.log(c)
+	switch {
+	case status >= 500:
+		log.Error("request failed", "status", status, "method", c.Method(), "path", c.Path(), "err", err)
 		msg = "系統發生錯誤，請稍後再試；若持續發生，請將錯誤編號告知本組承辦人。"
-	} else if status != fiber.StatusNotFound && status != fiber.StatusUnauthorized {
-		s.Log.Info("request refused", "status", status, "method", c.Method(), "path", c.Path(), "reason", err.Error())
+	case status == fiber.StatusUnauthorized:
+		// Mostly an expired session sent to the login page: no page to quote.
+		log.Debug("request refused", "status", status, "method", c.Method(), "path", c.Path(), "reason", err.Error())
+	default:
+		log.Info("request refused", "status", status, "method", c.Method(), "path", c.Path(), "reason", err.Error())
 	}
 	s.auditRefusal(c, err, status, msg)
 	c.Vary("HX-Request")
@@ -78,7 +81,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 
 	// The card pages' script posts with fetch and reads JSON.
 	if strings.Contains(c.Get(fiber.HeaderAccept), "application/json") {
-		body := fiber.Map{"error": msg}
+		body := fiber.Map{"error": msg, "ref": ref}
 		if e, ok := apperr.As(err); ok && len(e.Fields) > 0 {
 			body["fields"] = e.Fields
 		}
@@ -106,6 +109,16 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	return c.Status(status).Render("error_page", vm)
 }
 
+// catchErrors turns an error of the handlers below it into its page at
+// once, so that the middleware above (metrics, access log, compression)
+// sees the status and the body the client gets.
+func (s *Server) catchErrors(c *fiber.Ctx) error {
+	if err := c.Next(); err != nil {
+		return s.handleError(c, err)
+	}
+	return nil
+}
+
 // loginURL is the login page for a part of the site.
 func loginURL(path string) string {
 	if strings.HasPrefix(path, "/console") {
@@ -128,7 +141,7 @@ func hasCJK(s string) bool {
 func (s *Server) recoverPanic(c *fiber.Ctx) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			s.Log.Error("panic", "path", c.Path(), "panic", r, "stack", string(debug.Stack()))
+			s.log(c).Error("panic", "path", c.Path(), "panic", r, "stack", string(debug.Stack()))
 			err = apperr.New(apperr.Internal, "internal error")
 		}
 	}()

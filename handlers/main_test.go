@@ -47,7 +47,7 @@ func newEnv(t *testing.T, db *bun.DB) *env {
 		t.Fatal(err)
 	}
 	app, srv, err := handlers.New(handlers.Deps{Store: store, Enforcer: policy.MustNew(), Version: "test", Downloads: downloads,
-		Cards: testCards(t)})
+		Cards: testCards(t), MetricsNetworks: []string{testPeer}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,6 +230,9 @@ func wantNotContains(t *testing.T, r *response, subs ...string) {
 }
 
 func fmtID(id int64) string { return fmt.Sprint(id) }
+
+// testPeer is the address app.Test's requests come from.
+const testPeer = "0.0.0.0"
 
 // testInstaller is the file in the test's agent downloads directory.
 const testInstaller = "cardagent-linux-amd64"

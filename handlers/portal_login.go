@@ -9,6 +9,7 @@ import (
 
 	"github.com/multicert/multicert/internal/apperr"
 	"github.com/multicert/multicert/internal/certlogin"
+	"github.com/multicert/multicert/internal/metrics"
 	"github.com/multicert/multicert/internal/twid"
 	"github.com/multicert/multicert/models"
 )
@@ -130,9 +131,11 @@ func (s *Server) createCertSession(c *fiber.Ctx) error {
 	if asUnit {
 		cl, _ := s.verify(c, s.Cards.Business, in)
 		token, _, err = s.Store.UnitCertLogin(c.UserContext(), cl)
+		s.countLogin(metrics.LoginUnitCertificate, err)
 	} else {
 		cl, _ := s.verify(c, s.Cards.Citizen, in)
 		token, _, err = s.Store.HandlerCertLogin(c.UserContext(), cl, strings.TrimSpace(c.FormValue("unit_code")))
+		s.countLogin(metrics.LoginHandlerCertificate, err)
 	}
 	if err != nil {
 		return err
@@ -176,8 +179,10 @@ func (s *Server) createNHISession(c *fiber.Ctx) error {
 			return apperr.New(apperr.Invalid, "以負責人健保卡登入時，請輸入投保單位代號。")
 		}
 		token, _, err = s.Store.UnitNHILogin(c.UserContext(), in)
+		s.countLogin(metrics.LoginUnitNHI, err)
 	} else {
 		token, _, err = s.Store.HandlerNHILogin(c.UserContext(), in)
+		s.countLogin(metrics.LoginHandlerNHI, err)
 	}
 	if err != nil {
 		return err

@@ -9,7 +9,11 @@ import (
 )
 
 // parseProxies reads the trusted proxies, addresses or CIDRs.
-func parseProxies(list []string) ([]netip.Prefix, error) {
+func parseProxies(list []string) ([]netip.Prefix, error) { return parsePrefixes("trusted proxy", list) }
+
+// parsePrefixes reads a list of addresses or CIDRs; what names the list in
+// the error.
+func parsePrefixes(what string, list []string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, p := range list {
 		if pr, err := netip.ParsePrefix(p); err == nil {
@@ -18,7 +22,7 @@ func parseProxies(list []string) ([]netip.Prefix, error) {
 		}
 		a, err := netip.ParseAddr(p)
 		if err != nil {
-			return nil, fmt.Errorf("handlers: trusted proxy %q is neither an IP address nor a CIDR", p)
+			return nil, fmt.Errorf("handlers: %s %q is neither an IP address nor a CIDR", what, p)
 		}
 		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}

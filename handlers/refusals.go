@@ -33,7 +33,7 @@ func (s *Server) auditRefusal(c *fiber.Ctx, err error, status int, msg string) {
 		r.SessionID = p.Session.ID
 	}
 	if _, aerr := s.Store.AuditRefusal(c.UserContext(), p.Actor(c), r); aerr != nil {
-		s.Log.Warn("audit refusal", "route", r.Route, "err", aerr)
+		s.log(c).Warn("audit refusal", "route", r.Route, "err", aerr)
 	}
 }
 

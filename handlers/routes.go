@@ -34,6 +34,7 @@ func (s *Server) routeTable() []Route {
 		// Health checks and static files: public.
 		{"GET", "/healthz", guard("health", "read"), s.healthz},
 		{"GET", "/readyz", guard("health", "read"), s.readyz},
+		{"GET", "/metrics", guard("metrics", "read"), s.showMetrics}, // configured networks only
 		{"GET", "/static/:name", guard("static", "read"), s.serveStatic},
 		{"GET", "/", guard("home", "read"), s.showHome},
 

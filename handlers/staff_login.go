@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/metrics"
 )
 
 // StaffLoginView is the model of the staff login page.
@@ -41,6 +42,7 @@ func (s *Server) createStaffSession(c *fiber.Ctx) error {
 	}
 	p := principal(c)
 	token, _, err := s.Store.StaffLogin(c.UserContext(), p.Token, username, pw, c.IP(), string(c.Request().Header.UserAgent()))
+	s.countLogin(metrics.LoginStaff, err)
 	if err != nil {
 		if e, ok := apperr.As(err); ok && (e.Code == apperr.Unauthorized || e.Code == apperr.Locked) {
 			vm.Error = e.Message

@@ -27,6 +27,7 @@ type Config struct {
 
 	PublicURL       string   // the portal's origin as browsers see it; signatures are bound to it
 	TrustedProxies  []string // addresses or CIDRs of the reverse proxies whose X-Forwarded-* headers are believed
+	MetricsNetworks []string // addresses or CIDRs that may read /metrics; others get 404
 	AgentURL        string   // where the pages find the local card agent
 	AgentMinVersion string   // older agents get error 3003
 	AgentDownloads  string   // directory of agent installers listed on 環境說明
@@ -101,6 +102,10 @@ var options = []option{
 			}
 		}
 		return nil
+	}, false},
+	{"metrics-networks", "MULTICERT_METRICS_NETWORKS", "127.0.0.1/32,::1/128", "comma-separated addresses or CIDRs that may read the Prometheus metrics at /metrics; anyone else gets 404", func(c *Config, v string) error {
+		c.MetricsNetworks = splitList(v)
+		return checkAddrs(c.MetricsNetworks)
 	}, false},
 	{"agent-url", "MULTICERT_AGENT_URL", "http://127.0.0.1:56161", "where the pages find the local card agent (in demo mode the server runs a simulated one there)", func(c *Config, v string) error { c.AgentURL = strings.TrimSuffix(v, "/"); return nil }, false},
 	{"agent-min-version", "MULTICERT_AGENT_MIN_VERSION", "1.0.0", "oldest card agent version accepted; older ones get error 3003", func(c *Config, v string) error { c.AgentMinVersion = v; return nil }, false},
@@ -184,6 +189,18 @@ func (c *Config) validate() error {
 
 func isPostgres(u string) bool {
 	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+// checkAddrs accepts addresses and CIDRs.
+func checkAddrs(list []string) error {
+	for _, p := range list {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				return fmt.Errorf("%q is neither an IP address nor a CIDR", p)
+			}
+		}
+	}
+	return nil
 }
 
 func splitList(v string) []string {

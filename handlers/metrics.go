@@ -1,0 +1,106 @@
+package handlers
+
+import (
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+
+	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/metrics"
+)
+
+// DefaultMetricsNetworks may read /metrics when Deps.MetricsNetworks is empty.
+var DefaultMetricsNetworks = []string{"127.0.0.1/32", "::1/128"}
+
+// routeKey is the Locals key of the matched route's template.
+const routeKey = "route"
+
+// markRoute runs first on every route of the table and notes its template,
+// the only path the metrics may name.
+func markRoute(c *fiber.Ctx) error {
+	c.Locals(routeKey, c.Route().Path)
+	return c.Next()
+}
+
+// observe counts every request by route template and status class, and
+// writes the access log line. It sits outside catchErrors, so the status
+// is the one the client got.
+func (s *Server) observe(c *fiber.Ctx) error {
+	start := time.Now()
+	done := s.Metrics.Begin()
+	defer done()
+	err := c.Next()
+	route, _ := c.Locals(routeKey).(string)
+	if route == "" {
+		route = metrics.Unrouted
+	}
+	status := c.Response().StatusCode()
+	took := time.Since(start)
+	s.Metrics.Request(c.Method(), route, status, took)
+	if s.Log.Enabled(c.UserContext(), slog.LevelDebug) {
+		s.log(c).Debug("request", "method", c.Method(), "path", c.Path(), "route", route, "status", status,
+			"took", took.Round(time.Microsecond), "ip", c.IP())
+	}
+	return err
+}
+
+// showMetrics serves the Prometheus metrics to the configured networks;
+// anyone else is told there is no such page.
+func (s *Server) showMetrics(c *fiber.Ctx) error {
+	if !s.metricsAllowed(c) {
+		return apperr.New(apperr.NotFound, "找不到這個頁面。")
+	}
+	return s.metricsHandler(c)
+}
+
+// metricsAllowed reports whether the client is in a metrics network. The
+// client is c.IP(): the peer, or the address a trusted proxy forwarded. A
+// forwarding header from a peer that is not a trusted proxy means a proxy
+// nobody configured stands in between, whose peer address (often
+// 127.0.0.1) proves nothing: refused.
+func (s *Server) metricsAllowed(c *fiber.Ctx) bool {
+	if !c.IsProxyTrusted() {
+		for _, h := range []string{fiber.HeaderXForwardedFor, fiber.HeaderForwarded, "X-Real-Ip"} {
+			if c.Get(h) != "" {
+				return false
+			}
+		}
+	}
+	a, err := netip.ParseAddr(c.IP())
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range s.metricsNets {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// countLogin records the outcome of a login attempt from the error of the
+// models call that checked it.
+func (s *Server) countLogin(kind string, err error) {
+	outcome := metrics.LoginSuccess
+	if err != nil {
+		outcome = metrics.LoginError
+		if e, ok := apperr.As(err); ok {
+			switch e.Code {
+			case apperr.Locked:
+				outcome = metrics.LoginLocked
+			case apperr.Unauthorized, apperr.Forbidden, apperr.Invalid, apperr.NotFound:
+				outcome = metrics.LoginFailure
+			}
+		}
+	}
+	s.Metrics.Login(kind, outcome)
+}
+
+// newMetricsHandler adapts the Prometheus handler to Fiber.
+func newMetricsHandler(m *metrics.Metrics) fiber.Handler {
+	return adaptor.HTTPHandler(m.Handler())
+}
