@@ -17,7 +17,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -30,6 +29,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
+	"github.com/multicert/multicert/bench/internal/loadtest"
 	"github.com/multicert/multicert/models"
 )
 
@@ -111,56 +111,22 @@ func run() error {
 // sessions makes a session for each kind of user the pages need and
 // returns their cookies, with the ids the page URLs use.
 func sessions(ctx context.Context, db *bun.DB) (map[string]string, map[string]string, error) {
-	store := models.NewStore(db)
-	store.SessionIdle, store.SessionMax = 24*time.Hour, 24*time.Hour
 	cookies, ids := map[string]string{}, map[string]string{}
 	for _, name := range []string{"hq.staff", "taipei.staff", "hq.super", "hq.audit"} {
-		st, err := models.StaffByUsername(ctx, db, name)
-		if err != nil {
-			return nil, nil, fmt.Errorf("staff %s (a demo database?): %w", name, err)
-		}
-		tok, _, err := store.NewSession(ctx, db, models.Session{Kind: models.SessionStaff, Role: st.Role, StaffID: &st.ID})
+		s, err := loadtest.StaffSession(ctx, db, name)
 		if err != nil {
 			return nil, nil, err
 		}
-		cookies[name] = "mc_session=" + tok
+		cookies[name] = s.Cookie
 	}
-	var unit struct {
-		ID        int64  `bun:"id"`
-		Code      string `bun:"code"`
-		Name      string `bun:"name"`
-		AccountID int64  `bun:"account_id"`
-	}
-	err := db.NewRaw(`SELECT u.id, u.code, u.name, a.id AS account_id FROM units AS u JOIN unit_accounts AS a ON a.unit_id = u.id
-		WHERE a.status = 'active' AND u.status = 'active' ORDER BY u.id LIMIT 1`).Scan(ctx, &unit)
-	if err != nil {
-		return nil, nil, fmt.Errorf("a registered unit: %w", err)
-	}
-	tok, _, err := store.NewSession(ctx, db, models.Session{Kind: models.SessionUnit, Role: models.RoleUnitOwner, UnitID: &unit.ID, AccountID: &unit.AccountID})
+	portals, err := loadtest.PortalSessions(ctx, db, 1)
 	if err != nil {
 		return nil, nil, err
 	}
-	cookies["unit"] = "mc_session=" + tok
-	var filer struct {
-		ID        int64 `bun:"id"`
-		UnitID    int64 `bun:"unit_id"`
-		AccountID int64 `bun:"account_id"`
-	}
-	err = db.NewRaw(`SELECT h.id, h.unit_id, a.id AS account_id FROM handlers AS h JOIN unit_accounts AS a ON a.unit_id = h.unit_id
-		JOIN units AS u ON u.id = h.unit_id
-		WHERE h.status = 'active' AND h.may_file AND a.status = 'active' AND u.status = 'active'
-		AND EXISTS (SELECT 1 FROM filings AS f WHERE f.unit_id = h.unit_id) ORDER BY h.id LIMIT 1`).Scan(ctx, &filer)
-	if err != nil {
-		return nil, nil, fmt.Errorf("a filing handler: %w", err)
-	}
-	tok, _, err = store.NewSession(ctx, db, models.Session{Kind: models.SessionHandler, Role: models.RoleHandlerFiler, UnitID: &filer.UnitID,
-		AccountID: &filer.AccountID, HandlerID: &filer.ID})
-	if err != nil {
-		return nil, nil, err
-	}
-	cookies["filer"] = "mc_session=" + tok
-	ids["unit"], ids["code"] = fmt.Sprint(unit.ID), unit.Code
-	ids["name"] = string([]rune(unit.Name)[:2]) // a name prefix, as a person types it
+	p := portals[0]
+	cookies["unit"], cookies["filer"] = p.Owner.Cookie, p.Filer.Cookie
+	ids["unit"], ids["code"] = fmt.Sprint(p.UnitID), p.Code
+	ids["name"] = string([]rune(p.Name)[:2]) // a name prefix, as a person types it
 	return cookies, ids, nil
 }
 
@@ -178,13 +144,11 @@ func bareFiber() (string, func(), error) {
 
 // load requests url from conns connections for d and measures each answer.
 func load(name, url, cookie string, conns int, d time.Duration) result {
-	tr := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	client := loadtest.NewClient(conns)
+	defer client.CloseIdleConnections()
 	var (
 		mu   sync.Mutex
-		all  []time.Duration
+		all  loadtest.Latencies
 		errs atomic.Int64
 		wg   sync.WaitGroup
 	)
@@ -193,34 +157,26 @@ func load(name, url, cookie string, conns int, d time.Duration) result {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var mine []time.Duration
+			var mine loadtest.Latencies
 			for time.Now().Before(end) {
 				req, _ := http.NewRequest(http.MethodGet, url, nil)
-				if cookie != "" {
-					req.Header.Set("Cookie", cookie)
-				}
 				start := time.Now()
-				res, err := client.Do(req)
-				if err == nil {
-					_, _ = io.Copy(io.Discard, res.Body)
-					res.Body.Close()
-				}
-				mine = append(mine, time.Since(start))
+				res, _, err := loadtest.Do(client, req, cookie, false)
+				mine.Add(time.Since(start))
 				if err != nil || res.StatusCode != http.StatusOK {
 					errs.Add(1)
 				}
 			}
 			mu.Lock()
-			all = append(all, mine...)
+			all.Merge(&mine)
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	slices.Sort(all)
-	r := result{name: name, reqs: int64(len(all)), errs: errs.Load()}
-	if len(all) > 0 {
-		r.rps = float64(len(all)) / d.Seconds()
-		r.p50, r.p99, r.pmax = all[len(all)/2], all[len(all)*99/100], all[len(all)-1]
+	r := result{name: name, reqs: int64(all.Len()), errs: errs.Load()}
+	if all.Len() > 0 {
+		r.rps = float64(all.Len()) / d.Seconds()
+		r.p50, r.p99, r.pmax = all.Quantile(0.50), all.Quantile(0.99), all.Quantile(1)
 	}
 	fmt.Fprintf(os.Stderr, "%-36s %8.0f req/s  p50 %-10s p99 %-10s errors %d\n", name, r.rps, r.p50.Round(10*time.Microsecond),
 		r.p99.Round(10*time.Microsecond), r.errs)
