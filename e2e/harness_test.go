@@ -163,7 +163,7 @@ func startServer(t *testing.T, extraArgs ...string) *server {
 	agentAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t)))
 	s := &server{URL: "http://" + addr, AgentURL: "http://" + agentAddr, DataDir: dataDir, out: &syncBuffer{}, exited: make(chan struct{})}
 	// Each server runs its own simulated card agent on a port of its own.
-	args := append([]string{"serve", "--demo", "--addr", addr, "--data-dir", dataDir, "--agent-url", s.AgentURL}, extraArgs...) // a later --agent-url wins
+	args := append([]string{"serve", "--demo", "--addr", addr, "--data-dir", dataDir, "--agent-url", s.AgentURL, "--shutdown-drain", "0s"}, extraArgs...) // a later --agent-url wins
 	s.cmd = exec.Command(serverBin, args...)
 	s.cmd.Env = serverEnv()
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out

@@ -53,6 +53,8 @@ type Deps struct {
 	Jobs interface {
 		RunNightlyNow(ctx context.Context, on time.Time) error
 	}
+	// Readiness tells /readyz about shutdown and the job client (nil: no drain, no jobs check).
+	Readiness *Readiness
 }
 
 // Server holds the handlers' dependencies.

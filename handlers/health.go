@@ -2,6 +2,10 @@ package handlers
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -9,19 +13,121 @@ import (
 	"github.com/multicert/multicert/models"
 )
 
-// healthz says the process is up.
+// Readiness is what /readyz knows besides the database: whether the
+// instance is shutting down, and whether its job client runs.
+type Readiness struct {
+	draining atomic.Bool
+	// Jobs reports why the job client does not run, or nil; nil on an
+	// instance that runs no jobs (--role web), which then has no jobs check.
+	Jobs func() error
+}
+
+// Drain makes /readyz answer 503 from now on, so that a load balancer
+// stops sending requests before the server stops taking them.
+func (r *Readiness) Drain() { r.draining.Store(true) }
+
+// Draining reports whether Drain was called.
+func (r *Readiness) Draining() bool { return r != nil && r.draining.Load() }
+
+// Timeouts of the checks of /readyz: a load balancer polls it every few
+// seconds and wants an answer before its own timeout.
+const (
+	pingTimeout   = time.Second
+	schemaTimeout = time.Second
+)
+
+// readyReport is the answer of /readyz: every check is "ok" or says what
+// is wrong; failing names the checks that are not ok.
+type readyReport struct {
+	Status  string            `json:"status"` // ready or unavailable
+	Failing []string          `json:"failing,omitempty"`
+	Checks  map[string]string `json:"checks"`
+}
+
+// healthz says the process is up. It touches nothing else, so that a slow
+// database does not get the process restarted.
 func (s *Server) healthz(c *fiber.Ctx) error { return c.SendString("ok") }
 
-// readyz says the database answers and its schema is current.
+// readyz says whether the instance should get requests: it is not shutting
+// down, the database answers, every known migration is applied and, where
+// jobs run, the job client runs. It answers 503 with the failing checks named.
 func (s *Server) readyz(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
-	defer cancel()
-	if err := s.Store.Ping(ctx); err != nil {
-		s.Log.Warn("not ready", "err", err)
-		return c.Status(fiber.StatusServiceUnavailable).SendString("database unreachable")
+	rep := readyReport{Checks: map[string]string{}}
+	check := func(name string, err error) {
+		if err == nil {
+			rep.Checks[name] = "ok"
+			return
+		}
+		rep.Checks[name] = err.Error()
+		rep.Failing = append(rep.Failing, name)
 	}
-	if err := models.CheckSchema(ctx, s.Store.DB); err != nil {
-		return c.Status(fiber.StatusServiceUnavailable).SendString("database schema not current")
+	if s.Readiness.Draining() {
+		// At once, without the database: the drain has begun.
+		check("shutdown", fmt.Errorf("draining"))
+	} else {
+		check("shutdown", nil)
+		ctx := c.UserContext()
+		pctx, cancel := context.WithTimeout(ctx, pingTimeout)
+		err := s.Store.Ping(pctx)
+		cancel()
+		check("database", err)
+		if err == nil {
+			sctx, cancel := context.WithTimeout(ctx, schemaTimeout)
+			check("schema", pendingMigrations(sctx, s.Store))
+			cancel()
+		}
+		if s.Readiness != nil && s.Readiness.Jobs != nil {
+			check("jobs", s.Readiness.Jobs())
+		}
 	}
-	return c.SendString("ready")
+	status := fiber.StatusOK
+	rep.Status = "ready"
+	if len(rep.Failing) > 0 {
+		status, rep.Status = fiber.StatusServiceUnavailable, "unavailable"
+		if !s.Readiness.Draining() { // the drain is logged once, by serve
+			s.Log.Warn("not ready", "failing", strings.Join(rep.Failing, ","), "checks", rep.Checks)
+		}
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(status).JSON(rep)
+}
+
+// pendingMigrations names the known migrations the database lacks.
+func pendingMigrations(ctx context.Context, store *models.Store) error {
+	st, err := models.MigrationStatuses(ctx, store.DB)
+	if err != nil {
+		return err
+	}
+	var pending []string
+	for _, m := range st {
+		if m.AppliedAt == nil {
+			pending = append(pending, fmt.Sprintf("%d %s", m.Version, m.Name))
+		}
+	}
+	if len(pending) == 0 {
+		return nil
+	}
+	n := len(pending)
+	if n > 3 {
+		pending = append(pending[:3], "…")
+	}
+	return fmt.Errorf("%d migration(s) not applied (run `multicert migrate up`): %s", n, strings.Join(pending, ", "))
+}
+
+// NewHealthApp is the HTTP server of a worker instance (--role worker):
+// /healthz and /readyz only, so that an orchestrator can watch it while
+// no page is served from it.
+func NewHealthApp(d Deps) *fiber.App {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	s := &Server{Deps: d}
+	app := fiber.New(fiber.Config{AppName: "multicert worker", DisableStartupMessage: true,
+		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second})
+	app.Get("/healthz", s.healthz)
+	app.Get("/readyz", s.readyz)
+	app.Use(func(c *fiber.Ctx) error {
+		return c.Status(fiber.StatusNotFound).SendString("此伺服器只執行背景作業（--role worker），不提供網頁。")
+	})
+	return app
 }

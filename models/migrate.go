@@ -3,8 +3,10 @@ package models
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 	"time"
@@ -104,14 +106,52 @@ const migrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 	applied_at TEXT NOT NULL
 )`
 
-// lockMigrations serialises migrations of several server instances starting
-// at once. SQLite needs nothing: its transactions are immediate.
-func lockMigrations(ctx context.Context, tx *sql.Tx, d Dialect) error {
-	if d != Postgres {
-		return nil
+// migrateLockKey is the PostgreSQL advisory lock that serialises the
+// migrations of several instances starting at once (River's use 7432002).
+const migrateLockKey = 7432001
+
+// dbConn is one connection of the pool, or the pool: what a migration runs on.
+type dbConn interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
+}
+
+// withMigrationLock runs fn on one connection that, on PostgreSQL, holds a
+// session advisory lock for the whole run: another instance migrating at
+// the same time waits, then finds the work done. Unlike a lock row (bun's
+// migrate lock), the lock goes with the connection, so a process that dies
+// leaves none behind. SQLite needs no lock: every transaction begins
+// IMMEDIATE (Open), taking the database's write lock, and the migrations
+// table is read again inside each migration's transaction.
+func withMigrationLock(ctx context.Context, db *bun.DB, fn func(conn dbConn) error) error {
+	conn, err := db.DB.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("models: migrate: %w", err)
 	}
-	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7432001)")
-	return err
+	defer conn.Close()
+	if DialectOf(db) != Postgres {
+		return fn(conn)
+	}
+	var got bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", migrateLockKey).Scan(&got); err != nil {
+		return fmt.Errorf("models: migrate: lock: %w", err)
+	}
+	if !got {
+		slog.InfoContext(ctx, "models: another instance is migrating the database; waiting for it")
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrateLockKey); err != nil {
+			return fmt.Errorf("models: migrate: lock: %w", err)
+		}
+	}
+	defer func() {
+		// A failed unlock leaves the lock until the connection closes.
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if _, err := conn.ExecContext(uctx, "SELECT pg_advisory_unlock($1)", migrateLockKey); err != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn }) //nolint:errcheck // drops the connection and its lock
+		}
+	}()
+	return fn(conn)
 }
 
 func appliedVersions(ctx context.Context, q interface {
@@ -136,43 +176,52 @@ func appliedVersions(ctx context.Context, q interface {
 }
 
 // MigrateUp applies every pending migration, each in its own transaction,
-// and returns the number applied.
+// and returns the number applied. Instances starting at once take turns
+// (withMigrationLock): each migration is applied once.
 func MigrateUp(ctx context.Context, db *bun.DB) (int, error) {
 	d := DialectOf(db)
-	if _, err := db.DB.ExecContext(ctx, migrationsTable); err != nil {
-		return 0, fmt.Errorf("models: migrate: %w", err)
-	}
 	n := 0
-	for _, m := range allMigrations() {
-		applied, err := runMigration(ctx, db, d, m, true)
-		if err != nil {
-			return n, err
+	err := withMigrationLock(ctx, db, func(conn dbConn) error {
+		if _, err := conn.ExecContext(ctx, migrationsTable); err != nil {
+			return fmt.Errorf("models: migrate: %w", err)
 		}
-		if applied {
-			n++
+		for _, m := range allMigrations() {
+			applied, err := runMigration(ctx, conn, d, m, true)
+			if err != nil {
+				return err
+			}
+			if applied {
+				n++
+			}
 		}
-	}
-	return n, nil
+		return nil
+	})
+	return n, err
 }
 
 // MigrateDown reverts the newest applied migration; it returns false when
 // none is applied.
 func MigrateDown(ctx context.Context, db *bun.DB) (bool, error) {
 	d := DialectOf(db)
-	if _, err := db.DB.ExecContext(ctx, migrationsTable); err != nil {
-		return false, fmt.Errorf("models: migrate: %w", err)
-	}
-	applied, err := appliedVersions(ctx, db.DB)
-	if err != nil {
-		return false, fmt.Errorf("models: migrate: %w", err)
-	}
-	all := allMigrations()
-	for i := len(all) - 1; i >= 0; i-- {
-		if _, ok := applied[all[i].Version]; ok {
-			return runMigration(ctx, db, d, all[i], false)
+	done := false
+	err := withMigrationLock(ctx, db, func(conn dbConn) error {
+		if _, err := conn.ExecContext(ctx, migrationsTable); err != nil {
+			return fmt.Errorf("models: migrate: %w", err)
 		}
-	}
-	return false, nil
+		applied, err := appliedVersions(ctx, conn)
+		if err != nil {
+			return fmt.Errorf("models: migrate: %w", err)
+		}
+		all := allMigrations()
+		for i := len(all) - 1; i >= 0; i-- {
+			if _, ok := applied[all[i].Version]; ok {
+				done, err = runMigration(ctx, conn, d, all[i], false)
+				return err
+			}
+		}
+		return nil
+	})
+	return done, err
 }
 
 // MigrationStatuses lists every known migration and when it was applied.
@@ -196,15 +245,12 @@ func MigrationStatuses(ctx context.Context, db *bun.DB) ([]MigrationStatus, erro
 	return out, nil
 }
 
-func runMigration(ctx context.Context, db *bun.DB, d Dialect, m Migration, up bool) (bool, error) {
-	tx, err := db.DB.BeginTx(ctx, nil)
+func runMigration(ctx context.Context, conn dbConn, d Dialect, m Migration, up bool) (bool, error) {
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("models: migration %d: %w", m.Version, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
-	if err := lockMigrations(ctx, tx, d); err != nil {
-		return false, fmt.Errorf("models: migration %d: lock: %w", m.Version, err)
-	}
 	applied, err := appliedVersions(ctx, tx)
 	if err != nil {
 		return false, fmt.Errorf("models: migration %d: %w", m.Version, err)

@@ -82,7 +82,7 @@ func TestServe(t *testing.T) {
 			go func() {
 				done <- run(ctx, []string{"serve", "--demo", "--demo-units", "30"}, out,
 					env("MULTICERT_DB", url, "MULTICERT_ADDR", addr, "MULTICERT_LOG_LEVEL", "warn", "MULTICERT_DATA_DIR", dataDir,
-						"MULTICERT_AGENT_URL", agentURL))
+						"MULTICERT_AGENT_URL", agentURL, "MULTICERT_SHUTDOWN_DRAIN", "0s"))
 			}()
 			base := "http://" + addr
 			var res *http.Response

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
 	"github.com/multicert/multicert/demo"
@@ -319,21 +320,24 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 	if err != nil {
 		return err
 	}
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		if err := runner.Stop(sctx); err != nil {
-			log.Warn("stop jobs", "err", err)
-		}
-	}()
-	app, _, err := handlers.New(handlers.Deps{Store: store, Enforcer: policy.MustNew(), Log: log, Version: version,
+	ready := &handlers.Readiness{}
+	if cfg.RunsJobs() {
+		ready.Jobs = runner.Running
+	}
+	deps := handlers.Deps{Store: store, Enforcer: policy.MustNew(), Log: log, Version: version,
 		Cards: cards, Downloads: cfg.DownloadsDir(), Jobs: runner, Demo: cfg.Demo,
-		SecureCookies: cfg.SecureCookies(), TrustedProxies: cfg.TrustedProxies})
-	if err != nil {
-		return err
+		SecureCookies: cfg.SecureCookies(), TrustedProxies: cfg.TrustedProxies, Readiness: ready}
+	var app *fiber.App
+	if cfg.ServesPages() {
+		if app, _, err = handlers.New(deps); err != nil {
+			stopJobs(runner, cfg.ShutdownTimeout, log)
+			return err
+		}
+	} else {
+		app = handlers.NewHealthApp(deps)
 	}
 	url := cfg.Origin() + "/"
-	fmt.Fprintf(out, "multicert %s listening on %s (database: %s)\n", version, url, redact(cfg.DatabaseURL()))
+	fmt.Fprintf(out, "multicert %s listening on %s (role: %s, database: %s)\n", version, url, cfg.Role, redact(cfg.DatabaseURL()))
 	if seeded != nil {
 		fmt.Fprintf(out, "unit portal: %slogin   bureau console: %sconsole/login\n", url, url)
 		printLogins(out, seeded)
@@ -342,19 +346,56 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 		}
 	}
 
-	go purgeSessions(ctx, store, log)
+	if cfg.RunsJobs() {
+		go purgeSessions(ctx, store, log)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
 	select {
 	case err := <-errc:
+		stopJobs(runner, cfg.ShutdownTimeout, log)
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	if err := app.ShutdownWithTimeout(15 * time.Second); err != nil {
-		return err
+	return shutdown(cfg, app, runner, ready, errc, log)
+}
+
+// shutdown stops the server in the order a load balancer understands:
+// /readyz answers 503 while requests are still served for the drain
+// period, then no new connection is taken and in-flight requests finish,
+// then the running jobs finish, all within the shutdown timeout.
+func shutdown(cfg *config.Config, app *fiber.App, runner *jobs.Runner, ready *handlers.Readiness, errc <-chan error, log *slog.Logger) error {
+	start := time.Now()
+	ready.Drain()
+	if cfg.ServesPages() && cfg.ShutdownDrain > 0 {
+		log.Info("shutdown: draining: /readyz answers 503, requests are still served", "drain", cfg.ShutdownDrain)
+		select {
+		case <-time.After(cfg.ShutdownDrain):
+		case err := <-errc: // the listener failed meanwhile
+			stopJobs(runner, cfg.ShutdownTimeout, log)
+			return err
+		}
 	}
-	return nil
+	log.Info("shutdown: no new connections; waiting for in-flight requests", "timeout", cfg.ShutdownTimeout)
+	var httpErr error
+	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
+		httpErr = fmt.Errorf("shutdown: in-flight requests: %w", err)
+		log.Warn("shutdown: in-flight requests cut off", "err", err)
+	}
+	log.Info("shutdown: requests done; stopping the job client", "took", time.Since(start).Round(time.Millisecond))
+	stopJobs(runner, cfg.ShutdownTimeout, log)
+	log.Info("shutdown: done", "took", time.Since(start).Round(time.Millisecond))
+	return httpErr
+}
+
+// stopJobs stops the job client, letting running jobs finish within
+// timeout; after it they are cancelled and run again later.
+func stopJobs(runner *jobs.Runner, timeout time.Duration, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := runner.Stop(ctx); err != nil {
+		log.Warn("shutdown: stop jobs", "err", err)
+	}
 }
 
 // outboxSender sends outbox mail over SMTP.
@@ -377,7 +418,7 @@ func startJobs(ctx context.Context, cfg *config.Config, db *bun.DB, store *model
 	} else {
 		log.Info("no SMTP server configured (--smtp-addr): mail stays in the outbox")
 	}
-	return jobs.Start(ctx, jobs.Config{DB: db, Work: store, Sender: snd, Log: log,
+	return jobs.Start(ctx, jobs.Config{DB: db, Work: store, Sender: snd, Log: log, InsertOnly: !cfg.RunsJobs(),
 		Audit: &models.AuditCheckpointer{Store: store, Path: cfg.AuditCheckpointPath()}})
 }
 

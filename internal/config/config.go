@@ -47,7 +47,21 @@ type Config struct {
 	AuditKey            string // audit keys given in the environment, read after the file; the last one signs
 	AuditCheckpointFile string // the signed checkpoint of the audit chain's head; default <data-dir>/audit-checkpoint.json
 	MigrateDB           string // PostgreSQL URL of the schema owner, for migrations; empty: DB migrates
+
+	Role            string        // web, worker or all: what this instance runs (see the Role* constants)
+	ShutdownDrain   time.Duration // after SIGTERM, how long /readyz answers 503 while requests are still served
+	ShutdownTimeout time.Duration // then, how long in-flight requests and running jobs may take
 }
+
+// The roles of an instance (--role). Several instances share one
+// PostgreSQL database: web instances serve the pages and only enqueue jobs,
+// worker instances run the jobs and serve only /healthz and /readyz, and all
+// does both (one instance alone, or the demo).
+const (
+	RoleAll    = "all"
+	RoleWeb    = "web"
+	RoleWorker = "worker"
+)
 
 // option describes one setting for flags, environment and the README.
 type option struct {
@@ -127,6 +141,17 @@ var options = []option{
 	{"audit-key-file", "MULTICERT_AUDIT_KEY_FILE", "", "file of the audit chain's HMAC keys, one ID:BASE64 per line, the last one signing; default <data-dir>/audit.key, created (0600) when missing", func(c *Config, v string) error { c.AuditKeyFile = v; return nil }, false},
 	{"audit-key", "MULTICERT_AUDIT_KEY", "", "audit keys as ID:BASE64 (comma-separated), read after the key file; set it in the environment, not as a flag", func(c *Config, v string) error { c.AuditKey = v; return nil }, false},
 	{"audit-checkpoint-file", "MULTICERT_AUDIT_CHECKPOINT_FILE", "", "where the signed checkpoint of the audit chain's head is written every hour; default <data-dir>/audit-checkpoint.json", func(c *Config, v string) error { c.AuditCheckpointFile = v; return nil }, false},
+	{"role", "MULTICERT_ROLE", RoleAll, "what this instance runs: web (pages; jobs only enqueued), worker (background jobs; serves only /healthz and /readyz) or all", func(c *Config, v string) error { c.Role = v; return nil }, false},
+	{"shutdown-drain", "MULTICERT_SHUTDOWN_DRAIN", "5s", "on SIGTERM, how long /readyz answers 503 while requests are still served, so that a load balancer stops sending them (0s: none)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		c.ShutdownDrain = d
+		return err
+	}, false},
+	{"shutdown-timeout", "MULTICERT_SHUTDOWN_TIMEOUT", "20s", "after the drain, how long in-flight requests and then running jobs may take before they are cut off (jobs run again later)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		c.ShutdownTimeout = d
+		return err
+	}, false},
 	{"migrate-db", "MULTICERT_MIGRATE_DB", "", "PostgreSQL URL of the role that owns the schema: migrate and serve migrate with it, then the server runs as --db's role with only the rights it needs", func(c *Config, v string) error { c.MigrateDB = v; return nil }, false},
 }
 
@@ -180,6 +205,14 @@ func (c *Config) validate() error {
 	if c.DB != "" && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") &&
 		!strings.HasPrefix(c.DB, "sqlite:") && !strings.HasPrefix(c.DB, "file:") {
 		errs = append(errs, fmt.Errorf("config: db %q: want postgres://…, sqlite:PATH or file:PATH", c.DB))
+	}
+	switch c.Role {
+	case RoleAll, RoleWeb, RoleWorker:
+	default:
+		errs = append(errs, fmt.Errorf("config: role %q: want web, worker or all", c.Role))
+	}
+	if c.ShutdownDrain < 0 || c.ShutdownTimeout <= 0 {
+		errs = append(errs, errors.New("config: shutdown-drain must not be negative and shutdown-timeout must be positive"))
 	}
 	if c.MigrateDB != "" && (!isPostgres(c.MigrateDB) || !isPostgres(c.DB)) {
 		errs = append(errs, errors.New("config: migrate-db is for PostgreSQL: both it and db must be postgres://…"))
@@ -257,6 +290,12 @@ func (c *Config) AuditCheckpointPath() string {
 	}
 	return filepath.Join(c.DataDir, "audit-checkpoint.json")
 }
+
+// RunsJobs reports whether this instance works the background jobs.
+func (c *Config) RunsJobs() bool { return c.Role != RoleWeb }
+
+// ServesPages reports whether this instance serves the portal and the console.
+func (c *Config) ServesPages() bool { return c.Role != RoleWorker }
 
 // MigrationURL is the database URL migrations run with: MigrateDB, or the
 // database URL.

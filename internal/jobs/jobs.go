@@ -78,6 +78,11 @@ type Config struct {
 	// on PostgreSQL, a 50 ms poll of River's notification table on SQLite);
 	// this is the fallback. 0 keeps River's default, 1 s.
 	PollInterval time.Duration
+	// InsertOnly makes a client that only enqueues jobs (an instance with
+	// --role web): it is never started, so it works no job, takes no part
+	// in leader election and enqueues no periodic job. Another instance
+	// (worker or all) on the same database runs them.
+	InsertOnly bool
 
 	testOnly bool // River starts its maintenance at once instead of staggered (export_test.go)
 }
@@ -118,13 +123,15 @@ const (
 
 // Runner is a started River client with multicert's workers.
 type Runner struct {
-	client *river.Client[*sql.Tx]
-	log    *slog.Logger
+	client     *river.Client[*sql.Tx]
+	log        *slog.Logger
+	insertOnly bool
 }
 
 // Start migrates River's tables and starts a client that works the three
-// kinds of job and enqueues the periodic ones. The runner lives until Stop;
-// ctx only bounds the migration and the start.
+// kinds of job and enqueues the periodic ones (with InsertOnly, a client
+// that only enqueues). The runner lives until Stop; ctx only bounds the
+// migration and the start.
 func Start(ctx context.Context, cfg Config) (*Runner, error) {
 	if cfg.DB == nil {
 		return nil, errors.New("jobs: start: no database")
@@ -153,6 +160,16 @@ func Start(ctx context.Context, cfg Config) (*Runner, error) {
 	}
 	if err := migrate(ctx, cfg.DB, log); err != nil {
 		return nil, err
+	}
+	if cfg.InsertOnly {
+		// River wants no queues, workers or periodic jobs on a client that
+		// is never started; inserting needs none of them.
+		client, err := river.NewClient(newDriver(cfg.DB, false), &river.Config{Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("jobs: start: %w", err)
+		}
+		log.InfoContext(ctx, "jobs: this instance only enqueues jobs; a worker instance runs them")
+		return &Runner{client: client, log: log, insertOnly: true}, nil
 	}
 
 	workers := river.NewWorkers()
@@ -268,6 +285,20 @@ func lastFire(sched cron.Schedule, now time.Time) (time.Time, bool) {
 		last = t
 	}
 	return last, !last.IsZero()
+}
+
+// Running reports why the runner works no jobs, or nil when its client
+// runs: for /readyz on the instances that run jobs.
+func (r *Runner) Running() error {
+	if r.insertOnly {
+		return errors.New("jobs: this instance only enqueues jobs")
+	}
+	select {
+	case <-r.client.Stopped():
+		return errors.New("jobs: the job client has stopped")
+	default:
+		return nil
+	}
 }
 
 // Stop stops fetching jobs and waits for the running ones. When ctx ends
