@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/multicert/multicert/bench/internal/loadtest"
@@ -56,6 +57,49 @@ func (p probe) rss() (rss, anon int64) {
 		}
 	}
 	return
+}
+
+// sampler averages the server's memory, read each second: GC makes a
+// single reading swing by a fifth.
+type sampler struct {
+	mu           sync.Mutex
+	n, rss, anon int64
+}
+
+// sample reads the memory each second until done.
+func (p probe) sample(done <-chan struct{}) *sampler {
+	s := &sampler{}
+	go func() {
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			rss, anon := p.rss()
+			if rss < 0 || anon < 0 {
+				continue
+			}
+			s.mu.Lock()
+			s.n, s.rss, s.anon = s.n+1, s.rss+rss, s.anon+anon
+			s.mu.Unlock()
+		}
+	}()
+	return s
+}
+
+// mean returns the mean of the samples since the last call (-1 for none).
+func (s *sampler) mean() (rss, anon int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.n == 0 {
+		return -1, -1
+	}
+	rss, anon = s.rss/s.n, s.anon/s.n
+	s.n, s.rss, s.anon = 0, 0, 0
+	return rss, anon
 }
 
 // goroutines returns the go_goroutines gauge of the server's metrics.

@@ -44,7 +44,7 @@ type tally struct {
 type period struct {
 	no          int
 	by          map[string]*tally
-	rss, anon   int64 // kB; -1: not measured
+	rss, anon   int64 // kB, the mean of the period's samples; -1: not measured
 	goroutines  int   // -1: not measured
 	reqs, errs  int
 	refusals    int
@@ -183,6 +183,7 @@ func soak(ctx context.Context, cfg config, out io.Writer) (bool, error) {
 		defer close(done)
 		openLoop(ctx, m, rec, rate, cfg.Duration, cfg.MaxFlight)
 	}()
+	mem := pr.sample(done)
 	start := time.Now()
 	tick := time.NewTicker(cfg.Every)
 	for running := true; running; {
@@ -207,7 +208,7 @@ func soak(ctx context.Context, cfg config, out io.Writer) (bool, error) {
 			break
 		}
 		p := summarize(len(periods)+1, by, elapsed, nil)
-		p.rss, p.anon = pr.rss()
+		p.rss, p.anon = mem.mean()
 		p.goroutines = pr.goroutines()
 		periods = append(periods, p)
 		printPeriod(out, p, cfg.Every)
