@@ -165,6 +165,11 @@ func Parse(fs *flag.FlagSet, args []string, getenv func(string) string) (*Config
 			v.s = e
 		}
 		vals[o.name] = v
+		if fs.Lookup(o.name) != nil {
+			// A command's own flag of that name wins (`staff add --role`,
+			// `db grant --role`); the option is then read from the environment.
+			continue
+		}
 		fs.Var(v, o.name, o.help+" ($"+o.env+")")
 	}
 	if err := fs.Parse(args); err != nil {

@@ -43,3 +43,48 @@ func TestSecureCookies(t *testing.T) {
 		}
 	}
 }
+
+func TestRole(t *testing.T) {
+	for _, tc := range []struct {
+		args        []string
+		jobs, pages bool
+	}{
+		{nil, true, true},
+		{[]string{"--role", "all"}, true, true},
+		{[]string{"--role", "web"}, false, true},
+		{[]string{"--role", "worker"}, true, false},
+	} {
+		c, err := parse(t, tc.args...)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if c.RunsJobs() != tc.jobs || c.ServesPages() != tc.pages {
+			t.Errorf("%v: RunsJobs %v ServesPages %v, want %v %v", tc.args, c.RunsJobs(), c.ServesPages(), tc.jobs, tc.pages)
+		}
+	}
+	for _, args := range [][]string{{"--role", "leader"}, {"--shutdown-drain", "-1s"}, {"--shutdown-timeout", "0s"}} {
+		if _, err := parse(t, args...); err == nil {
+			t.Errorf("%v: want an error", args)
+		}
+	}
+}
+
+// A command's own --role (staff add, db grant) wins over the instance
+// role, which is then read from MULTICERT_ROLE.
+func TestCommandFlagWins(t *testing.T) {
+	fs := flag.NewFlagSet("staff", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	staffRole := fs.String("role", "", "staff role")
+	c, err := config.Parse(fs, []string{"--role", "admin"}, func(k string) string {
+		if k == "MULTICERT_ROLE" {
+			return "web"
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *staffRole != "admin" || c.Role != config.RoleWeb {
+		t.Errorf("staff --role %q, instance role %q; want admin and web", *staffRole, c.Role)
+	}
+}

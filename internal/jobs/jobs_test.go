@@ -458,3 +458,43 @@ func stop(tb testing.TB, r *jobs.Runner) {
 		tb.Errorf("stop: %v", err)
 	}
 }
+
+// An insert-only runner (--role web) enqueues but works nothing; a full
+// runner on the same database works what it enqueued.
+func TestInsertOnly(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		w := &fakeWork{}
+		web, err := jobs.Start(ctx, jobs.Config{DB: db, Work: w, Log: quiet, InsertOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := web.Running(); err == nil {
+			t.Error("Running on an insert-only runner: want an error")
+		}
+		on := time.Date(2026, 2, 27, 0, 0, 0, 0, time.UTC)
+		if err := web.RunNightlyNow(ctx, on); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond)
+		if n := w.nightlyCalls(on); n != 0 || count(t, db, "SELECT count(*) FROM river_job WHERE state = 'available'") != 1 {
+			t.Fatalf("the insert-only runner worked the job (%d calls)", n)
+		}
+		if err := web.Stop(ctx); err != nil {
+			t.Errorf("stop an insert-only runner: %v", err)
+		}
+		r := mustStart(t, db, w, nil)
+		if err := r.Running(); err != nil {
+			t.Errorf("Running = %v", err)
+		}
+		waitFor(t, "the worker to run the web's job", func() bool { return w.nightlyCalls(on) == 1 })
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := r.Stop(sctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Running(); err == nil {
+			t.Error("Running after Stop: want an error")
+		}
+	})
+}
