@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/multicert/multicert/internal/metrics"
 	"github.com/multicert/multicert/models"
 )
 
@@ -115,19 +116,38 @@ func pendingMigrations(ctx context.Context, store *models.Store) error {
 }
 
 // NewHealthApp is the HTTP server of a worker instance (--role worker):
-// /healthz and /readyz only, so that an orchestrator can watch it while
+// /healthz, /readyz and, for the metrics networks, /metrics (the jobs'
+// figures are the worker's), so that an orchestrator can watch it while
 // no page is served from it.
-func NewHealthApp(d Deps) *fiber.App {
+func NewHealthApp(d Deps) (*fiber.App, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
 	s := &Server{Deps: d}
+	if len(d.MetricsNetworks) == 0 {
+		d.MetricsNetworks = DefaultMetricsNetworks
+	}
+	var err error
+	if s.metricsNets, err = parsePrefixes("metrics network", d.MetricsNetworks); err != nil {
+		return nil, err
+	}
+	if s.Metrics == nil {
+		s.Metrics = metrics.New(d.Store.DB, d.Log)
+	}
+	s.metricsHandler = newMetricsHandler(s.Metrics)
 	app := fiber.New(fiber.Config{AppName: "multicert worker", DisableStartupMessage: true,
-		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second})
+		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+		EnableTrustedProxyCheck: true, TrustedProxies: d.TrustedProxies, ProxyHeader: fiber.HeaderXForwardedFor})
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
+	app.Get("/metrics", func(c *fiber.Ctx) error {
+		if !s.metricsAllowed(c) {
+			return c.SendStatus(fiber.StatusNotFound)
+		}
+		return s.metricsHandler(c)
+	})
 	app.Use(func(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusNotFound).SendString("此伺服器只執行背景作業（--role worker），不提供網頁。")
 	})
-	return app
+	return app, nil
 }

@@ -61,7 +61,10 @@ func TestReadyz(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		worker := handlers.NewHealthApp(deps)
+		worker, err := handlers.NewHealthApp(deps)
+		if err != nil {
+			t.Fatal(err)
+		}
 
 		for name, a := range map[string]*fiber.App{"web": app, "worker": worker} {
 			code, rep := getReadyz(t, a)
@@ -76,6 +79,10 @@ func TestReadyz(t *testing.T) {
 		}
 		if got := getStatus(t, worker, "/console/login"); got != fiber.StatusNotFound {
 			t.Errorf("worker: /console/login = %d, want 404", got)
+		}
+		// app.Test's peer is 0.0.0.0, outside the default metrics networks.
+		if got := getStatus(t, worker, "/metrics"); got != fiber.StatusNotFound {
+			t.Errorf("worker: /metrics from outside the metrics networks = %d, want 404", got)
 		}
 
 		t.Run("jobs", func(t *testing.T) {
@@ -120,7 +127,10 @@ func TestReadyz(t *testing.T) {
 		t.Run("database", func(t *testing.T) {
 			// A fresh readiness: not draining, so the database is asked.
 			deps.Readiness = &handlers.Readiness{}
-			app := handlers.NewHealthApp(deps)
+			app, err := handlers.NewHealthApp(deps)
+			if err != nil {
+				t.Fatal(err)
+			}
 			db.Close()
 			code, rep := getReadyz(t, app)
 			if code != fiber.StatusServiceUnavailable || strings.Join(rep.Failing, ",") != "database" {

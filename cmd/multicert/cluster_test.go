@@ -163,6 +163,9 @@ func TestInstancesShareOnePostgres(t *testing.T) {
 		if code, _ := status(t, c, worker.base+"/console/login"); code != http.StatusNotFound {
 			t.Errorf("worker /console/login = %d, want 404 (a worker serves no pages)", code)
 		}
+		if code, body := status(t, c, worker.base+"/metrics"); code != http.StatusOK || !strings.Contains(body, "multicert_") {
+			t.Errorf("worker /metrics from loopback = %d, want 200 with multicert's metrics", code)
+		}
 		waitCount(t, db, 0, waiting, jobs.KindNightlyValidate)
 		if code, body := status(t, c, worker.base+"/readyz"); code != http.StatusOK || !strings.Contains(body, `"jobs":"ok"`) {
 			t.Errorf("worker readyz = %d %s", code, body)

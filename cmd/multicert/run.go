@@ -326,15 +326,16 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 	}
 	deps := handlers.Deps{Store: store, Enforcer: policy.MustNew(), Log: log, Version: version,
 		Cards: cards, Downloads: cfg.DownloadsDir(), Jobs: runner, Demo: cfg.Demo,
-		SecureCookies: cfg.SecureCookies(), TrustedProxies: cfg.TrustedProxies, Readiness: ready}
+		SecureCookies: cfg.SecureCookies(), TrustedProxies: cfg.TrustedProxies, MetricsNetworks: cfg.MetricsNetworks, Readiness: ready}
 	var app *fiber.App
 	if cfg.ServesPages() {
 		if app, _, err = handlers.New(deps); err != nil {
 			stopJobs(runner, cfg.ShutdownTimeout, log)
 			return err
 		}
-	} else {
-		app = handlers.NewHealthApp(deps)
+	} else if app, err = handlers.NewHealthApp(deps); err != nil {
+		stopJobs(runner, cfg.ShutdownTimeout, log)
+		return err
 	}
 	url := cfg.Origin() + "/"
 	fmt.Fprintf(out, "multicert %s listening on %s (role: %s, database: %s)\n", version, url, cfg.Role, redact(cfg.DatabaseURL()))

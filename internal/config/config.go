@@ -55,7 +55,8 @@ type Config struct {
 
 // The roles of an instance (--role). Several instances share one
 // PostgreSQL database: web instances serve the pages and only enqueue jobs,
-// worker instances run the jobs and serve only /healthz and /readyz, and all
+// worker instances run the jobs and serve only /healthz, /readyz and
+// /metrics, and all
 // does both (one instance alone, or the demo).
 const (
 	RoleAll    = "all"
@@ -141,7 +142,7 @@ var options = []option{
 	{"audit-key-file", "MULTICERT_AUDIT_KEY_FILE", "", "file of the audit chain's HMAC keys, one ID:BASE64 per line, the last one signing; default <data-dir>/audit.key, created (0600) when missing", func(c *Config, v string) error { c.AuditKeyFile = v; return nil }, false},
 	{"audit-key", "MULTICERT_AUDIT_KEY", "", "audit keys as ID:BASE64 (comma-separated), read after the key file; set it in the environment, not as a flag", func(c *Config, v string) error { c.AuditKey = v; return nil }, false},
 	{"audit-checkpoint-file", "MULTICERT_AUDIT_CHECKPOINT_FILE", "", "where the signed checkpoint of the audit chain's head is written every hour; default <data-dir>/audit-checkpoint.json", func(c *Config, v string) error { c.AuditCheckpointFile = v; return nil }, false},
-	{"role", "MULTICERT_ROLE", RoleAll, "what this instance runs: web (pages; jobs only enqueued), worker (background jobs; serves only /healthz and /readyz) or all", func(c *Config, v string) error { c.Role = v; return nil }, false},
+	{"role", "MULTICERT_ROLE", RoleAll, "what this instance runs: web (pages; jobs only enqueued), worker (background jobs; serves only /healthz, /readyz and /metrics) or all", func(c *Config, v string) error { c.Role = v; return nil }, false},
 	{"shutdown-drain", "MULTICERT_SHUTDOWN_DRAIN", "5s", "on SIGTERM, how long /readyz answers 503 while requests are still served, so that a load balancer stops sending them (0s: none)", func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		c.ShutdownDrain = d
