@@ -15,6 +15,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/template/html/v2"
+	"github.com/valyala/fasthttp"
 
 	"github.com/multicert/multicert/internal/metrics"
 	"github.com/multicert/multicert/models"
@@ -123,6 +124,12 @@ func New(d Deps) (*fiber.App, *Server, error) {
 	app.Use(func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, "找不到這個頁面。")
 	})
+	// Fiber lists its mounted apps at the first Render, unguarded: a data
+	// race when the first pages of a new server render in parallel. Render
+	// once now.
+	warm := app.AcquireCtx(&fasthttp.RequestCtx{})
+	_ = warm.Render("error_alert", ErrorView{})
+	app.ReleaseCtx(warm)
 	return app, s, nil
 }
 

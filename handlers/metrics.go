@@ -39,12 +39,25 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	}
 	status := c.Response().StatusCode()
 	took := time.Since(start)
-	s.Metrics.Request(c.Method(), route, status, took)
+	s.Metrics.Request(methodLabel(c.Method()), route, status, took)
 	if s.Log.Enabled(c.UserContext(), slog.LevelDebug) {
 		s.log(c).Debug("request", "method", c.Method(), "path", c.Path(), "route", route, "status", status,
 			"took", took.Round(time.Microsecond), "ip", c.IP())
 	}
 	return err
+}
+
+// methodLabel returns the method as one of Fiber's constants: c.Method()
+// points into a buffer the next request reuses, and a label value outlives
+// the request; any other method is "other", so a client cannot add series.
+func methodLabel(m string) string {
+	for _, k := range []string{fiber.MethodGet, fiber.MethodHead, fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch,
+		fiber.MethodDelete, fiber.MethodOptions, fiber.MethodConnect, fiber.MethodTrace} {
+		if m == k {
+			return k
+		}
+	}
+	return "other"
 }
 
 // showMetrics serves the Prometheus metrics to the configured networks;

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -135,6 +136,47 @@ func TestMetrics(t *testing.T) {
 		wantStatus(t, e.anonymous().get("/metrics"), http.StatusOK)
 		wantStatus(t, e.anonymous().get("/metrics", "X-Forwarded-For", "192.0.2.7"), http.StatusNotFound)
 	})
+}
+
+// TestMetricsLabelsOutliveRequests sends many requests at once, of several
+// methods, and checks that every label still reads as it was written: a
+// label taken from Fiber's reused buffers would be overwritten by a later
+// request.
+func TestMetricsLabelsOutliveRequests(t *testing.T) {
+	e := newEnv(t, modelstest.MustOpenSQLite(t))
+	methods := []string{http.MethodPost, http.MethodGet, http.MethodDelete, http.MethodPut, http.MethodHead, "PATCH"}
+	var wg sync.WaitGroup
+	for i := range 600 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := httptest.NewRequest(methods[i%len(methods)], []string{"/healthz", "/static/app.css", "/nowhere"}[i%3], nil)
+			res, err := e.app.Test(req, -1)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			res.Body.Close()
+		}()
+	}
+	wg.Wait()
+	body := e.anonymous().get("/metrics").body
+	known := map[string]bool{}
+	for _, m := range append(methods, "other") {
+		known[`method="`+m+`"`] = true
+	}
+	for _, m := range regexp.MustCompile(`method="[^"]*"`).FindAllString(body, -1) {
+		if !known[m] {
+			t.Errorf("label %s: written by one request, changed by another", m)
+		}
+	}
+	for _, r := range regexp.MustCompile(`route="[^"]*"`).FindAllString(body, -1) {
+		switch r {
+		case `route="/healthz"`, `route="/static/:name"`, `route="/metrics"`, `route="unrouted"`:
+		default:
+			t.Errorf("label %s", r)
+		}
+	}
 }
 
 func TestLoginCounters(t *testing.T) {
@@ -293,10 +335,17 @@ func TestCompression(t *testing.T) {
 		}
 	})
 	t.Run("StaticCached", func(t *testing.T) {
-		r := e.anonymous().get("/static/htmx-2.0.11.min.js", "Accept-Encoding", "gzip")
-		wantStatus(t, r, http.StatusOK)
-		if js := gunzip(t, r); !strings.Contains(js, "htmx") {
-			t.Error("htmx unzipped is not htmx")
+		var r *response
+		for range 2 { // compressed, then from the cache of compressed files
+			r = e.anonymous().get("/static/htmx-2.0.11.min.js", "Accept-Encoding", "gzip")
+			wantStatus(t, r, http.StatusOK)
+			if js := gunzip(t, r); len(js) != 52182 || !strings.Contains(js, "htmx") {
+				t.Errorf("htmx unzipped is %d bytes, not htmx", len(js))
+			}
+		}
+		if br := e.anonymous().get("/static/htmx-2.0.11.min.js", "Accept-Encoding", "gzip, br"); br.Header.Get("Content-Encoding") != "br" ||
+			len(br.body) >= len(r.body)+len(r.body)/4 {
+			t.Errorf("htmx for a brotli client: Content-Encoding %q, %d bytes", br.Header.Get("Content-Encoding"), len(br.body))
 		}
 		etag := r.Header.Get("ETag")
 		if etag == "" || !strings.Contains(r.Header.Get("Cache-Control"), "max-age") {
