@@ -86,16 +86,9 @@ func New(d Deps) (*fiber.App, *Server, error) {
 		return nil, nil, err
 	}
 	s.proxies = proxies
-	if len(d.MetricsNetworks) == 0 {
-		d.MetricsNetworks = DefaultMetricsNetworks
-	}
-	if s.metricsNets, err = parsePrefixes("metrics network", d.MetricsNetworks); err != nil {
+	if err := s.initMetrics(); err != nil {
 		return nil, nil, err
 	}
-	if s.Metrics == nil {
-		s.Metrics = metrics.New(d.Store.DB, d.Log)
-	}
-	s.metricsHandler = newMetricsHandler(s.Metrics)
 	app := fiber.New(fiber.Config{
 		AppName:               "multicert",
 		Views:                 engine,

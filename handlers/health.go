@@ -10,7 +10,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/multicert/multicert/internal/metrics"
 	"github.com/multicert/multicert/models"
 )
 
@@ -124,17 +123,9 @@ func NewHealthApp(d Deps) (*fiber.App, error) {
 		d.Log = slog.Default()
 	}
 	s := &Server{Deps: d}
-	if len(d.MetricsNetworks) == 0 {
-		d.MetricsNetworks = DefaultMetricsNetworks
-	}
-	var err error
-	if s.metricsNets, err = parsePrefixes("metrics network", d.MetricsNetworks); err != nil {
+	if err := s.initMetrics(); err != nil {
 		return nil, err
 	}
-	if s.Metrics == nil {
-		s.Metrics = metrics.New(d.Store.DB, d.Log)
-	}
-	s.metricsHandler = newMetricsHandler(s.Metrics)
 	app := fiber.New(fiber.Config{AppName: "multicert worker", DisableStartupMessage: true,
 		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		EnableTrustedProxyCheck: true, TrustedProxies: d.TrustedProxies, ProxyHeader: fiber.HeaderXForwardedFor})

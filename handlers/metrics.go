@@ -113,7 +113,19 @@ func (s *Server) countLogin(kind string, err error) {
 	s.Metrics.Login(kind, outcome)
 }
 
-// newMetricsHandler adapts the Prometheus handler to Fiber.
-func newMetricsHandler(m *metrics.Metrics) fiber.Handler {
-	return adaptor.HTTPHandler(m.Handler())
+// initMetrics sets up the metrics and the networks that may read them.
+func (s *Server) initMetrics() error {
+	nets := s.MetricsNetworks
+	if len(nets) == 0 {
+		nets = DefaultMetricsNetworks
+	}
+	var err error
+	if s.metricsNets, err = parsePrefixes("metrics network", nets); err != nil {
+		return err
+	}
+	if s.Metrics == nil {
+		s.Metrics = metrics.New(s.Store.DB, s.Log)
+	}
+	s.metricsHandler = adaptor.HTTPHandler(s.Metrics.Handler())
+	return nil
 }
