@@ -364,7 +364,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 // shutdown stops the server in the order a load balancer understands:
 // /readyz answers 503 while requests are still served for the drain
 // period, then no new connection is taken and in-flight requests finish,
-// then the running jobs finish, all within the shutdown timeout.
+// then the running jobs finish, each of the last two within the shutdown
+// timeout. A worker serves no traffic to drain: it skips the drain.
 func shutdown(cfg *config.Config, app *fiber.App, runner *jobs.Runner, ready *handlers.Readiness, errc <-chan error, log *slog.Logger) error {
 	start := time.Now()
 	ready.Drain()
@@ -378,15 +379,15 @@ func shutdown(cfg *config.Config, app *fiber.App, runner *jobs.Runner, ready *ha
 		}
 	}
 	log.Info("shutdown: no new connections; waiting for in-flight requests", "timeout", cfg.ShutdownTimeout)
-	var httpErr error
 	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
-		httpErr = fmt.Errorf("shutdown: in-flight requests: %w", err)
+		// Logged, not returned: the stop was asked for, and its exit status
+		// should not read as a crash.
 		log.Warn("shutdown: in-flight requests cut off", "err", err)
 	}
 	log.Info("shutdown: requests done; stopping the job client", "took", time.Since(start).Round(time.Millisecond))
 	stopJobs(runner, cfg.ShutdownTimeout, log)
 	log.Info("shutdown: done", "took", time.Since(start).Round(time.Millisecond))
-	return httpErr
+	return nil
 }
 
 // stopJobs stops the job client, letting running jobs finish within
