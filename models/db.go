@@ -138,10 +138,9 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 		return nil, fmt.Errorf("models: ping sqlite: %w", err)
 	}
 	// Statistics for the query planner, as SQLite advises for a
-	// long-lived connection: bounded work, only tables that need it.
-	if _, err := db.ExecContext(ctx, "PRAGMA analysis_limit=400; PRAGMA optimize=0x10002"); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("models: optimize sqlite: %w", err)
-	}
+	// long-lived connection: bounded work, only tables that need it. It
+	// writes, so it can meet another process's write lock (a migration in
+	// progress): the statistics are an optimisation, the open goes on.
+	_, _ = db.ExecContext(ctx, "PRAGMA analysis_limit=400; PRAGMA optimize=0x10002")
 	return db, nil
 }
