@@ -62,7 +62,7 @@ func run() (bool, error) {
 	flag.DurationVar(&cfg.Duration, "duration", 10*time.Minute, "length of the soak")
 	flag.DurationVar(&cfg.Every, "every", time.Minute, "report period")
 	flag.Float64Var(&cfg.Flat, "flat", 0.2, "memory growth allowed from the second period to the last")
-	flag.IntVar(&cfg.Portals, "portals", 8, "units whose sessions the portal requests use")
+	flag.IntVar(&cfg.Portals, "portals", 200, "units the portal's requests and filings are spread over (on a month-start morning many units file)")
 	flag.IntVar(&cfg.MaxFlight, "max-in-flight", 2000, "requests in flight before arrivals are dropped (and counted as errors)")
 	skip := flag.String("skip", "", "comma-separated kinds to leave out of the mix, e.g. print where the PDF font is not installed")
 	flag.Parse()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -29,7 +30,7 @@ type config struct {
 	Duration  time.Duration // of the soak
 	Every     time.Duration // a report each
 	Flat      float64       // the memory growth allowed from the second report to the last
-	Portals   int           // units whose sessions the portal requests use
+	Portals   int           // units the portal's requests are spread over
 	Skip      []string      // kinds left out of the mix
 	MaxFlight int           // requests in flight before arrivals are dropped
 }
@@ -88,11 +89,16 @@ func (r *recorder) record(kind string, d time.Duration, err error) {
 	default:
 		t.errs++
 		// One sample per kind of fault: the same answer to the same
-		// route, whatever the page said (it names a request ID).
+		// route, whatever the page said (it names a request ID), or the
+		// same transport error, whatever the URL.
 		key := kind + ": " + err.Error()
 		var se statusError
-		if errors.As(err, &se) {
+		var ue *url.Error
+		switch {
+		case errors.As(err, &se):
 			key = fmt.Sprintf("%s: %s %s: %d", kind, se.method, se.path, se.status)
+		case errors.As(err, &ue):
+			key = kind + ": " + ue.Op + ": " + ue.Err.Error()
 		}
 		if s, ok := r.samples[key]; ok {
 			s.n++

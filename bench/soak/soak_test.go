@@ -88,7 +88,7 @@ func TestSoak(t *testing.T) {
 
 	cfg := config{URL: base, DB: "sqlite:" + filepath.Join(data, "multicert.db"), Password: demo.Password, PID: srv.Process.Pid,
 		Metrics: base + "/metrics", Share: 0.7, Calibrate: 8 * time.Second, Conns: 16, Duration: 40 * time.Second,
-		Every: 10 * time.Second, Flat: 0.2, Portals: 4, MaxFlight: 2000}
+		Every: 10 * time.Second, Flat: 0.2, Portals: 50, MaxFlight: 2000}
 	if len(pdfform.DefaultFontPaths()) == 0 {
 		t.Log("no PDF font installed (scripts/fonts/install.sh): prints left out")
 		cfg.Skip = []string{"print"}

@@ -143,7 +143,7 @@ var (
 )
 
 // newWorkload logs staff in through the login form, makes the portal
-// sessions in the database, and enters two filings per unit, so that every
+// sessions in the database, and enters a filing per unit, so that every
 // kind has what it needs.
 func newWorkload(ctx context.Context, db *bun.DB, base, password string, portals int) (*workload, error) {
 	w := &workload{base: base, password: password, client: loadtest.NewClient(4096), staff: staffPool{by: map[string][]loadtest.Session{}},
@@ -204,10 +204,8 @@ func newWorkload(ctx context.Context, db *bun.DB, base, password string, portals
 		return nil, fmt.Errorf("soak: no static file on the login page (status %d)", res.StatusCode)
 	}
 	for _, p := range w.portals {
-		for range 2 {
-			if err := w.fileFor(ctx, p); err != nil {
-				return nil, fmt.Errorf("soak: first filings: %w", err)
-			}
+		if err := w.fileFor(ctx, p); err != nil {
+			return nil, fmt.Errorf("soak: first filings: %w", err)
 		}
 	}
 	return w, nil
