@@ -220,7 +220,10 @@ func (s *server) waitReady(timeout time.Duration) error {
 		if err == nil {
 			body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK && strings.TrimSpace(string(body)) == "ready" {
+			var ready struct {
+				Status string `json:"status"`
+			}
+			if resp.StatusCode == http.StatusOK && json.Unmarshal(body, &ready) == nil && ready.Status == "ready" {
 				return nil
 			}
 			last = fmt.Sprintf("%s %q", resp.Status, body)
