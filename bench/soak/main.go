@@ -18,8 +18,9 @@
 // errors (any answer other than the one wanted, except an expected
 // refusal), p50 and p99 per kind, the server's RSS (from /proc, with
 // --pid) and goroutines (from its /metrics, when it has them). It ends
-// with a verdict and exits 1 when it fails: an error, or the anonymous RSS
-// (or goroutines) of the last minute more than 20 % above the second's.
+// with a verdict and exits 1 when it fails: an error, or the last minute's
+// mean anonymous RSS (or its fewest goroutines) more than 20 % above the
+// second's.
 //
 // Usage:
 //

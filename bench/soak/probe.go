@@ -59,16 +59,20 @@ func (p probe) rss() (rss, anon int64) {
 	return
 }
 
-// sampler averages the server's memory, read each second: GC makes a
-// single reading swing by a fifth.
+// sampler reads the server each second: its memory, averaged over a
+// period because GC makes a single reading swing by a fifth, and its
+// goroutines, of which it keeps the fewest, because requests in flight
+// (many, when the server falls behind for a moment) come and go with
+// theirs: a leak raises the floor.
 type sampler struct {
 	mu           sync.Mutex
 	n, rss, anon int64
+	goroutines   int
 }
 
-// sample reads the memory each second until done.
+// sample reads the server each second until done.
 func (p probe) sample(done <-chan struct{}) *sampler {
-	s := &sampler{}
+	s := &sampler{goroutines: -1}
 	go func() {
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
@@ -79,27 +83,31 @@ func (p probe) sample(done <-chan struct{}) *sampler {
 			case <-tick.C:
 			}
 			rss, anon := p.rss()
-			if rss < 0 || anon < 0 {
-				continue
-			}
+			g := p.goroutines()
 			s.mu.Lock()
-			s.n, s.rss, s.anon = s.n+1, s.rss+rss, s.anon+anon
+			if rss >= 0 && anon >= 0 {
+				s.n, s.rss, s.anon = s.n+1, s.rss+rss, s.anon+anon
+			}
+			if g >= 0 && (s.goroutines < 0 || g < s.goroutines) {
+				s.goroutines = g
+			}
 			s.mu.Unlock()
 		}
 	}()
 	return s
 }
 
-// mean returns the mean of the samples since the last call (-1 for none).
-func (s *sampler) mean() (rss, anon int64) {
+// take returns the mean memory and the fewest goroutines since the last
+// call (-1 for none).
+func (s *sampler) take() (rss, anon int64, goroutines int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.n == 0 {
-		return -1, -1
+	rss, anon, goroutines = -1, -1, s.goroutines
+	if s.n > 0 {
+		rss, anon = s.rss/s.n, s.anon/s.n
 	}
-	rss, anon = s.rss/s.n, s.anon/s.n
-	s.n, s.rss, s.anon = 0, 0, 0
-	return rss, anon
+	s.n, s.rss, s.anon, s.goroutines = 0, 0, 0, -1
+	return rss, anon, goroutines
 }
 
 // goroutines returns the go_goroutines gauge of the server's metrics.

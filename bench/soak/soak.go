@@ -46,7 +46,7 @@ type period struct {
 	no          int
 	by          map[string]*tally
 	rss, anon   int64 // kB, the mean of the period's samples; -1: not measured
-	goroutines  int   // -1: not measured
+	goroutines  int   // the fewest of the period's samples; -1: not measured
 	reqs, errs  int
 	refusals    int
 	p50, p99    time.Duration
@@ -214,8 +214,7 @@ func soak(ctx context.Context, cfg config, out io.Writer) (bool, error) {
 			break
 		}
 		p := summarize(len(periods)+1, by, elapsed, nil)
-		p.rss, p.anon = mem.mean()
-		p.goroutines = pr.goroutines()
+		p.rss, p.anon, p.goroutines = mem.take()
 		periods = append(periods, p)
 		printPeriod(out, p, cfg.Every)
 	}
@@ -337,7 +336,8 @@ func verdict(ps []period, calErrs, dropped int, flat float64) []string {
 		fails = append(fails, fmt.Sprintf("memory grew: anonymous RSS %s in period %d, %s in period %d (allowed: +%.0f %%)",
 			kB(first.anon), first.no, kB(last.anon), last.no, 100*flat))
 	}
-	// Goroutines: in-flight requests come and go, hence the slack.
+	// Goroutines: the fewest of each period, and some slack for the
+	// connections and requests of a calm moment.
 	if first.goroutines > 0 && last.goroutines > 0 && float64(last.goroutines) > float64(first.goroutines)*(1+flat)+20 {
 		fails = append(fails, fmt.Sprintf("goroutines grew: %d in period %d, %d in period %d", first.goroutines, first.no, last.goroutines, last.no))
 	}
@@ -345,7 +345,7 @@ func verdict(ps []period, calErrs, dropped int, flat float64) []string {
 }
 
 func printPeriod(out io.Writer, p period, every time.Duration) {
-	fmt.Fprintf(out, "\n%s %d (%.0f s): %d requests (%.0f/s), %d errors, %d refused; RSS %s (anonymous %s), goroutines %s\n",
+	fmt.Fprintf(out, "\n%s %d (%.0f s): %d requests (%.0f/s), %d errors, %d refused; RSS %s (anonymous %s), goroutines %s (fewest)\n",
 		periodName(every), p.no, p.elapsedSecs, p.reqs, float64(p.reqs)/every.Seconds(), p.errs, p.refusals, kB(p.rss), kB(p.anon), count(p.goroutines))
 	names := make([]string, 0, len(p.by))
 	for n := range p.by {
@@ -359,7 +359,7 @@ func printPeriod(out io.Writer, p period, every time.Duration) {
 }
 
 func printSummary(out io.Writer, ps []period, rate float64, every time.Duration) {
-	fmt.Fprintf(out, "\ntarget %.0f req/s\n\n| %s | requests | req/s | errors | refused | p50 | p99 | RSS | anon. RSS | goroutines |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+	fmt.Fprintf(out, "\ntarget %.0f req/s\n\n| %s | requests | req/s | errors | refused | p50 | p99 | RSS | anon. RSS | goroutines (fewest) |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
 		rate, strings.ToLower(periodName(every)))
 	total := map[string]*tally{}
 	prev := 0.0
