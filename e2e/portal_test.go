@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,12 +158,26 @@ func chooseAddress(t *testing.T, ctx context.Context, prefix, county, township, 
 	t.Helper()
 	pick := func(id, value, next, want string) {
 		t.Helper()
-		err := chromedp.Do(ctx,
-			chromedp.SetValue(chromedp.ID(id), value),
-			chromedp.Evaluate[chromedp.Void](`document.getElementById('`+id+`').dispatchEvent(new Event('change', {bubbles: true}))`),
-		)
-		if err != nil {
-			t.Fatal(err)
+		// On a loaded machine a late swap of the list before can replace
+		// the one this choice loaded: choose again, up to three times.
+		for try := 1; ; try++ {
+			err := chromedp.Do(ctx,
+				chromedp.SetValue(chromedp.ID(id), value),
+				chromedp.Evaluate[chromedp.Void](`document.getElementById('`+id+`').dispatchEvent(new Event('change', {bubbles: true}))`),
+			)
+			if err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for time.Now().Before(deadline) {
+				if txt, found, _ := textOf(ctx, "#"+next); found && strings.Contains(txt, want) {
+					return
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			if try == 3 {
+				break
+			}
 		}
 		if _, err := waitText(ctx, "#"+next, want); err != nil {
 			t.Fatalf("%s after choosing %s: %v", next, value, err)
