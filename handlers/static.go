@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"mime"
 	"path"
+	"strings"
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,7 +17,9 @@ var etags sync.Map // file name → ETag
 // serveStatic serves a file of the embedded static directory. Names are
 // flat: anything with a path separator is not found.
 func (s *Server) serveStatic(c *fiber.Ctx) error {
-	name := c.Params("name")
+	// Cloned: the name is kept as a key of etags, and Fiber reuses the
+	// memory behind c.Params after the request (zero-copy).
+	name := strings.Clone(c.Params("name"))
 	if name == "" || name != path.Base(name) || name[0] == '.' {
 		return fiber.ErrNotFound
 	}
