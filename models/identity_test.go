@@ -82,10 +82,15 @@ func TestStrangerCannotTakeOverHandler(t *testing.T) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
 		h := nhiHandler(t, db)
-		claim := models.NHICard{CardNo: h.CardSerial, Name: h.Name, IDNo: h.IDNo} // typed by the stranger, reader empty
+		// Typed by the stranger, reader empty; the name is the stranger's words.
+		claim := models.NHICard{CardNo: h.CardSerial, Name: "請回電客服", IDNo: h.IDNo}
 		const ip = "203.0.113.66"
 		if err := f.s.RequestNHICode(ctx, claim, h.IDNo, ip); err != nil {
 			t.Fatal(err)
+		}
+		ms, err := models.RecentMail(ctx, db, 1)
+		if err != nil || len(ms) != 1 || strings.Contains(ms[0].Body, claim.Name) || !strings.Contains(ms[0].Body, h.Name) {
+			t.Fatalf("the code mail should greet the unit's recorded name, not the page's: %v %+v", err, ms)
 		}
 		real := modelstest.MailedCode(t, db, h.Email, "驗證碼：")
 		for i := 0; i < models.MaxCodeAttempts; i++ {
@@ -100,7 +105,7 @@ func TestStrangerCannotTakeOverHandler(t *testing.T) {
 			}
 		}
 		// Five wrong guesses void the code: even the right one fails now.
-		err := f.s.ConfirmNHICode(ctx, models.NHIConfirm{Card: claim, TypedID: h.IDNo, Code: real, Password: "Stranger-1", Password2: "Stranger-1", IP: "198.51.100.1"})
+		err = f.s.ConfirmNHICode(ctx, models.NHIConfirm{Card: claim, TypedID: h.IDNo, Code: real, Password: "Stranger-1", Password2: "Stranger-1", IP: "198.51.100.1"})
 		if !errors.Is(err, models.ErrBadCode) {
 			t.Fatalf("the right code after five guesses: %v, want ErrBadCode", err)
 		}

@@ -150,7 +150,7 @@ func (s *Store) RequestNHICode(ctx context.Context, card NHICard, typedID, ip st
 		if err := issueCode(ctx, tx, now, c, code); err != nil {
 			return err
 		}
-		if err := mailNHICode(ctx, tx, now, c, emails, code, ip, NHICodeTTL); err != nil {
+		if err := mailNHICode(ctx, tx, now, c, hs[0].Name, emails, code, ip, NHICodeTTL); err != nil {
 			return err
 		}
 		return audit(ctx, tx, now, actor, Change{Action: "nhi.code_sent", ObjectType: "one_time_code", ObjectID: fmt.Sprint(c.ID),
@@ -191,14 +191,17 @@ func maskEmails(emails []string) string {
 	return strings.Join(m, ", ")
 }
 
-func mailNHICode(ctx context.Context, tx bun.IDB, now time.Time, c *OneTimeCode, to []string, code, ip string, ttl time.Duration) error {
+// The greeting uses the name the unit recorded, never the name the page
+// sent: card data is a claim, and a stranger must not put words into the
+// bureau's mail to the holder.
+func mailNHICode(ctx context.Context, tx bun.IDB, now time.Time, c *OneTimeCode, name string, to []string, code, ip string, ttl time.Duration) error {
 	why := "有人以您的健保卡申請「健保卡網路服務註冊」或重設密碼"
 	if c.Source == CodeByAssignment {
 		why = "投保單位已指派您為多憑證網路承保作業的承辦人，您先前申請了「健保卡網路服務註冊」"
 	}
 	body := fmt.Sprintf("%s您好：\n\n%s。\n\n驗證碼：%s\n\n請於 %s 前（%s內）在「健保卡網路服務註冊」頁輸入驗證碼並設定密碼。驗證碼只能使用一次，輸入錯誤 %d 次即失效。\n"+
 		"申請時間：%s　來源 IP：%s\n\n若這不是您本人的操作，請勿理會本信，並告知貴單位的單位管理者。\n本信件由系統自動發送，請勿直接回覆。\n",
-		c.CardName, why, code, c.ExpiresAt.In(taipei).Format("2006-01-02 15:04"), ttlWords(ttl), MaxCodeAttempts,
+		name, why, code, c.ExpiresAt.In(taipei).Format("2006-01-02 15:04"), ttlWords(ttl), MaxCodeAttempts,
 		now.In(taipei).Format("2006-01-02 15:04"), ip)
 	return Enqueue(ctx, tx, now, fmt.Sprintf("otc:%d", c.ID), to, "【健保署多憑證網路】健保卡網路服務註冊驗證碼", body)
 }
@@ -230,7 +233,7 @@ func sendAwaitingCode(ctx context.Context, tx bun.IDB, now time.Time, h *Handler
 	if err := issueCode(ctx, tx, now, c, code); err != nil {
 		return err
 	}
-	return mailNHICode(ctx, tx, now, c, []string{h.Email}, code, "—", AssignmentCodeTTL)
+	return mailNHICode(ctx, tx, now, c, h.Name, []string{h.Email}, code, "—", AssignmentCodeTTL)
 }
 
 // NHIConfirm is the second step: the code from the mail and the new password.
