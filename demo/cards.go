@@ -17,20 +17,20 @@ type CardPeople struct {
 	FreeUnitCode string         // an unregistered unit, for trying registration
 	FreeUnitBAN  string         //
 	FreeUnitName string         //
-	HandlerName  string         // the handler bound to the demo citizen certificate
-	HandlerIDNo  string         //
+	ClerkName    string         // the clerk bound to the demo citizen certificate
+	ClerkIDNo    string         //
 	Owner        models.NHICard // the responsible person of an NHI-card unit
 	OwnerUnit    string         // that unit's code
-	NHIHandler   models.NHICard // a handler who logs in with an NHI card (registered for network use)
+	NHIClerk     models.NHICard // a clerk who logs in with an NHI card (registered for network use)
 }
 
 // BindCards ties the demo's certificate cards to demo records so that the
 // simulated reader can log in: the business certificate to unit 0's
 // account, the citizen certificate to its first citizen-certificate
-// handler. It registers the NHI handler's card for network use with
-// Password. It is idempotent. unitCert and handlerCert describe the demo
+// clerk. It registers the NHI clerk's card for network use with
+// Password. It is idempotent. unitCert and clerkCert describe the demo
 // cards' certificates, issued for the people People names.
-func BindCards(ctx context.Context, s *models.Store, unitCert, handlerCert models.CertInfo) error {
+func BindCards(ctx context.Context, s *models.Store, unitCert, clerkCert models.CertInfo) error {
 	pw, err := password.Hash(Password)
 	if err != nil {
 		return err
@@ -51,23 +51,23 @@ func BindCards(ctx context.Context, s *models.Store, unitCert, handlerCert model
 			return fmt.Errorf("demo: bind cards: %w", err)
 		}
 		changed, _ := res.RowsAffected()
-		res, err = tx.NewUpdate().Model((*models.Handler)(nil)).
-			Set("card_serial = ?, cert_issuer = ?", handlerCert.Serial, handlerCert.Issuer).
-			Where("id = (SELECT MIN(h.id) FROM handlers AS h JOIN units AS u ON u.id = h.unit_id WHERE u.code = ? AND h.card_type = ? AND h.status = ?)",
-				p.UnitCode, models.CardCitizenCert, models.HandlerActive).
-			Where("card_serial <> ?", handlerCert.Serial).
+		res, err = tx.NewUpdate().Model((*models.Clerk)(nil)).
+			Set("card_serial = ?, cert_issuer = ?", clerkCert.Serial, clerkCert.Issuer).
+			Where("id = (SELECT MIN(h.id) FROM clerks AS h JOIN units AS u ON u.id = h.unit_id WHERE u.code = ? AND h.card_type = ? AND h.status = ?)",
+				p.UnitCode, models.CardCitizenCert, models.ClerkActive).
+			Where("card_serial <> ?", clerkCert.Serial).
 			Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("demo: bind cards: %w", err)
 		}
 		n, _ := res.RowsAffected()
 		changed += n
-		registered, err := tx.NewSelect().Model((*models.NHIRegistration)(nil)).Where("id_no = ?", p.NHIHandler.IDNo).Exists(ctx)
+		registered, err := tx.NewSelect().Model((*models.NHIRegistration)(nil)).Where("id_no = ?", p.NHIClerk.IDNo).Exists(ctx)
 		if err != nil {
 			return fmt.Errorf("demo: bind cards: NHI registration: %w", err)
 		}
 		if !registered {
-			reg := &models.NHIRegistration{IDNo: p.NHIHandler.IDNo, CardNo: p.NHIHandler.CardNo, Name: p.NHIHandler.Name, PasswordHash: pw,
+			reg := &models.NHIRegistration{IDNo: p.NHIClerk.IDNo, CardNo: p.NHIClerk.CardNo, Name: p.NHIClerk.Name, PasswordHash: pw,
 				CreatedAt: now, UpdatedAt: now, Version: 1}
 			if _, err := tx.NewInsert().Model(reg).Exec(ctx); err != nil {
 				return fmt.Errorf("demo: bind cards: %w", err)
@@ -78,7 +78,7 @@ func BindCards(ctx context.Context, s *models.Store, unitCert, handlerCert model
 			return nil
 		}
 		return s.Audit(ctx, tx, models.SystemActor, models.Change{Action: "demo.cards", ObjectType: "demo",
-			After: map[string]string{"unit": p.UnitCode, "unit_cert_serial": unitCert.Serial, "handler_cert_serial": handlerCert.Serial}})
+			After: map[string]string{"unit": p.UnitCode, "unit_cert_serial": unitCert.Serial, "clerk_cert_serial": clerkCert.Serial}})
 	})
 }
 
@@ -102,12 +102,12 @@ func People(ctx context.Context, db bun.IDB) (*CardPeople, error) {
 		return nil, err
 	}
 	p.FreeUnitBAN, p.FreeUnitName = free.BAN, free.Name
-	var h models.Handler
-	if err := db.NewSelect().Model(&h).Where("unit_id = ? AND card_type = ? AND status = ?", u0.ID, models.CardCitizenCert, models.HandlerActive).
+	var h models.Clerk
+	if err := db.NewSelect().Model(&h).Where("unit_id = ? AND card_type = ? AND status = ?", u0.ID, models.CardCitizenCert, models.ClerkActive).
 		Order("id").Limit(1).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("demo: citizen handler: %w", err)
+		return nil, fmt.Errorf("demo: citizen clerk: %w", err)
 	}
-	p.HandlerName, p.HandlerIDNo = h.Name, h.IDNo
+	p.ClerkName, p.ClerkIDNo = h.Name, h.IDNo
 	owner, err := load(p.OwnerUnit)
 	if err != nil {
 		return nil, err
@@ -117,13 +117,13 @@ func People(ctx context.Context, db bun.IDB) (*CardPeople, error) {
 		return nil, fmt.Errorf("demo: NHI-card unit %s has no NHI account: %v", p.OwnerUnit, err)
 	}
 	p.Owner = models.NHICard{CardNo: *acct.NHICardNo, Name: owner.OwnerName, IDNo: *acct.NHIIDNo}
-	var nh models.Handler
+	var nh models.Clerk
 	if err := db.NewSelect().Model(&nh).
-		Where("card_type = ? AND status = ? AND unit_id IN (SELECT unit_id FROM unit_accounts WHERE status = 'active')", models.CardNHI, models.HandlerActive).
+		Where("card_type = ? AND status = ? AND unit_id IN (SELECT unit_id FROM unit_accounts WHERE status = 'active')", models.CardNHI, models.ClerkActive).
 		Where("unit_id IN (SELECT id FROM units WHERE status = 'active')").
 		Order("id").Limit(1).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("demo: NHI handler: %w", err)
+		return nil, fmt.Errorf("demo: NHI clerk: %w", err)
 	}
-	p.NHIHandler = models.NHICard{CardNo: nh.CardSerial, Name: nh.Name, IDNo: nh.IDNo}
+	p.NHIClerk = models.NHICard{CardNo: nh.CardSerial, Name: nh.Name, IDNo: nh.IDNo}
 	return p, nil
 }

@@ -1,5 +1,5 @@
 // Package demo seeds the demo data: staff of every role, units with
-// accounts and handlers, the simulated cards' owners, and filings. It is
+// accounts and clerks, the simulated cards' owners, and filings. It is
 // used by `multicert demo` (benchmarks: --units 100000 --filings 2000000),
 // by `serve --demo` and by tests.
 //
@@ -127,8 +127,8 @@ var staff = []struct {
 
 // Result says what Seed added.
 type Result struct {
-	Units, Accounts, Handlers, Staff int
-	Logins                           []Login
+	Units, Accounts, Clerks, Staff int
+	Logins                         []Login
 }
 
 // UnitCode is the unit code the demo gives its i-th unit (0-based).
@@ -136,7 +136,7 @@ func UnitCode(i int) string {
 	return fmt.Sprintf("%s%08d", branchMix[i%len(branchMix)], i+1)
 }
 
-// Seed creates the demo data: units units with accounts and handlers, and
+// Seed creates the demo data: units units with accounts and clerks, and
 // staff (the branches are reference data, made by a migration). It is
 // idempotent: running it again adds only what is missing, so `--units` can
 // grow an existing demo database. Units are inserted in batches of a
@@ -192,14 +192,14 @@ func Seed(ctx context.Context, s *models.Store, units int) (*Result, error) {
 	if res.Units > 0 || res.Staff > 0 {
 		err = s.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 			return s.Audit(ctx, tx, models.SystemActor, models.Change{Action: "demo.seed",
-				After: map[string]int{"units": res.Units, "accounts": res.Accounts, "handlers": res.Handlers, "staff": res.Staff}})
+				After: map[string]int{"units": res.Units, "accounts": res.Accounts, "clerks": res.Clerks, "staff": res.Staff}})
 		})
 	}
 	return res, err
 }
 
 // seedUnits adds the units start to end-1 that are missing, with their
-// accounts and handlers, in one transaction.
+// accounts and clerks, in one transaction.
 func seedUnits(ctx context.Context, s *models.Store, start, end int, hash string, res *Result) error {
 	return s.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		codes := make([]string, 0, end-start)
@@ -230,27 +230,27 @@ func seedUnits(ctx context.Context, s *models.Store, start, end int, hash string
 			return fmt.Errorf("demo: units: %w", err)
 		}
 		var accounts []models.UnitAccount
-		var handlers []models.Handler
+		var clerks []models.Clerk
 		for k := range us {
 			a, hs := account(idx[k], &us[k], hash, now)
 			if a != nil {
 				accounts = append(accounts, *a)
 			}
-			handlers = append(handlers, hs...)
+			clerks = append(clerks, hs...)
 		}
 		if len(accounts) > 0 {
 			if _, err := tx.NewInsert().Model(&accounts).Exec(ctx); err != nil {
 				return fmt.Errorf("demo: accounts: %w", err)
 			}
 		}
-		if len(handlers) > 0 {
-			if _, err := tx.NewInsert().Model(&handlers).Exec(ctx); err != nil {
-				return fmt.Errorf("demo: handlers: %w", err)
+		if len(clerks) > 0 {
+			if _, err := tx.NewInsert().Model(&clerks).Exec(ctx); err != nil {
+				return fmt.Errorf("demo: clerks: %w", err)
 			}
 		}
 		res.Units += len(us)
 		res.Accounts += len(accounts)
-		res.Handlers += len(handlers)
+		res.Clerks += len(clerks)
 		return nil
 	})
 }
@@ -318,8 +318,8 @@ func unit(i int, now time.Time) models.Unit {
 }
 
 // account builds the i-th unit's account (six in ten by business
-// certificate, three by NHI card, one not registered yet) and its handlers.
-func account(i int, u *models.Unit, hash string, now time.Time) (*models.UnitAccount, []models.Handler) {
+// certificate, three by NHI card, one not registered yet) and its clerks.
+func account(i int, u *models.Unit, hash string, now time.Time) (*models.UnitAccount, []models.Clerk) {
 	r := random(i + 1_000_003)
 	var a *models.UnitAccount
 	switch k := i % 10; {
@@ -344,9 +344,9 @@ func account(i int, u *models.Unit, hash string, now time.Time) (*models.UnitAcc
 	}
 	a.UnitID, a.Status, a.RegisteredAt, a.Version = u.ID, models.AccountActive, now, 1
 
-	var hs []models.Handler
+	var hs []models.Clerk
 	for j := 0; j < 1+i%3; j++ {
-		h := models.Handler{UnitID: u.ID, Name: fullName(r), Status: models.HandlerActive, CreatedAt: now,
+		h := models.Clerk{UnitID: u.ID, Name: fullName(r), Status: models.ClerkActive, CreatedAt: now,
 			CreatedBy: "unit", MayFile: j%2 == 0, Version: 1,
 			Email: fmt.Sprintf("clerk%d.%d@example.com", i, j)}
 		if r.IntN(10) < 8 {

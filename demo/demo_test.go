@@ -24,14 +24,14 @@ func TestSeed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Units != 240 || res.Staff == 0 || res.Accounts == 0 || res.Handlers == 0 {
-			t.Fatalf("first seed = %+v; want 6 branches, 240 units, staff, accounts and handlers", res)
+		if res.Units != 240 || res.Staff == 0 || res.Accounts == 0 || res.Clerks == 0 {
+			t.Fatalf("first seed = %+v; want 6 branches, 240 units, staff, accounts and clerks", res)
 		}
 		again, err := demo.Seed(ctx, s, 240)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if again.Units+again.Accounts+again.Handlers+again.Staff != 0 {
+		if again.Units+again.Accounts+again.Clerks+again.Staff != 0 {
 			t.Fatalf("second seed added %+v; want nothing (idempotent)", again)
 		}
 		more, err := demo.Seed(ctx, s, 300)
@@ -80,12 +80,12 @@ func TestSeed(t *testing.T) {
 			t.Errorf("registration types %v, want both", types)
 		}
 		var hids []string
-		if err := db.NewSelect().Table("handlers").Column("id_no").Scan(ctx, &hids); err != nil {
+		if err := db.NewSelect().Table("clerks").Column("id_no").Scan(ctx, &hids); err != nil {
 			t.Fatal(err)
 		}
 		for _, id := range hids {
 			if _, err := twid.CheckPersonID(id); err != nil {
-				t.Errorf("handler ID %s: %v", id, err)
+				t.Errorf("clerk ID %s: %v", id, err)
 			}
 		}
 		if n, err := models.VerifyAudit(ctx, db, modelstest.AuditKeys, nil); err != nil || n == 0 {
@@ -146,14 +146,14 @@ func TestBindCards(t *testing.T) {
 			t.Fatal(err)
 		}
 		if p.UnitCode != demo.UnitCode(0) || p.OwnerUnit != demo.UnitCode(6) || p.FreeUnitCode != demo.UnitCode(9) ||
-			p.HandlerIDNo == "" || p.Owner.CardNo == "" || p.NHIHandler.CardNo == "" {
+			p.ClerkIDNo == "" || p.Owner.CardNo == "" || p.NHIClerk.CardNo == "" {
 			t.Fatalf("People = %+v", p)
 		}
 		at := modelstest.Clock
 		unitCert := models.CertInfo{Issuer: "CN=示範 CA", Serial: "0a1b", Subject: "CN=" + p.UnitName, NotBefore: at, NotAfter: at.Add(time.Hour)}
-		handlerCert := models.CertInfo{Issuer: "CN=示範 CA", Serial: "2c3d", Subject: "CN=" + p.HandlerName, NotBefore: at, NotAfter: at.Add(time.Hour)}
+		clerkCert := models.CertInfo{Issuer: "CN=示範 CA", Serial: "2c3d", Subject: "CN=" + p.ClerkName, NotBefore: at, NotAfter: at.Add(time.Hour)}
 		for range 2 {
-			if err := demo.BindCards(ctx, s, unitCert, handlerCert); err != nil {
+			if err := demo.BindCards(ctx, s, unitCert, clerkCert); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -165,11 +165,11 @@ func TestBindCards(t *testing.T) {
 		if serial != unitCert.Serial {
 			t.Errorf("unit %s certificate serial = %q, want %q", p.UnitCode, serial, unitCert.Serial)
 		}
-		if n, err := db.NewSelect().Table("handlers").Where("card_serial = ? AND id_no = ?", handlerCert.Serial, p.HandlerIDNo).Count(ctx); err != nil || n != 1 {
-			t.Errorf("handlers bound to the citizen certificate = %d, %v; want 1", n, err)
+		if n, err := db.NewSelect().Table("clerks").Where("card_serial = ? AND id_no = ?", clerkCert.Serial, p.ClerkIDNo).Count(ctx); err != nil || n != 1 {
+			t.Errorf("clerks bound to the citizen certificate = %d, %v; want 1", n, err)
 		}
-		if n, err := db.NewSelect().Table("nhi_registrations").Where("id_no = ?", p.NHIHandler.IDNo).Count(ctx); err != nil || n != 1 {
-			t.Errorf("NHI registrations of %s = %d, %v; want 1", p.NHIHandler.IDNo, n, err)
+		if n, err := db.NewSelect().Table("nhi_registrations").Where("id_no = ?", p.NHIClerk.IDNo).Count(ctx); err != nil || n != 1 {
+			t.Errorf("NHI registrations of %s = %d, %v; want 1", p.NHIClerk.IDNo, n, err)
 		}
 		if n, err := db.NewSelect().Table("audit_events").Where("action = ?", "demo.cards").Count(ctx); err != nil || n != 1 {
 			t.Errorf("demo.cards events = %d, %v; want 1 (binding twice changes nothing the second time)", n, err)

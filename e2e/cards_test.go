@@ -84,9 +84,9 @@ func TestUnitLogsInWithBusinessCertificate(t *testing.T) {
 	}
 }
 
-// TestHandlerLogsInWithNHICard: a handler's 健保卡 and the password of its
+// TestClerkLogsInWithNHICard: a clerk's 健保卡 and the password of its
 // 健保卡網路服務註冊.
-func TestHandlerLogsInWithNHICard(t *testing.T) {
+func TestClerkLogsInWithNHICard(t *testing.T) {
 	srv := startServer(t)
 	ctx := newBrowser(t)
 	insertSimCard(t, ctx, srv.URL, "承辦人健保卡：")

@@ -19,9 +19,9 @@ import (
 	"github.com/multicert/multicert/internal/twid"
 )
 
-// handlerLogin logs in as the demo handler with the citizen certificate,
+// clerkLogin logs in as the demo clerk with the citizen certificate,
 // who may file (允許使用所有加退保業務功能).
-func handlerLogin(t *testing.T, ctx context.Context, base string) {
+func clerkLogin(t *testing.T, ctx context.Context, base string) {
 	t.Helper()
 	insertSimCard(t, ctx, base, "自然人憑證：")
 	err := chromedp.Do(ctx,
@@ -36,7 +36,7 @@ func handlerLogin(t *testing.T, ctx context.Context, base string) {
 	}
 	if _, err := waitPath(ctx, "/portal"); err != nil {
 		status, _, _ := textOf(ctx, "#card-status")
-		t.Fatalf("handler login: %v (%s)", err, status)
+		t.Fatalf("clerk login: %v (%s)", err, status)
 	}
 }
 
@@ -65,14 +65,14 @@ func submitFiling(t *testing.T, ctx context.Context) {
 	}
 }
 
-// TestHandlerFilesDependentFixesCode2 is Q10 without waiting a day: the
-// handler files the insured, then a child with a birth date 10 years after
+// TestClerkFilesDependentFixesCode2 is Q10 without waiting a day: the
+// clerk files the insured, then a child with a birth date 10 years after
 // the insured's, sees code 2 explained at once, fixes it, and finds both
 // 審核正確 in 異動檢核後查詢.
-func TestHandlerFilesDependentFixesCode2(t *testing.T) {
+func TestClerkFilesDependentFixesCode2(t *testing.T) {
 	srv := startServer(t)
 	ctx := newBrowser(t)
-	handlerLogin(t, ctx, srv.URL)
+	clerkLogin(t, ctx, srv.URL)
 
 	insuredID, childID := twid.MakeNationalID('A', 1, 5), twid.MakeNationalID('B', 2, 15)
 	insured := map[string]string{"insured_id": insuredID, "name": "陳志明", "birth": "074/06/01", "amount": "30300", "effective_date": todayROC()}
@@ -119,15 +119,15 @@ func TestHandlerFilesDependentFixesCode2(t *testing.T) {
 	}
 }
 
-// TestHandlerPrintsTwoFilingsAsOnePDF is Q11: select two filings, print,
+// TestClerkPrintsTwoFilingsAsOnePDF is Q11: select two filings, print,
 // download one PDF with two pages.
-func TestHandlerPrintsTwoFilingsAsOnePDF(t *testing.T) {
+func TestClerkPrintsTwoFilingsAsOnePDF(t *testing.T) {
 	if _, err := exec.LookPath("pdfinfo"); err != nil {
 		testenv.Missing(t, testenv.PDFTools, "pdfinfo missing: run scripts/fonts/install.sh")
 	}
 	srv := startServer(t)
 	ctx := newBrowser(t)
-	handlerLogin(t, ctx, srv.URL)
+	clerkLogin(t, ctx, srv.URL)
 	for i, id := range []string{twid.MakeNationalID('A', 1, 5), twid.MakeNationalID('B', 1, 13)} {
 		fillFiling(t, ctx, srv.URL, map[string]string{"kind": "add", "person": "insured", "sex": "M", "reason": "A1"},
 			map[string]string{"insured_id": id, "name": []string{"林峯堃", "王大明"}[i], "birth": "074/06/01", "amount": "30300", "effective_date": todayROC()})

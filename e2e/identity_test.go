@@ -37,11 +37,11 @@ func cardIDInReader(t *testing.T, ctx context.Context) string {
 
 var mailedCode = regexp.MustCompile(`驗證碼：(\d{6})`)
 
-// TestHandlerSetsNHIPasswordWithMailedCode is 健保卡網路服務註冊 as a
-// handler who forgot the password meets it in the demo: read the card,
+// TestClerkSetsNHIPasswordWithMailedCode is 健保卡網路服務註冊 as a
+// clerk who forgot the password meets it in the demo: read the card,
 // get the 驗證碼 from the mail (the demo's mailbox page), set a password,
 // log in with it.
-func TestHandlerSetsNHIPasswordWithMailedCode(t *testing.T) {
+func TestClerkSetsNHIPasswordWithMailedCode(t *testing.T) {
 	srv := startServer(t)
 	ctx := newBrowser(t)
 	insertSimCard(t, ctx, srv.URL, "承辦人健保卡：")

@@ -46,16 +46,16 @@ func unitLogin(t *testing.T, ctx context.Context, base string) {
 	}
 }
 
-// TestUnitAssignsAndRevokesHandler is Q1: the unit reads a handler's NHI
-// card, saves them; the handler logs in; the unit deletes them and their
+// TestUnitAssignsAndRevokesClerk is Q1: the unit reads a clerk's NHI
+// card, saves them; the clerk logs in; the unit deletes them and their
 // next page is refused.
-func TestUnitAssignsAndRevokesHandler(t *testing.T) {
+func TestUnitAssignsAndRevokesClerk(t *testing.T) {
 	srv := startServer(t)
 	unit := newBrowser(t)
 	acceptDialogs(unit)
 	unitLogin(t, unit, srv.URL)
 
-	// Swap the card for the handler's NHI card and read it on the form.
+	// Swap the card for the clerk's NHI card and read it on the form.
 	insertSimCard(t, unit, srv.URL, "承辦人健保卡：")
 	err := chromedp.Do(unit,
 		chromedp.Navigate(srv.URL+"/portal/handlers"),
@@ -79,7 +79,7 @@ func TestUnitAssignsAndRevokesHandler(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form[action="/portal/handlers"] button[type="submit"]`)),
 	)
 
-	// The handler logs in with the card, for unit 100000001 (they serve two units now).
+	// The clerk logs in with the card, for unit 100000001 (they serve two units now).
 	clerk := newBrowser(t)
 	err = chromedp.Do(clerk,
 		chromedp.Navigate(srv.URL+"/login"),
@@ -95,7 +95,7 @@ func TestUnitAssignsAndRevokesHandler(t *testing.T) {
 	}
 	if _, err := waitPath(clerk, "/portal"); err != nil {
 		status, _, _ := textOf(clerk, "#card-status")
-		t.Fatalf("handler login: %v (%s)", err, status)
+		t.Fatalf("clerk login: %v (%s)", err, status)
 	}
 	if _, err := waitText(clerk, "header", demo.UnitCode(0)); err != nil {
 		t.Fatal(err)
@@ -110,7 +110,7 @@ func TestUnitAssignsAndRevokesHandler(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := waitPath(clerk, "/login"); err != nil {
-		t.Fatalf("the deleted handler still reaches the portal: %v", err)
+		t.Fatalf("the deleted clerk still reaches the portal: %v", err)
 	}
 }
 

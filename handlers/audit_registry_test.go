@@ -19,7 +19,7 @@ import (
 func TestAuditSearchOffersEveryAction(t *testing.T) {
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	unitID := e.unitID(ownUnit)
-	if err := e.store.AuditPrint(context.Background(), models.Actor{Kind: "handler", ID: 1, Name: "列印者", UnitID: unitID},
+	if err := e.store.AuditPrint(context.Background(), models.Actor{Kind: "clerk", ID: 1, Name: "列印者", UnitID: unitID},
 		unitID, []int64{7, 8}); err != nil {
 		t.Fatal(err)
 	}

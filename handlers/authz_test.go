@@ -24,7 +24,7 @@ type access struct {
 
 const (
 	allStaff = "staff,supervisor,auditor,admin"
-	allUnit  = "unit_owner,handler,handler_filer"
+	allUnit  = "unit_owner,clerk,clerk_filer"
 	managers = "unit_owner,unit_manager"
 )
 
@@ -135,12 +135,12 @@ var routeAccess = map[string]access{
 	"GET /portal/documents/:did":        {roles: managers, scoped: true},
 
 	// Filings.
-	"GET /portal/filings/new":          {roles: "handler_filer"},
-	"POST /portal/filings/check":       {roles: "handler_filer"},
-	"POST /portal/filings":             {roles: "handler_filer"},
-	"GET /portal/filings/upload":       {roles: "handler_filer"},
-	"POST /portal/filings/upload":      {roles: "handler_filer"},
-	"GET /portal/filings/template.csv": {roles: "handler_filer"},
+	"GET /portal/filings/new":          {roles: "clerk_filer"},
+	"POST /portal/filings/check":       {roles: "clerk_filer"},
+	"POST /portal/filings":             {roles: "clerk_filer"},
+	"GET /portal/filings/upload":       {roles: "clerk_filer"},
+	"POST /portal/filings/upload":      {roles: "clerk_filer"},
+	"GET /portal/filings/template.csv": {roles: "clerk_filer"},
 	"GET /portal/filings":              {roles: allUnit},
 	"GET /portal/filings/export":       {roles: allUnit},
 	"GET /portal/error-codes":          {roles: allUnit},
@@ -186,9 +186,9 @@ var actors = []actor{
 	{"auditor@署本部", []string{"auditor"}, func(e *env) *client { return e.staffClient("hq.audit") }},
 	{"admin@署本部", []string{"admin"}, func(e *env) *client { return e.staffClient("hq.admin") }},
 	{"unit_owner", []string{"unit_owner"}, func(e *env) *client { return e.unitClient(ownUnit, models.RoleUnitOwner) }},
-	{"handler", []string{"handler"}, func(e *env) *client { return e.unitClient(ownUnit, models.RoleHandler) }},
-	{"handler_filer", []string{"handler_filer"}, func(e *env) *client { return e.unitClient(ownUnit, models.RoleHandlerFiler) }},
-	{"handler+unit_manager", []string{"handler", "unit_manager"}, func(e *env) *client { return e.unitClient(ownUnit, models.RoleUnitManager) }},
+	{"clerk", []string{"clerk"}, func(e *env) *client { return e.unitClient(ownUnit, models.RoleClerk) }},
+	{"clerk_filer", []string{"clerk_filer"}, func(e *env) *client { return e.unitClient(ownUnit, models.RoleClerkFiler) }},
+	{"clerk+unit_manager", []string{"clerk", "unit_manager"}, func(e *env) *client { return e.unitClient(ownUnit, models.RoleUnitManager) }},
 }
 
 // fixture holds, for each route parameter, an object of the own unit and
@@ -206,7 +206,7 @@ var fixtureMakers = []func(t *testing.T, e *env, f fixture){
 	staffFixture,
 }
 
-// newFixture makes the objects the scoped routes act on: a handler to
+// newFixture makes the objects the scoped routes act on: a clerk to
 // revoke and a change request with a document, in each of the two units.
 func newFixture(t *testing.T, e *env) fixture {
 	ctx := context.Background()
@@ -216,7 +216,7 @@ func newFixture(t *testing.T, e *env) fixture {
 		unitID := e.unitID(i)
 		a := models.Actor{Kind: "unit", Name: "fixture", UnitID: unitID}
 		idNo := twid.MakeNationalID('F', 1, 1234567)
-		h, err := e.store.AddHandler(ctx, a, unitID, models.HandlerInput{CardType: models.CardNHI, CardSerial: "000011112222",
+		h, err := e.store.AddClerk(ctx, a, unitID, models.ClerkInput{CardType: models.CardNHI, CardSerial: "000011112222",
 			CardID: idNo, IDNo: idNo, Name: "受測承辦人", Email: "target@example.com"})
 		if err != nil {
 			t.Fatal(err)

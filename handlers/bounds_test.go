@@ -64,7 +64,7 @@ func TestBoundedBody(t *testing.T) {
 			wantContains(t, r, "上限 256 KB")
 		})
 		t.Run("an upload route takes files", func(t *testing.T) {
-			f := e.unitClient(ownUnit, models.RoleHandlerFiler)
+			f := e.unitClient(ownUnit, models.RoleClerkFiler)
 			csv := uploadHeader + strings.Repeat(uploadRow(twid.MakeNationalID('C', 1, 1), "張一", "0740601", "30300"), 6000) // ~400 KB
 			r := f.multipartPost("/portal/filings/upload", map[string]string{"mode": "valid_only"}, map[string][2]string{"file": {"f.csv", csv}})
 			if r.StatusCode == http.StatusRequestEntityTooLarge || r.StatusCode >= 500 {
@@ -93,7 +93,7 @@ func TestNULAndBoundedNames(t *testing.T) {
 			t.Fatal(err)
 		}
 		staff := e.staffClient("taipei.staff")
-		filer := e.unitClient(ownUnit, models.RoleHandlerFiler)
+		filer := e.unitClient(ownUnit, models.RoleClerkFiler)
 
 		t.Run("NUL in a search field", func(t *testing.T) {
 			r := staff.get("/console/units?q=" + url.QueryEscape("臺北\x00"))
@@ -191,9 +191,9 @@ func TestRefusalsAudited(t *testing.T) {
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db)
 		ctx := context.Background()
-		e.unitClient(otherUnit, models.RoleHandler) // gives the other unit a handler
+		e.unitClient(otherUnit, models.RoleClerk) // gives the other unit a clerk
 		var hid int64
-		if err := db.NewSelect().Table("handlers").Column("id").Where("unit_id = ?", e.unitID(otherUnit)).Limit(1).Scan(ctx, &hid); err != nil {
+		if err := db.NewSelect().Table("clerks").Column("id").Where("unit_id = ?", e.unitID(otherUnit)).Limit(1).Scan(ctx, &hid); err != nil {
 			t.Fatal(err)
 		}
 

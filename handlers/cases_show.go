@@ -16,20 +16,20 @@ import (
 type CaseView struct {
 	Page
 	caseHelpers
-	Case           *models.Case
-	Topic          models.CaseTopic
-	Age            time.Duration
-	Unit           *models.Unit
-	Account        *models.UnitAccount
-	Handlers       []models.Handler
-	ActiveHandlers int
-	Pending        []models.ChangeRequest // change requests waiting for review
-	FilingErrors   []models.Filing        // the unit's newest filings with error codes
-	Assignees      []models.Staff
-	CanUpdate      bool
-	Errors         map[string]string
-	Note           string // a note or resolution typed before an error, kept
-	Resolution     string
+	Case         *models.Case
+	Topic        models.CaseTopic
+	Age          time.Duration
+	Unit         *models.Unit
+	Account      *models.UnitAccount
+	Clerks       []models.Clerk
+	ActiveClerks int
+	Pending      []models.ChangeRequest // change requests waiting for review
+	FilingErrors []models.Filing        // the unit's newest filings with error codes
+	Assignees    []models.Staff
+	CanUpdate    bool
+	Errors       map[string]string
+	Note         string // a note or resolution typed before an error, kept
+	Resolution   string
 }
 
 // caseView loads a case within the staff member's scope, and what the
@@ -66,7 +66,7 @@ func (s *Server) caseView(c *fiber.Ctx) (CaseView, error) {
 	return vm, nil
 }
 
-// loadCaseUnit adds the unit's state: account, handlers and the change
+// loadCaseUnit adds the unit's state: account, clerks and the change
 // requests waiting for review.
 func (s *Server) loadCaseUnit(c *fiber.Ctx, vm *CaseView, u *models.Unit) error {
 	ctx := c.UserContext()
@@ -75,12 +75,12 @@ func (s *Server) loadCaseUnit(c *fiber.Ctx, vm *CaseView, u *models.Unit) error 
 	if vm.Account, err = models.ActiveAccount(ctx, s.Store.DB, u.ID); err != nil {
 		return err
 	}
-	if vm.Handlers, err = models.HandlersOfUnit(ctx, s.Store.DB, u.ID); err != nil {
+	if vm.Clerks, err = models.ClerksOfUnit(ctx, s.Store.DB, u.ID); err != nil {
 		return err
 	}
-	for _, h := range vm.Handlers {
-		if h.Status == models.HandlerActive {
-			vm.ActiveHandlers++
+	for _, h := range vm.Clerks {
+		if h.Status == models.ClerkActive {
+			vm.ActiveClerks++
 		}
 	}
 	if vm.FilingErrors, err = models.RecentFilingsOfUnit(ctx, s.Store.DB, u.ID, true, 10); err != nil {

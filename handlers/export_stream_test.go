@@ -134,7 +134,7 @@ func TestFilingsExportBrokenOff(t *testing.T) {
 	}
 
 	base, log := liveServer(t, e)
-	c := e.unitClient(ownUnit, models.RoleHandlerFiler)
+	c := e.unitClient(ownUnit, models.RoleClerkFiler)
 	req, _ := http.NewRequest(http.MethodGet, base+"/portal/filings/export", nil)
 	res, body, err := download(t, c, req)
 	wantBrokenOff(t, res, body, err, good, log.String())

@@ -107,7 +107,7 @@ func (s *Server) createFiling(c *fiber.Ctx) error {
 	if len(errs) > 0 {
 		return s.render(c, fiber.StatusUnprocessableEntity, "filing_form", vm)
 	}
-	by := models.Filer{Actor: p.Actor(c), UnitID: p.UnitID, HandlerID: p.HandlerID, Source: "web"}
+	by := models.Filer{Actor: p.Actor(c), UnitID: p.UnitID, ClerkID: p.ClerkID, Source: "web"}
 	stored, err := s.Store.SubmitFiling(c.UserContext(), by, f)
 	var br *models.BatchRefused
 	if errors.As(err, &br) {

@@ -23,7 +23,7 @@ func TestFilingEntryAndQuery(t *testing.T) {
 	if err := e.store.EnsureReferenceData(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	c := e.unitClient(ownUnit, models.RoleHandlerFiler)
+	c := e.unitClient(ownUnit, models.RoleClerkFiler)
 	page := c.get("/portal/filings/new")
 	wantStatus(t, page, http.StatusOK)
 	wantContains(t, page, "加保、退保、投保金額調整", `hx-post="/portal/filings/check"`, "員工（被保險人）身分證號")
@@ -69,7 +69,7 @@ func TestFilingEntryAndQuery(t *testing.T) {
 	wantContains(t, codes, `id="code-2"`, `id="code-5"`, "投保金額")
 
 	// Another unit sees none of it; the unit account may look but not file.
-	wantContains(t, e.unitClient(otherUnit, models.RoleHandlerFiler).get("/portal/filings"), "共 0 筆")
+	wantContains(t, e.unitClient(otherUnit, models.RoleClerkFiler).get("/portal/filings"), "共 0 筆")
 	owner := e.unitClient(ownUnit, models.RoleUnitOwner)
 	wantContains(t, owner.get("/portal/filings"), "共 2 筆")
 	if r := owner.post("/portal/filings", insuredForm(3333333)); r.StatusCode != http.StatusForbidden {

@@ -222,7 +222,7 @@ func TestUnitPage(t *testing.T) {
 	if err := e.db.NewSelect().Model(&u).Where("id = ?", id).Scan(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	hs, _ := models.HandlersOfUnit(context.Background(), e.db, id)
+	hs, _ := models.ClerksOfUnit(context.Background(), e.db, id)
 	wantContains(t, r, u.Name, u.Code, u.BAN, u.Reg.County+u.Reg.Township, "多憑證帳號", "工商憑證")
 	for _, h := range hs {
 		wantContains(t, r, h.Name, h.IDNo[6:])
@@ -242,7 +242,7 @@ func TestPortalHome(t *testing.T) {
 	wantStatus(t, r, http.StatusOK)
 	wantContains(t, r, "系統管理作業", "單位管理者登錄作業", "單位憑證變更作業", "單位資料查詢及變更",
 		"投保單位基本資料", "列印及媒體上傳", "申報資料套印表格", demo.UnitCode(0))
-	h := e.unitClient(0, models.RoleHandler)
+	h := e.unitClient(0, models.RoleClerk)
 	wantStatus(t, h.get("/portal"), http.StatusOK)
 	if r := h.post("/portal/logout", nil); r.StatusCode != http.StatusSeeOther {
 		t.Errorf("logout: %d", r.StatusCode)
@@ -252,16 +252,16 @@ func TestPortalHome(t *testing.T) {
 	}
 }
 
-func TestRevokedHandlerSessionEnds(t *testing.T) {
+func TestRevokedClerkSessionEnds(t *testing.T) {
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
-	c := e.unitClient(0, models.RoleHandler)
+	c := e.unitClient(0, models.RoleClerk)
 	wantStatus(t, c.get("/portal"), http.StatusOK)
-	if _, err := e.db.NewUpdate().Table("handlers").Set("status = 'revoked', revoked_at = ?", modelstest.Clock).
+	if _, err := e.db.NewUpdate().Table("clerks").Set("status = 'revoked', revoked_at = ?", modelstest.Clock).
 		Where("unit_id = ?", e.unitID(0)).Exec(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if r := c.get("/portal"); r.StatusCode != http.StatusSeeOther {
-		t.Errorf("revoked handler got %d, want a redirect to log in", r.StatusCode)
+		t.Errorf("revoked clerk got %d, want a redirect to log in", r.StatusCode)
 	}
 }
 

@@ -61,7 +61,7 @@ func (m *mailbox) code(addr, label string) string {
 	return ""
 }
 
-func cardForm(h models.Handler, extra ...string) url.Values {
+func cardForm(h models.Clerk, extra ...string) url.Values {
 	f := url.Values{"card_no": {h.CardSerial}, "card_id_no": {h.IDNo}, "card_name": {h.Name}, "id_no": {h.IDNo}}
 	for i := 0; i+1 < len(extra); i += 2 {
 		f.Set(extra[i], extra[i+1])
@@ -70,13 +70,13 @@ func cardForm(h models.Handler, extra ...string) url.Values {
 }
 
 // The takeover the review found: with the reader empty and only the
-// handler's ID and card number, a stranger set a password and logged in.
+// clerk's ID and card number, a stranger set a password and logged in.
 // Now the password needs the code mailed to the address the unit recorded.
-func TestHandlerTakeoverNeedsTheMailedCode(t *testing.T) {
+func TestClerkTakeoverNeedsTheMailedCode(t *testing.T) {
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db)
 		box := e.mailbox()
-		var h models.Handler
+		var h models.Clerk
 		if err := e.db.NewSelect().Model(&h).Where("card_type = ? AND status = 'active'", models.CardNHI).
 			Where("unit_id IN (SELECT unit_id FROM unit_accounts WHERE status = 'active')").
 			Where("unit_id IN (SELECT id FROM units WHERE status = 'active')").Order("id").Limit(1).Scan(context.Background()); err != nil {
@@ -102,7 +102,7 @@ func TestHandlerTakeoverNeedsTheMailedCode(t *testing.T) {
 			t.Fatalf("stranger logged in: %v", res)
 		}
 
-		// The handler reads the code in their mail and sets the password.
+		// The clerk reads the code in their mail and sets the password.
 		holder := e.cardClient()
 		mailed := box.code(h.Email, "驗證碼：")
 		code, res = holder.jsonPost("/nhi-register/confirm", cardForm(h, "code", mailed, "password", "Holder-2026", "password2", "Holder-2026"))
@@ -133,18 +133,18 @@ func TestHandlerTakeoverNeedsTheMailedCode(t *testing.T) {
 	})
 }
 
-// The answer to a code request is the same for a handler, a registered
+// The answer to a code request is the same for a clerk, a registered
 // person, a person no unit assigned and an ID nobody uses.
 func TestCodeRequestSaysTheSameForEveryone(t *testing.T) {
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
-	var h models.Handler
+	var h models.Clerk
 	if err := e.db.NewSelect().Model(&h).Where("card_type = ? AND status = 'active'", models.CardNHI).Order("id").Limit(1).Scan(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	nobody := h
 	nobody.IDNo, nobody.CardSerial = twid.MakeNationalID('K', 2, 2334455), "000000000001"
 	var answers []string
-	for _, x := range []models.Handler{h, nobody} {
+	for _, x := range []models.Clerk{h, nobody} {
 		code, res := e.cardClient().jsonPost("/nhi-register/code", cardForm(x))
 		if code != http.StatusOK {
 			t.Fatalf("%s: %d %v", x.IDNo, code, res)
@@ -156,7 +156,7 @@ func TestCodeRequestSaysTheSameForEveryone(t *testing.T) {
 	}
 	// The login answers alike too: an unregistered ID and a wrong password.
 	var logins []string
-	for _, x := range []models.Handler{h, nobody} {
+	for _, x := range []models.Clerk{h, nobody} {
 		_, res := e.cardClient().jsonPost("/login/nhi", cardForm(x, "password", "Wrong-2026"))
 		logins = append(logins, res["error"].(string))
 	}

@@ -89,8 +89,8 @@ func (e *env) staffClient(username string) *client {
 }
 
 // unitClient is a session of demo unit i: as its account (role
-// unit_owner), as a handler with the role asked (handler, handler_filer),
-// or as a handler the unit made its manager (unit_manager).
+// unit_owner), as a clerk with the role asked (clerk, clerk_filer),
+// or as a clerk the unit made its manager (unit_manager).
 func (e *env) unitClient(i int, role string) *client {
 	e.t.Helper()
 	ctx := context.Background()
@@ -101,10 +101,10 @@ func (e *env) unitClient(i int, role string) *client {
 	}
 	tmpl := models.Session{Kind: models.SessionUnit, Role: role, UnitID: &id, AccountID: &acct.ID}
 	if role != models.RoleUnitOwner {
-		h := &models.Handler{UnitID: id, CardType: models.CardNHI, CardSerial: "0000" + fmt.Sprintf("%08d", len(role)*1000+i),
+		h := &models.Clerk{UnitID: id, CardType: models.CardNHI, CardSerial: "0000" + fmt.Sprintf("%08d", len(role)*1000+i),
 			IDNo: twid.MakeNationalID('K', 1, len(role)*1000+i), Name: "測試" + role, Email: role + "@example.com",
-			MayFile: role == models.RoleHandlerFiler, MayManage: role == models.RoleUnitManager,
-			Status: models.HandlerActive, CreatedAt: modelstest.Clock, Version: 1}
+			MayFile: role == models.RoleClerkFiler, MayManage: role == models.RoleUnitManager,
+			Status: models.ClerkActive, CreatedAt: modelstest.Clock, Version: 1}
 		if _, err := e.db.NewInsert().Model(h).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
 			e.t.Fatal(err)
 		}
@@ -113,10 +113,10 @@ func (e *env) unitClient(i int, role string) *client {
 				e.t.Fatal(err)
 			}
 		}
-		tmpl.Kind, tmpl.HandlerID = models.SessionHandler, &h.ID
-		tmpl.Role = models.RoleHandler
+		tmpl.Kind, tmpl.ClerkID = models.SessionClerk, &h.ID
+		tmpl.Role = models.RoleClerk
 		if h.MayFile {
-			tmpl.Role = models.RoleHandlerFiler
+			tmpl.Role = models.RoleClerkFiler
 		}
 	}
 	tok, sess, err := e.store.NewSession(ctx, e.db, tmpl)

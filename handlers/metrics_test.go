@@ -366,7 +366,7 @@ func TestCompression(t *testing.T) {
 		if ce := r.Header.Get("Content-Encoding"); ce != "" {
 			t.Errorf("a PDF document answered with Content-Encoding %q", ce)
 		}
-		filer := e.unitClient(1, models.RoleHandlerFiler)
+		filer := e.unitClient(1, models.RoleClerkFiler)
 		csv := filer.get("/portal/filings/template.csv", "Accept-Encoding", "gzip")
 		wantStatus(t, csv, http.StatusOK)
 		if ce := csv.Header.Get("Content-Encoding"); ce != "" {

@@ -33,12 +33,12 @@ func (s *Server) showPortalHome(c *fiber.Ctx) error {
 	if a := vm.Account; a != nil && a.CertNotAfter != nil {
 		vm.CertDaysLeft = max(0, int(a.CertNotAfter.Sub(s.Store.Now()).Hours()/24))
 	}
-	hs, err := models.HandlersOfUnit(ctx, s.Store.DB, u.ID)
+	hs, err := models.ClerksOfUnit(ctx, s.Store.DB, u.ID)
 	if err != nil {
 		return err
 	}
 	for _, h := range hs {
-		if h.Status == models.HandlerActive {
+		if h.Status == models.ClerkActive {
 			vm.ActiveCount++
 		}
 	}
@@ -60,7 +60,7 @@ func (s *Server) showPortalHome(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, "portal_home", vm)
 }
 
-// deleteUnitSession logs a unit or handler out.
+// deleteUnitSession logs a unit or clerk out.
 func (s *Server) deleteUnitSession(c *fiber.Ctx) error {
 	p := principal(c)
 	if err := s.Store.UnitLogout(c.UserContext(), p.Token, p.Actor(c)); err != nil {

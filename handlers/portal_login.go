@@ -17,7 +17,7 @@ import (
 // CardAuth is what certificate and NHI-card logins need.
 type CardAuth struct {
 	Business *certlogin.Verifier // trusts the CAs of units' 工商憑證
-	Citizen  *certlogin.Verifier // trusts the CAs of handlers' 自然人憑證
+	Citizen  *certlogin.Verifier // trusts the CAs of clerks' 自然人憑證
 	// Origin is this server's origin as browsers see it; every signature
 	// must be over it (the agent binds the page's origin).
 	Origin string
@@ -34,7 +34,7 @@ func (s *Server) agentPage(c *fiber.Ctx, title, nav string) Page {
 	return pg
 }
 
-// showUnitLogin shows the login page of units and handlers (Q1's first screen).
+// showUnitLogin shows the login page of units and clerks (Q1's first screen).
 func (s *Server) showUnitLogin(c *fiber.Ctx) error {
 	if principal(c).IsUnit() {
 		return c.Redirect("/portal", fiber.StatusSeeOther)
@@ -47,7 +47,7 @@ func (s *Server) showUnitLogin(c *fiber.Ctx) error {
 }
 
 var noncePurposes = map[string]bool{
-	models.PurposeUnitLogin: true, models.PurposeHandlerLogin: true, models.PurposeRegister: true,
+	models.PurposeUnitLogin: true, models.PurposeClerkLogin: true, models.PurposeRegister: true,
 }
 
 // createLoginNonce issues the challenge the card signs.
@@ -117,7 +117,7 @@ func (s *Server) verify(c *fiber.Ctx, v *certlogin.Verifier, in *signedLogin) (m
 	return cl, cert
 }
 
-// createCertSession logs a unit (工商憑證) or a handler (自然人憑證) in.
+// createCertSession logs a unit (工商憑證) or a clerk (自然人憑證) in.
 func (s *Server) createCertSession(c *fiber.Ctx) error {
 	if _, err := s.preLoginSession(c); err != nil {
 		return err
@@ -134,8 +134,8 @@ func (s *Server) createCertSession(c *fiber.Ctx) error {
 		s.countLogin(metrics.LoginUnitCertificate, err)
 	} else {
 		cl, _ := s.verify(c, s.Cards.Citizen, in)
-		token, _, err = s.Store.HandlerCertLogin(c.UserContext(), cl, strings.TrimSpace(c.FormValue("unit_code")))
-		s.countLogin(metrics.LoginHandlerCertificate, err)
+		token, _, err = s.Store.ClerkCertLogin(c.UserContext(), cl, strings.TrimSpace(c.FormValue("unit_code")))
+		s.countLogin(metrics.LoginClerkCertificate, err)
 	}
 	if err != nil {
 		return err
@@ -158,7 +158,7 @@ func nhiCard(c *fiber.Ctx) (models.NHICard, error) {
 }
 
 // createNHISession logs in with an NHI card and a password: the unit's
-// responsible person (as_unit, with the unit code) or a handler.
+// responsible person (as_unit, with the unit code) or a clerk.
 func (s *Server) createNHISession(c *fiber.Ctx) error {
 	p := principal(c)
 	if _, err := s.preLoginSession(c); err != nil {
@@ -181,8 +181,8 @@ func (s *Server) createNHISession(c *fiber.Ctx) error {
 		token, _, err = s.Store.UnitNHILogin(c.UserContext(), in)
 		s.countLogin(metrics.LoginUnitNHI, err)
 	} else {
-		token, _, err = s.Store.HandlerNHILogin(c.UserContext(), in)
-		s.countLogin(metrics.LoginHandlerNHI, err)
+		token, _, err = s.Store.ClerkNHILogin(c.UserContext(), in)
+		s.countLogin(metrics.LoginClerkNHI, err)
 	}
 	if err != nil {
 		return err

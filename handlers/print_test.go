@@ -35,7 +35,7 @@ func TestPrintFilings(t *testing.T) {
 	if err := e.store.EnsureReferenceData(ctx); err != nil {
 		t.Fatal(err)
 	}
-	c := e.unitClient(ownUnit, models.RoleHandlerFiler)
+	c := e.unitClient(ownUnit, models.RoleClerkFiler)
 	ins := insuredForm(5555555)
 	ins.Set("name", "林峯堃")
 	wantStatus(t, c.post("/portal/filings", ins), http.StatusSeeOther)
@@ -78,7 +78,7 @@ func TestPrintFilings(t *testing.T) {
 		t.Errorf("%d print events, want 1", n)
 	}
 	// Another unit's filing id: 404, as if it did not exist.
-	other := e.unitClient(otherUnit, models.RoleHandlerFiler)
+	other := e.unitClient(otherUnit, models.RoleClerkFiler)
 	if r := other.post("/portal/print", url.Values{"filing": {ids[0]}}); r.StatusCode != http.StatusNotFound {
 		t.Errorf("another unit printing: %d, want 404", r.StatusCode)
 	}

@@ -33,7 +33,7 @@ type Page struct {
 // menuRights are the policy questions the menus ask, per layout.
 var menuRights = map[string][][2]string{
 	"portal": {
-		{"unit_handler", "list"}, {"unit_certificate", "read"}, {"unit_profile", "read"}, {"unit_profile", "update"},
+		{"unit_clerk", "list"}, {"unit_certificate", "read"}, {"unit_profile", "read"}, {"unit_profile", "update"},
 		{"change_request", "list"}, {"filing", "list"}, {"filing", "create"}, {"error_code", "read"}, {"filing", "print"},
 	},
 	"console": {
@@ -114,8 +114,8 @@ var labels = map[string]string{
 	"reg.nhi_card":         "負責人健保卡",
 	"account.active":       "使用中",
 	"account.deregistered": "已註銷",
-	"handler.active":       "有效",
-	"handler.revoked":      "已刪除",
+	"clerk.active":         "有效",
+	"clerk.revoked":        "已刪除",
 	"card.citizen_cert":    "自然人憑證",
 	"card.nhi_card":        "健保卡",
 	"role.staff":           "業務承辦人",
@@ -123,7 +123,9 @@ var labels = map[string]string{
 	"role.auditor":         "稽核人員",
 	"role.admin":           "系統管理員",
 	"role.unit_owner":      "投保單位（單位帳號）",
-	"role.handler":         "單位承辦人",
+	"role.clerk":           "單位承辦人",
+	"role.clerk_filer":     "單位承辦人（可申報）",
+	"role.handler":         "單位承辦人", // events before migration 16
 	"role.handler_filer":   "單位承辦人（可申報）",
 	"filing.validated":     "審核正確",
 	"filing.error":         "檢核錯誤",
@@ -145,7 +147,8 @@ var labels = map[string]string{
 	"actor.anonymous":      "未登入者",
 	"actor.staff":          "署內人員",
 	"actor.unit":           "投保單位",
-	"actor.handler":        "單位承辦人",
+	"actor.clerk":          "單位承辦人",
+	"actor.handler":        "單位承辦人", // events before migration 16
 }
 
 func label(kind, code string) string {

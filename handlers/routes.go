@@ -100,7 +100,7 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/console/password", guard("own_password", "read"), s.showOwnPassword},
 		{"POST", "/console/password", guard("own_password", "update"), s.changeOwnPassword},
 
-		// Unit and handler login with cards (public), registration, NHI
+		// Unit and clerk login with cards (public), registration, NHI
 		// registration, 環境說明.
 		{"GET", "/login", guard("unit_session", "new"), s.showUnitLogin},
 		{"POST", "/login/nonce", guard("login_nonce", "create"), s.createLoginNonce},
@@ -119,10 +119,10 @@ func (s *Server) routeTable() []Route {
 		// Unit portal (投保單位).
 		{"GET", "/portal", guard("portal", "read"), s.showPortalHome},
 		{"POST", "/portal/logout", guard("unit_session", "delete"), s.deleteUnitSession},
-		// 系統管理作業: handlers (Q1) and the unit certificate (Q3).
-		{"GET", "/portal/handlers", guard("unit_handler", "list"), s.showHandlers},
-		{"POST", "/portal/handlers", guard("unit_handler", "create"), s.createHandler},
-		{"POST", "/portal/handlers/:hid/revoke", s.owned("unit_handler", "delete", "handlers", "hid"), s.revokeHandler},
+		// 系統管理作業: clerks (Q1) and the unit certificate (Q3).
+		{"GET", "/portal/handlers", guard("unit_clerk", "list"), s.showClerks},
+		{"POST", "/portal/handlers", guard("unit_clerk", "create"), s.createClerk},
+		{"POST", "/portal/handlers/:hid/revoke", s.owned("unit_clerk", "delete", "clerks", "hid"), s.revokeClerk},
 		{"GET", "/portal/certificate", guard("unit_certificate", "read"), s.showCertificate},
 		{"POST", "/portal/certificate", guard("unit_certificate", "update"), s.updateCertificate},
 		// 單位資料查詢及變更: data and 勞保證號 (Q8), changes without (Q9.2) and with proof (Q9.1).

@@ -28,7 +28,7 @@ func auditCount(t *testing.T, db bun.IDB, action string) int {
 	return int(n)
 }
 
-func TestAddHandlerWithNHICard(t *testing.T) {
+func TestAddClerkWithNHICard(t *testing.T) {
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db)
 		c := e.unitClient(ownUnit, models.RoleUnitOwner)
@@ -59,14 +59,14 @@ func TestAddHandlerWithNHICard(t *testing.T) {
 				}
 			})
 		}
-		before := auditCount(t, db, "handler.add")
+		before := auditCount(t, db, "clerk.add")
 		r := c.post("/portal/handlers", good)
 		wantStatus(t, r, http.StatusSeeOther)
 		list := c.get("/portal/handlers")
 		wantContains(t, list, "陳美玲", twid.Mask(id), "已新增承辦人", "允許使用所有加退保業務功能")
 		wantNotContains(t, list, id)
-		if auditCount(t, db, "handler.add") != before+1 {
-			t.Error("no handler.add audit event")
+		if auditCount(t, db, "clerk.add") != before+1 {
+			t.Error("no clerk.add audit event")
 		}
 		if r := c.post("/portal/handlers", good); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "已指派") {
 			t.Errorf("the same person twice: %d", r.StatusCode)
@@ -78,7 +78,7 @@ func TestAddHandlerWithNHICard(t *testing.T) {
 	})
 }
 
-func TestAddHandlerWithCitizenCertificate(t *testing.T) {
+func TestAddClerkWithCitizenCertificate(t *testing.T) {
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	c := e.unitClient(ownUnit, models.RoleUnitOwner)
 	id := twid.MakeNationalID('B', 1, 2345678)
@@ -93,12 +93,12 @@ func TestAddHandlerWithCitizenCertificate(t *testing.T) {
 	wantContains(t, r, "與讀卡機中的自然人憑證不符", "林峯堃")
 	form.Set("id_no", id)
 	wantStatus(t, c.post("/portal/handlers", form), http.StatusSeeOther)
-	var h models.Handler
+	var h models.Clerk
 	if err := e.db.NewSelect().Model(&h).Where("id_no = ?", id).Scan(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if h.CardSerial != card.Cert.SerialNumber.Text(16) || h.CertIssuer == nil || *h.CertIssuer != card.Cert.Issuer.String() {
-		t.Errorf("handler bound to %s / %v, want the certificate's serial and issuer", h.CardSerial, h.CertIssuer)
+		t.Errorf("clerk bound to %s / %v, want the certificate's serial and issuer", h.CardSerial, h.CertIssuer)
 	}
 
 	other, err := devCAOther(t).IssueCitizen("王小明", twid.MakeNationalID('C', 1, 3), modelstest.Clock.AddDate(-1, 0, 0), modelstest.Clock.AddDate(2, 0, 0))
@@ -112,23 +112,23 @@ func TestAddHandlerWithCitizenCertificate(t *testing.T) {
 	wantContains(t, r, "讀取的自然人憑證無法使用")
 }
 
-func TestRevokeHandlerEndsTheirSession(t *testing.T) {
+func TestRevokeClerkEndsTheirSession(t *testing.T) {
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	owner := e.unitClient(ownUnit, models.RoleUnitOwner)
-	clerk := e.unitClient(ownUnit, models.RoleHandlerFiler)
+	clerk := e.unitClient(ownUnit, models.RoleClerkFiler)
 	wantStatus(t, clerk.get("/portal"), http.StatusOK)
-	var h models.Handler
-	if err := e.db.NewSelect().Model(&h).Where("name = ?", "測試"+models.RoleHandlerFiler).Where("unit_id = ?", e.unitID(ownUnit)).Scan(context.Background()); err != nil {
+	var h models.Clerk
+	if err := e.db.NewSelect().Model(&h).Where("name = ?", "測試"+models.RoleClerkFiler).Where("unit_id = ?", e.unitID(ownUnit)).Scan(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	page := owner.get("/portal/handlers")
-	if !strings.Contains(page.body, `data-confirm="確定要刪除承辦人「測試handler_filer」嗎？`) {
+	if !strings.Contains(page.body, `data-confirm="確定要刪除承辦人「測試clerk_filer」嗎？`) {
 		t.Error("the delete button asks for no confirmation")
 	}
 	wantStatus(t, owner.post(fmt.Sprintf("/portal/handlers/%d/revoke", h.ID), nil), http.StatusSeeOther)
-	wantContains(t, owner.get("/portal/handlers"), "已刪除承辦人「測試handler_filer」")
+	wantContains(t, owner.get("/portal/handlers"), "已刪除承辦人「測試clerk_filer」")
 	if r := clerk.get("/portal", "HX-Request", "true"); r.StatusCode != http.StatusUnauthorized {
-		t.Errorf("the revoked handler's next request: %d, want 401", r.StatusCode)
+		t.Errorf("the revoked clerk's next request: %d, want 401", r.StatusCode)
 	}
 	if r := owner.post(fmt.Sprintf("/portal/handlers/%d/revoke", h.ID), nil); r.StatusCode != http.StatusConflict {
 		t.Errorf("revoking twice: %d, want 409", r.StatusCode)
@@ -170,9 +170,9 @@ func TestChangeUnitCertificate(t *testing.T) {
 	if auditCount(t, e.db, "unit.cert_change") != 1 {
 		t.Error("no unit.cert_change audit event")
 	}
-	// A handler without management rights may not.
-	if r := e.unitClient(ownUnit, models.RoleHandler).get("/portal/certificate"); r.StatusCode != http.StatusForbidden {
-		t.Errorf("a plain handler opened the certificate page: %d", r.StatusCode)
+	// A clerk without management rights may not.
+	if r := e.unitClient(ownUnit, models.RoleClerk).get("/portal/certificate"); r.StatusCode != http.StatusForbidden {
+		t.Errorf("a plain clerk opened the certificate page: %d", r.StatusCode)
 	}
 }
 
@@ -190,8 +190,8 @@ func TestLaborInsuranceNumber(t *testing.T) {
 	if auditCount(t, e.db, "unit.labor_ins_no") != 1 {
 		t.Error("no audit event")
 	}
-	if r := e.unitClient(ownUnit, models.RoleHandler).post("/portal/unit/labor-insurance", url.Values{"labor_ins_no": {"12345678A"}}); r.StatusCode != http.StatusForbidden {
-		t.Errorf("a plain handler changed the 勞保證號: %d", r.StatusCode)
+	if r := e.unitClient(ownUnit, models.RoleClerk).post("/portal/unit/labor-insurance", url.Values{"labor_ins_no": {"12345678A"}}); r.StatusCode != http.StatusForbidden {
+		t.Errorf("a plain clerk changed the 勞保證號: %d", r.StatusCode)
 	}
 }
 

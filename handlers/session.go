@@ -21,18 +21,18 @@ type Principal struct {
 	// the database yet: page views store nothing (preLoginSession does,
 	// when a login step needs it).
 	PreToken string
-	Kind     string // anonymous, staff, unit, handler
+	Kind     string // anonymous, staff, unit, clerk
 	Role     string
 	Domain   string // unit:<code>, branch:<code>, * or ""
 	Name     string
 
 	Staff *models.Staff // for staff
 
-	UnitID    int64 // for unit accounts and handlers
+	UnitID    int64 // for unit accounts and clerks
 	UnitCode  string
 	UnitName  string
-	HandlerID int64
-	MayManage bool // a handler who is the unit's manager (單位管理者)
+	ClerkID   int64
+	MayManage bool // a clerk who is the unit's manager (單位管理者)
 }
 
 // LoggedIn reports whether the request has a logged-in user.
@@ -41,9 +41,9 @@ func (p *Principal) LoggedIn() bool { return p.Kind != models.SessionAnonymous }
 // IsStaff reports whether the user is bureau staff.
 func (p *Principal) IsStaff() bool { return p.Kind == models.SessionStaff }
 
-// IsUnit reports whether the user acts for a unit (its account or a handler).
+// IsUnit reports whether the user acts for a unit (its account or a clerk).
 func (p *Principal) IsUnit() bool {
-	return p.Kind == models.SessionUnit || p.Kind == models.SessionHandler
+	return p.Kind == models.SessionUnit || p.Kind == models.SessionClerk
 }
 
 // HeadOffice reports whether a staff member belongs to head office.
@@ -82,8 +82,8 @@ func (p *Principal) Actor(c *fiber.Ctx) models.Actor {
 		if p.Staff.BranchCode != nil {
 			a.Branch = *p.Staff.BranchCode
 		}
-	case p.HandlerID != 0:
-		a.ID = p.HandlerID
+	case p.ClerkID != 0:
+		a.ID = p.ClerkID
 	case p.Session != nil && p.Session.AccountID != nil:
 		a.ID = *p.Session.AccountID
 	}
@@ -106,7 +106,7 @@ func principalRoles(c *fiber.Ctx) ([]string, string) {
 }
 
 // Roles are the user's roles for the policy: the session's role, and
-// unit_manager for a handler the unit made its manager (單位管理者).
+// unit_manager for a clerk the unit made its manager (單位管理者).
 func (p *Principal) Roles() []string {
 	if p.MayManage {
 		return []string{p.Role, models.RoleUnitManager}
@@ -201,13 +201,13 @@ func (s *Server) loadIdentity(ctx context.Context, p *Principal) (bool, error) {
 		}
 		p.Staff, p.Role, p.Name, p.Domain = st, st.Role, st.Name, st.Domain()
 		return true, nil
-	case models.SessionUnit, models.SessionHandler:
+	case models.SessionUnit, models.SessionClerk:
 		id, err := models.SessionIdentity(ctx, s.Store.DB, sess)
 		if err != nil || id == nil {
 			return false, err
 		}
 		p.Role, p.UnitID, p.UnitCode, p.UnitName = sess.Role, id.UnitID, id.UnitCode, id.UnitName
-		p.Name, p.HandlerID, p.Domain, p.MayManage = id.Name, id.HandlerID, "unit:"+id.UnitCode, id.MayManage
+		p.Name, p.ClerkID, p.Domain, p.MayManage = id.Name, id.ClerkID, "unit:"+id.UnitCode, id.MayManage
 		return true, nil
 	}
 	return false, nil

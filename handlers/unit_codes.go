@@ -56,7 +56,7 @@ func (s *Server) revokeUnitCode(c *fiber.Ctx) error {
 	return redirect(c, "/console/units/"+strconv.FormatInt(id, 10))
 }
 
-// revokeNHIPassword stops a handler's NHI-card password (停用健保卡密碼).
+// revokeNHIPassword stops a clerk's NHI-card password (停用健保卡密碼).
 func (s *Server) revokeNHIPassword(c *fiber.Ctx) error {
 	p := principal(c)
 	id, err := paramID(c, "id")

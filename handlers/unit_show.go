@@ -11,15 +11,15 @@ import (
 // UnitView is the model of the console's unit page.
 type UnitView struct {
 	Page
-	Unit     *models.Unit
-	Account  *models.UnitAccount
-	Handlers []models.Handler
-	Events   []models.AuditEvent
-	Deregs   []models.Deregistration
-	Filings  []models.Filing // the newest, for the unit's filing and error history
-	Codes    []models.OneTimeCode
-	Now      time.Time
-	// NHIPasswords says when each NHI-card handler (by ID) set a password.
+	Unit    *models.Unit
+	Account *models.UnitAccount
+	Clerks  []models.Clerk
+	Events  []models.AuditEvent
+	Deregs  []models.Deregistration
+	Filings []models.Filing // the newest, for the unit's filing and error history
+	Codes   []models.OneTimeCode
+	Now     time.Time
+	// NHIPasswords says when each NHI-card clerk (by ID) set a password.
 	NHIPasswords map[string]*time.Time
 
 	CanIssueCode, CanRevokeNHIPassword bool
@@ -28,7 +28,7 @@ type UnitView struct {
 	CloseReasons, ReopenReasons map[string]string
 }
 
-// showUnit shows one unit: status, account, handlers, addresses and its
+// showUnit shows one unit: status, account, clerks, addresses and its
 // recent audit events. The route's guard has checked the branch; the
 // query is scoped again all the same.
 func (s *Server) showUnit(c *fiber.Ctx) error {
@@ -46,7 +46,7 @@ func (s *Server) showUnit(c *fiber.Ctx) error {
 	if vm.Account, err = models.ActiveAccount(ctx, s.Store.DB, u.ID); err != nil {
 		return err
 	}
-	if vm.Handlers, err = models.HandlersOfUnit(ctx, s.Store.DB, u.ID); err != nil {
+	if vm.Clerks, err = models.ClerksOfUnit(ctx, s.Store.DB, u.ID); err != nil {
 		return err
 	}
 	if vm.Events, err = models.AuditEventsForUnit(ctx, s.Store.DB, u.ID, 20); err != nil {

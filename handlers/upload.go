@@ -105,7 +105,7 @@ func (s *Server) uploadFilings(c *fiber.Ctx) error {
 		vm.NothingIn = true
 		return s.render(c, fiber.StatusUnprocessableEntity, "upload", vm)
 	}
-	by := models.Filer{Actor: p.Actor(c), UnitID: p.UnitID, HandlerID: p.HandlerID, Source: "upload"}
+	by := models.Filer{Actor: p.Actor(c), UnitID: p.UnitID, ClerkID: p.ClerkID, Source: "upload"}
 	stored, err := s.Store.SubmitFilings(c.UserContext(), by, good, vm.AllOrNone)
 	var br *models.BatchRefused
 	if errors.As(err, &br) {

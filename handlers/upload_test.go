@@ -25,7 +25,7 @@ func TestMediaUpload(t *testing.T) {
 	if err := e.store.EnsureReferenceData(ctx); err != nil {
 		t.Fatal(err)
 	}
-	c := e.unitClient(ownUnit, models.RoleHandlerFiler)
+	c := e.unitClient(ownUnit, models.RoleClerkFiler)
 	page := c.get("/portal/filings/upload")
 	wantContains(t, page, "媒體上傳", "員工身分證號", "下載範本")
 	tmpl := c.get("/portal/filings/template.csv")

@@ -15,10 +15,10 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// Actor is who does something: a staff member, a unit, a handler, or the system.
+// Actor is who does something: a staff member, a unit, a clerk, or the system.
 type Actor struct {
-	Kind   string // system, anonymous, staff, unit, handler
-	ID     int64  // staff, account or handler id; 0 for none
+	Kind   string // system, anonymous, staff, unit, clerk
+	ID     int64  // staff, account or clerk id; 0 for none
 	Name   string
 	Role   string
 	Branch string // the actor's branch code; "" for head office or units

@@ -13,6 +13,11 @@ type AuditAction struct {
 	Object   string
 	Decision bool
 	Short    string // a decision's name in the statistics' narrow columns
+	// Former are codes the same action was written under before a rename
+	// (the 承辦人 were "handler" until migration 16). Events are never
+	// rewritten, since each is hashed into the chain, so a search for the
+	// action also finds its former codes, and they show its label.
+	Former []string
 }
 
 // auditActions is the registry of audit actions: every action the models
@@ -49,19 +54,19 @@ var auditActions = []AuditAction{
 	{Code: "unit.labor_ins_no", Label: "勞保證號變更", Object: "unit"},
 	{Code: "unit.contact", Label: "通訊資料變更", Object: "unit"},
 
-	// The unit's handlers (承辦人) and their NHI-card registration.
-	{Code: "handler.login", Label: "承辦人登入", Object: "handler"},
-	{Code: "handler.login_failed", Label: "承辦人登入失敗", Object: "nhi_registration"},
-	{Code: "handler.logout", Label: "承辦人登出", Object: "handler"},
-	{Code: "handler.add", Label: "新增承辦人", Object: "handler"},
-	{Code: "handler.revoke", Label: "刪除承辦人", Object: "handler"},
-	{Code: "handler.card_replaced", Label: "承辦人換發健保卡", Object: "handler"},
+	// The unit's clerks (承辦人) and their NHI-card registration.
+	{Code: "clerk.login", Label: "承辦人登入", Object: "clerk", Former: []string{"handler.login"}},
+	{Code: "clerk.login_failed", Label: "承辦人登入失敗", Object: "nhi_registration", Former: []string{"handler.login_failed"}},
+	{Code: "clerk.logout", Label: "承辦人登出", Object: "clerk", Former: []string{"handler.logout"}},
+	{Code: "clerk.add", Label: "新增承辦人", Object: "clerk", Former: []string{"handler.add"}},
+	{Code: "clerk.revoke", Label: "刪除承辦人", Object: "clerk", Former: []string{"handler.revoke"}},
+	{Code: "clerk.card_replaced", Label: "承辦人換發健保卡", Object: "clerk", Former: []string{"handler.card_replaced"}},
 	{Code: "nhi.register", Label: "健保卡網路服務註冊", Object: "nhi_registration"},
 	{Code: "nhi.password_reset", Label: "健保卡密碼重設", Object: "nhi_registration"},
 	{Code: "nhi.code_sent", Label: "寄送健保卡註冊驗證碼", Object: "one_time_code"},
 	{Code: "nhi.code_awaiting", Label: "健保卡註冊待單位指派", Object: "one_time_code"},
 	{Code: "nhi.code_failed", Label: "健保卡註冊驗證碼錯誤", Object: "one_time_code"},
-	{Code: "nhi.password_revoked", Label: "停用承辦人健保卡密碼", Object: "handler"},
+	{Code: "nhi.password_revoked", Label: "停用承辦人健保卡密碼", Object: "clerk"},
 
 	// Change requests: the unit's, and the console's decisions on them.
 	{Code: "change_request.submit", Label: "送出基本資料變更申請", Object: "change_request"},
@@ -106,16 +111,35 @@ var auditActions = []AuditAction{
 	{Code: "demo.cards", Label: "設定示範卡片", Object: "demo"},
 }
 
+// auditActionByCode finds an action by its code or a former code.
 var auditActionByCode = func() map[string]AuditAction {
 	m := make(map[string]AuditAction, len(auditActions))
 	for _, a := range auditActions {
-		if _, dup := m[a.Code]; dup {
-			panic("models: audit action " + a.Code + " registered twice")
+		for _, code := range append([]string{a.Code}, a.Former...) {
+			if _, dup := m[code]; dup {
+				panic("models: audit action " + code + " registered twice")
+			}
+			m[code] = a
 		}
-		m[a.Code] = a
 	}
 	return m
 }()
+
+// auditActionCodes are the codes an action's events carry: its code and
+// its former ones.
+func auditActionCodes(code string) []string {
+	if a, ok := auditActionByCode[code]; ok && a.Code == code {
+		return append([]string{a.Code}, a.Former...)
+	}
+	return []string{code}
+}
+
+// ActorKindClerk is the actor kind of a unit's clerk (承辦人); events
+// before migration 16 carry its former code, actorKindClerkFormer.
+const (
+	ActorKindClerk       = "clerk"
+	actorKindClerkFormer = "handler"
+)
 
 // DecisionActions are the codes of the audit actions that record a decision
 // of bureau staff, in the registry's order. A decision that answers a
@@ -166,7 +190,8 @@ var auditFieldLabels = map[string]string{
 	"account_id":           "帳號編號",
 	"account_status":       "帳號狀態",
 	"reg_type":             "註冊方式",
-	"handlers_revoked":     "解除的承辦人數",
+	"clerks_revoked":       "解除的承辦人數",
+	"handlers_revoked":     "解除的承辦人數", // events before migration 16
 	"name":                 "名稱",
 	"new_name":             "新名稱",
 	"reg":                  "登記地址",

@@ -190,7 +190,7 @@ func f(ctx any, a Actor, approve bool) error {
 	ch.Action, ch.Reason = "case.forget", ""
 	q.Where("unit.branch_code = ?", 1).Order("deregistration.requested_at")
 	_ = "u.branch_code"
-	return s.certLoginTx(ctx, in, "handler.levitate")
+	return s.certLoginTx(ctx, in, "clerk.levitate")
 }
 `
 	fset := token.NewFileSet()
@@ -205,7 +205,7 @@ func f(ctx any, a Actor, approve bool) error {
 		}
 	}
 	sort.Strings(unknown)
-	want := "case.forget handler.levitate unit.teleport unit.vanish"
+	want := "case.forget clerk.levitate unit.teleport unit.vanish"
 	if got := strings.Join(unknown, " "); got != want {
 		t.Errorf("unregistered actions found: %q, want %q", got, want)
 	}
@@ -225,5 +225,20 @@ func TestDecisionActions(t *testing.T) {
 		"deregistration.request deregistration.approve deregistration.reject case.resolve"
 	if got := strings.Join(DecisionActions, " "); got != want {
 		t.Errorf("DecisionActions = %s, want %s (the statistics' columns, in order)", got, want)
+	}
+}
+
+// TestAuditActionFormerCodes: events written before a rename keep their
+// code; they show the action's label and a search for the action finds
+// them.
+func TestAuditActionFormerCodes(t *testing.T) {
+	if got := AuditActionLabel("handler.add"); got != "新增承辦人" {
+		t.Errorf("label of a former code = %q", got)
+	}
+	if got := strings.Join(auditActionCodes("clerk.add"), ","); got != "clerk.add,handler.add" {
+		t.Errorf("codes searched for clerk.add = %s", got)
+	}
+	if got := strings.Join(auditActionCodes("handler.add"), ","); got != "handler.add" {
+		t.Errorf("codes searched for a former code = %s, want only itself", got)
 	}
 }

@@ -178,14 +178,6 @@ func auditKeysFrom(ctx context.Context) *AuditKeys {
 // AuditKeys: the audit chain refuses unkeyed events.
 var ErrNoAuditKey = errors.New("models: no audit key: set Store.AuditKeys (the server loads them with --audit-key-file)")
 
-// Legacy events (written before the chain was keyed) keep an empty key_id.
-var _ = register(Migration{
-	Version: 8,
-	Name:    "audit: key id of each event, for the keyed (HMAC) chain",
-	Up:      []string{`ALTER TABLE audit_events ADD COLUMN key_id TEXT NOT NULL DEFAULT ''`},
-	Down:    []string{`ALTER TABLE audit_events DROP COLUMN key_id`},
-})
-
 // MarkAuditKey writes an "audit.key" event when the newest event was not
 // signed by the current key: after the upgrade from the unkeyed chain and
 // after a rotation. The log thus shows when each key came into use, and the

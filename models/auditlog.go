@@ -16,13 +16,13 @@ import (
 )
 
 // ActorKinds are the kinds of actor the audit log records.
-var ActorKinds = []string{"staff", "unit", "handler", "anonymous", "system"}
+var ActorKinds = []string{"staff", "unit", "clerk", "anonymous", "system"}
 
 // AuditFilter is a search of the audit log from the console. From and To
 // are calendar dates (as rocdate.Parse returns them), taken as whole days
 // in Taipei with both ends included; a zero date leaves that end open.
 type AuditFilter struct {
-	ActorKind string // staff, unit, handler, anonymous, system; "" for any
+	ActorKind string // staff, unit, clerk, anonymous, system; "" for any
 	Actor     string // part of the actor's recorded name (a staff member's user name)
 	UnitCode  string // the unit's 9-digit code
 	Action    string // one action code, e.g. "unit.reopen"
@@ -67,7 +67,11 @@ func dayEnd(d time.Time) time.Time {
 }
 
 func (f AuditFilter) query(q *bun.SelectQuery) *bun.SelectQuery {
-	if f.ActorKind != "" {
+	switch f.ActorKind {
+	case "":
+	case ActorKindClerk:
+		q = q.Where("e.actor_kind IN (?)", bun.List([]string{ActorKindClerk, actorKindClerkFormer}))
+	default:
 		q = q.Where("e.actor_kind = ?", f.ActorKind)
 	}
 	// lower() on both sides: LIKE is case-insensitive on SQLite but not on
@@ -79,7 +83,7 @@ func (f AuditFilter) query(q *bun.SelectQuery) *bun.SelectQuery {
 		q = q.Where("e.unit_id IN (SELECT fu.id FROM units AS fu WHERE fu.code = ?)", f.UnitCode)
 	}
 	if f.Action != "" {
-		q = q.Where("e.action = ?", f.Action)
+		q = q.Where("e.action IN (?)", bun.List(auditActionCodes(f.Action)))
 	}
 	if !f.From.IsZero() {
 		q = q.Where("e.at >= ?", dayStart(f.From))

@@ -18,49 +18,6 @@ import (
 // "請電洽本組承辦人". A case belongs to a branch; its unit may not be known
 // yet when the caller has not been identified.
 
-var _ = register(Migration{
-	Version: 5,
-	Name:    "phone support cases and their notes",
-	Up: []string{
-		`CREATE TABLE cases (
-			id {{ID}},
-			branch_code TEXT NOT NULL REFERENCES branches(code),
-			unit_id BIGINT REFERENCES units(id),
-			caller_name TEXT NOT NULL CHECK (caller_name <> ''),
-			caller_phone TEXT NOT NULL CHECK (caller_phone <> ''),
-			caller_ref TEXT NOT NULL DEFAULT '',
-			topic TEXT NOT NULL CHECK (topic IN ('q1','q2','q3','q4','q5','q6','q7','q8','q9','q10','q11','other')),
-			notes TEXT NOT NULL DEFAULT '',
-			status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','waiting','resolved')),
-			resolution TEXT NOT NULL DEFAULT '',
-			opened_by BIGINT NOT NULL REFERENCES staff(id),
-			assigned_to BIGINT REFERENCES staff(id),
-			opened_at {{TS}} NOT NULL,
-			updated_at {{TS}} NOT NULL,
-			resolved_at {{TS}},
-			version BIGINT NOT NULL DEFAULT 1 CHECK (version > 0),
-			CHECK ((status = 'resolved') = (resolved_at IS NOT NULL)),
-			CHECK (status <> 'resolved' OR resolution <> '')
-		)`,
-		// The queue: a branch's cases of a status, oldest first.
-		`CREATE INDEX cases_queue ON cases (branch_code, status, opened_at)`,
-		`CREATE INDEX cases_unit ON cases (unit_id, opened_at)`,
-		`CREATE INDEX cases_assigned ON cases (assigned_to, status)`,
-		`CREATE TABLE case_notes (
-			id {{ID}},
-			case_id BIGINT NOT NULL REFERENCES cases(id),
-			staff_id BIGINT NOT NULL REFERENCES staff(id),
-			at {{TS}} NOT NULL,
-			text TEXT NOT NULL CHECK (text <> '')
-		)`,
-		`CREATE INDEX case_notes_case ON case_notes (case_id, at)`,
-	},
-	Down: []string{
-		`DROP TABLE case_notes`,
-		`DROP TABLE cases`,
-	},
-})
-
 // Case statuses: open ⇄ waiting (for the unit) → resolved, which is final.
 const (
 	CaseOpen     = "open"

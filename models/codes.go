@@ -16,46 +16,9 @@ import (
 	"github.com/multicert/multicert/internal/apperr"
 )
 
-// One-time codes prove what card data cannot: NHI card data (card number,
-// name, ID) is printed or public, so a password is set only with a code sent
-// where a stranger cannot read it: the e-mail address the unit recorded when
-// it assigned the handler (驗證碼), or the unit's e-mail on file with the
-// bureau, or a bureau officer who issues it from the console (開通碼).
-var _ = register(Migration{
-	Version: 9,
-	Name:    "one-time codes and units' e-mail on file",
-	Up: []string{
-		`ALTER TABLE units ADD COLUMN email TEXT NOT NULL DEFAULT ''`,
-		`CREATE TABLE one_time_codes (
-			id {{ID}},
-			purpose TEXT NOT NULL CHECK (purpose IN ('nhi_password', 'unit_register')),
-			subject TEXT NOT NULL,
-			unit_id BIGINT REFERENCES units(id),
-			code_hash TEXT NOT NULL DEFAULT '',
-			card_no TEXT NOT NULL DEFAULT '',
-			card_name TEXT NOT NULL DEFAULT '',
-			source TEXT NOT NULL CHECK (source IN ('email', 'assignment', 'staff', 'awaiting')),
-			sent_to TEXT NOT NULL DEFAULT '',
-			issued_by TEXT NOT NULL DEFAULT '',
-			attempts INTEGER NOT NULL DEFAULT 0,
-			created_at {{TS}} NOT NULL,
-			expires_at {{TS}} NOT NULL,
-			used_at {{TS}},
-			revoked_at {{TS}},
-			revoked_by TEXT NOT NULL DEFAULT ''
-		)`,
-		`CREATE INDEX one_time_codes_subject ON one_time_codes (purpose, subject, created_at)`,
-		`CREATE INDEX one_time_codes_unit ON one_time_codes (unit_id, created_at)`,
-	},
-	Down: []string{
-		`DROP TABLE one_time_codes`,
-		`ALTER TABLE units DROP COLUMN email`,
-	},
-})
-
 // Code purposes and sources.
 const (
-	CodeNHIPassword  = "nhi_password"  // a handler's 健保卡網路服務註冊 or password reset (驗證碼)
+	CodeNHIPassword  = "nhi_password"  // a clerk's 健保卡網路服務註冊 or password reset (驗證碼)
 	CodeUnitRegister = "unit_register" // a unit's registration with the responsible person's NHI card (開通碼)
 
 	CodeByEmail      = "email"      // sent at the holder's request

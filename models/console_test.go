@@ -120,8 +120,8 @@ func TestDeregistrationFourEyes(t *testing.T) {
 		if a, _ := models.ActiveAccount(ctx, db, u.ID); a != nil {
 			t.Fatal("the account is still active")
 		}
-		if n := count(t, db, "handlers", "unit_id = ? AND status = 'active'", u.ID); n != 0 {
-			t.Errorf("%d handlers still active", n)
+		if n := count(t, db, "clerks", "unit_id = ? AND status = 'active'", u.ID); n != 0 {
+			t.Errorf("%d clerks still active", n)
 		}
 		if sess, _ := s.SessionByToken(ctx, tok); sess != nil {
 			t.Error("the unit's session survived")
@@ -320,9 +320,9 @@ func TestOutboxSendsOnceAndRetries(t *testing.T) {
 		if len(msgs) != 1 || !strings.Contains(msgs[0].Subject, "暫時關閉") || !strings.Contains(msgs[0].Body, f.cert.Code) {
 			t.Fatalf("mail: %+v", msgs)
 		}
-		hs, _ := models.HandlersOfUnit(ctx, db, f.cert.ID)
+		hs, _ := models.ClerksOfUnit(ctx, db, f.cert.ID)
 		if len(msgs[0].To) == 0 || msgs[0].To[0] != hs[0].Email {
-			t.Errorf("sent to %v, want the unit's handlers", msgs[0].To)
+			t.Errorf("sent to %v, want the unit's clerks", msgs[0].To)
 		}
 	})
 }

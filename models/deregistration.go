@@ -88,7 +88,7 @@ var ErrFourEyes = apperr.New(apperr.Forbidden, "不能核准或駁回自己提�
 // DecideDeregistration approves or rejects a pending deregistration. The
 // decider must not be the requester (also enforced by the schema). On
 // approval it re-checks that the account is still the unit's active one,
-// deregisters it, revokes the unit's handlers and ends every session of
+// deregisters it, revokes the unit's clerks and ends every session of
 // the unit; the unit may then register again with either card type.
 func (s *Store) DecideDeregistration(ctx context.Context, a Actor, sc Scope, id int64, approve bool, note string) error {
 	note = strings.TrimSpace(note)
@@ -138,18 +138,18 @@ func (s *Store) DecideDeregistration(ctx context.Context, a Actor, sc Scope, id 
 			if n, _ := res.RowsAffected(); n != 1 {
 				return apperr.New(apperr.Conflict, "帳號資料剛被變更，請重新整理後再試。")
 			}
-			res, err = tx.NewUpdate().Model((*Handler)(nil)).
-				Set("status = ?, revoked_at = ?, revoked_by = ?, version = version + 1", HandlerRevoked, now, "本署註銷帳號").
-				Where("unit_id = ? AND status = ?", d.UnitID, HandlerActive).Exec(ctx)
+			res, err = tx.NewUpdate().Model((*Clerk)(nil)).
+				Set("status = ?, revoked_at = ?, revoked_by = ?, version = version + 1", ClerkRevoked, now, "本署註銷帳號").
+				Where("unit_id = ? AND status = ?", d.UnitID, ClerkActive).Exec(ctx)
 			if err != nil {
-				return fmt.Errorf("models: revoke handlers: %w", err)
+				return fmt.Errorf("models: revoke clerks: %w", err)
 			}
 			revoked, _ := res.RowsAffected()
 			ended, err := EndSessionsOfUnit(ctx, tx, d.UnitID)
 			if err != nil {
 				return err
 			}
-			after["account_status"], after["handlers_revoked"], after["sessions_ended"] = AccountDeregistered, revoked, ended
+			after["account_status"], after["clerks_revoked"], after["sessions_ended"] = AccountDeregistered, revoked, ended
 		}
 		res, err := tx.NewUpdate().Model(d).Set("status = ?, decided_by = ?, decided_at = ?, decision_note = ?, version = version + 1", status, a.ID, now, note).
 			Where("id = ? AND version = ? AND status = ?", d.ID, d.Version, DeregPending).Exec(ctx)

@@ -18,39 +18,39 @@ const (
 	RegNHICard      = "nhi_card"      // 負責人健保卡
 )
 
-// Account and handler statuses.
+// Account and clerk statuses.
 const (
 	AccountActive       = "active"
 	AccountDeregistered = "deregistered" // 註銷
-	HandlerActive       = "active"
-	HandlerRevoked      = "revoked"
+	ClerkActive         = "active"
+	ClerkRevoked        = "revoked"
 )
 
-// Handler card types.
+// Clerk card types.
 const (
 	CardCitizenCert = "citizen_cert" // 自然人憑證
 	CardNHI         = "nhi_card"     // 健保卡
 )
 
-// Staff roles. Unit-side roles (unit_owner, handler, handler_filer) are not
+// Staff roles. Unit-side roles (unit_owner, clerk, clerk_filer) are not
 // stored: they follow from how the user logged in.
 const (
-	RoleStaff        = "staff"
-	RoleSupervisor   = "supervisor"
-	RoleAuditor      = "auditor"
-	RoleAdmin        = "admin"
-	RoleUnitOwner    = "unit_owner"
-	RoleHandler      = "handler"
-	RoleHandlerFiler = "handler_filer"
-	// RoleUnitManager is held in addition to handler or handler_filer by a
-	// handler the unit made its manager (單位管理者).
+	RoleStaff      = "staff"
+	RoleSupervisor = "supervisor"
+	RoleAuditor    = "auditor"
+	RoleAdmin      = "admin"
+	RoleUnitOwner  = "unit_owner"
+	RoleClerk      = "clerk"
+	RoleClerkFiler = "clerk_filer"
+	// RoleUnitManager is held in addition to clerk or clerk_filer by a
+	// clerk the unit made its manager (單位管理者).
 	RoleUnitManager = "unit_manager"
 )
 
 // StaffRoles and UnitRoles list every role of each side.
 var (
 	StaffRoles = []string{RoleStaff, RoleSupervisor, RoleAuditor, RoleAdmin}
-	UnitRoles  = []string{RoleUnitOwner, RoleHandler, RoleHandlerFiler}
+	UnitRoles  = []string{RoleUnitOwner, RoleClerk, RoleClerkFiler}
 )
 
 // Branch is a 分區業務組.
@@ -128,9 +128,9 @@ type UnitAccount struct {
 	Version        int64      `bun:"version"`
 }
 
-// Handler is a person a unit authorised (指派) to use the system.
-type Handler struct {
-	bun.BaseModel `bun:"table:handlers"`
+// Clerk is a person a unit authorised (指派) to use the system.
+type Clerk struct {
+	bun.BaseModel `bun:"table:clerks"`
 	ID            int64      `bun:"id,pk,autoincrement"`
 	UnitID        int64      `bun:"unit_id"`
 	CardType      string     `bun:"card_type"`
@@ -140,7 +140,7 @@ type Handler struct {
 	Name          string     `bun:"name"`
 	Email         string     `bun:"email"`
 	MayFile       bool       `bun:"may_file"`   // 允許使用所有加退保業務功能
-	MayManage     bool       `bun:"may_manage"` // 單位管理者: may assign handlers and change the certificate
+	MayManage     bool       `bun:"may_manage"` // 單位管理者: may assign clerks and change the certificate
 	Status        string     `bun:"status"`
 	CreatedAt     time.Time  `bun:"created_at"`
 	CreatedBy     string     `bun:"created_by"`
@@ -189,7 +189,7 @@ type Session struct {
 	StaffID       *int64    `bun:"staff_id"`
 	UnitID        *int64    `bun:"unit_id"`
 	AccountID     *int64    `bun:"account_id"`
-	HandlerID     *int64    `bun:"handler_id"`
+	ClerkID       *int64    `bun:"clerk_id"`
 	ClientIP      string    `bun:"client_ip"`
 	UserAgent     string    `bun:"user_agent"`
 	CreatedAt     time.Time `bun:"created_at"`

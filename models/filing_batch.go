@@ -129,7 +129,7 @@ func (s *Store) validateChunk(ctx context.Context, day string, on time.Time, hor
 			}
 			k := outcome{status, codes}
 			changed[k] = append(changed[k], f.ID)
-			changes = append(changes, filingChange{BatchOn: day, FilingID: f.ID, UnitID: f.UnitID, HandlerID: f.HandlerID, OldStatus: f.Status, NewStatus: status, Codes: codes})
+			changes = append(changes, filingChange{BatchOn: day, FilingID: f.ID, UnitID: f.UnitID, ClerkID: f.ClerkID, OldStatus: f.Status, NewStatus: status, Codes: codes})
 		}
 		now := s.now()
 		for k, ids := range changed {
@@ -169,7 +169,7 @@ type filingChange struct {
 	BatchOn       string `bun:"batch_on,pk"`
 	FilingID      int64  `bun:"filing_id,pk"`
 	UnitID        int64  `bun:"unit_id"`
-	HandlerID     *int64 `bun:"handler_id"`
+	ClerkID       *int64 `bun:"clerk_id"`
 	OldStatus     string `bun:"old_status"`
 	NewStatus     string `bun:"new_status"`
 	Codes         string `bun:"codes"`
@@ -203,24 +203,24 @@ func (s *Store) mailBatch(ctx context.Context, day string, on time.Time) error {
 	var changes []struct {
 		FilingID  int64  `bun:"filing_id"`
 		UnitID    int64  `bun:"unit_id"`
-		HandlerID *int64 `bun:"handler_id"`
+		ClerkID   *int64 `bun:"clerk_id"`
 		NewStatus string `bun:"new_status"`
 		Codes     string `bun:"codes"`
 	}
-	if err := s.DB.NewSelect().Table("filing_changes").Column("filing_id", "unit_id", "handler_id", "new_status", "codes").
+	if err := s.DB.NewSelect().Table("filing_changes").Column("filing_id", "unit_id", "clerk_id", "new_status", "codes").
 		Where("batch_on = ?", day).Order("unit_id", "filing_id").Scan(ctx, &changes); err != nil {
 		return fmt.Errorf("models: nightly mail: %w", err)
 	}
 	type key struct {
-		unit    int64
-		handler int64
+		unit  int64
+		clerk int64
 	}
 	groups := map[key][]int{}
 	var keys []key
 	for i, c := range changes {
 		k := key{unit: c.UnitID}
-		if c.HandlerID != nil {
-			k.handler = *c.HandlerID
+		if c.ClerkID != nil {
+			k.clerk = *c.ClerkID
 		}
 		if _, ok := groups[k]; !ok {
 			keys = append(keys, k)
@@ -228,7 +228,7 @@ func (s *Store) mailBatch(ctx context.Context, day string, on time.Time) error {
 		groups[k] = append(groups[k], i)
 	}
 	sort.Slice(keys, func(i, j int) bool {
-		return keys[i].unit < keys[j].unit || keys[i].unit == keys[j].unit && keys[i].handler < keys[j].handler
+		return keys[i].unit < keys[j].unit || keys[i].unit == keys[j].unit && keys[i].clerk < keys[j].clerk
 	})
 	table, err := ErrorCodes(ctx, s.DB)
 	if err != nil {
@@ -239,15 +239,15 @@ func (s *Store) mailBatch(ctx context.Context, day string, on time.Time) error {
 		explainText[string(c.Code)] = c.Message
 	}
 	// Groups are written mailChunk at a time, one transaction each, with
-	// their units, filings and handlers read in bulk.
+	// their units, filings and clerks read in bulk.
 	for lo := 0; lo < len(keys); lo += mailChunk {
 		ks := keys[lo:min(lo+mailChunk, len(keys))]
 		err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			var unitIDs, handlerIDs, filingIDs []int64
+			var unitIDs, clerkIDs, filingIDs []int64
 			for _, k := range ks {
 				unitIDs = append(unitIDs, k.unit)
-				if k.handler != 0 {
-					handlerIDs = append(handlerIDs, k.handler)
+				if k.clerk != 0 {
+					clerkIDs = append(clerkIDs, k.clerk)
 				}
 				for _, i := range groups[k] {
 					filingIDs = append(filingIDs, changes[i].FilingID)
@@ -272,12 +272,12 @@ func (s *Store) mailBatch(ctx context.Context, day string, on time.Time) error {
 				}
 			}
 			emails := map[int64]string{}
-			if len(handlerIDs) > 0 {
+			if len(clerkIDs) > 0 {
 				var hs []struct {
 					ID    int64  `bun:"id"`
 					Email string `bun:"email"`
 				}
-				if err := tx.NewSelect().Table("handlers").Column("id", "email").Where("id IN (?)", bun.List(handlerIDs)).Scan(ctx, &hs); err != nil {
+				if err := tx.NewSelect().Table("clerks").Column("id", "email").Where("id IN (?)", bun.List(clerkIDs)).Scan(ctx, &hs); err != nil {
 					return err
 				}
 				for _, h := range hs {
@@ -336,8 +336,8 @@ func (s *Store) mailBatch(ctx context.Context, day string, on time.Time) error {
 				title := fmt.Sprintf("%s 異動檢核結果有變動（%d 筆錯誤）", rocdate.FormatSlash(on), errorsN)
 				body := "本署夜間重新檢核貴單位近兩個月的申報資料，以下資料的檢核結果有變動：\n\n" + b.String() +
 					"\n請登入多憑證網路承保作業，至「單位資料查詢及變更 → 異動檢核後查詢」查看並更正，或電洽本組承辦人。"
-				if email := emails[k.handler]; email != "" {
-					mailKey := fmt.Sprintf("filing-batch:%s:%d:%d", day, k.unit, k.handler)
+				if email := emails[k.clerk]; email != "" {
+					mailKey := fmt.Sprintf("filing-batch:%s:%d:%d", day, k.unit, k.clerk)
 					subject := "【健保署多憑證網路】" + title
 					text := fmt.Sprintf("%s（投保單位代號 %s）您好：\n\n%s\n\n本信件由系統自動發送，請勿直接回覆。\n", u.Name, u.Code, body)
 					if err := Enqueue(ctx, tx, now, mailKey, []string{email}, subject, text); err != nil {

@@ -15,104 +15,6 @@ import (
 	"github.com/multicert/multicert/internal/rules"
 )
 
-var _ = register(Migration{
-	Version: 7,
-	Name:    "filings: enrollments, withdrawals and amount changes, coverage, the code table, grade tables, nightly batches",
-	Up: []string{
-		`CREATE TABLE filings (
-			id {{ID}},
-			unit_id BIGINT NOT NULL REFERENCES units(id),
-			handler_id BIGINT REFERENCES handlers(id),
-			filed_by TEXT NOT NULL,
-			source TEXT NOT NULL CHECK (source IN ('web','upload')),
-			kind TEXT NOT NULL CHECK (kind IN ('add','withdraw','adjust')),
-			person TEXT NOT NULL CHECK (person IN ('insured','dependent')),
-			operation TEXT NOT NULL DEFAULT 'health',
-			insured_id TEXT NOT NULL CHECK (length(insured_id) = 10),
-			dependent_id TEXT NOT NULL DEFAULT '' CHECK (dependent_id = '' OR length(dependent_id) = 10),
-			name TEXT NOT NULL,
-			sex TEXT NOT NULL CHECK (sex IN ('M','F')),
-			birth TEXT NOT NULL CHECK (length(birth) = 10),
-			relation TEXT NOT NULL DEFAULT '',
-			reason TEXT NOT NULL,
-			amount INTEGER NOT NULL DEFAULT 0 CHECK (amount >= 0),
-			effective_date TEXT NOT NULL CHECK (length(effective_date) = 10),
-			category TEXT NOT NULL DEFAULT '1',
-			legal_rep BOOLEAN NOT NULL DEFAULT FALSE,
-			filed_at {{TS}} NOT NULL,
-			filed_on TEXT NOT NULL CHECK (length(filed_on) = 10),
-			status TEXT NOT NULL CHECK (status IN ('validated','error')),
-			codes TEXT NOT NULL DEFAULT '',
-			validated_at {{TS}} NOT NULL,
-			batch_on TEXT NOT NULL DEFAULT '',
-			CHECK ((status = 'validated') = (codes = ''))
-		)`,
-		`CREATE INDEX filings_unit_filed ON filings (unit_id, filed_on, id)`,
-		`CREATE INDEX filings_filed_on ON filings (filed_on, id)`,
-		`CREATE INDEX filings_handler ON filings (handler_id, filed_on)`,
-		// Who is insured by a unit now: an accepted add opens a row, an
-		// accepted withdrawal closes it.
-		`CREATE TABLE coverage (
-			id {{ID}},
-			unit_id BIGINT NOT NULL REFERENCES units(id),
-			person_id TEXT NOT NULL,
-			insured_id TEXT NOT NULL,
-			birth TEXT NOT NULL,
-			since TEXT NOT NULL,
-			until TEXT,
-			add_filing_id BIGINT NOT NULL REFERENCES filings(id),
-			end_filing_id BIGINT REFERENCES filings(id)
-		)`,
-		`CREATE UNIQUE INDEX coverage_current ON coverage (unit_id, person_id) WHERE until IS NULL`,
-		`CREATE INDEX coverage_insured ON coverage (unit_id, insured_id)`,
-		// 錯誤代碼說明: the code table, kept by admin staff.
-		`CREATE TABLE error_codes (
-			code TEXT PRIMARY KEY,
-			message TEXT NOT NULL CHECK (message <> ''),
-			fix TEXT NOT NULL DEFAULT '',
-			updated_at {{TS}} NOT NULL,
-			updated_by TEXT NOT NULL DEFAULT ''
-		)`,
-		// 投保金額分級表 by effective date, loaded by admin staff.
-		`CREATE TABLE grade_tables (
-			id {{ID}},
-			effective_date TEXT NOT NULL UNIQUE CHECK (length(effective_date) = 10),
-			grades TEXT NOT NULL CHECK (grades <> ''),
-			source TEXT NOT NULL DEFAULT '',
-			loaded_by TEXT NOT NULL DEFAULT '',
-			loaded_at {{TS}} NOT NULL
-		)`,
-		// The nightly re-validation: one row a day; changes it found, for
-		// the filers' e-mail; both survive a crash so the batch resumes.
-		`CREATE TABLE filing_batches (
-			batch_on TEXT PRIMARY KEY CHECK (length(batch_on) = 10),
-			started_at {{TS}} NOT NULL,
-			finished_at {{TS}},
-			validated BIGINT NOT NULL DEFAULT 0,
-			changed BIGINT NOT NULL DEFAULT 0,
-			mailed_at {{TS}}
-		)`,
-		`CREATE TABLE filing_changes (
-			batch_on TEXT NOT NULL,
-			filing_id BIGINT NOT NULL REFERENCES filings(id),
-			unit_id BIGINT NOT NULL REFERENCES units(id),
-			handler_id BIGINT REFERENCES handlers(id),
-			old_status TEXT NOT NULL,
-			new_status TEXT NOT NULL,
-			codes TEXT NOT NULL DEFAULT '',
-			PRIMARY KEY (batch_on, filing_id)
-		)`,
-	},
-	Down: []string{
-		`DROP TABLE filing_changes`,
-		`DROP TABLE filing_batches`,
-		`DROP TABLE grade_tables`,
-		`DROP TABLE error_codes`,
-		`DROP TABLE coverage`,
-		`DROP TABLE filings`,
-	},
-})
-
 // Filing statuses.
 const (
 	FilingValidated = "validated" // 審核正確
@@ -125,7 +27,7 @@ type Filing struct {
 	bun.BaseModel `bun:"table:filings"`
 	ID            int64     `bun:"id,pk,autoincrement"`
 	UnitID        int64     `bun:"unit_id"`
-	HandlerID     *int64    `bun:"handler_id"`
+	ClerkID       *int64    `bun:"clerk_id"`
 	FiledBy       string    `bun:"filed_by"`
 	Source        string    `bun:"source"` // web (網路申報) or upload (媒體申報)
 	Kind          string    `bun:"kind"`
@@ -386,12 +288,12 @@ func explain(ctx context.Context, db bun.IDB, codes []rules.Code) ([]rules.Info,
 	return out, nil
 }
 
-// Filer is who files: a handler allowed to file, for their unit.
+// Filer is who files: a clerk allowed to file, for their unit.
 type Filer struct {
-	Actor     Actor
-	UnitID    int64
-	HandlerID int64
-	Source    string // web or upload
+	Actor   Actor
+	UnitID  int64
+	ClerkID int64
+	Source  string // web or upload
 }
 
 // SubmitFiling validates a filing at once with the same rules as the
@@ -457,9 +359,9 @@ func (s *Store) SubmitFilings(ctx context.Context, by Filer, in []rules.Filing, 
 			f := filingFromRule(rf)
 			f.UnitID, f.FiledBy, f.Source, f.FiledAt, f.FiledOn = u.ID, by.Actor.Name, by.Source, now, dateString(today)
 			f.Status, f.ValidatedAt = FilingValidated, now
-			if by.HandlerID != 0 {
-				h := by.HandlerID
-				f.HandlerID = &h
+			if by.ClerkID != 0 {
+				h := by.ClerkID
+				f.ClerkID = &h
 			}
 			stored = append(stored, f)
 			r.note(&stored[len(stored)-1], -int64(len(stored)))

@@ -35,15 +35,15 @@ func childAdd(insured rules.Filing, serial int, birth time.Time) rules.Filing {
 		EffectiveDate: testToday}
 }
 
-// filer is a handler of the fixture's business-certificate unit who may file.
+// filer is a clerk of the fixture's business-certificate unit who may file.
 func filer(t testing.TB, f *loginFixture) models.Filer {
 	t.Helper()
 	ctx := context.Background()
-	var h models.Handler
+	var h models.Clerk
 	if err := f.db.NewSelect().Model(&h).Where("unit_id = ? AND status = 'active'", f.cert.ID).Limit(1).Scan(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return models.Filer{Actor: models.Actor{Kind: "handler", ID: h.ID, Name: h.Name, UnitID: f.cert.ID}, UnitID: f.cert.ID, HandlerID: h.ID, Source: "web"}
+	return models.Filer{Actor: models.Actor{Kind: "clerk", ID: h.ID, Name: h.Name, UnitID: f.cert.ID}, UnitID: f.cert.ID, ClerkID: h.ID, Source: "web"}
 }
 
 func refusedCodes(t *testing.T, err error) []string {

@@ -18,12 +18,12 @@ import (
 	"github.com/multicert/multicert/models/modelstest"
 )
 
-// nhiHandler returns an active NHI-card handler of an open, registered demo
+// nhiClerk returns an active NHI-card clerk of an open, registered demo
 // unit.
-func nhiHandler(t *testing.T, db *bun.DB) models.Handler {
+func nhiClerk(t *testing.T, db *bun.DB) models.Clerk {
 	t.Helper()
-	var h models.Handler
-	err := db.NewSelect().Model(&h).Where("card_type = ? AND status = ?", models.CardNHI, models.HandlerActive).
+	var h models.Clerk
+	err := db.NewSelect().Model(&h).Where("card_type = ? AND status = ?", models.CardNHI, models.ClerkActive).
 		Where("unit_id IN (SELECT unit_id FROM unit_accounts WHERE status = 'active')").
 		Where("unit_id IN (SELECT id FROM units WHERE status = 'active')").Order("id").Limit(1).Scan(context.Background())
 	if err != nil {
@@ -73,15 +73,15 @@ func mailCount(t *testing.T, db *bun.DB) int {
 	return int(n)
 }
 
-// A stranger who knows a handler's ID number and card number (both printed
-// or public) cannot set the handler's password: the code goes to the
+// A stranger who knows a clerk's ID number and card number (both printed
+// or public) cannot set the clerk's password: the code goes to the
 // address the unit recorded, guesses void it, and the login needs the
 // password.
-func TestStrangerCannotTakeOverHandler(t *testing.T) {
+func TestStrangerCannotTakeOverClerk(t *testing.T) {
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
-		h := nhiHandler(t, db)
+		h := nhiClerk(t, db)
 		// Typed by the stranger, reader empty; the name is the stranger's words.
 		claim := models.NHICard{CardNo: h.CardSerial, Name: "請回電客服", IDNo: h.IDNo}
 		const ip = "203.0.113.66"
@@ -109,8 +109,8 @@ func TestStrangerCannotTakeOverHandler(t *testing.T) {
 		if !errors.Is(err, models.ErrBadCode) {
 			t.Fatalf("the right code after five guesses: %v, want ErrBadCode", err)
 		}
-		sess, _ := f.preLogin(t, models.PurposeHandlerLogin)
-		if _, _, err := f.s.HandlerNHILogin(ctx, models.NHILogin{Session: sess, CardNo: claim.CardNo, IDNo: h.IDNo, Password: "Stranger-1", IP: ip}); err == nil {
+		sess, _ := f.preLogin(t, models.PurposeClerkLogin)
+		if _, _, err := f.s.ClerkNHILogin(ctx, models.NHILogin{Session: sess, CardNo: claim.CardNo, IDNo: h.IDNo, Password: "Stranger-1", IP: ip}); err == nil {
 			t.Fatal("the stranger logged in")
 		}
 	})
@@ -121,7 +121,7 @@ func TestNHICodeExpires(t *testing.T) {
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
-		h := nhiHandler(t, db)
+		h := nhiClerk(t, db)
 		card := models.NHICard{CardNo: h.CardSerial, Name: h.Name, IDNo: h.IDNo}
 		if err := f.s.RequestNHICode(ctx, card, h.IDNo, "192.0.2.5"); err != nil {
 			t.Fatal(err)
@@ -151,7 +151,7 @@ func TestUnassignedPersonRegistersAfterAssignment(t *testing.T) {
 			t.Fatalf("a mail was queued for an unassigned person (%d → %d)", before, got)
 		}
 		unit := f.cert
-		if _, err := f.s.AddHandler(ctx, models.Actor{Kind: "unit", Name: unit.Name, UnitID: unit.ID}, unit.ID, models.HandlerInput{
+		if _, err := f.s.AddClerk(ctx, models.Actor{Kind: "unit", Name: unit.Name, UnitID: unit.ID}, unit.ID, models.ClerkInput{
 			CardType: models.CardNHI, CardSerial: person.CardNo, CardID: person.IDNo, IDNo: person.IDNo, Name: person.Name,
 			Email: "xin.lin@example.com.tw"}); err != nil {
 			t.Fatal(err)
@@ -162,26 +162,26 @@ func TestUnassignedPersonRegistersAfterAssignment(t *testing.T) {
 			IP: "192.0.2.7"}); err != nil {
 			t.Fatal(err)
 		}
-		sess, _ := f.preLogin(t, models.PurposeHandlerLogin)
-		if _, u, err := f.s.HandlerNHILogin(ctx, models.NHILogin{Session: sess, CardNo: person.CardNo, IDNo: person.IDNo, Password: "Secret-123",
+		sess, _ := f.preLogin(t, models.PurposeClerkLogin)
+		if _, u, err := f.s.ClerkNHILogin(ctx, models.NHILogin{Session: sess, CardNo: person.CardNo, IDNo: person.IDNo, Password: "Secret-123",
 			IP: "192.0.2.7", UnitCode: unit.Code}); err != nil || u.ID != unit.ID {
 			t.Fatalf("login: %v", err)
 		}
 	})
 }
 
-// A handler's login needs the card the unit read; a replaced card is
+// A clerk's login needs the card the unit read; a replaced card is
 // accepted after the e-mail code.
-func TestHandlerLoginNeedsTheAssignedCard(t *testing.T) {
+func TestClerkLoginNeedsTheAssignedCard(t *testing.T) {
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
-		h := nhiHandler(t, db)
+		h := nhiClerk(t, db)
 		card := models.NHICard{CardNo: h.CardSerial, Name: h.Name, IDNo: h.IDNo}
 		f.setNHIPassword(t, card, h.Email, "Secret-123", "192.0.2.8")
 		login := func(cardNo string) error {
-			sess, _ := f.preLogin(t, models.PurposeHandlerLogin)
-			_, _, err := f.s.HandlerNHILogin(ctx, models.NHILogin{Session: sess, CardNo: cardNo, IDNo: h.IDNo, Password: "Secret-123", IP: "192.0.2.8"})
+			sess, _ := f.preLogin(t, models.PurposeClerkLogin)
+			_, _, err := f.s.ClerkNHILogin(ctx, models.NHILogin{Session: sess, CardNo: cardNo, IDNo: h.IDNo, Password: "Secret-123", IP: "192.0.2.8"})
 			return err
 		}
 		if err := login(card.CardNo); err != nil {
@@ -284,13 +284,13 @@ func TestNHILoginTimingDoesNotTellRegistration(t *testing.T) {
 	db := modelstest.MustOpenSQLite(t)
 	ctx := context.Background()
 	f := newLoginFixture(t, db)
-	h := nhiHandler(t, db)
+	h := nhiClerk(t, db)
 	card := models.NHICard{CardNo: h.CardSerial, Name: h.Name, IDNo: h.IDNo}
 	f.setNHIPassword(t, card, h.Email, "Secret-123", "192.0.2.1")
 	unknown := twid.MakeNationalID('Q', 1, 1122334)
 	refuse := func(idNo string, i int) time.Duration {
 		start := time.Now()
-		_, _, err := f.s.HandlerNHILogin(ctx, models.NHILogin{CardNo: h.CardSerial, IDNo: idNo, Password: "Wrong-2026",
+		_, _, err := f.s.ClerkNHILogin(ctx, models.NHILogin{CardNo: h.CardSerial, IDNo: idNo, Password: "Wrong-2026",
 			IP: fmt.Sprintf("192.0.2.%d", 10+i)})
 		d := time.Since(start)
 		if !errors.Is(err, models.ErrNHIBadCredentials) {
@@ -316,18 +316,18 @@ func TestNHILoginTimingDoesNotTellRegistration(t *testing.T) {
 	t.Logf("median refusal: registered %v, unregistered %v", reg, unreg)
 }
 
-// Staff can stop a handler's NHI-card password: the person's sessions end
+// Staff can stop a clerk's NHI-card password: the person's sessions end
 // and the password no longer logs in; another branch cannot.
 func TestStaffRevokesNHIPassword(t *testing.T) {
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
-		h := nhiHandler(t, db)
+		h := nhiClerk(t, db)
 		card := models.NHICard{CardNo: h.CardSerial, Name: h.Name, IDNo: h.IDNo}
 		f.setNHIPassword(t, card, h.Email, "Secret-123", "192.0.2.3")
-		sess, _ := f.preLogin(t, models.PurposeHandlerLogin)
+		sess, _ := f.preLogin(t, models.PurposeClerkLogin)
 		login := models.NHILogin{Session: sess, CardNo: h.CardSerial, IDNo: h.IDNo, Password: "Secret-123", IP: "192.0.2.3"}
-		tok, _, err := f.s.HandlerNHILogin(ctx, login)
+		tok, _, err := f.s.ClerkNHILogin(ctx, login)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -347,11 +347,11 @@ func TestStaffRevokesNHIPassword(t *testing.T) {
 			t.Fatal(err)
 		}
 		if s, _ := f.s.SessionByToken(ctx, tok); s != nil {
-			t.Error("the handler's session outlived the revocation")
+			t.Error("the clerk's session outlived the revocation")
 		}
-		sess2, _ := f.preLogin(t, models.PurposeHandlerLogin)
+		sess2, _ := f.preLogin(t, models.PurposeClerkLogin)
 		login.Session = sess2
-		if _, _, err := f.s.HandlerNHILogin(ctx, login); !errors.Is(err, models.ErrNHIBadCredentials) {
+		if _, _, err := f.s.ClerkNHILogin(ctx, login); !errors.Is(err, models.ErrNHIBadCredentials) {
 			t.Fatalf("login after the revocation: %v, want ErrNHIBadCredentials", err)
 		}
 	})

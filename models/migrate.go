@@ -25,20 +25,24 @@ type Migration struct {
 	// (triggers, functions); they run after Up. DownSQLite/DownPostgres run before Down.
 	UpSQLite, UpPostgres     []string
 	DownSQLite, DownPostgres []string
+	// EditSQLite rewrites table definitions in SQLite's schema, for the
+	// changes SQLite's ALTER TABLE cannot make (a CHECK's list of values):
+	// table name → replacements of its CREATE statement, applied after the
+	// statements going up, undone (reversed) before them going down.
+	EditSQLite []SchemaEdit
 }
 
-// registered holds migrations declared outside schema.go, each in the file
-// of its feature (var _ = register(Migration{…})).
-var registered []Migration
-
-func register(m Migration) bool {
-	registered = append(registered, m)
-	return true
+// SchemaEdit replaces Old with New in the CREATE statement of Table. Going
+// down it replaces New with Old, unless Keep: rows written since may need
+// New (an append-only table's CHECK, say).
+type SchemaEdit struct {
+	Table, Old, New string
+	Keep            bool
 }
 
 // allMigrations is every migration in version order; versions are unique.
 func allMigrations() []Migration {
-	all := append(append([]Migration(nil), migrations...), registered...)
+	all := append([]Migration(nil), migrations...)
 	sort.Slice(all, func(i, j int) bool { return all[i].Version < all[j].Version })
 	for i := 1; i < len(all); i++ {
 		if all[i].Version == all[i-1].Version {
@@ -279,6 +283,11 @@ func runMigration(ctx context.Context, conn dbConn, d Dialect, m Migration, up b
 			return false, fmt.Errorf("models: migration %d %s: %w\n%s", m.Version, m.Name, err, expand(d, s))
 		}
 	}
+	if d == SQLite {
+		if err := editSQLiteSchema(ctx, tx, m.EditSQLite, up); err != nil {
+			return false, fmt.Errorf("models: migration %d %s: %w", m.Version, m.Name, err)
+		}
+	}
 	if up {
 		_, err = tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ("+
 			fmt.Sprint(m.Version)+", '"+strings.ReplaceAll(m.Name, "'", "''")+"', '"+time.Now().UTC().Format(time.RFC3339)+"')")
@@ -307,6 +316,61 @@ func CheckSchema(ctx context.Context, db *bun.DB) error {
 		if s.AppliedAt == nil {
 			return ErrNoMigrations
 		}
+	}
+	return nil
+}
+
+// editSQLiteSchema applies (or, going down, reverses) edits of table
+// definitions the way SQLite's documentation describes for changes that
+// leave the stored rows valid (section 7 of "ALTER TABLE"): write the new
+// CREATE statement into sqlite_schema, bump schema_version so every
+// connection reloads it, and check the database's integrity, all in the
+// migration's transaction. Each edit must match exactly once, or be made
+// already (a Keep edit left in place going down).
+func editSQLiteSchema(ctx context.Context, tx *sql.Tx, edits []SchemaEdit, up bool) error {
+	if len(edits) == 0 {
+		return nil
+	}
+	var version int64
+	if err := tx.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&version); err != nil {
+		return fmt.Errorf("schema version: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "PRAGMA writable_schema = ON"); err != nil {
+		return fmt.Errorf("writable schema: %w", err)
+	}
+	for i := range edits {
+		e := edits[i]
+		if !up {
+			e = edits[len(edits)-1-i]
+			if e.Keep {
+				continue
+			}
+			e.Old, e.New = e.New, e.Old
+		}
+		var def string
+		if err := tx.QueryRowContext(ctx, "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", e.Table).Scan(&def); err != nil {
+			return fmt.Errorf("definition of %s: %w", e.Table, err)
+		}
+		if strings.Count(def, e.Old) == 0 && strings.Count(def, e.New) == 1 {
+			continue
+		}
+		if n := strings.Count(def, e.Old); n != 1 {
+			return fmt.Errorf("definition of %s holds %q %d times, want once", e.Table, e.Old, n)
+		}
+		def = strings.Replace(def, e.Old, e.New, 1)
+		if _, err := tx.ExecContext(ctx, "UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?", def, e.Table); err != nil {
+			return fmt.Errorf("edit %s: %w", e.Table, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA schema_version = %d", version+1)); err != nil {
+		return fmt.Errorf("schema version: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "PRAGMA writable_schema = OFF"); err != nil {
+		return fmt.Errorf("writable schema: %w", err)
+	}
+	var check string
+	if err := tx.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&check); err != nil || check != "ok" {
+		return fmt.Errorf("quick check after the edit: %q, %v", check, err)
 	}
 	return nil
 }

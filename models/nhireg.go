@@ -130,7 +130,7 @@ func (s *Store) RequestNHICode(ctx context.Context, card NHICard, typedID, ip st
 			return err
 		}
 		actor := Actor{Kind: "anonymous", Name: twid.Mask(card.IDNo), IP: ip}
-		hs, err := activeNHIHandlers(ctx, tx, card.IDNo)
+		hs, err := activeNHIClerks(ctx, tx, card.IDNo)
 		if err != nil {
 			return err
 		}
@@ -143,7 +143,7 @@ func (s *Store) RequestNHICode(ctx context.Context, card NHICard, typedID, ip st
 			return audit(ctx, tx, now, actor, Change{Action: "nhi.code_awaiting", ObjectType: "one_time_code", ObjectID: fmt.Sprint(c.ID),
 				Reason: "no unit has assigned this person with an NHI card"})
 		}
-		emails := handlerEmails(hs)
+		emails := clerkEmails(hs)
 		code := randomCode(digitAlphabet, 6)
 		c.Source, c.ExpiresAt, c.SentTo = CodeByEmail, now.Add(NHICodeTTL), maskEmails(emails)
 		c.UnitID = &hs[0].UnitID
@@ -158,20 +158,20 @@ func (s *Store) RequestNHICode(ctx context.Context, card NHICard, typedID, ip st
 	})
 }
 
-// activeNHIHandlers are the person's active NHI-card assignments in open units.
-func activeNHIHandlers(ctx context.Context, db bun.IDB, idNo string) ([]Handler, error) {
-	var hs []Handler
+// activeNHIClerks are the person's active NHI-card assignments in open units.
+func activeNHIClerks(ctx context.Context, db bun.IDB, idNo string) ([]Clerk, error) {
+	var hs []Clerk
 	err := db.NewSelect().Model(&hs).
-		Where("h.card_type = ? AND h.status = ? AND h.id_no = ?", CardNHI, HandlerActive, idNo).
+		Where("h.card_type = ? AND h.status = ? AND h.id_no = ?", CardNHI, ClerkActive, idNo).
 		Where("h.unit_id IN (SELECT au.id FROM units AS au WHERE au.status = ?)", UnitActive).
-		ModelTableExpr("handlers AS h").ColumnExpr("h.*").Order("h.id").Scan(ctx)
+		ModelTableExpr("clerks AS h").ColumnExpr("h.*").Order("h.id").Scan(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("models: NHI handlers: %w", err)
+		return nil, fmt.Errorf("models: NHI clerks: %w", err)
 	}
 	return hs, nil
 }
 
-func handlerEmails(hs []Handler) []string {
+func clerkEmails(hs []Clerk) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, h := range hs {
@@ -215,7 +215,7 @@ func ttlWords(d time.Duration) string {
 
 // sendAwaitingCode mails a 驗證碼 to a person a unit has just assigned with
 // an NHI card, when that person asked to register before any unit had.
-func sendAwaitingCode(ctx context.Context, tx bun.IDB, now time.Time, h *Handler) error {
+func sendAwaitingCode(ctx context.Context, tx bun.IDB, now time.Time, h *Clerk) error {
 	var waiting []OneTimeCode
 	err := tx.NewSelect().Model(&waiting).
 		Where("purpose = ? AND subject = ? AND source = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?",
@@ -309,7 +309,7 @@ func (s *Store) ConfirmNHICode(ctx context.Context, in NHIConfirm) error {
 		if err := s.ClearFailures(ctx, tx, ThrottleNHILogin, card.IDNo); err != nil {
 			return err
 		}
-		hs, err := activeNHIHandlers(ctx, tx, card.IDNo)
+		hs, err := activeNHIClerks(ctx, tx, card.IDNo)
 		if err != nil {
 			return err
 		}
@@ -317,9 +317,9 @@ func (s *Store) ConfirmNHICode(ctx context.Context, in NHIConfirm) error {
 			h := &hs[i]
 			if h.CardSerial != card.CardNo {
 				if _, err := tx.NewUpdate().Model(h).Set("card_serial = ?, version = version + 1", card.CardNo).WherePK().Exec(ctx); err != nil {
-					return fmt.Errorf("models: new NHI card of handler %d: %w", h.ID, err)
+					return fmt.Errorf("models: new NHI card of clerk %d: %w", h.ID, err)
 				}
-				if err := audit(ctx, tx, now, actor, Change{Action: "handler.card_replaced", UnitID: h.UnitID, ObjectType: "handler",
+				if err := audit(ctx, tx, now, actor, Change{Action: "clerk.card_replaced", UnitID: h.UnitID, ObjectType: "clerk",
 					ObjectID: fmt.Sprint(h.ID), Before: map[string]string{"card_serial": h.CardSerial},
 					After: map[string]string{"card_serial": card.CardNo}, Reason: "e-mail code"}); err != nil {
 					return err
@@ -362,8 +362,8 @@ func (s *Store) setNHIPassword(ctx context.Context, tx bun.IDB, now time.Time, c
 }
 
 // tellUnitOfNHIPassword tells a unit, by its e-mail on file and a portal
-// notice, that one of its handlers set an NHI-card password.
-func tellUnitOfNHIPassword(ctx context.Context, tx bun.IDB, now time.Time, h *Handler, action string, codeID int64) error {
+// notice, that one of its clerks set an NHI-card password.
+func tellUnitOfNHIPassword(ctx context.Context, tx bun.IDB, now time.Time, h *Clerk, action string, codeID int64) error {
 	u, err := UnitByID(ctx, tx, ScopeAll, h.UnitID)
 	if err != nil {
 		return err
@@ -391,7 +391,7 @@ func tellUnit(ctx context.Context, tx bun.IDB, now time.Time, u *Unit, title, bo
 	return Enqueue(ctx, tx, now, key, []string{u.Email}, "【健保署多憑證網路】"+title, text)
 }
 
-// NHIPasswordsOfUnit returns, for the unit's NHI-card handlers, when each
+// NHIPasswordsOfUnit returns, for the unit's NHI-card clerks, when each
 // last set their 健保卡網路服務註冊 password, keyed by ID number.
 func NHIPasswordsOfUnit(ctx context.Context, db bun.IDB, sc Scope, unitID int64) (map[string]*time.Time, error) {
 	if _, err := UnitByID(ctx, db, sc, unitID); err != nil {
@@ -399,7 +399,7 @@ func NHIPasswordsOfUnit(ctx context.Context, db bun.IDB, sc Scope, unitID int64)
 	}
 	var regs []NHIRegistration
 	err := db.NewSelect().Model(&regs).Column("id_no", "updated_at").
-		Where("id_no IN (SELECT h.id_no FROM handlers AS h WHERE h.unit_id = ? AND h.card_type = ?)", unitID, CardNHI).Scan(ctx)
+		Where("id_no IN (SELECT h.id_no FROM clerks AS h WHERE h.unit_id = ? AND h.card_type = ?)", unitID, CardNHI).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("models: NHI passwords of unit %d: %w", unitID, err)
 	}
@@ -410,20 +410,20 @@ func NHIPasswordsOfUnit(ctx context.Context, db bun.IDB, sc Scope, unitID int64)
 	return m, nil
 }
 
-// RevokeNHIPassword lets bureau staff stop a handler's NHI-card password
+// RevokeNHIPassword lets bureau staff stop a clerk's NHI-card password
 // (停用健保卡密碼), e.g. after the unit reports a takeover: the
 // registration and the person's unused codes go, their sessions end, and
 // they set a new password with a 驗證碼 mailed to the address the unit
 // recorded. Audited; the unit gets a notice.
-func (s *Store) RevokeNHIPassword(ctx context.Context, a Actor, sc Scope, unitID, handlerID int64) error {
+func (s *Store) RevokeNHIPassword(ctx context.Context, a Actor, sc Scope, unitID, clerkID int64) error {
 	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := s.now()
 		u, err := UnitByID(ctx, tx, sc, unitID)
 		if err != nil {
 			return err
 		}
-		h := new(Handler)
-		err = tx.NewSelect().Model(h).Where("id = ? AND unit_id = ? AND card_type = ?", handlerID, u.ID, CardNHI).Scan(ctx)
+		h := new(Clerk)
+		err = tx.NewSelect().Model(h).Where("id = ? AND unit_id = ? AND card_type = ?", clerkID, u.ID, CardNHI).Scan(ctx)
 		if isNoRows(err) {
 			return notFound("承辦人")
 		}
@@ -443,17 +443,17 @@ func (s *Store) RevokeNHIPassword(ctx context.Context, a Actor, sc Scope, unitID
 		}
 		var ended int64
 		var ids []int64
-		if err := tx.NewSelect().Table("handlers").Column("id").Where("id_no = ? AND card_type = ?", h.IDNo, CardNHI).Scan(ctx, &ids); err != nil {
+		if err := tx.NewSelect().Table("clerks").Column("id").Where("id_no = ? AND card_type = ?", h.IDNo, CardNHI).Scan(ctx, &ids); err != nil {
 			return fmt.Errorf("models: revoke NHI password: %w", err)
 		}
 		for _, id := range ids {
-			n, err := EndSessionsOfHandler(ctx, tx, id)
+			n, err := EndSessionsOfClerk(ctx, tx, id)
 			if err != nil {
 				return err
 			}
 			ended += n
 		}
-		if err := audit(ctx, tx, now, a, Change{Action: "nhi.password_revoked", UnitID: u.ID, Branch: u.BranchCode, ObjectType: "handler",
+		if err := audit(ctx, tx, now, a, Change{Action: "nhi.password_revoked", UnitID: u.ID, Branch: u.BranchCode, ObjectType: "clerk",
 			ObjectID: fmt.Sprint(h.ID), After: map[string]any{"sessions_ended": ended}}); err != nil {
 			return err
 		}

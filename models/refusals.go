@@ -26,22 +26,6 @@ var RefusalActions = []string{ActionAccessDenied, ActionCSRFRefused, ActionRefus
 // minute, so that a script cannot flood the audit log.
 const MaxRefusalsPerMinute = 10
 
-var _ = register(Migration{
-	Version: 11,
-	Name:    "refusal_counts: refused requests audited per session or client address per minute",
-	Up: []string{
-		// One row per session ("s:" and the session id) or client address
-		// ("ip:" and the address): the current minute and its count.
-		`CREATE TABLE refusal_counts (
-			key TEXT PRIMARY KEY,
-			minute {{TS}} NOT NULL,
-			n INTEGER NOT NULL
-		)`,
-		`CREATE INDEX refusal_counts_minute ON refusal_counts (minute)`,
-	},
-	Down: []string{`DROP TABLE refusal_counts`},
-})
-
 // Refusal is one refused request.
 type Refusal struct {
 	Action    string // ActionAccessDenied or ActionCSRFRefused

@@ -15,67 +15,6 @@ import (
 	"github.com/multicert/multicert/internal/rocdate"
 )
 
-// Sampling (抽樣覆核): a supervisor draws random decisions of the past week
-// and records for each whether it was appropriate. An event is sampled at
-// most once, and a verdict once recorded is final, by constraint and
-// trigger as well as in Go.
-var _ = register(Migration{
-	Version: 6,
-	Name:    "sampling of staff decisions for supervisors' review",
-	Up: []string{
-		// branch_code NULL: drawn by head office, from every branch.
-		`CREATE TABLE samples (
-			id {{ID}},
-			branch_code TEXT REFERENCES branches(code),
-			drawn_by BIGINT NOT NULL REFERENCES staff(id),
-			drawn_at {{TS}} NOT NULL,
-			size INTEGER NOT NULL CHECK (size BETWEEN 1 AND 50)
-		)`,
-		`CREATE INDEX samples_branch ON samples (branch_code, drawn_at)`,
-		`CREATE TABLE sample_items (
-			id {{ID}},
-			sample_id BIGINT NOT NULL REFERENCES samples(id),
-			audit_event_id BIGINT NOT NULL UNIQUE REFERENCES audit_events(id),
-			verdict TEXT CHECK (verdict IN ('ok','concern')),
-			note TEXT NOT NULL DEFAULT '',
-			decided_by BIGINT REFERENCES staff(id),
-			decided_at {{TS}},
-			CHECK ((verdict IS NULL) = (decided_at IS NULL)),
-			CHECK ((verdict IS NULL) = (decided_by IS NULL)),
-			CHECK (verdict IS NULL OR verdict <> 'concern' OR trim(note) <> '')
-		)`,
-		`CREATE INDEX sample_items_sample ON sample_items (sample_id, id)`,
-		// Statistics and sampling read decisions by action and time.
-		`CREATE INDEX audit_events_action_at ON audit_events (action, at)`,
-	},
-	UpSQLite: []string{
-		`CREATE TRIGGER sample_items_verdict_final BEFORE UPDATE ON sample_items
-		WHEN OLD.verdict IS NOT NULL
-		BEGIN SELECT RAISE(ABORT, 'sample verdicts are final'); END`,
-	},
-	UpPostgres: []string{
-		`CREATE FUNCTION sample_items_verdict_final() RETURNS trigger LANGUAGE plpgsql AS $$
-		BEGIN
-			IF OLD.verdict IS NOT NULL THEN RAISE EXCEPTION 'sample verdicts are final'; END IF;
-			RETURN NEW;
-		END $$`,
-		`CREATE TRIGGER sample_items_verdict_final BEFORE UPDATE ON sample_items
-		FOR EACH ROW EXECUTE FUNCTION sample_items_verdict_final()`,
-	},
-	DownSQLite: []string{
-		`DROP TRIGGER sample_items_verdict_final`,
-	},
-	DownPostgres: []string{
-		`DROP TRIGGER sample_items_verdict_final ON sample_items`,
-		`DROP FUNCTION sample_items_verdict_final()`,
-	},
-	Down: []string{
-		`DROP INDEX audit_events_action_at`,
-		`DROP TABLE sample_items`,
-		`DROP TABLE samples`,
-	},
-})
-
 // Verdicts of a sampled decision.
 const (
 	VerdictOK      = "ok"      // 適當

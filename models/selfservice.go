@@ -11,9 +11,9 @@ import (
 	"github.com/multicert/multicert/internal/twid"
 )
 
-// HandlerInput is a handler as the unit assigns them (Q1 新增): the card
+// ClerkInput is a clerk as the unit assigns them (Q1 新增): the card
 // data read through the agent and what the unit types.
-type HandlerInput struct {
+type ClerkInput struct {
 	CardType   string // CardCitizenCert or CardNHI
 	CardSerial string // NHI: the card number; citizen certificate: the certificate's serial (hex)
 	CertIssuer string // citizen certificate: its issuer
@@ -26,7 +26,7 @@ type HandlerInput struct {
 }
 
 // Validate checks the input and says what is wrong per field.
-func (in *HandlerInput) Validate() error {
+func (in *ClerkInput) Validate() error {
 	in.IDNo = twid.Normalize(in.IDNo)
 	in.Name, in.Email = strings.TrimSpace(in.Name), strings.TrimSpace(in.Email)
 	f := fieldErrors{}
@@ -57,14 +57,14 @@ func (in *HandlerInput) Validate() error {
 	return f.err("承辦人資料有誤，請依欄位旁的說明修正。")
 }
 
-// AddHandler assigns a handler to the unit (指派). The same person may be
+// AddClerk assigns a clerk to the unit (指派). The same person may be
 // assigned once per unit at a time.
-func (s *Store) AddHandler(ctx context.Context, a Actor, unitID int64, in HandlerInput) (*Handler, error) {
+func (s *Store) AddClerk(ctx context.Context, a Actor, unitID int64, in ClerkInput) (*Clerk, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	h := &Handler{UnitID: unitID, CardType: in.CardType, IDNo: in.IDNo, CardSerial: in.CardSerial, Name: in.Name, Email: in.Email,
-		MayFile: in.MayFile, MayManage: in.MayManage, Status: HandlerActive, CreatedBy: a.Name, Version: 1}
+	h := &Clerk{UnitID: unitID, CardType: in.CardType, IDNo: in.IDNo, CardSerial: in.CardSerial, Name: in.Name, Email: in.Email,
+		MayFile: in.MayFile, MayManage: in.MayManage, Status: ClerkActive, CreatedBy: a.Name, Version: 1}
 	if in.CardType == CardCitizenCert {
 		h.CertIssuer = &in.CertIssuer
 	}
@@ -75,10 +75,10 @@ func (s *Store) AddHandler(ctx context.Context, a Actor, unitID int64, in Handle
 			if isUniqueViolation(err) {
 				return apperr.InvalidFields("此人已是貴單位的承辦人。", map[string]string{"id_no": "此身分證號已指派為貴單位的承辦人；如要變更資料，請先刪除再新增。"})
 			}
-			return fmt.Errorf("models: add handler: %w", err)
+			return fmt.Errorf("models: add clerk: %w", err)
 		}
-		if err := audit(ctx, tx, now, a, Change{Action: "handler.add", UnitID: unitID, ObjectType: "handler", ObjectID: fmt.Sprint(h.ID),
-			After: handlerAudit(h)}); err != nil {
+		if err := audit(ctx, tx, now, a, Change{Action: "clerk.add", UnitID: unitID, ObjectType: "clerk", ObjectID: fmt.Sprint(h.ID),
+			After: clerkAudit(h)}); err != nil {
 			return err
 		}
 		if h.CardType == CardNHI {
@@ -92,45 +92,45 @@ func (s *Store) AddHandler(ctx context.Context, a Actor, unitID int64, in Handle
 	return h, nil
 }
 
-func handlerAudit(h *Handler) map[string]any {
+func clerkAudit(h *Clerk) map[string]any {
 	return map[string]any{"id_no": twid.Mask(h.IDNo), "name": h.Name, "card_type": h.CardType, "card_serial": h.CardSerial,
 		"email": h.Email, "may_file": h.MayFile, "may_manage": h.MayManage, "status": h.Status}
 }
 
-// RevokeHandler deletes a handler's assignment (刪除): revoked at once, their
+// RevokeClerk deletes a clerk's assignment (刪除): revoked at once, their
 // sessions end, their next request is refused.
-func (s *Store) RevokeHandler(ctx context.Context, a Actor, unitID, handlerID int64) error {
+func (s *Store) RevokeClerk(ctx context.Context, a Actor, unitID, clerkID int64) error {
 	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := s.now()
-		h := new(Handler)
-		err := tx.NewSelect().Model(h).Where("id = ? AND unit_id = ?", handlerID, unitID).Scan(ctx)
+		h := new(Clerk)
+		err := tx.NewSelect().Model(h).Where("id = ? AND unit_id = ?", clerkID, unitID).Scan(ctx)
 		if isNoRows(err) {
 			return notFound("承辦人")
 		}
 		if err != nil {
-			return fmt.Errorf("models: revoke handler: %w", err)
+			return fmt.Errorf("models: revoke clerk: %w", err)
 		}
-		if h.Status != HandlerActive {
+		if h.Status != ClerkActive {
 			return apperr.New(apperr.Conflict, "這位承辦人已經刪除了。")
 		}
-		before := handlerAudit(h)
+		before := clerkAudit(h)
 		res, err := tx.NewUpdate().Model(h).
-			Set("status = ?, revoked_at = ?, revoked_by = ?, version = version + 1", HandlerRevoked, now, a.Name).
+			Set("status = ?, revoked_at = ?, revoked_by = ?, version = version + 1", ClerkRevoked, now, a.Name).
 			Where("id = ? AND version = ?", h.ID, h.Version).Exec(ctx)
 		if err != nil {
-			return fmt.Errorf("models: revoke handler: %w", err)
+			return fmt.Errorf("models: revoke clerk: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return apperr.New(apperr.Conflict, "這位承辦人的資料剛被變更，請重新整理後再試。")
 		}
-		ended, err := EndSessionsOfHandler(ctx, tx, h.ID)
+		ended, err := EndSessionsOfClerk(ctx, tx, h.ID)
 		if err != nil {
 			return err
 		}
-		h.Status = HandlerRevoked
-		after := handlerAudit(h)
+		h.Status = ClerkRevoked
+		after := clerkAudit(h)
 		after["sessions_ended"] = ended
-		return audit(ctx, tx, now, a, Change{Action: "handler.revoke", UnitID: unitID, ObjectType: "handler", ObjectID: fmt.Sprint(h.ID),
+		return audit(ctx, tx, now, a, Change{Action: "clerk.revoke", UnitID: unitID, ObjectType: "clerk", ObjectID: fmt.Sprint(h.ID),
 			Before: before, After: after})
 	})
 }
@@ -277,15 +277,15 @@ func (s *Store) UpdateContact(ctx context.Context, a Actor, unitID int64, in Con
 	})
 }
 
-// HandlerOfUnit returns one handler of the unit, or NotFound.
-func HandlerOfUnit(ctx context.Context, db bun.IDB, unitID, id int64) (*Handler, error) {
-	h := new(Handler)
+// ClerkOfUnit returns one clerk of the unit, or NotFound.
+func ClerkOfUnit(ctx context.Context, db bun.IDB, unitID, id int64) (*Clerk, error) {
+	h := new(Clerk)
 	err := db.NewSelect().Model(h).Where("id = ? AND unit_id = ?", id, unitID).Scan(ctx)
 	if isNoRows(err) {
 		return nil, notFound("承辦人")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("models: handler %d: %w", id, err)
+		return nil, fmt.Errorf("models: clerk %d: %w", id, err)
 	}
 	return h, nil
 }

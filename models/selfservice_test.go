@@ -20,36 +20,36 @@ func TestSelfServiceActions(t *testing.T) {
 		s, u := f.s, f.cert
 		a := models.Actor{Kind: "unit", Name: u.Name, UnitID: u.ID}
 
-		t.Run("add and revoke a handler", func(t *testing.T) {
+		t.Run("add and revoke a clerk", func(t *testing.T) {
 			id := twid.MakeNationalID('E', 1, 4444444)
-			h, err := s.AddHandler(ctx, a, u.ID, models.HandlerInput{CardType: models.CardNHI, CardSerial: "000099990000", CardID: id,
+			h, err := s.AddClerk(ctx, a, u.ID, models.ClerkInput{CardType: models.CardNHI, CardSerial: "000099990000", CardID: id,
 				IDNo: id, Name: "吳小華", Email: "wu@example.com", MayFile: true})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.AddHandler(ctx, a, u.ID, models.HandlerInput{CardType: models.CardNHI, CardSerial: "000099990000", CardID: id,
+			if _, err := s.AddClerk(ctx, a, u.ID, models.ClerkInput{CardType: models.CardNHI, CardSerial: "000099990000", CardID: id,
 				IDNo: id, Name: "吳小華", Email: "wu@example.com"}); !apperr.Is(err, apperr.Invalid) {
 				t.Fatalf("adding the same person twice: %v", err)
 			}
 			acct, _ := models.ActiveAccount(ctx, db, u.ID)
-			tok, _, err := s.NewSession(ctx, db, models.Session{Kind: models.SessionHandler, Role: models.RoleHandlerFiler, UnitID: &u.ID, AccountID: &acct.ID, HandlerID: &h.ID})
+			tok, _, err := s.NewSession(ctx, db, models.Session{Kind: models.SessionClerk, Role: models.RoleClerkFiler, UnitID: &u.ID, AccountID: &acct.ID, ClerkID: &h.ID})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := s.RevokeHandler(ctx, a, f.nhi.ID, h.ID); !apperr.Is(err, apperr.NotFound) {
+			if err := s.RevokeClerk(ctx, a, f.nhi.ID, h.ID); !apperr.Is(err, apperr.NotFound) {
 				t.Fatalf("another unit revoking: %v, want NotFound", err)
 			}
-			if err := s.RevokeHandler(ctx, a, u.ID, h.ID); err != nil {
+			if err := s.RevokeClerk(ctx, a, u.ID, h.ID); err != nil {
 				t.Fatal(err)
 			}
 			if sess, _ := s.SessionByToken(ctx, tok); sess != nil {
-				t.Error("the revoked handler's session survived")
+				t.Error("the revoked clerk's session survived")
 			}
-			if err := s.RevokeHandler(ctx, a, u.ID, h.ID); !apperr.Is(err, apperr.Conflict) {
+			if err := s.RevokeClerk(ctx, a, u.ID, h.ID); !apperr.Is(err, apperr.Conflict) {
 				t.Errorf("revoking twice: %v, want Conflict", err)
 			}
 			// Assigning the person again after the revocation is allowed.
-			if _, err := s.AddHandler(ctx, a, u.ID, models.HandlerInput{CardType: models.CardNHI, CardSerial: "000099990000", CardID: id,
+			if _, err := s.AddClerk(ctx, a, u.ID, models.ClerkInput{CardType: models.CardNHI, CardSerial: "000099990000", CardID: id,
 				IDNo: id, Name: "吳小華", Email: "wu@example.com"}); err != nil {
 				t.Errorf("assigning again: %v", err)
 			}

@@ -19,7 +19,7 @@ const (
 	SessionAnonymous = "anonymous"
 	SessionStaff     = "staff"
 	SessionUnit      = "unit"
-	SessionHandler   = "handler"
+	SessionClerk     = "clerk"
 )
 
 // NewToken returns 256 random bits, URL-safe.
@@ -138,7 +138,7 @@ func DeleteSession(ctx context.Context, db bun.IDB, token string) error {
 	return nil
 }
 
-// EndSessionsOfUnit ends every session of a unit's account and handlers.
+// EndSessionsOfUnit ends every session of a unit's account and clerks.
 func EndSessionsOfUnit(ctx context.Context, db bun.IDB, unitID int64) (int64, error) {
 	res, err := db.NewDelete().Model((*Session)(nil)).Where("unit_id = ?", unitID).Exec(ctx)
 	if err != nil {
@@ -148,11 +148,11 @@ func EndSessionsOfUnit(ctx context.Context, db bun.IDB, unitID int64) (int64, er
 	return n, nil
 }
 
-// EndSessionsOfHandler ends every session of one handler.
-func EndSessionsOfHandler(ctx context.Context, db bun.IDB, handlerID int64) (int64, error) {
-	res, err := db.NewDelete().Model((*Session)(nil)).Where("handler_id = ?", handlerID).Exec(ctx)
+// EndSessionsOfClerk ends every session of one clerk.
+func EndSessionsOfClerk(ctx context.Context, db bun.IDB, clerkID int64) (int64, error) {
+	res, err := db.NewDelete().Model((*Session)(nil)).Where("clerk_id = ?", clerkID).Exec(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("models: end sessions of handler %d: %w", handlerID, err)
+		return 0, fmt.Errorf("models: end sessions of clerk %d: %w", clerkID, err)
 	}
 	n, _ := res.RowsAffected()
 	return n, nil
@@ -179,14 +179,14 @@ type Identity struct {
 	UnitID    int64
 	UnitCode  string
 	UnitName  string
-	Name      string // the handler's name, or the unit's name for the unit account
-	HandlerID int64
-	MayManage bool // the handler is the unit's manager
+	Name      string // the clerk's name, or the unit's name for the unit account
+	ClerkID   int64
+	MayManage bool // the clerk is the unit's manager
 }
 
-// SessionIdentity returns who a unit or handler session belongs to, or nil
+// SessionIdentity returns who a unit or clerk session belongs to, or nil
 // when the session no longer stands: the unit is closed, its account
-// deregistered, or the handler revoked.
+// deregistered, or the clerk revoked.
 func SessionIdentity(ctx context.Context, db bun.IDB, sess *Session) (*Identity, error) {
 	if sess.UnitID == nil {
 		return nil, nil
@@ -213,23 +213,23 @@ func SessionIdentity(ctx context.Context, db bun.IDB, sess *Session) (*Identity,
 			return nil, nil
 		}
 	}
-	if sess.HandlerID != nil {
-		h := new(Handler)
+	if sess.ClerkID != nil {
+		h := new(Clerk)
 		err := db.NewSelect().Model(h).Column("id", "name", "status", "may_manage", "may_file").
-			Where("id = ? AND unit_id = ?", *sess.HandlerID, u.ID).Scan(ctx)
+			Where("id = ? AND unit_id = ?", *sess.ClerkID, u.ID).Scan(ctx)
 		if isNoRows(err) {
 			return nil, nil
 		}
 		if err != nil {
 			return nil, fmt.Errorf("models: session identity: %w", err)
 		}
-		if h.Status != HandlerActive {
+		if h.Status != ClerkActive {
 			return nil, nil
 		}
-		if handlerRole(h) != sess.Role {
-			return nil, nil // the unit changed the handler's rights: log in again
+		if clerkRole(h) != sess.Role {
+			return nil, nil // the unit changed the clerk's rights: log in again
 		}
-		id.Name, id.HandlerID, id.MayManage = h.Name, h.ID, h.MayManage
+		id.Name, id.ClerkID, id.MayManage = h.Name, h.ID, h.MayManage
 	}
 	return id, nil
 }

@@ -14,17 +14,6 @@ import (
 	"github.com/multicert/multicert/internal/password"
 )
 
-// Staff administration: the first admin comes from the command line
-// (`multicert staff add`), later accounts from admins on the console. Every
-// change is audited; disabling an account or resetting its password ends
-// its sessions.
-var _ = register(Migration{
-	Version: 13,
-	Name:    "staff: a password change forced by an admin",
-	Up:      []string{`ALTER TABLE staff ADD COLUMN must_change_password BOOLEAN NOT NULL DEFAULT FALSE`},
-	Down:    []string{`ALTER TABLE staff DROP COLUMN must_change_password`},
-})
-
 // Staff statuses.
 const (
 	StaffActive   = "active"

@@ -205,8 +205,8 @@ func TestSchemaConstraints(t *testing.T) {
 				_, err := db.ExecContext(ctx, "UPDATE unit_accounts SET status = 'deregistered', deregistered_at = NULL WHERE unit_id = ?", u.ID)
 				return err
 			}},
-			{"two active handlers with one ID in a unit", func() error {
-				var h models.Handler
+			{"two active clerks with one ID in a unit", func() error {
+				var h models.Clerk
 				if err := db.NewSelect().Model(&h).Where("unit_id = ?", u.ID).Limit(1).Scan(ctx); err != nil {
 					return nil
 				}

@@ -15,36 +15,11 @@ import (
 // Throttle scopes.
 const (
 	ThrottleStaffLogin = "staff_login"
-	ThrottleNHILogin   = "nhi_login" // handler and unit NHI-card logins
+	ThrottleNHILogin   = "nhi_login" // clerk and unit NHI-card logins
 	ThrottleRegister   = "register"  // unit registration, 健保卡網路服務註冊
 	ThrottleReset      = "nhi_reset" // password reset
 	ThrottleCode       = "code"      // entering an e-mailed one-time code or a 開通碼
 )
-
-var _ = register(Migration{
-	Version: 10,
-	Name:    "throttles: failed attempts counted in the database per account, client and scope",
-	Up: []string{
-		// One row per key: the account, the client address, or the pair
-		// of both, each within a scope. Keys are stored as SHA-256, so ID
-		// numbers and user names do not sit here in the clear.
-		// account_hash ties a pair row to its account row, so that a
-		// success forgets both.
-		`CREATE TABLE throttles (
-			key_hash TEXT PRIMARY KEY,
-			scope TEXT NOT NULL,
-			kind TEXT NOT NULL CHECK (kind IN ('account','client','pair')),
-			account_hash TEXT NOT NULL DEFAULT '',
-			failures INTEGER NOT NULL CHECK (failures > 0),
-			first_at {{TS}} NOT NULL,
-			delayed_until {{TS}},
-			expires_at {{TS}} NOT NULL
-		)`,
-		`CREATE INDEX throttles_account ON throttles (account_hash)`,
-		`CREATE INDEX throttles_expires ON throttles (expires_at)`,
-	},
-	Down: []string{`DROP TABLE throttles`},
-})
 
 // throttleRule is the delay policy of one kind of key. Failures count from
 // the first failure of a run; a run ends window after its first failure (and

@@ -13,9 +13,9 @@ import (
 
 // Nonce purposes.
 const (
-	PurposeUnitLogin    = "unit_login"
-	PurposeHandlerLogin = "handler_login"
-	PurposeRegister     = "unit_register"
+	PurposeUnitLogin  = "unit_login"
+	PurposeClerkLogin = "clerk_login"
+	PurposeRegister   = "unit_register"
 )
 
 // Errors of unit-side logins, in the words the portal shows.
@@ -23,8 +23,8 @@ var (
 	ErrCertNotRegistered = apperr.New(apperr.Unauthorized, "此憑證尚未註冊多憑證帳號，或帳號已註銷。請先以「註冊」完成單位註冊；若已註銷，請重新註冊。")
 	ErrNHIBadCredentials = apperr.New(apperr.Unauthorized, "健保卡、密碼或投保單位代號不正確，請確認後再試。"+
 		"尚未設定密碼或忘記密碼時：承辦人請至「健保卡網路服務註冊」，單位負責人請至「註冊」以開通碼設定密碼。")
-	ErrHandlerUnknown = apperr.New(apperr.Unauthorized, "您尚未被指派為此系統的承辦人，或已被單位刪除。請洽貴單位的單位管理者。")
-	ErrCertOtherUnit  = apperr.New(apperr.Unauthorized, "憑證上的統一編號與投保單位不符，請使用貴單位的工商憑證。")
+	ErrClerkUnknown  = apperr.New(apperr.Unauthorized, "您尚未被指派為此系統的承辦人，或已被單位刪除。請洽貴單位的單位管理者。")
+	ErrCertOtherUnit = apperr.New(apperr.Unauthorized, "憑證上的統一編號與投保單位不符，請使用貴單位的工商憑證。")
 )
 
 // ClosedUnitError is what a temporarily closed unit sees at login (Q5):
@@ -33,7 +33,7 @@ func ClosedUnitError(b *Branch) error {
 	return apperr.Newf(apperr.Forbidden, "請洽詢承辦人：貴單位的投保資料目前暫時關閉，請電洽%s %s，承辦人確認後會立即開啟。", b.Name, b.Phone)
 }
 
-// CertLogin is a verified certificate login attempt: the handler has
+// CertLogin is a verified certificate login attempt: the clerk has
 // checked the chain, validity, revocation and signature (VerifyErr holds
 // the first failure), and the store checks the rest in one transaction.
 type CertLogin struct {
@@ -141,7 +141,7 @@ func (s *Store) startUnitSession(ctx context.Context, tx bun.IDB, old *Session, 
 // NHILogin is a login with an NHI card's data and a password.
 type NHILogin struct {
 	Session   *Session
-	UnitCode  string // for the unit account (負責人健保卡); empty for a handler
+	UnitCode  string // for the unit account (負責人健保卡); empty for a clerk
 	CardNo    string
 	IDNo      string
 	Password  string

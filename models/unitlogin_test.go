@@ -125,7 +125,7 @@ func TestUnitCertLogin(t *testing.T) {
 			}
 		})
 		t.Run("ErrNonceUnknown other purpose", func(t *testing.T) {
-			sess, nonce := f.preLogin(t, models.PurposeHandlerLogin)
+			sess, nonce := f.preLogin(t, models.PurposeClerkLogin)
 			in := f.certLogin(t)
 			in.Session, in.Nonce = sess, nonce
 			if _, _, err := f.s.UnitCertLogin(ctx, in); !errors.Is(err, models.ErrNonceUnknown) {
@@ -235,16 +235,16 @@ func TestUnitNHILogin(t *testing.T) {
 	})
 }
 
-func TestHandlerLogins(t *testing.T) {
+func TestClerkLogins(t *testing.T) {
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
-		var all []models.Handler
+		var all []models.Clerk
 		if err := db.NewSelect().Model(&all).Where("unit_id IN (SELECT unit_id FROM unit_accounts WHERE status = 'active')").
 			Where("unit_id IN (SELECT id FROM units WHERE status = 'active')").Order("id").Scan(ctx); err != nil {
 			t.Fatal(err)
 		}
-		var citizen, nhiH *models.Handler
+		var citizen, nhiH *models.Clerk
 		for i := range all {
 			switch all[i].CardType {
 			case models.CardCitizenCert:
@@ -254,29 +254,29 @@ func TestHandlerLogins(t *testing.T) {
 			}
 		}
 		if citizen == nil || nhiH == nil {
-			t.Fatal("demo lacks a handler of each card type")
+			t.Fatal("demo lacks a clerk of each card type")
 		}
 
 		t.Run("citizen certificate", func(t *testing.T) {
-			sess, nonce := f.preLogin(t, models.PurposeHandlerLogin)
+			sess, nonce := f.preLogin(t, models.PurposeClerkLogin)
 			in := models.CertLogin{Session: sess, Nonce: nonce, Issuer: *citizen.CertIssuer, Serial: citizen.CardSerial}
-			tok, u, err := f.s.HandlerCertLogin(ctx, in, "")
+			tok, u, err := f.s.ClerkCertLogin(ctx, in, "")
 			if err != nil || u.ID != citizen.UnitID {
 				t.Fatalf("%v", err)
 			}
 			s2, _ := f.s.SessionByToken(ctx, tok)
-			wantRole := models.RoleHandler
+			wantRole := models.RoleClerk
 			if citizen.MayFile {
-				wantRole = models.RoleHandlerFiler
+				wantRole = models.RoleClerkFiler
 			}
-			if s2.Kind != models.SessionHandler || s2.Role != wantRole || *s2.HandlerID != citizen.ID {
+			if s2.Kind != models.SessionClerk || s2.Role != wantRole || *s2.ClerkID != citizen.ID {
 				t.Fatalf("session %+v", s2)
 			}
 		})
 		t.Run("NHI card needs the network registration", func(t *testing.T) {
-			sess, _ := f.preLogin(t, models.PurposeHandlerLogin)
+			sess, _ := f.preLogin(t, models.PurposeClerkLogin)
 			in := models.NHILogin{Session: sess, CardNo: nhiH.CardSerial, IDNo: nhiH.IDNo, Password: "Secret-123", IP: "192.0.2.9"}
-			if _, _, err := f.s.HandlerNHILogin(ctx, in); !errors.Is(err, models.ErrNHIBadCredentials) {
+			if _, _, err := f.s.ClerkNHILogin(ctx, in); !errors.Is(err, models.ErrNHIBadCredentials) {
 				t.Fatalf("%v, want the one message ErrNHIBadCredentials", err)
 			}
 			card := models.NHICard{CardNo: nhiH.CardSerial, Name: nhiH.Name, IDNo: nhiH.IDNo}
@@ -298,11 +298,11 @@ func TestHandlerLogins(t *testing.T) {
 			if err := f.s.ConfirmNHICode(ctx, confirm); !errors.Is(err, models.ErrBadCode) {
 				t.Fatalf("the same code twice: %v, want ErrBadCode", err)
 			}
-			if _, u, err := f.s.HandlerNHILogin(ctx, in); err != nil || u.ID != nhiH.UnitID {
+			if _, u, err := f.s.ClerkNHILogin(ctx, in); err != nil || u.ID != nhiH.UnitID {
 				t.Fatalf("login: %v", err)
 			}
 			in.Password = "Wrong-1234"
-			if _, _, err := f.s.HandlerNHILogin(ctx, in); !errors.Is(err, models.ErrNHIBadCredentials) {
+			if _, _, err := f.s.ClerkNHILogin(ctx, in); !errors.Is(err, models.ErrNHIBadCredentials) {
 				t.Fatalf("wrong password: %v", err)
 			}
 			// A forgotten password: the same two steps.
@@ -315,19 +315,19 @@ func TestHandlerLogins(t *testing.T) {
 				t.Fatal(err)
 			}
 			in.Password = "Newer-4567"
-			if _, _, err := f.s.HandlerNHILogin(ctx, in); err != nil {
+			if _, _, err := f.s.ClerkNHILogin(ctx, in); err != nil {
 				t.Fatalf("after reset: %v", err)
 			}
 		})
-		t.Run("revoked handler", func(t *testing.T) {
-			if _, err := db.NewUpdate().Table("handlers").Set("status = 'revoked', revoked_at = ?", modelstest.Clock).
+		t.Run("revoked clerk", func(t *testing.T) {
+			if _, err := db.NewUpdate().Table("clerks").Set("status = 'revoked', revoked_at = ?", modelstest.Clock).
 				Where("id = ?", citizen.ID).Exec(ctx); err != nil {
 				t.Fatal(err)
 			}
-			sess, nonce := f.preLogin(t, models.PurposeHandlerLogin)
+			sess, nonce := f.preLogin(t, models.PurposeClerkLogin)
 			in := models.CertLogin{Session: sess, Nonce: nonce, Issuer: *citizen.CertIssuer, Serial: citizen.CardSerial}
-			if _, _, err := f.s.HandlerCertLogin(ctx, in, ""); !errors.Is(err, models.ErrHandlerUnknown) {
-				t.Fatalf("%v, want ErrHandlerUnknown", err)
+			if _, _, err := f.s.ClerkCertLogin(ctx, in, ""); !errors.Is(err, models.ErrClerkUnknown) {
+				t.Fatalf("%v, want ErrClerkUnknown", err)
 			}
 		})
 	})

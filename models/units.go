@@ -11,7 +11,7 @@ import (
 
 // UnitFilter is a unit search from the console.
 type UnitFilter struct {
-	Q        string // unit code, 統一編號, handler ID number, or part of the name
+	Q        string // unit code, 統一編號, clerk ID number, or part of the name
 	Branch   string // only this branch (head office narrowing down); "" for all in scope
 	Status   string // active, closed or ""
 	Sort     string // code, name, branch, status
@@ -57,7 +57,7 @@ func (f UnitFilter) query(q *bun.SelectQuery) *bun.SelectQuery {
 		case "ban":
 			q = q.Where("u.ban = ?", s)
 		case "id_no":
-			q = q.Where("u.id IN (SELECT h.unit_id FROM handlers AS h WHERE h.id_no = ?)", strings.ToUpper(s))
+			q = q.Where("u.id IN (SELECT h.unit_id FROM clerks AS h WHERE h.id_no = ?)", strings.ToUpper(s))
 		default:
 			q = q.Where("u.name LIKE ? ESCAPE '\\'", "%"+escapeLike(s)+"%")
 		}
@@ -167,13 +167,13 @@ func ActiveAccount(ctx context.Context, db bun.IDB, unitID int64) (*UnitAccount,
 	return a, nil
 }
 
-// HandlersOfUnit lists a unit's handlers, active first, then by name.
-func HandlersOfUnit(ctx context.Context, db bun.IDB, unitID int64) ([]Handler, error) {
-	var hs []Handler
+// ClerksOfUnit lists a unit's clerks, active first, then by name.
+func ClerksOfUnit(ctx context.Context, db bun.IDB, unitID int64) ([]Clerk, error) {
+	var hs []Clerk
 	err := db.NewSelect().Model(&hs).Where("unit_id = ?", unitID).
 		OrderExpr("CASE WHEN status = 'active' THEN 0 ELSE 1 END").Order("name", "id").Scan(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("models: handlers of unit %d: %w", unitID, err)
+		return nil, fmt.Errorf("models: clerks of unit %d: %w", unitID, err)
 	}
 	return hs, nil
 }
@@ -212,7 +212,7 @@ func countUnitsSlowly(ctx context.Context, db bun.IDB, sc Scope) (UnitCounts, er
 // ownedTables are the tables whose rows belong to a unit, with the SQL
 // that finds a row's unit, for authorization of routes on those rows.
 var ownedTables = map[string]string{
-	"handlers":         "SELECT unit_id FROM handlers WHERE id = ?",
+	"clerks":           "SELECT unit_id FROM clerks WHERE id = ?",
 	"change_requests":  "SELECT unit_id FROM change_requests WHERE id = ?",
 	"change_documents": "SELECT r.unit_id FROM change_documents AS d JOIN change_requests AS r ON r.id = d.request_id WHERE d.id = ?",
 	"deregistrations":  "SELECT unit_id FROM deregistrations WHERE id = ?",

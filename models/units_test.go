@@ -25,7 +25,7 @@ func TestSearchUnits(t *testing.T) {
 		if err := db.NewSelect().Model(&u1).Where("code = ?", code1).Scan(ctx); err != nil {
 			t.Fatal(err)
 		}
-		var h models.Handler
+		var h models.Clerk
 		if err := db.NewSelect().Model(&h).Where("unit_id = ?", u1.ID).Limit(1).Scan(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -40,8 +40,8 @@ func TestSearchUnits(t *testing.T) {
 			{"by code from another branch", north, models.UnitFilter{Q: code1}, 0},
 			{"by code at head office", models.ScopeAll, models.UnitFilter{Q: code1}, 1},
 			{"by 統一編號", taipei, models.UnitFilter{Q: u1.BAN}, 1},
-			{"by handler ID", taipei, models.UnitFilter{Q: h.IDNo}, 1},
-			{"by handler ID from another branch", north, models.UnitFilter{Q: h.IDNo}, 0},
+			{"by clerk ID", taipei, models.UnitFilter{Q: h.IDNo}, 1},
+			{"by clerk ID from another branch", north, models.UnitFilter{Q: h.IDNo}, 0},
 			{"by part of the name", taipei, models.UnitFilter{Q: string([]rune(u1.Name)[:2])}, -1},
 			{"LIKE wildcards are literal", models.ScopeAll, models.UnitFilter{Q: "%"}, 0},
 			{"closed only", models.ScopeAll, models.UnitFilter{Status: models.UnitClosed}, -1},

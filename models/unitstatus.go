@@ -11,67 +11,6 @@ import (
 	"github.com/multicert/multicert/internal/apperr"
 )
 
-var _ = register(Migration{
-	Version: 4,
-	Name:    "console decisions: unit status reasons, deregistration with four eyes, notices and the mail outbox",
-	Up: []string{
-		`ALTER TABLE units ADD COLUMN status_code TEXT NOT NULL DEFAULT ''`,
-		// Q4: staff request the deregistration of a unit account; another
-		// person, a supervisor, decides. The schema refuses a decision by
-		// the requester.
-		`CREATE TABLE deregistrations (
-			id {{ID}},
-			unit_id BIGINT NOT NULL REFERENCES units(id),
-			account_id BIGINT NOT NULL REFERENCES unit_accounts(id),
-			reason TEXT NOT NULL CHECK (reason <> ''),
-			requested_by BIGINT NOT NULL REFERENCES staff(id),
-			requested_at {{TS}} NOT NULL,
-			status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','approved','rejected')),
-			decided_by BIGINT REFERENCES staff(id),
-			decided_at {{TS}},
-			decision_note TEXT NOT NULL DEFAULT '',
-			version BIGINT NOT NULL DEFAULT 1 CHECK (version > 0),
-			CHECK (decided_by IS NULL OR decided_by <> requested_by),
-			CHECK ((status = 'pending') = (decided_at IS NULL)),
-			CHECK ((status = 'pending') = (decided_by IS NULL))
-		)`,
-		`CREATE UNIQUE INDEX deregistrations_one_pending ON deregistrations (account_id) WHERE status = 'pending'`,
-		`CREATE INDEX deregistrations_status ON deregistrations (status, requested_at)`,
-		// Portal notices: what the unit sees on its home page.
-		`CREATE TABLE notices (
-			id {{ID}},
-			unit_id BIGINT NOT NULL REFERENCES units(id),
-			title TEXT NOT NULL CHECK (title <> ''),
-			body TEXT NOT NULL DEFAULT '',
-			link TEXT NOT NULL DEFAULT '',
-			created_at {{TS}} NOT NULL,
-			read_at {{TS}}
-		)`,
-		`CREATE INDEX notices_unit ON notices (unit_id, created_at)`,
-		// The mail outbox: written in the transaction of the change it
-		// reports, sent afterwards; dedup_key makes a mail unique.
-		`CREATE TABLE outbox (
-			id {{ID}},
-			dedup_key TEXT NOT NULL UNIQUE,
-			to_addrs TEXT NOT NULL CHECK (to_addrs <> ''),
-			subject TEXT NOT NULL,
-			body TEXT NOT NULL,
-			created_at {{TS}} NOT NULL,
-			sent_at {{TS}},
-			attempts INTEGER NOT NULL DEFAULT 0,
-			last_error TEXT NOT NULL DEFAULT '',
-			next_attempt_at {{TS}} NOT NULL
-		)`,
-		`CREATE INDEX outbox_due ON outbox (sent_at, next_attempt_at)`,
-	},
-	Down: []string{
-		`DROP TABLE outbox`,
-		`DROP TABLE notices`,
-		`DROP TABLE deregistrations`,
-		`ALTER TABLE units DROP COLUMN status_code`,
-	},
-})
-
 // CloseReasons are the reason codes for temporarily closing a unit (Q5).
 var CloseReasons = map[string]string{
 	"address_unknown": "營業地址查無此單位",
@@ -160,15 +99,15 @@ func (s *Store) SetUnitStatus(ctx context.Context, a Actor, sc Scope, unitID int
 }
 
 // notify leaves a portal notice for the unit and queues an e-mail to its
-// active handlers, in the caller's transaction. key makes the mail unique.
+// active clerks, in the caller's transaction. key makes the mail unique.
 func notify(ctx context.Context, tx bun.IDB, now time.Time, u *Unit, title, body, link, key string) error {
 	n := &Notice{UnitID: u.ID, Title: title, Body: body, Link: link, CreatedAt: now}
 	if _, err := tx.NewInsert().Model(n).Exec(ctx); err != nil {
 		return fmt.Errorf("models: notice: %w", err)
 	}
 	var emails []string
-	err := tx.NewSelect().Table("handlers").ColumnExpr("DISTINCT email").
-		Where("unit_id = ? AND status = ?", u.ID, HandlerActive).Scan(ctx, &emails)
+	err := tx.NewSelect().Table("clerks").ColumnExpr("DISTINCT email").
+		Where("unit_id = ? AND status = ?", u.ID, ClerkActive).Scan(ctx, &emails)
 	if err != nil {
 		return fmt.Errorf("models: notice recipients: %w", err)
 	}

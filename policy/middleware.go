@@ -18,7 +18,7 @@ type Guard struct {
 }
 
 // Principal returns the roles and the domain of the user making the
-// request. A user may hold several roles (a handler who is also the unit's
+// request. A user may hold several roles (a clerk who is also the unit's
 // manager); the request is allowed when one of them is.
 type Principal func(c *fiber.Ctx) (roles []string, dom string)
 

@@ -22,7 +22,7 @@ func TestAllowed(t *testing.T) {
 	check("auditor", "branch:1", "branch:1", "unit", "read", true)
 	check("unit_owner", "unit:100000001", "", "portal", "read", true)
 	check("unit_owner", "unit:100000001", "branch:1", "unit", "read", false)
-	check("handler", "unit:100000001", "", "console", "read", false)
+	check("clerk", "unit:100000001", "", "console", "read", false)
 	check("staff", "branch:1", "", "portal", "read", false)
 	check("nobody", "*", "", "unit", "read", false)
 	check("staff", "branch:1", "", "unit", "delete", false)
@@ -30,7 +30,7 @@ func TestAllowed(t *testing.T) {
 
 func TestEveryRuleNamesAKnownRole(t *testing.T) {
 	known := map[string]bool{"any": true, "anonymous": true, "staff": true, "supervisor": true, "auditor": true,
-		"admin": true, "unit_owner": true, "handler": true, "handler_filer": true, "unit_manager": true}
+		"admin": true, "unit_owner": true, "clerk": true, "clerk_filer": true, "unit_manager": true}
 	e := policy.MustNew()
 	if len(e.Rules()) == 0 {
 		t.Fatal("no policy rules loaded")

@@ -117,7 +117,7 @@
     return version().then(function () {
       if (method === "cert") {
         if (!/^[0-9A-Za-z]{4,16}$/.test(pin)) { throw new AgentError("pin", "請輸入憑證 PIN 碼（4 至 16 碼英數字）。"); }
-        var purpose = flow === "register" ? "unit_register" : (asUnit ? "unit_login" : "handler_login");
+        var purpose = flow === "register" ? "unit_register" : (asUnit ? "unit_login" : "clerk_login");
         return server("/login/nonce", { purpose: purpose }).then(function (n) {
           return window.multicertAgent.sign("", pin, n.nonce).then(function (sig) {
             if (pinEl) { pinEl.value = ""; }

@@ -5,7 +5,7 @@
 // The mix: staff logging in through the login form, portal pages and
 // console pages and queues, filings entered through the form and its
 // field checks, small CSV uploads, prints of filings to PDF, and staff
-// closing and reopening units. Units and handlers log in with cards, so
+// closing and reopening units. Units and clerks log in with cards, so
 // their sessions are made in the server's database (--db), as bench/pages
 // does; the people filed for are new (resident certificate numbers the
 // demo never uses). The database must be a demo database

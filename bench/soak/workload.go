@@ -272,7 +272,7 @@ func (w *workload) get(ctx context.Context, s loadtest.Session, path string) err
 func (w *workload) portal() *portal { return w.portals[rand.IntN(len(w.portals))] }
 func (w *workload) unit() unitRef   { return w.units[rand.IntN(len(w.units))] }
 
-// portalPage is a page of the portal, as a filing handler or the unit.
+// portalPage is a page of the portal, as a filing clerk or the unit.
 func (w *workload) portalPage(filer bool, path string) func(context.Context) error {
 	return func(ctx context.Context) error {
 		p := w.portal()

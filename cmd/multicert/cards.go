@@ -141,8 +141,8 @@ func demoCards(ctx context.Context, cfg *config.Config, store *models.Store) (*d
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	citCard, new3, err := find(devca.KindCitizen, p.HandlerIDNo, func() (*devca.Card, error) {
-		return ca.IssueCitizen(p.HandlerName, p.HandlerIDNo, nb, na)
+	citCard, new3, err := find(devca.KindCitizen, p.ClerkIDNo, func() (*devca.Card, error) {
+		return ca.IssueCitizen(p.ClerkName, p.ClerkIDNo, nb, na)
 	})
 	if err != nil {
 		return nil, nil, nil, err
@@ -169,9 +169,9 @@ func demoCards(ctx context.Context, cfg *config.Config, store *models.Store) (*d
 			Birth: "1980-01-01", Sex: map[bool]string{true: "M", false: "F"}[n.IDNo[1] == '1'], Issued: "2020-01-01"}}
 	}
 	s.AddCard(certCard("工商憑證："+p.UnitName, agent.CardBusinessCert, unitCard))
-	s.AddCard(certCard("自然人憑證："+p.HandlerName, agent.CardCitizenCert, citCard))
+	s.AddCard(certCard("自然人憑證："+p.ClerkName, agent.CardCitizenCert, citCard))
 	s.AddCard(nhi("負責人健保卡："+p.Owner.Name, p.Owner))
-	s.AddCard(nhi("承辦人健保卡："+p.NHIHandler.Name, p.NHIHandler))
+	s.AddCard(nhi("承辦人健保卡："+p.NHIClerk.Name, p.NHIClerk))
 	s.AddCard(certCard("工商憑證（未註冊）："+p.FreeUnitName, agent.CardBusinessCert, freeCard))
 	return ca, s, p, nil
 }
@@ -206,7 +206,7 @@ func startSimAgent(ctx context.Context, cfg *config.Config, s *sim.Sim, log *slo
 func printDemoCards(out io.Writer, cfg *config.Config, p *demo.CardPeople) {
 	fmt.Fprintf(out, "\nsimulated card reader (模擬讀卡機) at %s — insert cards on %senvironment\n", cfg.AgentURL, strings.TrimSuffix(cfg.Origin(), "/")+"/")
 	fmt.Fprintf(out, "  certificate cards PIN: %s; NHI card password: %s\n", DemoPIN, demo.Password)
-	fmt.Fprintf(out, "  工商憑證 of %s (unit %s); 自然人憑證 of handler %s\n", p.UnitName, p.UnitCode, p.HandlerName)
-	fmt.Fprintf(out, "  負責人健保卡 of unit %s; 承辦人健保卡 of %s\n", p.OwnerUnit, p.NHIHandler.Name)
+	fmt.Fprintf(out, "  工商憑證 of %s (unit %s); 自然人憑證 of clerk %s\n", p.UnitName, p.UnitCode, p.ClerkName)
+	fmt.Fprintf(out, "  負責人健保卡 of unit %s; 承辦人健保卡 of %s\n", p.OwnerUnit, p.NHIClerk.Name)
 	fmt.Fprintf(out, "  unregistered unit for 註冊: %s (統一編號 %s)\n", p.FreeUnitCode, p.FreeUnitBAN)
 }

@@ -203,7 +203,7 @@ func TestDemoCommandIdempotent(t *testing.T) {
 	if err := run(ctx, []string{"demo", "--units", "200"}, &out, e); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "added 0 units, 0 accounts, 0 handlers, 0 staff") {
+	if !strings.Contains(out.String(), "added 0 units, 0 accounts, 0 clerks, 0 staff") {
 		t.Errorf("second demo: %q", out.String())
 	}
 }

@@ -232,8 +232,8 @@ func seedDemo(ctx context.Context, db *bun.DB, keys *models.AuditKeys, units, fi
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "demo data: added %d units, %d accounts, %d handlers, %d staff in %s\n",
-		res.Units, res.Accounts, res.Handlers, res.Staff, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(out, "demo data: added %d units, %d accounts, %d clerks, %d staff in %s\n",
+		res.Units, res.Accounts, res.Clerks, res.Staff, time.Since(start).Round(time.Millisecond))
 	if filings == 0 {
 		filings = 2 * units
 	}

@@ -19,7 +19,7 @@ import (
 // Maximum lengths, in characters. The forms' maxlength attributes and the
 // README's table say the same.
 const (
-	MaxPersonName = 50   // a person's name: handler, contact, caller, card holder
+	MaxPersonName = 50   // a person's name: clerk, contact, caller, card holder
 	MaxFilingName = 30   // the name on a filing: the bureau's printed forms fit about 30 characters
 	MaxUnitName   = 100  // a unit's name
 	MaxStreet     = 100  // 街路門號 of an address

@@ -27,11 +27,11 @@ const Unrouted = "unrouted"
 
 // Login kinds, the kind label of multicert_logins_total.
 const (
-	LoginStaff              = "staff"
-	LoginUnitCertificate    = "unit_certificate"
-	LoginUnitNHI            = "unit_nhi"
-	LoginHandlerCertificate = "handler_certificate"
-	LoginHandlerNHI         = "handler_nhi"
+	LoginStaff            = "staff"
+	LoginUnitCertificate  = "unit_certificate"
+	LoginUnitNHI          = "unit_nhi"
+	LoginClerkCertificate = "clerk_certificate"
+	LoginClerkNHI         = "clerk_nhi"
 )
 
 // Login outcomes, the outcome label of multicert_logins_total.
@@ -76,13 +76,13 @@ func New(db *bun.DB, log *slog.Logger) *Metrics {
 		}),
 		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "multicert_logins_total",
-			Help: "Login attempts by kind (staff, unit_certificate, unit_nhi, handler_certificate, handler_nhi) and outcome (success, failure, locked, error).",
+			Help: "Login attempts by kind (staff, unit_certificate, unit_nhi, clerk_certificate, clerk_nhi) and outcome (success, failure, locked, error).",
 		}, []string{"kind", "outcome"}),
 		log: log,
 	}
 	// Every login series exists from the start, so that rate() and alerts
 	// see a zero rather than nothing.
-	for _, k := range []string{LoginStaff, LoginUnitCertificate, LoginUnitNHI, LoginHandlerCertificate, LoginHandlerNHI} {
+	for _, k := range []string{LoginStaff, LoginUnitCertificate, LoginUnitNHI, LoginClerkCertificate, LoginClerkNHI} {
 		for _, o := range []string{LoginSuccess, LoginFailure, LoginLocked, LoginError} {
 			m.logins.WithLabelValues(k, o)
 		}

@@ -1,6 +1,6 @@
 // Package loadtest holds what the load tools of bench/ share: sessions made
 // in the server's database for the users no form can log in (units and
-// handlers log in with cards), an HTTP client that keeps redirects as
+// clerks log in with cards), an HTTP client that keeps redirects as
 // answers, and latency quantiles.
 package loadtest
 
@@ -24,7 +24,7 @@ type Session struct {
 }
 
 // Portal is a registered unit with filings and two sessions on it: the
-// unit's own (its owner's) and one of its filing handlers'.
+// unit's own (its owner's) and one of its filing clerks'.
 type Portal struct {
 	UnitID       int64
 	Code, Name   string
@@ -52,26 +52,26 @@ func StaffSession(ctx context.Context, db *bun.DB, username string) (Session, er
 }
 
 // PortalSessions returns n units (or fewer, when the database has fewer)
-// that are open, registered, have filings and a handler who may file, each
-// with a session of its owner and one of that handler.
+// that are open, registered, have filings and a clerk who may file, each
+// with a session of its owner and one of that clerk.
 func PortalSessions(ctx context.Context, db *bun.DB, n int) ([]Portal, error) {
 	var rows []struct {
 		UnitID    int64  `bun:"unit_id"`
 		Code      string `bun:"code"`
 		Name      string `bun:"name"`
 		AccountID int64  `bun:"account_id"`
-		HandlerID int64  `bun:"handler_id"`
+		ClerkID   int64  `bun:"clerk_id"`
 	}
-	err := db.NewRaw(`SELECT u.id AS unit_id, u.code, u.name, MIN(a.id) AS account_id, MIN(h.id) AS handler_id
-		FROM units AS u JOIN unit_accounts AS a ON a.unit_id = u.id JOIN handlers AS h ON h.unit_id = u.id
+	err := db.NewRaw(`SELECT u.id AS unit_id, u.code, u.name, MIN(a.id) AS account_id, MIN(h.id) AS clerk_id
+		FROM units AS u JOIN unit_accounts AS a ON a.unit_id = u.id JOIN clerks AS h ON h.unit_id = u.id
 		WHERE u.status = 'active' AND a.status = 'active' AND h.status = 'active' AND h.may_file
 		AND EXISTS (SELECT 1 FROM filings AS f WHERE f.unit_id = u.id)
 		GROUP BY u.id, u.code, u.name ORDER BY u.id LIMIT ?`, n).Scan(ctx, &rows)
 	if err != nil {
-		return nil, fmt.Errorf("loadtest: units with a filing handler: %w", err)
+		return nil, fmt.Errorf("loadtest: units with a filing clerk: %w", err)
 	}
 	if len(rows) == 0 {
-		return nil, fmt.Errorf("loadtest: no open unit with filings and a filing handler (a demo database?)")
+		return nil, fmt.Errorf("loadtest: no open unit with filings and a filing clerk (a demo database?)")
 	}
 	out := make([]Portal, 0, len(rows))
 	for _, r := range rows {
@@ -80,8 +80,8 @@ func PortalSessions(ctx context.Context, db *bun.DB, n int) ([]Portal, error) {
 			UnitID: &r.UnitID, AccountID: &r.AccountID}); err != nil {
 			return nil, err
 		}
-		if p.Filer, err = newSession(ctx, db, models.Session{Kind: models.SessionHandler, Role: models.RoleHandlerFiler,
-			UnitID: &r.UnitID, AccountID: &r.AccountID, HandlerID: &r.HandlerID}); err != nil {
+		if p.Filer, err = newSession(ctx, db, models.Session{Kind: models.SessionClerk, Role: models.RoleClerkFiler,
+			UnitID: &r.UnitID, AccountID: &r.AccountID, ClerkID: &r.ClerkID}); err != nil {
 			return nil, err
 		}
 		out = append(out, p)

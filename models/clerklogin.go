@@ -12,18 +12,18 @@ import (
 	"github.com/multicert/multicert/internal/twid"
 )
 
-// handlerRole is the role a handler's session gets: filers may file
+// clerkRole is the role a clerk's session gets: filers may file
 // enrollments (允許使用所有加退保業務功能).
-func handlerRole(h *Handler) string {
+func clerkRole(h *Clerk) string {
 	if h.MayFile {
-		return RoleHandlerFiler
+		return RoleClerkFiler
 	}
-	return RoleHandler
+	return RoleClerk
 }
 
-// startHandlerSession checks the handler's unit and its account and starts
+// startClerkSession checks the clerk's unit and its account and starts
 // the session; it returns a login error when the unit cannot be used.
-func (s *Store) startHandlerSession(ctx context.Context, tx bun.IDB, old *Session, h *Handler, ip, ua string) (string, *Unit, error, error) {
+func (s *Store) startClerkSession(ctx context.Context, tx bun.IDB, old *Session, h *Clerk, ip, ua string) (string, *Unit, error, error) {
 	u, err := UnitByID(ctx, tx, ScopeAll, h.UnitID)
 	if err != nil {
 		return "", nil, nil, err
@@ -36,50 +36,50 @@ func (s *Store) startHandlerSession(ctx context.Context, tx bun.IDB, old *Sessio
 		return "", u, nil, err
 	}
 	if acct == nil {
-		return "", u, ErrHandlerUnknown, nil
+		return "", u, ErrClerkUnknown, nil
 	}
-	token, err := s.startUnitSession(ctx, tx, old, Session{Kind: SessionHandler, Role: handlerRole(h), UnitID: &u.ID,
-		AccountID: &acct.ID, HandlerID: &h.ID, ClientIP: ip, UserAgent: ua})
+	token, err := s.startUnitSession(ctx, tx, old, Session{Kind: SessionClerk, Role: clerkRole(h), UnitID: &u.ID,
+		AccountID: &acct.ID, ClerkID: &h.ID, ClientIP: ip, UserAgent: ua})
 	return token, u, nil, err
 }
 
-// HandlerCertLogin logs a handler in with a citizen certificate bound to an
-// active handler. A person assigned by several units chooses the unit with
+// ClerkCertLogin logs a clerk in with a citizen certificate bound to an
+// active clerk. A person assigned by several units chooses the unit with
 // unitCode; with one assignment it may be empty.
-func (s *Store) HandlerCertLogin(ctx context.Context, in CertLogin, unitCode string) (string, *Unit, error) {
-	return s.certLoginTx(ctx, in, PurposeHandlerLogin, "handler.login_failed", func(ctx context.Context, tx bun.Tx, now time.Time, fail loginFail) (string, *Unit, error) {
-		q := tx.NewSelect().Model((*Handler)(nil)).
-			Where("h.card_type = ? AND h.status = ? AND h.card_serial = ? AND h.cert_issuer = ?", CardCitizenCert, HandlerActive, in.Serial, in.Issuer)
-		h, err := pickHandler(ctx, q, unitCode)
+func (s *Store) ClerkCertLogin(ctx context.Context, in CertLogin, unitCode string) (string, *Unit, error) {
+	return s.certLoginTx(ctx, in, PurposeClerkLogin, "clerk.login_failed", func(ctx context.Context, tx bun.Tx, now time.Time, fail loginFail) (string, *Unit, error) {
+		q := tx.NewSelect().Model((*Clerk)(nil)).
+			Where("h.card_type = ? AND h.status = ? AND h.card_serial = ? AND h.cert_issuer = ?", CardCitizenCert, ClerkActive, in.Serial, in.Issuer)
+		h, err := pickClerk(ctx, q, unitCode)
 		if err != nil {
 			return "", nil, err
 		}
 		if h == nil {
-			return "", nil, fail(ErrHandlerUnknown, "certificate not bound to an active handler", 0, "")
+			return "", nil, fail(ErrClerkUnknown, "certificate not bound to an active clerk", 0, "")
 		}
-		token, unit, lerr, err := s.startHandlerSession(ctx, tx, in.Session, h, in.IP, in.UserAgent)
+		token, unit, lerr, err := s.startClerkSession(ctx, tx, in.Session, h, in.IP, in.UserAgent)
 		if err != nil {
 			return "", nil, err
 		}
 		if lerr != nil {
 			return "", nil, fail(lerr, "unit closed or unregistered", unit.ID, unit.BranchCode)
 		}
-		return token, unit, audit(ctx, tx, now, Actor{Kind: "handler", ID: h.ID, Name: h.Name, Role: handlerRole(h), UnitID: unit.ID, IP: in.IP},
-			Change{Action: "handler.login", UnitID: unit.ID, Branch: unit.BranchCode, ObjectType: "handler", ObjectID: fmt.Sprint(h.ID),
+		return token, unit, audit(ctx, tx, now, Actor{Kind: "clerk", ID: h.ID, Name: h.Name, Role: clerkRole(h), UnitID: unit.ID, IP: in.IP},
+			Change{Action: "clerk.login", UnitID: unit.ID, Branch: unit.BranchCode, ObjectType: "clerk", ObjectID: fmt.Sprint(h.ID),
 				Reason: "citizen certificate " + in.Serial})
 	})
 }
 
-// pickHandler finds the one handler the query matches, narrowed to a unit
-// code when the person is a handler of several units.
-func pickHandler(ctx context.Context, q *bun.SelectQuery, unitCode string) (*Handler, error) {
-	q = q.ModelTableExpr("handlers AS h").ColumnExpr("h.*")
+// pickClerk finds the one clerk the query matches, narrowed to a unit
+// code when the person is a clerk of several units.
+func pickClerk(ctx context.Context, q *bun.SelectQuery, unitCode string) (*Clerk, error) {
+	q = q.ModelTableExpr("clerks AS h").ColumnExpr("h.*")
 	if unitCode != "" {
 		q = q.Join("JOIN units AS u ON u.id = h.unit_id").Where("u.code = ?", unitCode)
 	}
-	var hs []Handler
+	var hs []Clerk
 	if err := q.OrderExpr("h.id").Limit(2).Scan(ctx, &hs); err != nil {
-		return nil, fmt.Errorf("models: find handler: %w", err)
+		return nil, fmt.Errorf("models: find clerk: %w", err)
 	}
 	switch len(hs) {
 	case 0:
@@ -90,12 +90,12 @@ func pickHandler(ctx context.Context, q *bun.SelectQuery, unitCode string) (*Han
 	return nil, apperr.New(apperr.Invalid, "您是多個投保單位的承辦人，請輸入要登入的投保單位代號。")
 }
 
-// HandlerNHILogin logs a handler in with their NHI card and the password of
+// ClerkNHILogin logs a clerk in with their NHI card and the password of
 // their 健保卡網路服務註冊. The card must be the one the unit read when it
 // assigned them (or one the person proved with an e-mail code). Failures
 // are throttled per ID and per client; an unregistered ID, a wrong password
 // and a wrong card get the same answer in about the same time.
-func (s *Store) HandlerNHILogin(ctx context.Context, in NHILogin) (string, *Unit, error) {
+func (s *Store) ClerkNHILogin(ctx context.Context, in NHILogin) (string, *Unit, error) {
 	var (
 		token    string
 		unit     *Unit
@@ -104,7 +104,7 @@ func (s *Store) HandlerNHILogin(ctx context.Context, in NHILogin) (string, *Unit
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := s.now()
 		actor := Actor{Kind: "anonymous", Name: twid.Mask(in.IDNo), IP: in.IP}
-		change := Change{Action: "handler.login_failed", ObjectType: "nhi_registration"}
+		change := Change{Action: "clerk.login_failed", ObjectType: "nhi_registration"}
 		if err := s.CheckThrottle(ctx, tx, ThrottleNHILogin, in.IDNo, in.IP); err != nil {
 			password.Burn(in.Password)
 			loginErr, change.Reason = err, "throttled"
@@ -139,14 +139,14 @@ func (s *Store) HandlerNHILogin(ctx context.Context, in NHILogin) (string, *Unit
 		if !good {
 			return fail("wrong password")
 		}
-		q := tx.NewSelect().Model((*Handler)(nil)).
-			Where("h.card_type = ? AND h.status = ? AND h.id_no = ?", CardNHI, HandlerActive, in.IDNo)
-		h, err := pickHandler(ctx, q, in.UnitCode)
+		q := tx.NewSelect().Model((*Clerk)(nil)).
+			Where("h.card_type = ? AND h.status = ? AND h.id_no = ?", CardNHI, ClerkActive, in.IDNo)
+		h, err := pickClerk(ctx, q, in.UnitCode)
 		if err != nil {
 			return err
 		}
 		if h == nil {
-			loginErr, change.Reason = ErrHandlerUnknown, "not an active handler"
+			loginErr, change.Reason = ErrClerkUnknown, "not an active clerk"
 			return audit(ctx, tx, now, actor, change)
 		}
 		if h.CardSerial != in.CardNo {
@@ -160,7 +160,7 @@ func (s *Store) HandlerNHILogin(ctx context.Context, in NHILogin) (string, *Unit
 			return err
 		}
 		var lerr error
-		token, unit, lerr, err = s.startHandlerSession(ctx, tx, in.Session, h, in.IP, in.UserAgent)
+		token, unit, lerr, err = s.startClerkSession(ctx, tx, in.Session, h, in.IP, in.UserAgent)
 		if err != nil {
 			return err
 		}
@@ -168,8 +168,8 @@ func (s *Store) HandlerNHILogin(ctx context.Context, in NHILogin) (string, *Unit
 			loginErr, change.Reason, change.UnitID, change.Branch = lerr, "unit closed or unregistered", unit.ID, unit.BranchCode
 			return audit(ctx, tx, now, actor, change)
 		}
-		return audit(ctx, tx, now, Actor{Kind: "handler", ID: h.ID, Name: h.Name, Role: handlerRole(h), UnitID: unit.ID, IP: in.IP},
-			Change{Action: "handler.login", UnitID: unit.ID, Branch: unit.BranchCode, ObjectType: "handler", ObjectID: fmt.Sprint(h.ID),
+		return audit(ctx, tx, now, Actor{Kind: "clerk", ID: h.ID, Name: h.Name, Role: clerkRole(h), UnitID: unit.ID, IP: in.IP},
+			Change{Action: "clerk.login", UnitID: unit.ID, Branch: unit.BranchCode, ObjectType: "clerk", ObjectID: fmt.Sprint(h.ID),
 				Reason: "NHI card"})
 	})
 	if err != nil {
@@ -190,7 +190,7 @@ var ErrNHIOtherCard = apperr.New(apperr.Unauthorized, "讀卡機中的健保卡�
 // failed logins with the person's card have started delaying logins: the
 // holder learns of it, an outsider's answer does not change.
 func tellUnitsOfDelay(ctx context.Context, tx bun.IDB, now time.Time, idNo, ip string) error {
-	hs, err := activeNHIHandlers(ctx, tx, idNo)
+	hs, err := activeNHIClerks(ctx, tx, idNo)
 	if err != nil {
 		return err
 	}

@@ -13,44 +13,44 @@ import (
 	"github.com/multicert/multicert/models"
 )
 
-// HandlersView is the model of 單位管理者登錄作業 (Q1).
-type HandlersView struct {
+// ClerksView is the model of 單位管理者登錄作業 (Q1).
+type ClerksView struct {
 	Page
-	Handlers []models.Handler
-	Form     models.HandlerInput
+	Clerks   []models.Clerk
+	Form     models.ClerkInput
 	CardInfo string // what was read from the card, shown next to the form
 	Errors   map[string]string
 	Message  string
 }
 
-func (s *Server) handlersView(c *fiber.Ctx) (HandlersView, error) {
+func (s *Server) clerksView(c *fiber.Ctx) (ClerksView, error) {
 	p := principal(c)
-	hs, err := models.HandlersOfUnit(c.UserContext(), s.Store.DB, p.UnitID)
+	hs, err := models.ClerksOfUnit(c.UserContext(), s.Store.DB, p.UnitID)
 	if err != nil {
-		return HandlersView{}, err
+		return ClerksView{}, err
 	}
-	return HandlersView{Page: s.agentPage(c, "單位管理者登錄作業", "handlers"), Handlers: hs, Form: models.HandlerInput{CardType: models.CardCitizenCert}}, nil
+	return ClerksView{Page: s.agentPage(c, "單位管理者登錄作業", "clerks"), Clerks: hs, Form: models.ClerkInput{CardType: models.CardCitizenCert}}, nil
 }
 
-// showHandlers lists the unit's handlers with the form to add one.
-func (s *Server) showHandlers(c *fiber.Ctx) error {
-	vm, err := s.handlersView(c)
+// showClerks lists the unit's clerks with the form to add one.
+func (s *Server) showClerks(c *fiber.Ctx) error {
+	vm, err := s.clerksView(c)
 	if err != nil {
 		return err
 	}
-	return s.render(c, fiber.StatusOK, "portal_handlers", vm)
+	return s.render(c, fiber.StatusOK, "portal_clerks", vm)
 }
 
-// createHandler assigns a handler from the card read in the browser and the
+// createClerk assigns a clerk from the card read in the browser and the
 // typed fields. A citizen certificate is checked against the citizen CA
 // here, so its serial and issuer come from the certificate, not the page.
-func (s *Server) createHandler(c *fiber.Ctx) error {
+func (s *Server) createClerk(c *fiber.Ctx) error {
 	p := principal(c)
-	in := models.HandlerInput{
+	in := models.ClerkInput{
 		CardType: c.FormValue("card_type"), IDNo: c.FormValue("id_no"), Name: c.FormValue("name"), Email: c.FormValue("email"),
 		MayFile: c.FormValue("may_file") == "1", MayManage: c.FormValue("may_manage") == "1",
 	}
-	vm, err := s.handlersView(c)
+	vm, err := s.clerksView(c)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (s *Server) createHandler(c *fiber.Ctx) error {
 			}
 		}
 	}
-	_, err = s.Store.AddHandler(c.UserContext(), p.Actor(c), p.UnitID, in)
+	_, err = s.Store.AddClerk(c.UserContext(), p.Actor(c), p.UnitID, in)
 	if certErr != "" && err == nil {
 		err = apperr.InvalidFields(certErr, map[string]string{"card": certErr})
 	}
@@ -89,27 +89,27 @@ func (s *Server) createHandler(c *fiber.Ctx) error {
 		if vm.Errors == nil {
 			vm.Errors = map[string]string{"form": e.Message}
 		}
-		return s.render(c, fiber.StatusUnprocessableEntity, "portal_handlers", vm)
+		return s.render(c, fiber.StatusUnprocessableEntity, "portal_clerks", vm)
 	}
 	s.flash(c, "已新增承辦人「"+in.Name+"」。承辦人即可以自己的卡片登入。")
 	return redirect(c, "/portal/handlers")
 }
 
-// revokeHandler deletes a handler (刪除): at once, sessions included.
-func (s *Server) revokeHandler(c *fiber.Ctx) error {
+// revokeClerk deletes a clerk (刪除): at once, sessions included.
+func (s *Server) revokeClerk(c *fiber.Ctx) error {
 	p := principal(c)
 	id, err := paramID(c, "hid")
 	if err != nil {
 		return err
 	}
-	h, err := models.HandlerOfUnit(c.UserContext(), s.Store.DB, p.UnitID, id)
+	h, err := models.ClerkOfUnit(c.UserContext(), s.Store.DB, p.UnitID, id)
 	if err != nil {
 		return err
 	}
-	if h.ID == p.HandlerID {
+	if h.ID == p.ClerkID {
 		return apperr.New(apperr.Invalid, "不能刪除自己；請由單位帳號或其他單位管理者刪除。")
 	}
-	if err := s.Store.RevokeHandler(c.UserContext(), p.Actor(c), p.UnitID, id); err != nil {
+	if err := s.Store.RevokeClerk(c.UserContext(), p.Actor(c), p.UnitID, id); err != nil {
 		return err
 	}
 	s.flash(c, "已刪除承辦人「"+h.Name+"」，其權限已立即解除。")
