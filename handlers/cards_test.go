@@ -5,14 +5,15 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
-	"github.com/PuerkitoBio/goquery"
-	"github.com/uptrace/bun"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/uptrace/bun"
 
 	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/handlers"

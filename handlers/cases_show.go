@@ -41,7 +41,7 @@ func (s *Server) caseView(c *fiber.Ctx) (CaseView, error) {
 	if err != nil {
 		return CaseView{}, err
 	}
-	cs, err := models.CaseOf(ctx, s.Store.DB, p.Scope(), id)
+	cs, err := models.CaseByID(ctx, s.Store.DB, p.Scope(), id)
 	if err != nil {
 		return CaseView{}, err
 	}
@@ -75,7 +75,7 @@ func (s *Server) loadCaseUnit(c *fiber.Ctx, vm *CaseView, u *models.Unit) error 
 	if vm.Account, err = models.ActiveAccount(ctx, s.Store.DB, u.ID); err != nil {
 		return err
 	}
-	if vm.Clerks, err = models.ClerksOfUnit(ctx, s.Store.DB, u.ID); err != nil {
+	if vm.Clerks, err = models.ClerksOfUnit(ctx, s.Store.DB, principal(c).Scope(), u.ID); err != nil {
 		return err
 	}
 	for _, h := range vm.Clerks {

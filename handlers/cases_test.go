@@ -179,7 +179,7 @@ func TestOpenCaseFromUnit(t *testing.T) {
 		}
 		page := c.get(loc)
 		wantStatus(t, page, http.StatusOK)
-		hs, _ := models.ClerksOfUnit(ctx, db, unitID)
+		hs, _ := models.ClerksOfUnit(ctx, db, models.ScopeAll, unitID)
 		wantContains(t, page, "已開立案件", u.Name, u.Code, fmt.Sprintf(`href="/console/units/%d"`, unitID),
 			"Q5 登入出現「洽詢承辦人」", "確認為暫時關閉後會將單位開啟", "暫時關閉", "原因：營業地址查無此單位",
 			"審核中的基本資料變更申請", "註冊（", fmt.Sprintf("共 %d 位", len(hs)), "最近沒有檢核錯誤的申報", "王小姐", "(02)2345-6789", "王專員")

@@ -222,7 +222,7 @@ func TestUnitPage(t *testing.T) {
 	if err := e.db.NewSelect().Model(&u).Where("id = ?", id).Scan(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	hs, _ := models.ClerksOfUnit(context.Background(), e.db, id)
+	hs, _ := models.ClerksOfUnit(context.Background(), e.db, models.ScopeAll, id)
 	wantContains(t, r, u.Name, u.Code, u.BAN, u.Reg.County+u.Reg.Township, "多憑證帳號", "工商憑證")
 	for _, h := range hs {
 		wantContains(t, r, h.Name, h.IDNo[6:])

@@ -33,7 +33,7 @@ func (s *Server) showPortalHome(c *fiber.Ctx) error {
 	if a := vm.Account; a != nil && a.CertNotAfter != nil {
 		vm.CertDaysLeft = max(0, int(a.CertNotAfter.Sub(s.Store.Now()).Hours()/24))
 	}
-	hs, err := models.ClerksOfUnit(ctx, s.Store.DB, u.ID)
+	hs, err := models.ClerksOfUnit(ctx, s.Store.DB, p.Scope(), u.ID)
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func (s *Server) showPortalHome(c *fiber.Ctx) error {
 			vm.Pending = append(vm.Pending, r)
 		}
 	}
-	if vm.Events, err = models.AuditEventsForUnit(ctx, s.Store.DB, u.ID, 10); err != nil {
+	if vm.Events, err = models.AuditEventsOfUnit(ctx, s.Store.DB, u.ID, 10); err != nil {
 		return err
 	}
 	if vm.Notices, err = models.NoticesOfUnit(ctx, s.Store.DB, u.ID, 5); err != nil {

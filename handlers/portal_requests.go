@@ -174,7 +174,7 @@ func (s *Server) showRequest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err := models.ChangeRequestOf(c.UserContext(), s.Store.DB, p.Scope(), id)
+	r, err := models.ChangeRequestByID(c.UserContext(), s.Store.DB, p.Scope(), id)
 	if err != nil {
 		return err
 	}
@@ -216,7 +216,7 @@ func (s *Server) downloadDocument(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d, err := models.DocumentOf(c.UserContext(), s.Store.DB, p.Scope(), id)
+	d, err := models.DocumentByID(c.UserContext(), s.Store.DB, p.Scope(), id)
 	if err != nil {
 		return err
 	}

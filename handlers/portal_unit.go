@@ -34,17 +34,6 @@ func (s *Server) unitProfileView(c *fiber.Ctx, title, nav string) (UnitProfileVi
 	return vm, nil
 }
 
-// may reports whether the user may do act on obj, to show or hide forms.
-func (s *Server) may(c *fiber.Ctx, obj, act string) bool {
-	roles, dom := principalRoles(c)
-	for _, r := range roles {
-		if s.Enforcer.Allowed(r, dom, "", obj, act) {
-			return true
-		}
-	}
-	return false
-}
-
 // showUnitProfile shows the unit's data with the 勞保證號 form.
 func (s *Server) showUnitProfile(c *fiber.Ctx) error {
 	vm, err := s.unitProfileView(c, "投保單位基本資料", "profile")

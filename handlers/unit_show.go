@@ -46,13 +46,13 @@ func (s *Server) showUnit(c *fiber.Ctx) error {
 	if vm.Account, err = models.ActiveAccount(ctx, s.Store.DB, u.ID); err != nil {
 		return err
 	}
-	if vm.Clerks, err = models.ClerksOfUnit(ctx, s.Store.DB, u.ID); err != nil {
+	if vm.Clerks, err = models.ClerksOfUnit(ctx, s.Store.DB, p.Scope(), u.ID); err != nil {
 		return err
 	}
-	if vm.Events, err = models.AuditEventsForUnit(ctx, s.Store.DB, u.ID, 20); err != nil {
+	if vm.Events, err = models.AuditEventsOfUnit(ctx, s.Store.DB, u.ID, 20); err != nil {
 		return err
 	}
-	if vm.Deregs, err = models.DeregistrationsOf(ctx, s.Store.DB, p.Scope(), false, u.ID); err != nil {
+	if vm.Deregs, err = models.Deregistrations(ctx, s.Store.DB, p.Scope(), false, u.ID); err != nil {
 		return err
 	}
 	if vm.Filings, err = models.RecentFilingsOfUnit(ctx, s.Store.DB, u.ID, false, 20); err != nil {

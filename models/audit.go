@@ -376,8 +376,8 @@ func checkEvent(ev *AuditEvent, keys *AuditKeys, seq int64, prev string, link, k
 	return ""
 }
 
-// AuditEventsForUnit returns the newest events about a unit, newest first.
-func AuditEventsForUnit(ctx context.Context, db bun.IDB, unitID int64, limit int) ([]AuditEvent, error) {
+// AuditEventsOfUnit returns the newest events about a unit, newest first.
+func AuditEventsOfUnit(ctx context.Context, db bun.IDB, unitID int64, limit int) ([]AuditEvent, error) {
 	var evs []AuditEvent
 	err := db.NewSelect().Model(&evs).Where("unit_id = ?", unitID).Order("seq DESC").Limit(int64(limit)).Scan(ctx)
 	if err != nil {

@@ -31,7 +31,7 @@ const (
 	maxCallerRef = 100
 )
 
-// Case is a phone support case. The scanonly fields are filled by CaseOf
+// Case is a phone support case. The scanonly fields are filled by CaseByID
 // and CasesQueue from the joined tables.
 type Case struct {
 	bun.BaseModel `bun:"table:cases,alias:c"`
@@ -59,9 +59,9 @@ type Case struct {
 	AssigneeName *string `bun:"assignee_name,scanonly"`
 
 	// Age is how long the case has been open (until now, or until it was
-	// resolved), set by CasesQueue and CaseOf's callers through AgeAt.
+	// resolved), set by CasesQueue and CaseByID's callers through AgeAt.
 	Age   time.Duration `bun:"-"`
-	Trail []CaseNote    `bun:"-"` // the notes, oldest first (CaseOf)
+	Trail []CaseNote    `bun:"-"` // the notes, oldest first (CaseByID)
 }
 
 // TopicInfo returns the case's topic with the Q&A sheet's answer.
@@ -454,9 +454,9 @@ func caseSelect(db bun.IDB, dst any) *bun.SelectQuery {
 		Join("LEFT JOIN staff AS st ON st.id = c.assigned_to")
 }
 
-// CaseOf returns one case within the scope, with its notes trail; outside
+// CaseByID returns one case within the scope, with its notes trail; outside
 // the scope it answers NotFound, so that a case's existence does not leak.
-func CaseOf(ctx context.Context, db bun.IDB, sc Scope, id int64) (*Case, error) {
+func CaseByID(ctx context.Context, db bun.IDB, sc Scope, id int64) (*Case, error) {
 	c := new(Case)
 	err := sc.cases(caseSelect(db, c).Where("c.id = ?", id), "c").Scan(ctx)
 	if isNoRows(err) {

@@ -86,7 +86,7 @@ func (f *caseFixture) open(username string, edit func(in *models.CaseInput)) *mo
 
 func (f *caseFixture) get(id int64) *models.Case {
 	f.t.Helper()
-	c, err := models.CaseOf(context.Background(), f.db, models.ScopeAll, id)
+	c, err := models.CaseByID(context.Background(), f.db, models.ScopeAll, id)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -261,19 +261,19 @@ func TestCaseScope(t *testing.T) {
 		c := f.open("taipei.staff", func(in *models.CaseInput) { in.UnitID = f.taipei.ID })
 		north, nsc := f.staff("north.staff")
 
-		if _, err := models.CaseOf(ctx, db, models.Scope{Branch: "1"}, c.ID); err != nil {
+		if _, err := models.CaseByID(ctx, db, models.Scope{Branch: "1"}, c.ID); err != nil {
 			t.Errorf("own branch: %v", err)
 		}
-		if _, err := models.CaseOf(ctx, db, models.ScopeAll, c.ID); err != nil {
+		if _, err := models.CaseByID(ctx, db, models.ScopeAll, c.ID); err != nil {
 			t.Errorf("head office: %v", err)
 		}
-		_, err := models.CaseOf(ctx, db, nsc, c.ID)
+		_, err := models.CaseByID(ctx, db, nsc, c.ID)
 		wantCode(t, "a 北區 officer reading a 臺北 case", err, apperr.NotFound)
-		_, err = models.CaseOf(ctx, db, models.UnitScope(f.taipei.ID), c.ID)
+		_, err = models.CaseByID(ctx, db, models.UnitScope(f.taipei.ID), c.ID)
 		wantCode(t, "the unit itself", err, apperr.NotFound)
-		_, err = models.CaseOf(ctx, db, models.Scope{}, c.ID)
+		_, err = models.CaseByID(ctx, db, models.Scope{}, c.ID)
 		wantCode(t, "an empty scope", err, apperr.NotFound)
-		_, err = models.CaseOf(ctx, db, models.ScopeAll, c.ID+1000)
+		_, err = models.CaseByID(ctx, db, models.ScopeAll, c.ID+1000)
 		wantCode(t, "a missing case", err, apperr.NotFound)
 
 		_, err = f.s.AddCaseNote(ctx, north, nsc, c.ID, "偷看")

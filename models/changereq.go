@@ -211,7 +211,7 @@ func (s *Store) SubmitChangeRequest(ctx context.Context, a Actor, unitID int64, 
 func (s *Store) CancelChangeRequest(ctx context.Context, a Actor, unitID, id int64) error {
 	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := s.now()
-		req, err := ChangeRequestOf(ctx, tx, UnitScope(unitID), id)
+		req, err := ChangeRequestByID(ctx, tx, UnitScope(unitID), id)
 		if err != nil {
 			return err
 		}
@@ -231,9 +231,9 @@ func (s *Store) CancelChangeRequest(ctx context.Context, a Actor, unitID, id int
 	})
 }
 
-// ChangeRequestOf returns one request within the scope, with its documents
+// ChangeRequestByID returns one request within the scope, with its documents
 // (without their bytes), or NotFound.
-func ChangeRequestOf(ctx context.Context, db bun.IDB, sc Scope, id int64) (*ChangeRequest, error) {
+func ChangeRequestByID(ctx context.Context, db bun.IDB, sc Scope, id int64) (*ChangeRequest, error) {
 	req := new(ChangeRequest)
 	q := db.NewSelect().Model(req).
 		Relation("Documents", func(q *bun.SelectQuery) *bun.SelectQuery { return q.ExcludeColumn("data").Order("slot") }).
@@ -261,9 +261,9 @@ func ChangeRequestsOfUnit(ctx context.Context, db bun.IDB, unitID int64) ([]Chan
 	return rs, nil
 }
 
-// DocumentOf returns one proof document, with its bytes, if its request is
+// DocumentByID returns one proof document, with its bytes, if its request is
 // within the scope; NotFound otherwise.
-func DocumentOf(ctx context.Context, db bun.IDB, sc Scope, id int64) (*ChangeDocument, error) {
+func DocumentByID(ctx context.Context, db bun.IDB, sc Scope, id int64) (*ChangeDocument, error) {
 	d := new(ChangeDocument)
 	err := db.NewSelect().Model(d).Where("id = ?", id).
 		Where("request_id IN (?)", db.NewSelect().TableExpr("change_requests AS r").Column("r.id").

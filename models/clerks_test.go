@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
@@ -96,4 +98,50 @@ func TestClerkRenameKeepsData(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A clerk is read only within a scope that holds their unit: the unit
+// itself, its branch, or the head office.
+func TestClerkReadsTakeAScope(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		s, _ := modelstest.NewStore(db)
+		if _, err := demo.Seed(ctx, s, 12); err != nil {
+			t.Fatal(err)
+		}
+		var h struct {
+			ID     int64  `bun:"id"`
+			UnitID int64  `bun:"unit_id"`
+			Branch string `bun:"branch_code"`
+		}
+		if err := db.NewSelect().TableExpr("clerks AS h").ColumnExpr("h.id, h.unit_id, u.branch_code").
+			Join("JOIN units AS u ON u.id = h.unit_id").OrderExpr("h.id").Limit(1).Scan(ctx, &h); err != nil {
+			t.Fatal(err)
+		}
+		other := "1"
+		if h.Branch == other {
+			other = "2"
+		}
+		for _, c := range []struct {
+			name string
+			sc   models.Scope
+			sees bool
+		}{
+			{"the unit", models.UnitScope(h.UnitID), true},
+			{"its branch", models.BranchScope(&h.Branch), true},
+			{"the head office", models.ScopeAll, true},
+			{"another unit", models.UnitScope(h.UnitID + 1), false},
+			{"another branch", models.BranchScope(&other), false},
+			{"no scope", models.Scope{}, false},
+		} {
+			_, err := models.ClerkByID(ctx, db, c.sc, h.ID)
+			list, lerr := models.ClerksOfUnit(ctx, db, c.sc, h.UnitID)
+			if lerr != nil {
+				t.Fatal(lerr)
+			}
+			if (err == nil) != c.sees || (len(list) > 0) != c.sees {
+				t.Errorf("%s: ClerkByID error %v, ClerksOfUnit %d; want seen = %v", c.name, err, len(list), c.sees)
+			}
+		}
+	})
 }

@@ -320,7 +320,7 @@ func TestOutboxSendsOnceAndRetries(t *testing.T) {
 		if len(msgs) != 1 || !strings.Contains(msgs[0].Subject, "暫時關閉") || !strings.Contains(msgs[0].Body, f.cert.Code) {
 			t.Fatalf("mail: %+v", msgs)
 		}
-		hs, _ := models.ClerksOfUnit(ctx, db, f.cert.ID)
+		hs, _ := models.ClerksOfUnit(ctx, db, models.ScopeAll, f.cert.ID)
 		if len(msgs[0].To) == 0 || msgs[0].To[0] != hs[0].Email {
 			t.Errorf("sent to %v, want the unit's clerks", msgs[0].To)
 		}

@@ -173,9 +173,9 @@ func (s *Store) DecideDeregistration(ctx context.Context, a Actor, sc Scope, id 
 	})
 }
 
-// DeregistrationsOf lists deregistrations within the scope: pending ones
+// Deregistrations lists deregistrations within the scope: pending ones
 // only, or those of one unit (unitID ≠ 0), newest first.
-func DeregistrationsOf(ctx context.Context, db bun.IDB, sc Scope, pendingOnly bool, unitID int64) ([]Deregistration, error) {
+func Deregistrations(ctx context.Context, db bun.IDB, sc Scope, pendingOnly bool, unitID int64) ([]Deregistration, error) {
 	var ds []Deregistration
 	// The scope filters the joined unit ("unit"), so that head office
 	// reads no list of every unit's id.

@@ -128,27 +128,6 @@ type UnitAccount struct {
 	Version        int64      `bun:"version"`
 }
 
-// Clerk is a person a unit authorised (指派) to use the system.
-type Clerk struct {
-	bun.BaseModel `bun:"table:clerks"`
-	ID            int64      `bun:"id,pk,autoincrement"`
-	UnitID        int64      `bun:"unit_id"`
-	CardType      string     `bun:"card_type"`
-	IDNo          string     `bun:"id_no"`
-	CardSerial    string     `bun:"card_serial"`
-	CertIssuer    *string    `bun:"cert_issuer"`
-	Name          string     `bun:"name"`
-	Email         string     `bun:"email"`
-	MayFile       bool       `bun:"may_file"`   // 允許使用所有加退保業務功能
-	MayManage     bool       `bun:"may_manage"` // 單位管理者: may assign clerks and change the certificate
-	Status        string     `bun:"status"`
-	CreatedAt     time.Time  `bun:"created_at"`
-	CreatedBy     string     `bun:"created_by"`
-	RevokedAt     *time.Time `bun:"revoked_at"`
-	RevokedBy     string     `bun:"revoked_by"`
-	Version       int64      `bun:"version"`
-}
-
 // Staff is a bureau employee. BranchCode nil means head office (總署), whose
 // staff see every branch.
 type Staff struct {

@@ -52,7 +52,7 @@ func (s *Store) DecideChangeRequest(ctx context.Context, a Actor, sc Scope, id, 
 	}
 	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := s.now()
-		req, err := ChangeRequestOf(ctx, tx, sc, id)
+		req, err := ChangeRequestByID(ctx, tx, sc, id)
 		if err != nil {
 			return err
 		}

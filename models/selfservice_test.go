@@ -107,20 +107,20 @@ func TestSelfServiceActions(t *testing.T) {
 			if _, err := s.SubmitChangeRequest(ctx, a, u.ID, in); !apperr.Is(err, apperr.Conflict) {
 				t.Fatalf("second pending request: %v, want Conflict", err)
 			}
-			got, err := models.ChangeRequestOf(ctx, db, models.UnitScope(u.ID), r.ID)
+			got, err := models.ChangeRequestByID(ctx, db, models.UnitScope(u.ID), r.ID)
 			if err != nil || len(got.Documents) != 1 || got.Documents[0].Data != nil || got.Documents[0].SHA256 == "" {
 				t.Fatalf("request: %+v, %v", got, err)
 			}
 			if name, _ := got.Before(); name != u.Name {
 				t.Errorf("before name %q", name)
 			}
-			if _, err := models.ChangeRequestOf(ctx, db, models.UnitScope(f.nhi.ID), r.ID); !apperr.Is(err, apperr.NotFound) {
+			if _, err := models.ChangeRequestByID(ctx, db, models.UnitScope(f.nhi.ID), r.ID); !apperr.Is(err, apperr.NotFound) {
 				t.Errorf("another unit: %v", err)
 			}
-			if _, err := models.DocumentOf(ctx, db, models.UnitScope(f.nhi.ID), got.Documents[0].ID); !apperr.Is(err, apperr.NotFound) {
+			if _, err := models.DocumentByID(ctx, db, models.UnitScope(f.nhi.ID), got.Documents[0].ID); !apperr.Is(err, apperr.NotFound) {
 				t.Errorf("another unit's document: %v", err)
 			}
-			doc, err := models.DocumentOf(ctx, db, models.Scope{Branch: u.BranchCode}, got.Documents[0].ID)
+			doc, err := models.DocumentByID(ctx, db, models.Scope{Branch: u.BranchCode}, got.Documents[0].ID)
 			if err != nil || string(doc.Data) != "%PDF-1.4" {
 				t.Errorf("document for the unit's branch: %v", err)
 			}

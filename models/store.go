@@ -94,6 +94,21 @@ func (sc Scope) units(q *bun.SelectQuery, alias string) *bun.SelectQuery {
 	}
 }
 
+// ofUnits restricts a query on a table of a unit's objects (its unit id in
+// column col) to the scope.
+func (sc Scope) ofUnits(q *bun.SelectQuery, col string) *bun.SelectQuery {
+	switch {
+	case sc.UnitID != 0:
+		return q.Where(col+" = ?", sc.UnitID)
+	case sc.All:
+		return q
+	case sc.Branch != "":
+		return q.Where(col+" IN (SELECT su.id FROM units AS su WHERE su.branch_code = ?)", sc.Branch)
+	default:
+		return q.Where("1 = 0")
+	}
+}
+
 func notFound(what string) error {
 	return apperr.New(apperr.NotFound, "查無此"+what+"，或您沒有查看的權限。")
 }

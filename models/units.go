@@ -167,17 +167,6 @@ func ActiveAccount(ctx context.Context, db bun.IDB, unitID int64) (*UnitAccount,
 	return a, nil
 }
 
-// ClerksOfUnit lists a unit's clerks, active first, then by name.
-func ClerksOfUnit(ctx context.Context, db bun.IDB, unitID int64) ([]Clerk, error) {
-	var hs []Clerk
-	err := db.NewSelect().Model(&hs).Where("unit_id = ?", unitID).
-		OrderExpr("CASE WHEN status = 'active' THEN 0 ELSE 1 END").Order("name", "id").Scan(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("models: clerks of unit %d: %w", unitID, err)
-	}
-	return hs, nil
-}
-
 // UnitCounts are the numbers on the console's home page.
 type UnitCounts struct {
 	Total, Closed, Unregistered int
