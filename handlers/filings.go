@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -132,9 +133,31 @@ type FilingsView struct {
 	Total     int
 	Pages     int
 	PageNo    int
-	Query     string // the filter as a query string, for paging and export
 	Codes     map[string]string
 	Earliest  string
+}
+
+// filter is the query's filter as typed, for links that keep it.
+func (v FilingsView) filter() url.Values {
+	q := url.Values{}
+	for k, s := range map[string]string{"from": v.From, "to": v.To, "operation": v.Operation, "status": v.Status} {
+		if s != "" {
+			q.Set(k, s)
+		}
+	}
+	return q
+}
+
+// PageURL is the query's URL for another page, keeping the filter.
+func (v FilingsView) PageURL(page int) string {
+	q := v.filter()
+	q.Set("page", strconv.Itoa(page))
+	return "/portal/filings?" + q.Encode()
+}
+
+// ExportURL is the CSV download of the same filter.
+func (v FilingsView) ExportURL() string {
+	return "/portal/filings/export?" + v.filter().Encode()
 }
 
 // filingFilter reads the query's filter; the default is the past two months.
@@ -174,7 +197,6 @@ func (s *Server) filingFilter(c *fiber.Ctx) (models.FilingFilter, FilingsView, e
 		}
 	}
 	vm.PageNo = f.Page
-	vm.Query = "from=" + urlq(vm.From) + "&to=" + urlq(vm.To) + "&operation=" + urlq(vm.Operation) + "&status=" + urlq(vm.Status)
 	return f, vm, nil
 }
 

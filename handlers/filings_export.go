@@ -14,8 +14,6 @@ import (
 	"github.com/multicert/multicert/models"
 )
 
-func urlq(s string) string { return url.QueryEscape(s) }
-
 // Words the query page and the export use for stored codes.
 var (
 	kindNames   = map[string]string{rules.KindAdd: "加保", rules.KindWithdraw: "退保", rules.KindAdjust: "投保金額調整"}

@@ -2,8 +2,11 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/csv"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -75,4 +78,102 @@ func TestFilingEntryAndQuery(t *testing.T) {
 	if r := owner.post("/portal/filings", insuredForm(3333333)); r.StatusCode != http.StatusForbidden {
 		t.Errorf("the unit account filing: %d, want 403", r.StatusCode)
 	}
+}
+
+// TestFilingQueryLinksKeepFilter follows the query page's links as a
+// browser would: the next page and the CSV download keep the filter, so
+// the CSV holds as many rows as the page counts.
+func TestFilingQueryLinksKeepFilter(t *testing.T) {
+	e := newEnv(t, modelstest.MustOpenSQLite(t))
+	unitID := e.unitID(ownUnit)
+	// In 115/02/01–115/02/20: 60 filings with code 5 and 30 validated;
+	// outside it (115/02/25), 20 more with code 5.
+	var fs []models.Filing
+	add := func(n int, day, status, codes string) {
+		for range n {
+			serial := 3_000_000 + len(fs)
+			fs = append(fs, models.Filing{UnitID: unitID, FiledBy: "測試", Source: "web", Kind: "add", Person: "insured",
+				Operation: "health", InsuredID: twid.MakeNationalID('C', 1, serial), Name: "林測試", Sex: "M", Birth: "1980-01-01",
+				Reason: "A1", Amount: 30300, EffectiveDate: day, Category: "1", FiledAt: modelstest.Clock, FiledOn: day,
+				Status: status, Codes: codes, ValidatedAt: modelstest.Clock})
+		}
+	}
+	add(30, "2026-02-05", models.FilingError, "5")
+	add(30, "2026-02-18", models.FilingError, "5")
+	add(30, "2026-02-10", models.FilingValidated, "")
+	add(20, "2026-02-25", models.FilingError, "5")
+	if err := models.ImportFilings(context.Background(), e.db, fs); err != nil {
+		t.Fatal(err)
+	}
+	c := e.unitClient(ownUnit, models.RoleHandlerFiler)
+	total := func(t *testing.T, r *response) string {
+		t.Helper()
+		m := regexp.MustCompile(`共 (\d+) 筆`).FindStringSubmatch(r.body)
+		if m == nil {
+			t.Fatalf("%s: no total\n%s", r.Request.URL, r.body)
+		}
+		return m[1]
+	}
+	link := func(t *testing.T, r *response, sel string) string {
+		t.Helper()
+		href, ok := r.doc(t).Find(sel).Attr("href")
+		if !ok {
+			t.Fatalf("%s: no link %s\n%s", r.Request.URL, sel, r.body)
+		}
+		return href
+	}
+
+	q := url.Values{"from": {"115/02/01"}, "to": {"115/02/20"}, "status": {"error"}, "operation": {"health"}}
+	page1 := c.get("/portal/filings?" + q.Encode())
+	wantStatus(t, page1, http.StatusOK)
+	if got := total(t, page1); got != "60" {
+		t.Fatalf("page 1 total = %s, want 60", got)
+	}
+	if n := page1.doc(t).Find("table.data tbody tr").Length(); n != 50 {
+		t.Errorf("page 1 rows = %d, want 50", n)
+	}
+
+	t.Run("NextPageKeepsFilter", func(t *testing.T) {
+		page2 := c.get(link(t, page1, `nav.pager a:contains("下一頁")`))
+		wantStatus(t, page2, http.StatusOK)
+		if got := total(t, page2); got != "60" {
+			t.Errorf("page 2 total = %s, want 60", got)
+		}
+		d := page2.doc(t)
+		if n := d.Find("table.data tbody tr").Length(); n != 10 {
+			t.Errorf("page 2 rows = %d, want 10", n)
+		}
+		for sel, want := range map[string]string{"#from": "115/02/01", "#to": "115/02/20"} {
+			if got, _ := d.Find(sel).Attr("value"); got != want {
+				t.Errorf("page 2 form %s = %q, want %q", sel, got, want)
+			}
+		}
+		if got, _ := d.Find("#status option[selected]").Attr("value"); got != "error" {
+			t.Errorf("page 2 form status = %q, want error", got)
+		}
+		back := c.get(link(t, page2, `nav.pager a:contains("上一頁")`))
+		if got := total(t, back); got != "60" {
+			t.Errorf("back on page 1 total = %s, want 60", got)
+		}
+	})
+
+	t.Run("CSVHasThePageRows", func(t *testing.T) {
+		for _, r := range []*response{page1, c.get("/portal/filings?"+q.Encode(), "HX-Request", "true", "HX-Target", "filing-results")} {
+			res := c.get(link(t, r, `a:contains("下載 CSV")`))
+			wantStatus(t, res, http.StatusOK)
+			rows, err := csv.NewReader(strings.NewReader(res.body)).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strconv.Itoa(len(rows) - 1); got != total(t, page1) {
+				t.Errorf("CSV data rows = %s, the page says %s", got, total(t, page1))
+			}
+			for _, row := range rows[1:] {
+				if row[0] != "檢核錯誤" {
+					t.Errorf("CSV row not an error row: %v", row)
+					break
+				}
+			}
+		}
+	})
 }
