@@ -371,3 +371,53 @@ func TestNightlyMissed(t *testing.T) {
 		}
 	})
 }
+
+// TestNightlyMailMasksIDs: the nightly mail names people by masked ID
+// (A12****789), never the full number, for rows found wrong and rows
+// found right again alike.
+func TestNightlyMailMasksIDs(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		if err := f.s.EnsureReferenceData(ctx); err != nil {
+			t.Fatal(err)
+		}
+		by := filer(t, f)
+		ins := insuredAdd(4100001)
+		child := childAdd(ins, 4200001, day(2015, 1, 1))
+		stored, err := f.s.SubmitFilings(ctx, by, []rules.Filing{ins, child}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The child's row was marked wrong earlier; tonight it is right again.
+		if _, err := db.NewUpdate().Table("filings").Set("status = 'error', codes = '5'").Where("id = ?", stored[1].ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// The insured's amount is no grade of the corrected table: code 5.
+		if err := f.s.LoadGradeTable(ctx, staffActor(t, db, "hq.admin"), day(2026, 2, 1), "29500\n30500\n31800\n33300", "更正"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.NightlyValidate(ctx, testToday.AddDate(0, 0, 1)); err != nil {
+			t.Fatal(err)
+		}
+		var mails []models.Mail
+		if err := db.NewSelect().Model(&mails).Where("dedup_key LIKE 'filing-batch:%'").Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if len(mails) != 1 {
+			t.Fatalf("%d batch mails, want 1", len(mails))
+		}
+		text := mails[0].Subject + "\n" + mails[0].Body
+		for _, id := range []string{ins.InsuredID, child.DependentID} {
+			if strings.Contains(text, id) {
+				t.Errorf("mail holds the full ID %s:\n%s", id, text)
+			}
+			if want := id[:3] + "****" + id[7:]; !strings.Contains(text, want) {
+				t.Errorf("mail lacks the masked ID %s:\n%s", want, text)
+			}
+		}
+		if !strings.Contains(text, "錯誤代碼 5") || !strings.Contains(text, "審核正確") {
+			t.Errorf("mail lacks the changes:\n%s", text)
+		}
+	})
+}
