@@ -116,6 +116,9 @@ func (s *Store) validateChunk(ctx context.Context, day string, on time.Time, hor
 			r.insuredBirth(&rf)
 			// Date-window rules are about when the filing was made, not tonight.
 			res := rules.Check(rf, r.context(date(f.FiledOn), tables, f.ID))
+			if f.AgeConfirm != "" { // the clerk confirmed code 2 with a reason
+				res = res.Without(rules.CodeDescendantAge)
+			}
 			status, codes := FilingValidated, ""
 			if !res.OK() {
 				status = FilingError

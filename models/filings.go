@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/input"
 	"github.com/multicert/multicert/internal/rocdate"
 	"github.com/multicert/multicert/internal/rules"
 )
@@ -113,6 +114,21 @@ var _ = register(Migration{
 	},
 })
 
+// A clerk may file a dependent despite code 2 (age possibly wrong) by
+// confirming it with a reason; the nightly re-check then leaves code 2 out.
+var _ = register(Migration{
+	Version: 18,
+	Name:    "filings: the clerk's confirmation of code 2 (dependent's age) with a reason",
+	Up: []string{
+		`ALTER TABLE filings ADD COLUMN age_confirm TEXT NOT NULL DEFAULT '' CHECK (age_confirm IN ('', 'adopted', 'step', 'other'))`,
+		`ALTER TABLE filings ADD COLUMN age_confirm_note TEXT NOT NULL DEFAULT '' CHECK (length(age_confirm_note) <= 500)`,
+	},
+	Down: []string{
+		`ALTER TABLE filings DROP COLUMN age_confirm_note`,
+		`ALTER TABLE filings DROP COLUMN age_confirm`,
+	},
+})
+
 // Filing statuses.
 const (
 	FilingValidated = "validated" // 審核正確
@@ -148,6 +164,10 @@ type Filing struct {
 	Codes         string    `bun:"codes"` // comma-separated error codes
 	ValidatedAt   time.Time `bun:"validated_at"`
 	BatchOn       string    `bun:"batch_on"`
+	// AgeConfirm is why the clerk filed despite code 2 (AgeAdopted,
+	// AgeStep, AgeOther), "" when code 2 was not raised.
+	AgeConfirm     string `bun:"age_confirm"`
+	AgeConfirmNote string `bun:"age_confirm_note"`
 }
 
 // CodeList is Codes as a slice.
@@ -399,7 +419,64 @@ type Filer struct {
 // (a *BatchRefused with one row). An accepted one is stored as 審核正確 and
 // updates who the unit insures.
 func (s *Store) SubmitFiling(ctx context.Context, by Filer, in rules.Filing) (*Filing, error) {
-	fs, err := s.SubmitFilings(ctx, by, []rules.Filing{in}, true)
+	fs, err := s.submitFilings(ctx, by, []rules.Filing{in}, nil, true)
+	if err != nil {
+		return nil, err
+	}
+	return &fs[0], nil
+}
+
+// Reasons a clerk gives for filing a dependent despite code 2.
+const (
+	AgeAdopted = "adopted" // 養子女
+	AgeStep    = "step"    // 繼子女
+	AgeOther   = "other"   // 其他, explained in the note
+)
+
+// AgeConfirmation is the clerk's answer to code 2 (a descendant born less
+// than 14 years after the insured): the dates are right, and why.
+type AgeConfirmation struct {
+	Reason string // AgeAdopted, AgeStep or AgeOther
+	Note   string // required for AgeOther; at most input.MaxReason characters
+}
+
+// Check returns field errors (age_confirm, age_confirm_note) in zh-TW.
+func (a AgeConfirmation) Check() error {
+	fe := fieldErrors{}
+	switch a.Reason {
+	case AgeAdopted, AgeStep:
+		if a.Note != "" {
+			if msg := input.Name("原因說明", a.Note, input.MaxReason); msg != "" {
+				fe["age_confirm_note"] = msg
+			}
+		}
+	case AgeOther:
+		if msg := input.Name("原因說明", a.Note, input.MaxReason); msg != "" {
+			fe["age_confirm_note"] = msg
+		} else if strings.TrimSpace(a.Note) == "" {
+			fe["age_confirm_note"] = "選擇「其他」時，請說明原因。"
+		}
+	case "":
+		fe["age_confirm"] = "請選擇確認出生日期無誤的原因。"
+	default:
+		fe["age_confirm"] = "請從養子女、繼子女、其他中選擇原因。"
+	}
+	if strings.ContainsAny(a.Note, "<>") && fe["age_confirm_note"] == "" {
+		fe["age_confirm_note"] = "原因說明不可包含 < > 等符號。"
+	}
+	return fe.err("請說明確認的原因。")
+}
+
+// SubmitConfirmedFiling is SubmitFiling for a filing the clerk confirmed
+// despite code 2: code 2 is left out of the check and the confirmation is
+// stored with the filing and audited; every other code still refuses it.
+// A confirmation of a filing that does not raise code 2 is not kept.
+func (s *Store) SubmitConfirmedFiling(ctx context.Context, by Filer, in rules.Filing, conf AgeConfirmation) (*Filing, error) {
+	conf.Note = strings.TrimSpace(conf.Note)
+	if err := conf.Check(); err != nil {
+		return nil, err
+	}
+	fs, err := s.submitFilings(ctx, by, []rules.Filing{in}, map[int]AgeConfirmation{0: conf}, true)
 	if err != nil {
 		return nil, err
 	}
@@ -423,6 +500,12 @@ func (e *BatchRefused) Error() string { return fmt.Sprintf("%d filings refused",
 // later in it. With allOrNothing, one refused row stores nothing; without,
 // the valid rows are stored and the refused ones reported.
 func (s *Store) SubmitFilings(ctx context.Context, by Filer, in []rules.Filing, allOrNothing bool) ([]Filing, error) {
+	return s.submitFilings(ctx, by, in, nil, allOrNothing)
+}
+
+// submitFilings is SubmitFilings with the clerk's confirmations of code 2,
+// by index of in (checked by the caller).
+func (s *Store) submitFilings(ctx context.Context, by Filer, in []rules.Filing, confirms map[int]AgeConfirmation, allOrNothing bool) ([]Filing, error) {
 	var stored []Filing
 	var refused []RowError
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -446,6 +529,11 @@ func (s *Store) SubmitFilings(ctx context.Context, by Filer, in []rules.Filing, 
 			rf.UnitBranch = u.BranchCode
 			r.insuredBirth(&rf)
 			res := rules.Check(rf, r.context(today, tables, 0))
+			conf, confirmed := confirms[i]
+			confirmed = confirmed && res.Has(rules.CodeDescendantAge)
+			if confirmed {
+				res = res.Without(rules.CodeDescendantAge)
+			}
 			if !res.OK() {
 				infos, err := explain(ctx, tx, res.Codes)
 				if err != nil {
@@ -457,6 +545,9 @@ func (s *Store) SubmitFilings(ctx context.Context, by Filer, in []rules.Filing, 
 			f := filingFromRule(rf)
 			f.UnitID, f.FiledBy, f.Source, f.FiledAt, f.FiledOn = u.ID, by.Actor.Name, by.Source, now, dateString(today)
 			f.Status, f.ValidatedAt = FilingValidated, now
+			if confirmed {
+				f.AgeConfirm, f.AgeConfirmNote = conf.Reason, conf.Note
+			}
 			if by.HandlerID != 0 {
 				h := by.HandlerID
 				f.HandlerID = &h
@@ -472,6 +563,14 @@ func (s *Store) SubmitFilings(ctx context.Context, by Filer, in []rules.Filing, 
 		}
 		if err := storeFilings(ctx, tx, u.ID, stored); err != nil {
 			return err
+		}
+		for i := range stored {
+			if f := &stored[i]; f.AgeConfirm != "" {
+				if err := audit(ctx, tx, now, by.Actor, Change{Action: "filing.age_confirm", UnitID: u.ID, Branch: u.BranchCode, ObjectType: "filing",
+					ObjectID: fmt.Sprint(f.ID), After: map[string]any{"code": string(rules.CodeDescendantAge), "reason": f.AgeConfirm, "note": f.AgeConfirmNote}}); err != nil {
+					return err
+				}
+			}
 		}
 		return audit(ctx, tx, now, by.Actor, Change{Action: "filing.submit", UnitID: u.ID, Branch: u.BranchCode, ObjectType: "filing",
 			ObjectID: fmt.Sprint(stored[0].ID), After: map[string]any{"filings": len(stored), "refused": len(refused), "source": by.Source}})
