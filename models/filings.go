@@ -468,14 +468,13 @@ func (a AgeConfirmation) Check() error {
 }
 
 // SubmitConfirmedFiling is SubmitFiling for a filing the clerk confirmed
-// despite code 2: code 2 is left out of the check and the confirmation is
-// stored with the filing and audited; every other code still refuses it.
-// A confirmation of a filing that does not raise code 2 is not kept.
+// despite code 2. When code 2 is the filing's only code, the confirmation
+// must pass Check (its field errors are returned otherwise); the filing is
+// then stored with it and the confirmation audited. Any other code still
+// refuses the filing, with code 2 among its codes. A filing that does not
+// raise code 2 is stored as SubmitFiling would, without the confirmation.
 func (s *Store) SubmitConfirmedFiling(ctx context.Context, by Filer, in rules.Filing, conf AgeConfirmation) (*Filing, error) {
 	conf.Note = strings.TrimSpace(conf.Note)
-	if err := conf.Check(); err != nil {
-		return nil, err
-	}
 	fs, err := s.submitFilings(ctx, by, []rules.Filing{in}, map[int]AgeConfirmation{0: conf}, true)
 	if err != nil {
 		return nil, err
@@ -504,7 +503,7 @@ func (s *Store) SubmitFilings(ctx context.Context, by Filer, in []rules.Filing, 
 }
 
 // submitFilings is SubmitFilings with the clerk's confirmations of code 2,
-// by index of in (checked by the caller).
+// by index of in.
 func (s *Store) submitFilings(ctx context.Context, by Filer, in []rules.Filing, confirms map[int]AgeConfirmation, allOrNothing bool) ([]Filing, error) {
 	var stored []Filing
 	var refused []RowError
@@ -530,8 +529,11 @@ func (s *Store) submitFilings(ctx context.Context, by Filer, in []rules.Filing, 
 			r.insuredBirth(&rf)
 			res := rules.Check(rf, r.context(today, tables, 0))
 			conf, confirmed := confirms[i]
-			confirmed = confirmed && res.Has(rules.CodeDescendantAge)
+			confirmed = confirmed && res.OnlyWarnings()
 			if confirmed {
+				if err := conf.Check(); err != nil {
+					return err
+				}
 				res = res.Without(rules.CodeDescendantAge)
 			}
 			if !res.OK() {

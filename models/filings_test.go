@@ -492,8 +492,11 @@ func TestFilingAgeConfirmation(t *testing.T) {
 		t.Run("OtherCodesStillRefuse", func(t *testing.T) {
 			bad := young(5100003)
 			bad.Amount = 30300 // dependents have no amount: code m
-			if _, err := f.s.SubmitConfirmedFiling(ctx, by, bad, models.AgeConfirmation{Reason: models.AgeStep}); strings.Join(refusedCodes(t, err), ",") != "m" {
-				t.Errorf("err = %v, want code m alone", err)
+			if _, err := f.s.SubmitConfirmedFiling(ctx, by, bad, models.AgeConfirmation{Reason: models.AgeStep}); strings.Join(refusedCodes(t, err), ",") != "2,m" {
+				t.Errorf("err = %v, want codes 2 and m", err)
+			}
+			if n := count(t, db, "filings", "dependent_id = ?", bad.DependentID); n != 0 {
+				t.Errorf("%d filings stored", n)
 			}
 		})
 		t.Run("NotKeptWithoutCode2", func(t *testing.T) {
@@ -503,6 +506,10 @@ func TestFilingAgeConfirmation(t *testing.T) {
 			}
 			if n := count(t, db, "audit_events", "action = 'filing.age_confirm' AND object_id = ?", fmt.Sprint(got.ID)); n != 0 {
 				t.Errorf("%d age_confirm audit events for a filing without code 2", n)
+			}
+			// Nor is a reason asked for.
+			if got, err := f.s.SubmitConfirmedFiling(ctx, by, childAdd(ins, 5100006, day(2015, 1, 1)), models.AgeConfirmation{}); err != nil || got.AgeConfirm != "" {
+				t.Errorf("no reason, no code 2: got %+v, %v, want stored", got, err)
 			}
 		})
 		t.Run("NightlyLeavesConfirmedOut", func(t *testing.T) {
