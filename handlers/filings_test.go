@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/multicert/multicert/internal/twid"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
@@ -52,7 +54,7 @@ func TestFilingEntryAndQuery(t *testing.T) {
 		"relation": {"3"}, "reason": {"D1"}, "effective_date": {"115/03/02"}}
 	r := c.post("/portal/filings", dep)
 	wantStatus(t, r, http.StatusUnprocessableEntity)
-	wantContains(t, r, "這筆資料未送出", `href="/portal/error-codes#code-2"`, "錯誤代碼 2", "14 年", `value="084/01/01"`)
+	wantContains(t, r, "這筆資料尚未送出", `href="/portal/error-codes#code-2"`, "錯誤代碼 2", "14 年", `value="084/01/01"`)
 	dep.Set("birth", "104/01/01")
 	wantStatus(t, c.post("/portal/filings", dep), http.StatusSeeOther)
 
@@ -175,5 +177,144 @@ func TestFilingQueryLinksKeepFilter(t *testing.T) {
 				}
 			}
 		}
+	})
+}
+
+// TestFilingAgeWarning: code 2 alone is a warning. The form asks for a
+// reason (養子女, 繼子女, 其他 with a note), marks a missing or bad one on
+// its field, and files with it; the list, the export and the staff's unit
+// page show it. Other codes still refuse, and an upload refuses a code-2
+// row, sending the clerk to the form.
+func TestFilingAgeWarning(t *testing.T) {
+	e := newEnv(t, modelstest.MustOpenSQLite(t))
+	ctx := context.Background()
+	if err := e.store.EnsureReferenceData(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := e.unitClient(ownUnit, models.RoleHandlerFiler)
+	wantStatus(t, c.post("/portal/filings", insuredForm(1111111)), http.StatusSeeOther) // born 074/06/01
+	dep := url.Values{"kind": {"add"}, "person": {"dependent"}, "operation": {"health"}, "insured_id": {twid.MakeNationalID('A', 1, 1111111)},
+		"dependent_id": {twid.MakeNationalID('B', 2, 2222222)}, "name": {"陳小美"}, "sex": {"F"}, "birth": {"084/01/01"},
+		"relation": {"3"}, "reason": {"D1"}, "effective_date": {"115/03/02"}}
+	with := func(v url.Values, kv ...string) url.Values {
+		out := url.Values{}
+		for k, vs := range v {
+			out[k] = append([]string(nil), vs...)
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			out.Set(kv[i], kv[i+1])
+		}
+		return out
+	}
+	stored := func() int {
+		t.Helper()
+		n, err := e.db.NewSelect().Table("filings").Where("dependent_id = ?", dep.Get("dependent_id")).Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return int(n)
+	}
+
+	t.Run("LiveCheckWarns", func(t *testing.T) {
+		r := c.post("/portal/filings/check", with(dep, "field", "birth"))
+		wantContains(t, r, `class="field-warning"`, "提醒：", "14 年", "養子女")
+		wantNotContains(t, r, "field-error")
+	})
+
+	t.Run("WarningAsksForAReason", func(t *testing.T) {
+		r := c.post("/portal/filings", dep)
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		d := r.doc(t)
+		if d.Find("#refused").Length() != 0 || d.Find("#age-warning").Length() != 1 {
+			t.Fatalf("want the warning, not a refusal:\n%s", r.body)
+		}
+		var reasons []string
+		d.Find(`#age-confirm input[type="radio"][name="age_confirm"]`).Each(func(_ int, s *goquery.Selection) {
+			reasons = append(reasons, strings.TrimSpace(s.Parent().Text()))
+		})
+		if strings.Join(reasons, ",") != "養子女,繼子女,其他" {
+			t.Errorf("reasons = %q", reasons)
+		}
+		if d.Find(`#age-confirm button[type="submit"][name="confirm_age"][value="1"]`).Length() != 1 {
+			t.Error("no confirm button")
+		}
+		if v, _ := d.Find("#birth").Attr("value"); v != "084/01/01" {
+			t.Errorf("birth kept as %q", v)
+		}
+		if stored() != 0 {
+			t.Error("the warning stored the filing")
+		}
+	})
+
+	t.Run("ReasonRequired", func(t *testing.T) {
+		r := c.post("/portal/filings", with(dep, "confirm_age", "1"))
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		d := r.doc(t)
+		radio := d.Find(`#age-confirm input[name="age_confirm"]`).First()
+		if inv, _ := radio.Attr("aria-invalid"); inv != "true" {
+			t.Error("reason radio not aria-invalid")
+		}
+		if by, _ := radio.Attr("aria-describedby"); by != "age_confirm-msg" || !strings.Contains(d.Find("#age_confirm-msg").Text(), "請選擇") {
+			t.Errorf("reason message %q (described by %q)", d.Find("#age_confirm-msg").Text(), by)
+		}
+		if d.Find("#age-warning").Length() != 1 {
+			t.Error("the warning is gone")
+		}
+		if stored() != 0 {
+			t.Error("stored without a reason")
+		}
+	})
+
+	t.Run("OtherNeedsANote", func(t *testing.T) {
+		for note, want := range map[string]string{"": "請說明原因", strings.Repeat("長", 501): "500"} {
+			r := c.post("/portal/filings", with(dep, "confirm_age", "1", "age_confirm", "other", "age_confirm_note", note))
+			wantStatus(t, r, http.StatusUnprocessableEntity)
+			d := r.doc(t)
+			in := d.Find("#age_confirm_note")
+			inv, _ := in.Attr("aria-invalid")
+			by, _ := in.Attr("aria-describedby")
+			if msg := d.Find("#" + by).Text(); inv != "true" || by != "age_confirm_note-msg" || !strings.Contains(msg, want) {
+				t.Errorf("note %d chars: aria-invalid=%q, described by %q: %q, want %q", len([]rune(note)), inv, by, msg, want)
+			}
+			if _, checked := d.Find(`input[name="age_confirm"][value="other"]`).Attr("checked"); !checked {
+				t.Error("the chosen reason was not kept")
+			}
+		}
+		if stored() != 0 {
+			t.Error("stored without a note")
+		}
+	})
+
+	t.Run("OtherCodesStillRefuse", func(t *testing.T) {
+		r := c.post("/portal/filings", with(dep, "amount", "30300", "confirm_age", "1", "age_confirm", "adopted"))
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		d := r.doc(t)
+		if d.Find("#refused").Length() != 1 || d.Find("#age-confirm").Length() != 0 {
+			t.Errorf("code 2 with code m: want a refusal without the confirmation\n%s", r.body)
+		}
+		wantContains(t, r, "錯誤代碼 m")
+	})
+
+	t.Run("Confirmed", func(t *testing.T) {
+		r := c.post("/portal/filings", with(dep, "confirm_age", "1", "age_confirm", "other", "age_confirm_note", "戶籍登記為子女"))
+		wantStatus(t, r, http.StatusSeeOther)
+		if stored() != 1 {
+			t.Fatal("not stored")
+		}
+		q := c.get("/portal/filings")
+		wantContains(t, q, "錯誤代碼 2 已確認：其他（戶籍登記為子女）")
+		csv := c.get("/portal/filings/export")
+		wantContains(t, csv, "錯誤代碼2確認原因", "其他：戶籍登記為子女")
+		staff := e.staffClient("taipei.staff").get("/console/units/" + fmtID(e.unitID(ownUnit)))
+		wantStatus(t, staff, http.StatusOK)
+		wantContains(t, staff, "錯誤代碼 2 經承辦人確認：其他（戶籍登記為子女）")
+	})
+
+	t.Run("UploadSendsToTheForm", func(t *testing.T) {
+		row := "加保,眷屬,健保專用," + twid.MakeNationalID('A', 1, 1111111) + "," + twid.MakeNationalID('B', 2, 3333333) +
+			",陳小華,女,0840101,3,D1,,1150302\r\n"
+		r := c.multipartPost("/portal/filings/upload", map[string]string{"mode": "valid_only"}, map[string][2]string{"file": {"f.csv", uploadHeader + row}})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantContains(t, r, "第 2 行", "錯誤代碼 2", "媒體上傳無法確認", `href="/portal/filings/new"`)
 	})
 }

@@ -703,7 +703,9 @@ type GradeTableRow struct {
 
 // FilingContext is the rules' view of a unit for checking one field or
 // filing as it is typed: today's grade tables and who the unit insures.
-func (s *Store) FilingContext(ctx context.Context, unitID int64) (rules.Context, error) {
+// For a dependent's filing f (nil for none), it fills in the insured's
+// birth date from the roster, as a submission does, for rule 2.
+func (s *Store) FilingContext(ctx context.Context, unitID int64, f *rules.Filing) (rules.Context, error) {
 	tables, err := gradeTables(ctx, s.DB)
 	if err != nil {
 		return rules.Context{}, err
@@ -711,6 +713,9 @@ func (s *Store) FilingContext(ctx context.Context, unitID int64) (rules.Context,
 	rs, err := loadRosters(ctx, s.DB, []int64{unitID})
 	if err != nil {
 		return rules.Context{}, err
+	}
+	if f != nil {
+		rs[unitID].insuredBirth(f)
 	}
 	return rs[unitID].context(today(s.now()), tables, 0), nil
 }
