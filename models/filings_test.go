@@ -476,7 +476,7 @@ func TestFilingAgeConfirmation(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got []models.Filing
-			if err := db.NewSelect().Model(&got).Where("id IN (?)", bun.In([]int64{adopted.ID, other.ID})).Order("id").Scan(ctx); err != nil {
+			if err := db.NewSelect().Model(&got).Where("id IN (?)", bun.List([]int64{adopted.ID, other.ID})).Order("id").Scan(ctx); err != nil {
 				t.Fatal(err)
 			}
 			if len(got) != 2 || got[0].Status != models.FilingValidated || got[0].AgeConfirm != models.AgeAdopted || got[0].AgeConfirmNote != "" ||
