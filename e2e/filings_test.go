@@ -67,8 +67,8 @@ func submitFiling(t *testing.T, ctx context.Context) {
 
 // TestClerkFilesDependentFixesCode2 is Q10 without waiting a day: the
 // clerk files the insured, then a child with a birth date 10 years after
-// the insured's, sees code 2 explained at once, fixes it, and finds both
-// 審核正確 in 異動檢核後查詢.
+// the insured's, sees code 2 explained at once (a warning), fixes it, and
+// finds both 審核正確 in 異動檢核後查詢.
 func TestClerkFilesDependentFixesCode2(t *testing.T) {
 	srv := startServer(t)
 	ctx := newBrowser(t)
@@ -95,10 +95,10 @@ func TestClerkFilesDependentFixesCode2(t *testing.T) {
 	child := map[string]string{"insured_id": insuredID, "dependent_id": childID, "name": "陳小美", "birth": "084/01/01", "effective_date": todayROC()}
 	fillFiling(t, ctx, srv.URL, map[string]string{"kind": "add", "person": "dependent", "sex": "F", "relation": "3", "reason": "D1"}, child)
 	submitFiling(t, ctx)
-	if _, err := waitText(ctx, "#refused", "錯誤代碼 2"); err != nil {
+	if _, err := waitText(ctx, "#age-warning", "錯誤代碼 2"); err != nil {
 		t.Fatalf("code 2 not shown at once: %v", err)
 	}
-	if _, err := waitText(ctx, "#refused", "14 年"); err != nil {
+	if _, err := waitText(ctx, "#age-warning", "14 年"); err != nil {
 		t.Fatal(err)
 	}
 	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID("birth"), "104/01/01")); err != nil {
@@ -116,6 +116,54 @@ func TestClerkFilesDependentFixesCode2(t *testing.T) {
 		if _, err := waitText(ctx, "#filing-results", want); err != nil {
 			t.Fatalf("異動檢核後查詢: %v", err)
 		}
+	}
+}
+
+// TestClerkConfirmsCode2WithReason: code 2 is a warning. From the
+// keyboard, the clerk chooses 其他, is told the note is required, writes
+// it, confirms, and finds the filing with its reason in 異動檢核後查詢.
+func TestClerkConfirmsCode2WithReason(t *testing.T) {
+	srv := startServer(t)
+	ctx := newBrowser(t)
+	clerkLogin(t, ctx, srv.URL)
+
+	insuredID, childID := twid.MakeNationalID('A', 1, 6), twid.MakeNationalID('B', 2, 16)
+	fillFiling(t, ctx, srv.URL, map[string]string{"kind": "add", "person": "insured", "sex": "M", "reason": "A1"},
+		map[string]string{"insured_id": insuredID, "name": "陳志明", "birth": "074/06/01", "amount": "30300", "effective_date": todayROC()})
+	submitFiling(t, ctx)
+	if _, err := waitText(ctx, "#flash", "審核正確"); err != nil {
+		t.Fatalf("insured: %v", err)
+	}
+	fillFiling(t, ctx, srv.URL, map[string]string{"kind": "add", "person": "dependent", "sex": "F", "relation": "3", "reason": "D1"},
+		map[string]string{"insured_id": insuredID, "dependent_id": childID, "name": "陳小安", "birth": "084/01/01", "effective_date": todayROC()})
+	submitFiling(t, ctx)
+	if _, err := waitText(ctx, "#age-warning", "錯誤代碼 2"); err != nil {
+		t.Fatalf("code 2 not shown as a warning: %v", err)
+	}
+	confirm := `//fieldset[@id="age-confirm"]//button[normalize-space()="確認無誤並申報"]`
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS(`#age-confirm input[name="age_confirm"][value="other"]`), " "),
+		chromedp.SendKeys(confirm, kb.Enter),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitText(ctx, "#age_confirm_note-msg", "請說明原因"); err != nil {
+		t.Fatalf("其他 without a note: %v", err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.ID("age_confirm_note"), "戶籍登記為子女"),
+		chromedp.SendKeys(confirm, kb.Enter),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitText(ctx, "#flash", "審核正確"); err != nil {
+		t.Fatalf("after confirming: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/portal/filings")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitText(ctx, "#filing-results", "錯誤代碼 2 已確認：其他（戶籍登記為子女）"); err != nil {
+		t.Fatalf("異動檢核後查詢: %v", err)
 	}
 }
 

@@ -1,7 +1,10 @@
 package handlers
 
 import (
+	"context"
 	"errors"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,11 +31,18 @@ type FilingFormView struct {
 	Relations []struct{ Code, Name string }
 	Reasons   []rules.Reason
 	Done      *models.Filing
+	// AgeWarning is code 2 when it is the filing's only code: the clerk
+	// may confirm it with one of AgeReasons and file.
+	AgeWarning []rules.Info
+	AgeReasons []struct{ Code, Name string }
 }
+
+// ageReasons are the reasons a clerk may give for confirming code 2.
+var ageReasons = []struct{ Code, Name string }{{models.AgeAdopted, "養子女"}, {models.AgeStep, "繼子女"}, {models.AgeOther, "其他"}}
 
 func (s *Server) filingForm(c *fiber.Ctx) FilingFormView {
 	return FilingFormView{Page: s.page(c, "加退保申報", "filing"), Values: map[string]string{"kind": rules.KindAdd, "person": rules.PersonInsured,
-		"operation": "health"}, Errors: map[string]string{}, Relations: rules.Relations, Reasons: rules.Reasons}
+		"operation": "health"}, Errors: map[string]string{}, Relations: rules.Relations, Reasons: rules.Reasons, AgeReasons: ageReasons}
 }
 
 // showFilingForm shows the entry form; ?done=<id> confirms the last filing.
@@ -84,11 +94,15 @@ func (s *Server) checkFilingField(c *fiber.Ctx) error {
 	f, values, errs := readFiling(c)
 	msg := errs[field]
 	if msg == "" && values[field] != "" {
-		rc, err := s.Store.FilingContext(c.UserContext(), p.UnitID)
+		rc, err := s.Store.FilingContext(c.UserContext(), p.UnitID, &f)
 		if err != nil {
 			return err
 		}
-		msg = rc.CheckField(field, values[field], f)
+		var code rules.Code
+		if code, msg = rc.CheckFieldCode(field, values[field], f); rules.Warning(code) {
+			c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+			return c.Render("field_warning", msg+"。資料無誤時（例如養子女、繼子女），申報後可選擇原因確認。")
+		}
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	if msg == "" {
@@ -98,20 +112,46 @@ func (s *Server) checkFilingField(c *fiber.Ctx) error {
 }
 
 // createFiling validates and stores one filing: refused with its codes
-// explained at once, or stored as 審核正確.
+// explained at once, or stored as 審核正確. Code 2 alone is a warning: the
+// form asks for a reason, and the confirm button files with it.
 func (s *Server) createFiling(c *fiber.Ctx) error {
 	p := principal(c)
 	f, values, errs := readFiling(c)
 	vm := s.filingForm(c)
 	vm.Values, vm.Errors = values, errs
+	confirm := c.FormValue("confirm_age") == "1"
+	conf := models.AgeConfirmation{Reason: strings.Clone(c.FormValue("age_confirm")), Note: strings.Clone(c.FormValue("age_confirm_note"))}
+	vm.Values["age_confirm"], vm.Values["age_confirm_note"] = conf.Reason, conf.Note
 	if len(errs) > 0 {
 		return s.render(c, fiber.StatusUnprocessableEntity, "filing_form", vm)
 	}
+	ctx := c.UserContext()
 	by := models.Filer{Actor: p.Actor(c), UnitID: p.UnitID, ClerkID: p.ClerkID, Source: "web"}
-	stored, err := s.Store.SubmitFiling(c.UserContext(), by, f)
+	var stored *models.Filing
+	var err error
+	if confirm {
+		stored, err = s.Store.SubmitConfirmedFiling(ctx, by, f, conf)
+	} else {
+		stored, err = s.Store.SubmitFiling(ctx, by, f)
+	}
 	var br *models.BatchRefused
 	if errors.As(err, &br) {
-		vm.Refused = br.Rows[0].Codes
+		codes := br.Rows[0].Codes
+		if onlyWarnings(codes) {
+			vm.AgeWarning = codes
+		} else {
+			vm.Refused = codes
+		}
+		return s.render(c, fiber.StatusUnprocessableEntity, "filing_form", vm)
+	}
+	if e, ok := apperr.As(err); ok && confirm && e.Code == apperr.Invalid && len(e.Fields) > 0 {
+		// The confirmation's reason is missing or wrong: code 2 stands.
+		for k, v := range e.Fields {
+			vm.Errors[k] = v
+		}
+		if vm.AgeWarning, err = explainCodes(ctx, s.Store, rules.CodeDescendantAge); err != nil {
+			return err
+		}
 		return s.render(c, fiber.StatusUnprocessableEntity, "filing_form", vm)
 	}
 	if err != nil {
@@ -119,6 +159,31 @@ func (s *Server) createFiling(c *fiber.Ctx) error {
 	}
 	s.flash(c, "已申報，檢核結果：審核正確。")
 	return redirect(c, "/portal/filings/new?done="+strconv.FormatInt(stored.ID, 10))
+}
+
+// onlyWarnings reports whether a refusal's codes are all warnings the
+// clerk may confirm.
+func onlyWarnings(codes []rules.Info) bool {
+	r := rules.Result{}
+	for _, i := range codes {
+		r.Codes = append(r.Codes, i.Code)
+	}
+	return r.OnlyWarnings()
+}
+
+// explainCodes returns the code table's entries (the database's copy) for codes.
+func explainCodes(ctx context.Context, st *models.Store, codes ...rules.Code) ([]rules.Info, error) {
+	table, err := models.ErrorCodes(ctx, st.DB)
+	if err != nil {
+		return nil, err
+	}
+	var out []rules.Info
+	for _, i := range table {
+		if slices.Contains(codes, i.Code) {
+			out = append(out, i)
+		}
+	}
+	return out, nil
 }
 
 // FilingsView is the model of 異動檢核後查詢.
@@ -132,9 +197,31 @@ type FilingsView struct {
 	Total     int
 	Pages     int
 	PageNo    int
-	Query     string // the filter as a query string, for paging and export
 	Codes     map[string]string
 	Earliest  string
+}
+
+// filter is the query's filter as typed, for links that keep it.
+func (v FilingsView) filter() url.Values {
+	q := url.Values{}
+	for k, s := range map[string]string{"from": v.From, "to": v.To, "operation": v.Operation, "status": v.Status} {
+		if s != "" {
+			q.Set(k, s)
+		}
+	}
+	return q
+}
+
+// PageURL is the query's URL for another page, keeping the filter.
+func (v FilingsView) PageURL(page int) string {
+	q := v.filter()
+	q.Set("page", strconv.Itoa(page))
+	return "/portal/filings?" + q.Encode()
+}
+
+// ExportURL is the CSV download of the same filter.
+func (v FilingsView) ExportURL() string {
+	return "/portal/filings/export?" + v.filter().Encode()
 }
 
 // filingFilter reads the query's filter; the default is the past two months.
@@ -174,7 +261,6 @@ func (s *Server) filingFilter(c *fiber.Ctx) (models.FilingFilter, FilingsView, e
 		}
 	}
 	vm.PageNo = f.Page
-	vm.Query = "from=" + urlq(vm.From) + "&to=" + urlq(vm.To) + "&operation=" + urlq(vm.Operation) + "&status=" + urlq(vm.Status)
 	return f, vm, nil
 }
 

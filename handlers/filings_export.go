@@ -14,8 +14,6 @@ import (
 	"github.com/multicert/multicert/models"
 )
 
-func urlq(s string) string { return url.QueryEscape(s) }
-
 // Words the query page and the export use for stored codes.
 var (
 	kindNames   = map[string]string{rules.KindAdd: "加保", rules.KindWithdraw: "退保", rules.KindAdjust: "投保金額調整"}
@@ -26,7 +24,7 @@ var (
 )
 
 // filingsCSVHeader names the export's columns.
-var filingsCSVHeader = []string{"備註", "錯誤代碼", "資料來源", "異動別", "作業別", "單位申報日", "身份", "員工身分證號", "眷屬身分證號", "姓名", "性別", "出生日", "投保金額", "生效日期"}
+var filingsCSVHeader = []string{"備註", "錯誤代碼", "資料來源", "異動別", "作業別", "單位申報日", "身份", "員工身分證號", "眷屬身分證號", "姓名", "性別", "出生日", "投保金額", "生效日期", "錯誤代碼2確認原因"}
 
 // exportFilings sends 異動檢核後查詢's rows as CSV, the same columns as the
 // page; a database error mid-stream fails the download (see streamCSV).
@@ -62,10 +60,21 @@ func (s *Server) exportFilings(c *fiber.Ctx) error {
 			}
 			return emit([]string{note, x.Codes, sourceNames[x.Source], kindNames[x.Kind], opNames[x.Operation],
 				rocdate.FormatSlash(dateOf(x.FiledOn)), personNames[x.Person], x.InsuredID, x.DependentID, csvCell(x.Name), sexNames[x.Sex],
-				rocdate.FormatSlash(dateOf(x.Birth)), amount, rocdate.FormatSlash(dateOf(x.EffectiveDate))})
+				rocdate.FormatSlash(dateOf(x.Birth)), amount, rocdate.FormatSlash(dateOf(x.EffectiveDate)), ageConfirmText(x)})
 		})
 	})
 	return nil
+}
+
+// ageConfirmText is why the clerk confirmed code 2, "" when they did not.
+func ageConfirmText(f *models.Filing) string {
+	if f.AgeConfirm == "" {
+		return ""
+	}
+	if f.AgeConfirmNote == "" {
+		return label("age", f.AgeConfirm)
+	}
+	return label("age", f.AgeConfirm) + "：" + f.AgeConfirmNote
 }
 
 // dateOf parses a stored YYYY-MM-DD date.

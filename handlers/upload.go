@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/gofiber/fiber/v2"
@@ -21,6 +22,9 @@ type UploadRow struct {
 	Name  string
 	Err   string
 	Codes []rules.Info
+	// ByForm: the row has code 2, a warning the upload cannot confirm; the
+	// clerk files it through the form with a reason.
+	ByForm bool
 }
 
 // UploadView is the model of 媒體上傳 and its report.
@@ -110,7 +114,8 @@ func (s *Server) uploadFilings(c *fiber.Ctx) error {
 	var br *models.BatchRefused
 	if errors.As(err, &br) {
 		for _, row := range br.Rows {
-			vm.Rejected = append(vm.Rejected, UploadRow{Line: lines[row.Index], Name: good[row.Index].Name, Codes: row.Codes})
+			byForm := slices.ContainsFunc(row.Codes, func(i rules.Info) bool { return rules.Warning(i.Code) })
+			vm.Rejected = append(vm.Rejected, UploadRow{Line: lines[row.Index], Name: good[row.Index].Name, Codes: row.Codes, ByForm: byForm})
 		}
 		sort.Slice(vm.Rejected, func(i, j int) bool { return vm.Rejected[i].Line < vm.Rejected[j].Line })
 		vm.NothingIn = vm.AllOrNone

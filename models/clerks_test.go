@@ -43,8 +43,20 @@ func TestClerkRenameKeepsData(t *testing.T) {
 			}
 			// Back to the schema before the rename, with a clerk's
 			// session of the old kind.
-			if ok, err := models.MigrateDown(ctx, db); err != nil || !ok {
-				t.Fatalf("down: %v, %v", ok, err)
+			for {
+				st, err := models.MigrationStatuses(ctx, db)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st[15].Version != 16 {
+					t.Fatalf("migration 16 is at %d", 15)
+				}
+				if st[15].AppliedAt == nil {
+					break
+				}
+				if ok, err := models.MigrateDown(ctx, db); err != nil || !ok {
+					t.Fatalf("down: %v, %v", ok, err)
+				}
 			}
 			var h struct {
 				ID     int64 `bun:"id"`
@@ -59,7 +71,7 @@ func TestClerkRenameKeepsData(t *testing.T) {
 				strings.Repeat("a", 64), strings.Repeat("b", 32), h.UnitID, h.ID, now, now, now.Add(time.Hour)); err != nil {
 				t.Fatalf("old session: %v", err)
 			}
-			if n, err := models.MigrateUp(ctx, db); err != nil || n != 1 {
+			if n, err := models.MigrateUp(ctx, db); err != nil || n == 0 {
 				t.Fatalf("up again: %d, %v", n, err)
 			}
 			if n, err := db.NewSelect().Table("clerks").Count(ctx); err != nil || n != clerks {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/multicert/multicert/internal/rocdate"
 	"github.com/multicert/multicert/internal/rules"
+	"github.com/multicert/multicert/internal/twid"
 )
 
 // BatchChunk is how many filings the nightly batch validates per
@@ -115,6 +116,9 @@ func (s *Store) validateChunk(ctx context.Context, day string, on time.Time, hor
 			r.insuredBirth(&rf)
 			// Date-window rules are about when the filing was made, not tonight.
 			res := rules.Check(rf, r.context(date(f.FiledOn), tables, f.ID))
+			if f.AgeConfirm != "" { // the clerk confirmed code 2 with a reason
+				res = res.Without(rules.CodeDescendantAge)
+			}
 			status, codes := FilingValidated, ""
 			if !res.OK() {
 				status = FilingError
@@ -303,6 +307,8 @@ func (s *Store) mailBatch(ctx context.Context, day string, on time.Time) error {
 				if u == nil {
 					return fmt.Errorf("unit %d: %w", k.unit, sql.ErrNoRows)
 				}
+				// The mail (and the notice, which shares its text) names
+				// people by masked ID: the portal shows the full rows.
 				var b strings.Builder
 				used := map[string]bool{}
 				errorsN := 0
@@ -313,11 +319,11 @@ func (s *Store) mailBatch(ctx context.Context, day string, on time.Time) error {
 						return fmt.Errorf("filing %d: %w", c.FilingID, sql.ErrNoRows)
 					}
 					if c.NewStatus == FilingValidated {
-						fmt.Fprintf(&b, "・%s %s（%s，申報日 %s）：審核正確\n", f.Name, f.PersonID(), kindName(f.Kind), rocdate.FormatSlash(date(f.FiledOn)))
+						fmt.Fprintf(&b, "・%s %s（%s，申報日 %s）：審核正確\n", f.Name, twid.MaskMail(f.PersonID()), kindName(f.Kind), rocdate.FormatSlash(date(f.FiledOn)))
 						continue
 					}
 					errorsN++
-					fmt.Fprintf(&b, "・%s %s（%s，申報日 %s）：錯誤代碼 %s\n", f.Name, f.PersonID(), kindName(f.Kind), rocdate.FormatSlash(date(f.FiledOn)), c.Codes)
+					fmt.Fprintf(&b, "・%s %s（%s，申報日 %s）：錯誤代碼 %s\n", f.Name, twid.MaskMail(f.PersonID()), kindName(f.Kind), rocdate.FormatSlash(date(f.FiledOn)), c.Codes)
 					for _, code := range strings.Split(c.Codes, ",") {
 						used[code] = true
 					}

@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/input"
 	"github.com/multicert/multicert/internal/rocdate"
 	"github.com/multicert/multicert/internal/rules"
 )
@@ -50,6 +51,10 @@ type Filing struct {
 	Codes         string    `bun:"codes"` // comma-separated error codes
 	ValidatedAt   time.Time `bun:"validated_at"`
 	BatchOn       string    `bun:"batch_on"`
+	// AgeConfirm is why the clerk filed despite code 2 (AgeAdopted,
+	// AgeStep, AgeOther), "" when code 2 was not raised.
+	AgeConfirm     string `bun:"age_confirm"`
+	AgeConfirmNote string `bun:"age_confirm_note"`
 }
 
 // CodeList is Codes as a slice.
@@ -301,7 +306,63 @@ type Filer struct {
 // (a *BatchRefused with one row). An accepted one is stored as 審核正確 and
 // updates who the unit insures.
 func (s *Store) SubmitFiling(ctx context.Context, by Filer, in rules.Filing) (*Filing, error) {
-	fs, err := s.SubmitFilings(ctx, by, []rules.Filing{in}, true)
+	fs, err := s.submitFilings(ctx, by, []rules.Filing{in}, nil, true)
+	if err != nil {
+		return nil, err
+	}
+	return &fs[0], nil
+}
+
+// Reasons a clerk gives for filing a dependent despite code 2.
+const (
+	AgeAdopted = "adopted" // 養子女
+	AgeStep    = "step"    // 繼子女
+	AgeOther   = "other"   // 其他, explained in the note
+)
+
+// AgeConfirmation is the clerk's answer to code 2 (a descendant born less
+// than 14 years after the insured): the dates are right, and why.
+type AgeConfirmation struct {
+	Reason string // AgeAdopted, AgeStep or AgeOther
+	Note   string // required for AgeOther; at most input.MaxReason characters
+}
+
+// Check returns field errors (age_confirm, age_confirm_note) in zh-TW.
+func (a AgeConfirmation) Check() error {
+	fe := fieldErrors{}
+	switch a.Reason {
+	case AgeAdopted, AgeStep:
+		if a.Note != "" {
+			if msg := input.Name("原因說明", a.Note, input.MaxReason); msg != "" {
+				fe["age_confirm_note"] = msg
+			}
+		}
+	case AgeOther:
+		if msg := input.Name("原因說明", a.Note, input.MaxReason); msg != "" {
+			fe["age_confirm_note"] = msg
+		} else if strings.TrimSpace(a.Note) == "" {
+			fe["age_confirm_note"] = "選擇「其他」時，請說明原因。"
+		}
+	case "":
+		fe["age_confirm"] = "請選擇確認出生日期無誤的原因。"
+	default:
+		fe["age_confirm"] = "請從養子女、繼子女、其他中選擇原因。"
+	}
+	if strings.ContainsAny(a.Note, "<>") && fe["age_confirm_note"] == "" {
+		fe["age_confirm_note"] = "原因說明不可包含 < > 等符號。"
+	}
+	return fe.err("請說明確認的原因。")
+}
+
+// SubmitConfirmedFiling is SubmitFiling for a filing the clerk confirmed
+// despite code 2. When code 2 is the filing's only code, the confirmation
+// must pass Check (its field errors are returned otherwise); the filing is
+// then stored with it and the confirmation audited. Any other code still
+// refuses the filing, with code 2 among its codes. A filing that does not
+// raise code 2 is stored as SubmitFiling would, without the confirmation.
+func (s *Store) SubmitConfirmedFiling(ctx context.Context, by Filer, in rules.Filing, conf AgeConfirmation) (*Filing, error) {
+	conf.Note = strings.TrimSpace(conf.Note)
+	fs, err := s.submitFilings(ctx, by, []rules.Filing{in}, map[int]AgeConfirmation{0: conf}, true)
 	if err != nil {
 		return nil, err
 	}
@@ -325,6 +386,12 @@ func (e *BatchRefused) Error() string { return fmt.Sprintf("%d filings refused",
 // later in it. With allOrNothing, one refused row stores nothing; without,
 // the valid rows are stored and the refused ones reported.
 func (s *Store) SubmitFilings(ctx context.Context, by Filer, in []rules.Filing, allOrNothing bool) ([]Filing, error) {
+	return s.submitFilings(ctx, by, in, nil, allOrNothing)
+}
+
+// submitFilings is SubmitFilings with the clerk's confirmations of code 2,
+// by index of in.
+func (s *Store) submitFilings(ctx context.Context, by Filer, in []rules.Filing, confirms map[int]AgeConfirmation, allOrNothing bool) ([]Filing, error) {
 	var stored []Filing
 	var refused []RowError
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -348,6 +415,14 @@ func (s *Store) SubmitFilings(ctx context.Context, by Filer, in []rules.Filing, 
 			rf.UnitBranch = u.BranchCode
 			r.insuredBirth(&rf)
 			res := rules.Check(rf, r.context(today, tables, 0))
+			conf, confirmed := confirms[i]
+			confirmed = confirmed && res.OnlyWarnings()
+			if confirmed {
+				if err := conf.Check(); err != nil {
+					return err
+				}
+				res = res.Without(rules.CodeDescendantAge)
+			}
 			if !res.OK() {
 				infos, err := explain(ctx, tx, res.Codes)
 				if err != nil {
@@ -359,6 +434,9 @@ func (s *Store) SubmitFilings(ctx context.Context, by Filer, in []rules.Filing, 
 			f := filingFromRule(rf)
 			f.UnitID, f.FiledBy, f.Source, f.FiledAt, f.FiledOn = u.ID, by.Actor.Name, by.Source, now, dateString(today)
 			f.Status, f.ValidatedAt = FilingValidated, now
+			if confirmed {
+				f.AgeConfirm, f.AgeConfirmNote = conf.Reason, conf.Note
+			}
 			if by.ClerkID != 0 {
 				h := by.ClerkID
 				f.ClerkID = &h
@@ -374,6 +452,14 @@ func (s *Store) SubmitFilings(ctx context.Context, by Filer, in []rules.Filing, 
 		}
 		if err := storeFilings(ctx, tx, u.ID, stored); err != nil {
 			return err
+		}
+		for i := range stored {
+			if f := &stored[i]; f.AgeConfirm != "" {
+				if err := audit(ctx, tx, now, by.Actor, Change{Action: "filing.age_confirm", UnitID: u.ID, Branch: u.BranchCode, ObjectType: "filing",
+					ObjectID: fmt.Sprint(f.ID), After: map[string]any{"code": string(rules.CodeDescendantAge), "reason": f.AgeConfirm, "note": f.AgeConfirmNote}}); err != nil {
+					return err
+				}
+			}
 		}
 		return audit(ctx, tx, now, by.Actor, Change{Action: "filing.submit", UnitID: u.ID, Branch: u.BranchCode, ObjectType: "filing",
 			ObjectID: fmt.Sprint(stored[0].ID), After: map[string]any{"filings": len(stored), "refused": len(refused), "source": by.Source}})
@@ -504,7 +590,9 @@ type GradeTableRow struct {
 
 // FilingContext is the rules' view of a unit for checking one field or
 // filing as it is typed: today's grade tables and who the unit insures.
-func (s *Store) FilingContext(ctx context.Context, unitID int64) (rules.Context, error) {
+// For a dependent's filing f (nil for none), it fills in the insured's
+// birth date from the roster, as a submission does, for rule 2.
+func (s *Store) FilingContext(ctx context.Context, unitID int64, f *rules.Filing) (rules.Context, error) {
 	tables, err := gradeTables(ctx, s.DB)
 	if err != nil {
 		return rules.Context{}, err
@@ -512,6 +600,9 @@ func (s *Store) FilingContext(ctx context.Context, unitID int64) (rules.Context,
 	rs, err := loadRosters(ctx, s.DB, []int64{unitID})
 	if err != nil {
 		return rules.Context{}, err
+	}
+	if f != nil {
+		rs[unitID].insuredBirth(f)
 	}
 	return rs[unitID].context(today(s.now()), tables, 0), nil
 }

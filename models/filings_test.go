@@ -371,3 +371,172 @@ func TestNightlyMissed(t *testing.T) {
 		}
 	})
 }
+
+// TestNightlyMailMasksIDs: the nightly mail names people by masked ID
+// (A12****789), never the full number, for rows found wrong and rows
+// found right again alike.
+func TestNightlyMailMasksIDs(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		if err := f.s.EnsureReferenceData(ctx); err != nil {
+			t.Fatal(err)
+		}
+		by := filer(t, f)
+		ins := insuredAdd(4100001)
+		child := childAdd(ins, 4200001, day(2015, 1, 1))
+		stored, err := f.s.SubmitFilings(ctx, by, []rules.Filing{ins, child}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The child's row was marked wrong earlier; tonight it is right again.
+		if _, err := db.NewUpdate().Table("filings").Set("status = 'error', codes = '5'").Where("id = ?", stored[1].ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// The insured's amount is no grade of the corrected table: code 5.
+		if err := f.s.LoadGradeTable(ctx, staffActor(t, db, "hq.admin"), day(2026, 2, 1), "29500\n30500\n31800\n33300", "更正"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.NightlyValidate(ctx, testToday.AddDate(0, 0, 1)); err != nil {
+			t.Fatal(err)
+		}
+		var mails []models.Mail
+		if err := db.NewSelect().Model(&mails).Where("dedup_key LIKE 'filing-batch:%'").Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if len(mails) != 1 {
+			t.Fatalf("%d batch mails, want 1", len(mails))
+		}
+		text := mails[0].Subject + "\n" + mails[0].Body
+		for _, id := range []string{ins.InsuredID, child.DependentID} {
+			if strings.Contains(text, id) {
+				t.Errorf("mail holds the full ID %s:\n%s", id, text)
+			}
+			if want := id[:3] + "****" + id[7:]; !strings.Contains(text, want) {
+				t.Errorf("mail lacks the masked ID %s:\n%s", want, text)
+			}
+		}
+		if !strings.Contains(text, "錯誤代碼 5") || !strings.Contains(text, "審核正確") {
+			t.Errorf("mail lacks the changes:\n%s", text)
+		}
+	})
+}
+
+// TestFilingAgeConfirmation: code 2 is a warning the clerk confirms with a
+// reason; the filing is stored with it and audited, other codes still
+// refuse, and the nightly re-check leaves a confirmed code 2 out.
+func TestFilingAgeConfirmation(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		if err := f.s.EnsureReferenceData(ctx); err != nil {
+			t.Fatal(err)
+		}
+		by := filer(t, f)
+		ins := insuredAdd(5000001) // born 1985-06-01
+		if _, err := f.s.SubmitFiling(ctx, by, ins); err != nil {
+			t.Fatal(err)
+		}
+		young := func(serial int) rules.Filing { return childAdd(ins, serial, day(1995, 1, 1)) } // 10 years after the insured
+
+		t.Run("RefusedWithoutConfirmation", func(t *testing.T) {
+			if _, err := f.s.SubmitFiling(ctx, by, young(5100001)); strings.Join(refusedCodes(t, err), ",") != "2" {
+				t.Errorf("err = %v, want code 2", err)
+			}
+		})
+		t.Run("ConfirmationChecked", func(t *testing.T) {
+			for name, tc := range map[string]struct {
+				conf  models.AgeConfirmation
+				field string
+			}{
+				"no reason":          {models.AgeConfirmation{}, "age_confirm"},
+				"unknown reason":     {models.AgeConfirmation{Reason: "cousin"}, "age_confirm"},
+				"other without note": {models.AgeConfirmation{Reason: models.AgeOther, Note: "  "}, "age_confirm_note"},
+				"note too long":      {models.AgeConfirmation{Reason: models.AgeOther, Note: strings.Repeat("長", 501)}, "age_confirm_note"},
+				"control character":  {models.AgeConfirmation{Reason: models.AgeOther, Note: "說明\x00"}, "age_confirm_note"},
+				"angle brackets":     {models.AgeConfirmation{Reason: models.AgeOther, Note: "<b>說明</b>"}, "age_confirm_note"},
+			} {
+				_, err := f.s.SubmitConfirmedFiling(ctx, by, young(5100001), tc.conf)
+				e, ok := apperr.As(err)
+				if !ok || e.Code != apperr.Invalid || e.Fields[tc.field] == "" {
+					t.Errorf("%s: err = %v, want a message for %s", name, err, tc.field)
+				}
+			}
+			if n := count(t, db, "filings", "dependent_id = ?", young(5100001).DependentID); n != 0 {
+				t.Errorf("%d filings stored by refused confirmations", n)
+			}
+		})
+		var adopted, other *models.Filing
+		t.Run("Stored", func(t *testing.T) {
+			var err error
+			if adopted, err = f.s.SubmitConfirmedFiling(ctx, by, young(5100001), models.AgeConfirmation{Reason: models.AgeAdopted}); err != nil {
+				t.Fatal(err)
+			}
+			if other, err = f.s.SubmitConfirmedFiling(ctx, by, young(5100002), models.AgeConfirmation{Reason: models.AgeOther, Note: " 戶籍登記為子女 "}); err != nil {
+				t.Fatal(err)
+			}
+			var got []models.Filing
+			if err := db.NewSelect().Model(&got).Where("id IN (?)", bun.List([]int64{adopted.ID, other.ID})).Order("id").Scan(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 2 || got[0].Status != models.FilingValidated || got[0].AgeConfirm != models.AgeAdopted || got[0].AgeConfirmNote != "" ||
+				got[1].AgeConfirm != models.AgeOther || got[1].AgeConfirmNote != "戶籍登記為子女" {
+				t.Errorf("stored %+v", got)
+			}
+			for _, id := range []int64{adopted.ID, other.ID} {
+				if n := count(t, db, "audit_events", "action = 'filing.age_confirm' AND object_id = ?", fmt.Sprint(id)); n != 1 {
+					t.Errorf("filing %d: %d age_confirm audit events, want 1", id, n)
+				}
+			}
+		})
+		t.Run("OtherCodesStillRefuse", func(t *testing.T) {
+			bad := young(5100003)
+			bad.Amount = 30300 // dependents have no amount: code m
+			if _, err := f.s.SubmitConfirmedFiling(ctx, by, bad, models.AgeConfirmation{Reason: models.AgeStep}); strings.Join(refusedCodes(t, err), ",") != "2,m" {
+				t.Errorf("err = %v, want codes 2 and m", err)
+			}
+			if n := count(t, db, "filings", "dependent_id = ?", bad.DependentID); n != 0 {
+				t.Errorf("%d filings stored", n)
+			}
+		})
+		t.Run("NotKeptWithoutCode2", func(t *testing.T) {
+			got, err := f.s.SubmitConfirmedFiling(ctx, by, childAdd(ins, 5100004, day(2015, 1, 1)), models.AgeConfirmation{Reason: models.AgeStep})
+			if err != nil || got.AgeConfirm != "" {
+				t.Errorf("got %+v, %v: want stored without a confirmation", got, err)
+			}
+			if n := count(t, db, "audit_events", "action = 'filing.age_confirm' AND object_id = ?", fmt.Sprint(got.ID)); n != 0 {
+				t.Errorf("%d age_confirm audit events for a filing without code 2", n)
+			}
+			// Nor is a reason asked for.
+			if got, err := f.s.SubmitConfirmedFiling(ctx, by, childAdd(ins, 5100006, day(2015, 1, 1)), models.AgeConfirmation{}); err != nil || got.AgeConfirm != "" {
+				t.Errorf("no reason, no code 2: got %+v, %v, want stored", got, err)
+			}
+		})
+		t.Run("NightlyLeavesConfirmedOut", func(t *testing.T) {
+			// An unconfirmed code-2 row (loaded as history) is found by the
+			// nightly check; the confirmed ones are not.
+			loaded := models.Filing{UnitID: f.cert.ID, FiledBy: "測試", Source: "web", Kind: rules.KindAdd, Person: rules.PersonDependent,
+				Operation: "health", InsuredID: ins.InsuredID, DependentID: twid.MakeNationalID('B', 2, 5100005), Name: "陳小華", Sex: "F",
+				Birth: "1995-01-01", Relation: "3", Reason: "D1", EffectiveDate: "2026-03-02", Category: "1", FiledAt: modelstest.Clock,
+				FiledOn: "2026-03-02", Status: models.FilingValidated, ValidatedAt: modelstest.Clock}
+			if err := models.ImportFilings(ctx, db, []models.Filing{loaded}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.s.NightlyValidate(ctx, testToday.AddDate(0, 0, 1)); err != nil {
+				t.Fatal(err)
+			}
+			if n := count(t, db, "filings", "dependent_id = ? AND status = 'error' AND codes = '2'", loaded.DependentID); n != 1 {
+				t.Errorf("the unconfirmed row: %d with code 2, want 1", n)
+			}
+			if n := count(t, db, "filings", "id IN (?, ?) AND status = 'validated'", adopted.ID, other.ID); n != 2 {
+				t.Errorf("%d confirmed rows still validated, want 2", n)
+			}
+			if n := count(t, db, "filing_changes", "filing_id IN (?, ?)", adopted.ID, other.ID); n != 0 {
+				t.Errorf("%d changes recorded for confirmed rows, want 0", n)
+			}
+		})
+		if _, err := models.VerifyAudit(ctx, db, modelstest.AuditKeys, nil); err != nil {
+			t.Error(err)
+		}
+	})
+}

@@ -374,7 +374,7 @@ func tellUnitOfNHIPassword(ctx context.Context, tx bun.IDB, now time.Time, h *Cl
 	}
 	title := "承辦人" + h.Name + what
 	body := fmt.Sprintf("貴單位的承辦人 %s（%s）於 %s 以寄到 %s 的驗證碼%s。若非其本人操作，請立即至「單位管理者登錄作業」刪除此承辦人，並電洽%s %s。",
-		h.Name, twid.Mask(h.IDNo), now.In(taipei).Format("2006-01-02 15:04"), MaskEmail(h.Email), what, u.Branch.Name, u.Branch.Phone)
+		h.Name, twid.MaskMail(h.IDNo), now.In(taipei).Format("2006-01-02 15:04"), MaskEmail(h.Email), what, u.Branch.Name, u.Branch.Phone)
 	return tellUnit(ctx, tx, now, u, title, body, fmt.Sprintf("nhi-pw:%d:%d", codeID, h.UnitID))
 }
 
@@ -387,8 +387,9 @@ func tellUnit(ctx context.Context, tx bun.IDB, now time.Time, u *Unit, title, bo
 	if u.Email == "" {
 		return nil
 	}
-	text := fmt.Sprintf("%s（投保單位代號 %s）您好：\n\n%s\n\n本信件由系統自動發送，請勿直接回覆。\n", u.Name, u.Code, body)
-	return Enqueue(ctx, tx, now, key, []string{u.Email}, "【健保署多憑證網路】"+title, text)
+	// Bodies may carry a reason typed by staff: no ID leaves in full.
+	text := fmt.Sprintf("%s（投保單位代號 %s）您好：\n\n%s\n\n本信件由系統自動發送，請勿直接回覆。\n", u.Name, u.Code, twid.MaskIDsIn(body))
+	return Enqueue(ctx, tx, now, key, []string{u.Email}, "【健保署多憑證網路】"+twid.MaskIDsIn(title), text)
 }
 
 // NHIPasswordsOfUnit returns, for the unit's NHI-card clerks, when each

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/multicert/multicert/internal/twid"
 )
 
 // notify leaves a portal notice for the unit and queues an e-mail to its
@@ -24,8 +26,9 @@ func notify(ctx context.Context, tx bun.IDB, now time.Time, u *Unit, title, body
 	if len(emails) == 0 {
 		return nil
 	}
-	subject := "【健保署多憑證網路】" + title
-	text := fmt.Sprintf("%s（投保單位代號 %s）您好：\n\n%s\n\n請登入多憑證網路承保作業查看詳情。\n本信件由系統自動發送，請勿直接回覆。\n", u.Name, u.Code, body)
+	// Bodies may carry a reason typed by staff: no ID leaves in full.
+	subject := "【健保署多憑證網路】" + twid.MaskIDsIn(title)
+	text := fmt.Sprintf("%s（投保單位代號 %s）您好：\n\n%s\n\n請登入多憑證網路承保作業查看詳情。\n本信件由系統自動發送，請勿直接回覆。\n", u.Name, u.Code, twid.MaskIDsIn(body))
 	return Enqueue(ctx, tx, now, key, emails, subject, text)
 }
 

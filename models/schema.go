@@ -866,4 +866,16 @@ var migrations = []Migration{
 			`CREATE INDEX handlers_unit ON handlers (unit_id, status)`,
 		},
 	},
+	{
+		Version: 18,
+		Name:    "filings: the clerk's confirmation of code 2 (dependent's age) with a reason",
+		Up: []string{
+			`ALTER TABLE filings ADD COLUMN age_confirm TEXT NOT NULL DEFAULT '' CHECK (age_confirm IN ('', 'adopted', 'step', 'other'))`,
+			`ALTER TABLE filings ADD COLUMN age_confirm_note TEXT NOT NULL DEFAULT '' CHECK (length(age_confirm_note) <= 500)`,
+		},
+		Down: []string{
+			`ALTER TABLE filings DROP COLUMN age_confirm_note`,
+			`ALTER TABLE filings DROP COLUMN age_confirm`,
+		},
+	},
 }

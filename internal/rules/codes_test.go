@@ -158,3 +158,32 @@ func TestReasons(t *testing.T) {
 		}
 	}
 }
+
+func TestWarnings(t *testing.T) {
+	for _, info := range rules.Codes() {
+		if got, want := rules.Warning(info.Code), info.Code == rules.CodeDescendantAge; got != want {
+			t.Errorf("Warning(%q) = %v, want %v", info.Code, got, want)
+		}
+	}
+	tests := []struct {
+		codes []rules.Code
+		want  bool
+	}{
+		{nil, false},
+		{[]rules.Code{"2"}, true},
+		{[]rules.Code{"2", "5"}, false},
+		{[]rules.Code{"5"}, false},
+	}
+	for _, tt := range tests {
+		if got := (rules.Result{Codes: tt.codes}).OnlyWarnings(); got != tt.want {
+			t.Errorf("OnlyWarnings(%q) = %v, want %v", tt.codes, got, tt.want)
+		}
+	}
+	r := rules.Result{Codes: []rules.Code{"2", "5"}}.Without("2")
+	if !slices.Equal(r.Codes, []rules.Code{"5"}) {
+		t.Errorf("Without(2) = %q, want [5]", r.Codes)
+	}
+	if !(rules.Result{Codes: []rules.Code{"2"}}).Without("2").OK() {
+		t.Error("a result of code 2 alone without code 2 is not OK")
+	}
+}

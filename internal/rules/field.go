@@ -132,28 +132,44 @@ func CheckField(name, value string, f Filing) string {
 // that compare fields (a birth date against the effective date, an amount
 // against the table in force). It stores value with Set and runs the rules
 // of the code table that concern the field, in table order, returning the
-// first one's detailed Traditional Chinese message, or "" when the field is
-// fine. It returns Set's message when the value cannot be read.
+// first failed refusal's detailed Traditional Chinese message, else the
+// first warning's, or "" when the field is fine. It returns Set's message
+// when the value cannot be read.
 //
 // These are the same rule functions Check runs: with the same Context,
 // every code Check reports, except 0 (receiving branch) and a (kind and
 // person), which concern no form field, belongs to a field for which
 // CheckField returns a message.
 func (c Context) CheckField(name, value string, f Filing) string {
+	_, msg := c.CheckFieldCode(name, value, f)
+	return msg
+}
+
+// CheckFieldCode is CheckField that also returns the code of the rule
+// whose message it is ("" for Set's message or none), so that the form can
+// tell a warning (see Warning) from a refusal.
+func (c Context) CheckFieldCode(name, value string, f Filing) (Code, string) {
 	if err := f.Set(name, value); err != nil {
-		return err.Error()
+		return "", err.Error()
 	}
 	e := c.env()
+	var warnCode Code
+	var warn string
 	for i := range table {
 		r := &table[i]
 		if !slices.Contains(r.fields, name) && !(slices.Contains(r.fields, fieldPersonID) && name == personIDField(&f)) {
 			continue
 		}
-		if msg := r.check(&f, &e); msg != "" {
-			return msg
+		msg := r.check(&f, &e)
+		switch {
+		case msg == "":
+		case !Warning(r.Code):
+			return r.Code, msg
+		case warn == "":
+			warnCode, warn = r.Code, msg
 		}
 	}
-	return ""
+	return warnCode, warn
 }
 
 // personIDField is the field holding the ID of the person f is about.

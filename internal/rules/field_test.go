@@ -184,3 +184,19 @@ func TestSetNameBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckFieldCodeRefusalFirst: on a field with a warning and a refusal,
+// the live check names the refusal, which the clerk cannot confirm away.
+func TestCheckFieldCodeRefusalFirst(t *testing.T) {
+	f := rules.Filing{Kind: rules.KindAdd, Person: rules.PersonDependent, Relation: "3",
+		InsuredBirth: time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC), EffectiveDate: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)}
+	ctx := rules.Context{Today: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)}
+	if code, msg := ctx.CheckFieldCode(rules.FieldBirth, "085/01/01", f); code != rules.CodeDescendantAge || msg == "" {
+		t.Errorf("born 6 years after the insured: %q %q, want code 2", code, msg)
+	}
+	// Born after the effective date (code g) and within 14 years (code 2).
+	if code, _ := ctx.CheckFieldCode(rules.FieldBirth, "116/01/01", rules.Filing{Kind: f.Kind, Person: f.Person, Relation: "3",
+		InsuredBirth: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), EffectiveDate: f.EffectiveDate}); code != "g" {
+		t.Errorf("born after the effective date and 6 years after the insured: code %q, want g", code)
+	}
+}

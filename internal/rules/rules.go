@@ -103,6 +103,37 @@ func (r Result) Has(c Code) bool {
 	return false
 }
 
+// Without returns r without code c.
+func (r Result) Without(c Code) Result {
+	out := Result{}
+	for _, got := range r.Codes {
+		if got != c {
+			out.Codes = append(out.Codes, got)
+		}
+	}
+	return out
+}
+
+// CodeDescendantAge is code 2: a child, grandchild or great-grandchild born
+// less than 14 years after the insured. Adopted children and stepchildren
+// can be, so it is a warning the clerk confirms with a reason, not a
+// refusal; every other code refuses the filing.
+const CodeDescendantAge Code = "2"
+
+// Warning reports whether c warns rather than refuses: the clerk may file
+// anyway by confirming it with a reason.
+func Warning(c Code) bool { return c == CodeDescendantAge }
+
+// OnlyWarnings reports whether r failed, but only on warnings.
+func (r Result) OnlyWarnings() bool {
+	for _, c := range r.Codes {
+		if !Warning(c) {
+			return false
+		}
+	}
+	return len(r.Codes) > 0
+}
+
 // Info explains one code of the code table to the unit.
 type Info struct {
 	Code    Code

@@ -14,6 +14,7 @@ package twid
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -259,6 +260,30 @@ func Mask(s string) string {
 		i -= size
 	}
 	return strings.Repeat("*", n-4) + s[i:]
+}
+
+// MaskMail shows the first 3 and last 3 characters (runes) of an ID and
+// hides the rest behind four '*', e.g. "A123456789" becomes "A12****789":
+// how e-mail names a person, enough for the reader to tell whom a line is
+// about without the mail carrying the number. Anything shorter than 10
+// characters is returned fully masked as "****", so that no more than
+// 6 of fewer characters are ever shown.
+func MaskMail(s string) string {
+	r := []rune(s)
+	if len(r) < 10 {
+		return "****"
+	}
+	return string(r[:3]) + "****" + string(r[len(r)-3:])
+}
+
+// personIDs matches what looks like a national ID or resident
+// certificate number standing on its own, checked or not.
+var personIDs = regexp.MustCompile(`\b[A-Z][1289A-D][0-9]{8}\b`)
+
+// MaskIDsIn masks, with MaskMail, every personal ID in free text (a
+// reason a member of staff typed, say) before it goes out by e-mail.
+func MaskIDsIn(text string) string {
+	return personIDs.ReplaceAllStringFunc(text, MaskMail)
 }
 
 // normLetter maps any byte onto 'A'..'Z': lower-case letters are

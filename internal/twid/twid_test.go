@@ -251,6 +251,47 @@ func TestMask(t *testing.T) {
 	}
 }
 
+func TestMaskMail(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{"national ID", "A123456789", "A12****789"},
+		{"old resident ID", "AB12345678", "AB1****678"},
+		{"new resident ID", "A800000014", "A80****014"},
+		{"longer", "ABCDEFGHIJKL", "ABC****JKL"},
+		{"nine characters", "A12345678", "****"},
+		{"empty", "", "****"},
+		{"multi-byte characters", "王小明的身分證號碼是", "王小明****號碼是"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := twid.MaskMail(tt.in); got != tt.want {
+				t.Errorf("MaskMail(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMaskIDsIn(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string
+	}{
+		{"承辦人 A123456789 的資料", "承辦人 A12****789 的資料"},
+		{"（A123456789）、B200000000。", "（A12****789）、B20****000。"},
+		{"居留證 AB12345678 與 A912345678", "居留證 AB1****678 與 A91****678"},
+		{"案號 12345，開通碼 ABCD-EFGH-JK", "案號 12345，開通碼 ABCD-EFGH-JK"},
+		{"XA123456789 A1234567890 a123456789", "XA123456789 A1234567890 a123456789"}, // not on their own, or lower case
+	}
+	for _, tt := range tests {
+		if got := twid.MaskIDsIn(tt.in); got != tt.want {
+			t.Errorf("MaskIDsIn(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
 func TestMakeNationalID(t *testing.T) {
 	tests := []struct {
 		name   string
