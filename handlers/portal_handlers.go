@@ -62,7 +62,7 @@ func (s *Server) createHandler(c *fiber.Ctx) error {
 		vm.CardInfo = "健保卡 " + in.CardSerial
 	case models.CardCitizenCert:
 		if der, err := base64.StdEncoding.DecodeString(c.FormValue("cert")); err == nil && len(der) > 0 {
-			cert, verr := s.Cards.Citizen.VerifyCertificate(der, nil)
+			cert, verr := s.Cards.Citizen.VerifyCertificate(c.UserContext(), der, nil)
 			if verr != nil {
 				e, _ := apperr.As(verr)
 				certErr = "讀取的自然人憑證無法使用：" + e.Message
@@ -164,7 +164,7 @@ func (s *Server) updateCertificate(c *fiber.Ctx) error {
 		vm.Error = "讀不到憑證，請將新的工商憑證放入讀卡機後按「讀取」。"
 		return s.render(c, fiber.StatusUnprocessableEntity, "portal_certificate", vm)
 	}
-	cert, verr := s.Cards.Business.VerifyCertificate(der, nil)
+	cert, verr := s.Cards.Business.VerifyCertificate(c.UserContext(), der, nil)
 	if verr != nil {
 		e, _ := apperr.As(verr)
 		vm.Error = "這張憑證不能使用：" + e.Message

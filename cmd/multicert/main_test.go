@@ -256,7 +256,7 @@ func TestDevCA(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := v.Verify(certlogin.Input{CertDER: c.Cert.Raw, Origin: cards.Origin, Nonce: nonce, Signature: sig, Algorithm: alg}); err != nil {
+		if _, err := v.Verify(t.Context(), certlogin.Input{CertDER: c.Cert.Raw, Origin: cards.Origin, Nonce: nonce, Signature: sig, Algorithm: alg}); err != nil {
 			t.Errorf("%s card: %v", c.Kind, err)
 		}
 	}

@@ -31,7 +31,7 @@
 package certlogin
 
 import (
-	"bytes"
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rsa"
@@ -99,12 +99,20 @@ type Input struct {
 }
 
 // Verifier checks login certificates against a fixed set of CAs and the
-// CRLs loaded into it. Create it with NewVerifier and set RequireCRL and Now
-// before first use; Verify and AddCRL may then be called concurrently.
+// CRLs loaded into it, or those of a CRLStore. Create it with NewVerifier
+// and set RequireCRL, CRLs and Now before first use; Verify and AddCRL may
+// then be called concurrently.
 type Verifier struct {
 	// RequireCRL refuses (ErrCRLStale) certificates whose issuer has no CRL
 	// loaded. Without it, revocation is checked only where a CRL is loaded.
 	RequireCRL bool
+	// CRLs, when set, is where revocation is looked up instead of the CRLs
+	// added with AddCRL: the lists a background job stored (see CheckCRL).
+	// An issuer without a stored list, or with a stale one, is refused
+	// with ErrCRLStale whatever RequireCRL says: the store is used when
+	// CRLs are configured, and a list not loaded yet must not let every
+	// certificate through.
+	CRLs CRLStore
 	// Now returns the time to check validity at; nil means time.Now.
 	Now func() time.Time
 
@@ -143,24 +151,16 @@ func issuerKey(c *x509.Certificate) string {
 	return string(c.RawSubject) + "\x00" + string(c.RawSubjectPublicKeyInfo)
 }
 
-// AddCRL loads a DER CRL. Its signature must verify with one of the
-// Verifier's roots or intermediates (which must be allowed to sign CRLs),
-// and it replaces that CA's previous CRL unless it is older (an earlier
-// thisUpdate), which is refused. The errors are for the operator's log.
+// AddCRL loads a DER CRL into memory. Its signature must verify with one
+// of the Verifier's roots or intermediates (see CheckCRL), and it replaces
+// that CA's previous CRL unless it is older (an earlier thisUpdate), which
+// is refused. The errors are for the operator's log.
 func (v *Verifier) AddCRL(der []byte) error {
-	list, err := x509.ParseRevocationList(der)
+	checked, err := v.CheckCRL(der)
 	if err != nil {
-		return fmt.Errorf("certlogin: parse CRL: %w", err)
+		return err
 	}
-	var signers []*x509.Certificate
-	for _, c := range v.issuers {
-		if bytes.Equal(c.RawSubject, list.RawIssuer) && list.CheckSignatureFrom(c) == nil {
-			signers = append(signers, c)
-		}
-	}
-	if len(signers) == 0 {
-		return fmt.Errorf("certlogin: CRL of %q is not signed by a configured CA", list.Issuer)
-	}
+	list, signers := checked.List, checked.Signers
 	entry := &crl{thisUpdate: list.ThisUpdate, nextUpdate: list.NextUpdate, revoked: make(map[string]struct{}, len(list.RevokedCertificateEntries))}
 	for _, e := range list.RevokedCertificateEntries {
 		entry.revoked[e.SerialNumber.String()] = struct{}{}
@@ -202,7 +202,7 @@ func fail(sentinel *apperr.Error, detail error) error {
 // sign (digitalSignature), not revoked. Verify does this first; the
 // portal's 單位憑證變更作業 uses it alone, to check a new certificate
 // before binding it. The error is one of the exported Err values.
-func (v *Verifier) VerifyCertificate(certDER []byte, chainDER [][]byte) (*x509.Certificate, error) {
+func (v *Verifier) VerifyCertificate(ctx context.Context, certDER []byte, chainDER [][]byte) (*x509.Certificate, error) {
 	if v.roots == nil {
 		// A zero Verifier; with nil Roots x509 would use the system pool.
 		return nil, fail(ErrUntrusted, errors.New("verifier has no roots; use NewVerifier"))
@@ -269,7 +269,7 @@ func (v *Verifier) VerifyCertificate(certDER []byte, chainDER [][]byte) (*x509.C
 	}
 
 	// Revocation, by the CRL of the CA that issued the leaf.
-	if err := v.checkRevocation(leaf, chain[1], now); err != nil {
+	if err := v.checkRevocation(ctx, leaf, chain[1], now); err != nil {
 		return nil, err
 	}
 	return leaf, nil
@@ -285,7 +285,7 @@ func (v *Verifier) VerifyCertificate(certDER []byte, chainDER [][]byte) (*x509.C
 // unknown CA gives ErrUntrusted. A chain whose CA certificates were not
 // valid at that instant (a leaf that outlives, or predates, its CA) gives
 // ErrUntrusted.
-func (v *Verifier) Verify(in Input) (*x509.Certificate, error) {
+func (v *Verifier) Verify(ctx context.Context, in Input) (*x509.Certificate, error) {
 	// Parse.
 	if in.Algorithm != AlgRSA && in.Algorithm != AlgECDSA {
 		return nil, fail(ErrMalformed, fmt.Errorf("unsupported algorithm %q", in.Algorithm))
@@ -297,7 +297,7 @@ func (v *Verifier) Verify(in Input) (*x509.Certificate, error) {
 	if err != nil {
 		return nil, fail(errOrigin, err)
 	}
-	leaf, err := v.VerifyCertificate(in.CertDER, in.Chain)
+	leaf, err := v.VerifyCertificate(ctx, in.CertDER, in.Chain)
 	if err != nil {
 		return nil, err
 	}
@@ -325,7 +325,10 @@ func (v *Verifier) Verify(in Input) (*x509.Certificate, error) {
 	return leaf, nil
 }
 
-func (v *Verifier) checkRevocation(leaf, issuer *x509.Certificate, now time.Time) error {
+func (v *Verifier) checkRevocation(ctx context.Context, leaf, issuer *x509.Certificate, now time.Time) error {
+	if v.CRLs != nil {
+		return v.checkStored(ctx, leaf, issuer, now)
+	}
 	v.mu.RLock()
 	entry := v.crls[issuerKey(issuer)]
 	v.mu.RUnlock()
@@ -335,7 +338,7 @@ func (v *Verifier) checkRevocation(leaf, issuer *x509.Certificate, now time.Time
 		}
 		return nil
 	}
-	if entry.nextUpdate.IsZero() || now.After(entry.nextUpdate) {
+	if stale(entry.nextUpdate, now) {
 		return fail(ErrCRLStale, fmt.Errorf("CRL of %q was due %v", issuer.Subject, entry.nextUpdate))
 	}
 	if _, ok := entry.revoked[leaf.SerialNumber.String()]; ok {
