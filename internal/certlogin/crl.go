@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
@@ -52,6 +53,9 @@ func IssuerID(ca *x509.Certificate) string {
 	return hex.EncodeToString(h[:])
 }
 
+// oidDeltaCRLIndicator marks a delta CRL (RFC 5280, 5.2.4).
+var oidDeltaCRLIndicator = asn1.ObjectIdentifier{2, 5, 29, 27}
+
 // CheckCRL parses a DER CRL and verifies its signature with the Verifier's
 // roots and intermediates (which must be allowed to sign CRLs). A loader
 // calls it before storing a CRL; whether the CRL is newer than the stored
@@ -60,6 +64,13 @@ func (v *Verifier) CheckCRL(der []byte) (*CheckedCRL, error) {
 	list, err := x509.ParseRevocationList(der)
 	if err != nil {
 		return nil, fmt.Errorf("certlogin: parse CRL: %w", err)
+	}
+	for _, e := range list.Extensions {
+		if e.Id.Equal(oidDeltaCRLIndicator) {
+			// A delta lists only the changes since a base CRL: taken for a
+			// whole list it would revive every certificate it leaves out.
+			return nil, fmt.Errorf("certlogin: CRL of %q is a delta CRL; configure the full CRL", list.Issuer)
+		}
 	}
 	var signers []*x509.Certificate
 	for _, c := range v.issuers {
