@@ -15,6 +15,7 @@ import (
 	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/internal/certlogin"
 	"github.com/multicert/multicert/internal/devca"
+	"github.com/multicert/multicert/internal/metrics"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
 )
@@ -77,6 +78,19 @@ func TestCertificateLoginAgainstStoredCRL(t *testing.T) {
 			code, res := login()
 			if msg, _ := res["error"].(string); code != http.StatusUnauthorized || !strings.Contains(msg, certlogin.ErrCRLStale.Message) {
 				t.Fatalf("login with a stale stored list: %d %v, want 401 %q", code, res, certlogin.ErrCRLStale.Message)
+			}
+		})
+		t.Run("metrics", func(t *testing.T) {
+			body := e.anonymous().get("/metrics").body
+			labels := `{issuer="` + ca.Business.Cert.Subject.String() + `",key="` + metrics.CRLKeyLabel(certlogin.IssuerID(ca.Business.Cert)) + `"}`
+			for series, want := range map[string]float64{
+				"multicert_crl_revoked_serials" + labels:               0,
+				"multicert_crl_next_update_timestamp_seconds" + labels: float64(now.Add(-time.Minute).Unix()),
+				"multicert_crl_fetched_timestamp_seconds" + labels:     float64(now.Unix()),
+			} {
+				if got := metric(t, body, series); got != want {
+					t.Errorf("%s = %v, want %v", series, got, want)
+				}
 			}
 		})
 	})
