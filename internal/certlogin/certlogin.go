@@ -9,8 +9,9 @@
 // well formed, that the certificate chains to the configured roots (never
 // the system's), that every certificate in the chain is valid now, that the
 // certificate may make signatures (digitalSignature), that it is not
-// revoked according to the loaded CRL of its issuer, and that the signature
-// is over this server's origin and this nonce.
+// revoked according to the CRL of its issuer (loaded with AddCRL, or stored
+// by a background job and looked up through a CRLStore), and that the
+// signature is over this server's origin and this nonce.
 //
 // Verify does not know whether the nonce is fresh: the caller must issue
 // it, keep it on the server, accept it once and let it expire. The caller
