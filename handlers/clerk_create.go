@@ -33,7 +33,7 @@ func (s *Server) createClerk(c *fiber.Ctx) error {
 		vm.CardInfo = "健保卡 " + in.CardSerial
 	case models.CardCitizenCert:
 		if der, err := base64.StdEncoding.DecodeString(c.FormValue("cert")); err == nil && len(der) > 0 {
-			cert, verr := s.Cards.Citizen.VerifyCertificate(der, nil)
+			cert, verr := s.Cards.Citizen.VerifyCertificate(c.UserContext(), der, nil)
 			if verr != nil {
 				e, _ := apperr.As(verr)
 				certErr = "讀取的自然人憑證無法使用：" + e.Message

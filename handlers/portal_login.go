@@ -104,7 +104,7 @@ func parseSignedLogin(c *fiber.Ctx) (*signedLogin, error) {
 // verify checks a signed login with v and returns what the store needs.
 func (s *Server) verify(c *fiber.Ctx, v *certlogin.Verifier, in *signedLogin) (models.CertLogin, *x509.Certificate) {
 	p := principal(c)
-	cert, verr := v.Verify(certlogin.Input{CertDER: in.cert, Chain: in.chain, Origin: s.Cards.Origin, Nonce: in.nonce,
+	cert, verr := v.Verify(c.UserContext(), certlogin.Input{CertDER: in.cert, Chain: in.chain, Origin: s.Cards.Origin, Nonce: in.nonce,
 		Signature: in.sig, Algorithm: in.algorithm})
 	cl := models.CertLogin{Session: p.Session, Nonce: in.nonce, VerifyErr: verr, IP: c.IP(), UserAgent: string(c.Request().Header.UserAgent())}
 	if cert == nil {

@@ -24,7 +24,7 @@ func (s *Server) updateCertificate(c *fiber.Ctx) error {
 		vm.Error = "讀不到憑證，請將新的工商憑證放入讀卡機後按「讀取」。"
 		return s.render(c, fiber.StatusUnprocessableEntity, "portal_certificate", vm)
 	}
-	cert, verr := s.Cards.Business.VerifyCertificate(der, nil)
+	cert, verr := s.Cards.Business.VerifyCertificate(c.UserContext(), der, nil)
 	if verr != nil {
 		e, _ := apperr.As(verr)
 		vm.Error = "這張憑證不能使用：" + e.Message

@@ -866,6 +866,57 @@ var migrations = []Migration{
 			`CREATE INDEX handlers_unit ON handlers (unit_id, status)`,
 		},
 	},
+	// CRLs at national scale: MOICA's lists name hundreds of thousands of
+	// serials (about 20 MB), too many to parse at start in every web instance
+	// or to hold in each one's memory. A background job (CRLLoader, run by the
+	// worker) checks each configured CRL's signature and stores it here; a
+	// login looks its serial up by the primary key. crl_lists has one row per
+	// CA (issuer_key is certlogin.IssuerID: the CA's name and key), with the
+	// CRL's dates and number; crl_revoked holds its serials in lower-case
+	// hexadecimal, as certlogin.IssuerSerial writes them.
+	//
+	// crl_revoked is created per dialect: on SQLite WITHOUT ROWID, so that the
+	// primary key is the table and a lookup reads one B-tree (and the half
+	// million rows are not stored twice).
+	{
+		Version: 17,
+		Name:    "CRLs stored by a background job and looked up at login",
+		Up: []string{
+			`CREATE TABLE crl_lists (
+				id {{ID}},
+				issuer_key TEXT NOT NULL UNIQUE,
+				issuer TEXT NOT NULL,
+				number TEXT NOT NULL DEFAULT '',
+				this_update {{TS}} NOT NULL,
+				next_update {{TS}},
+				serials BIGINT NOT NULL DEFAULT 0,
+				fetched_at {{TS}} NOT NULL,
+				source TEXT NOT NULL
+			)`,
+		},
+		UpSQLite: []string{
+			`CREATE TABLE crl_revoked (
+				list_id INTEGER NOT NULL REFERENCES crl_lists(id),
+				serial TEXT NOT NULL,
+				revoked_at TIMESTAMP NOT NULL,
+				reason INTEGER NOT NULL DEFAULT 0,
+				PRIMARY KEY (list_id, serial)
+			) WITHOUT ROWID`,
+		},
+		UpPostgres: []string{
+			`CREATE TABLE crl_revoked (
+				list_id BIGINT NOT NULL REFERENCES crl_lists(id),
+				serial TEXT NOT NULL,
+				revoked_at TIMESTAMPTZ NOT NULL,
+				reason INTEGER NOT NULL DEFAULT 0,
+				PRIMARY KEY (list_id, serial)
+			)`,
+		},
+		Down: []string{
+			`DROP TABLE crl_revoked`,
+			`DROP TABLE crl_lists`,
+		},
+	},
 	{
 		Version: 18,
 		Name:    "filings: the clerk's confirmation of code 2 (dependent's age) with a reason",

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/uptrace/bun"
 
 	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/handlers"
@@ -56,53 +57,60 @@ func readCerts(files []string) ([]*x509.Certificate, error) {
 	return out, nil
 }
 
-// readCRL reads a CRL file in DER or PEM.
-func readCRL(file string) ([]byte, error) {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
+// trustAnchors reads the CAs of the configuration; in demo mode the
+// development CA is trusted as well.
+func trustAnchors(cfg *config.Config, ca *devca.CA) (business, citizen, inter []*x509.Certificate, err error) {
+	if business, err = readCerts(cfg.BusinessCA); err != nil {
+		return nil, nil, nil, fmt.Errorf("business-ca: %w", err)
 	}
-	if blk, _ := pem.Decode(b); blk != nil {
-		return blk.Bytes, nil
+	if citizen, err = readCerts(cfg.CitizenCA); err != nil {
+		return nil, nil, nil, fmt.Errorf("citizen-ca: %w", err)
 	}
-	return b, nil
-}
-
-// cardAuth builds the certificate verifiers from the configuration; in
-// demo mode the development CA is trusted as well.
-func cardAuth(cfg *config.Config, ca *devca.CA) (handlers.CardAuth, error) {
-	business, err := readCerts(cfg.BusinessCA)
-	if err != nil {
-		return handlers.CardAuth{}, fmt.Errorf("business-ca: %w", err)
-	}
-	citizen, err := readCerts(cfg.CitizenCA)
-	if err != nil {
-		return handlers.CardAuth{}, fmt.Errorf("citizen-ca: %w", err)
-	}
-	inter, err := readCerts(cfg.CAIntermediates)
-	if err != nil {
-		return handlers.CardAuth{}, fmt.Errorf("ca-intermediates: %w", err)
+	if inter, err = readCerts(cfg.CAIntermediates); err != nil {
+		return nil, nil, nil, fmt.Errorf("ca-intermediates: %w", err)
 	}
 	if ca != nil {
 		business = append(business, ca.Business.Cert)
 		citizen = append(citizen, ca.Citizen.Cert)
 	}
+	return business, citizen, inter, nil
+}
+
+// cardAuth builds the certificate verifiers from the configuration. With
+// CRLs configured they look revocation up in the CRLs the worker stores
+// in db (crlLoader), never in a CRL parsed here.
+func cardAuth(cfg *config.Config, ca *devca.CA, db bun.IDB) (handlers.CardAuth, error) {
+	business, citizen, inter, err := trustAnchors(cfg, ca)
+	if err != nil {
+		return handlers.CardAuth{}, err
+	}
 	b := certlogin.NewVerifier(business, inter)
 	c := certlogin.NewVerifier(citizen, inter)
 	b.RequireCRL, c.RequireCRL = cfg.CRLRequired, cfg.CRLRequired
-	for _, f := range cfg.CRLs {
-		der, err := readCRL(f)
-		if err != nil {
-			return handlers.CardAuth{}, fmt.Errorf("crls: %w", err)
-		}
-		// A CRL belongs to one of the two kinds; each verifier takes the ones it can check.
-		errB, errC := b.AddCRL(der), c.AddCRL(der)
-		if errB != nil && errC != nil {
-			return handlers.CardAuth{}, fmt.Errorf("crls: %s: %w", f, errors.Join(errB, errC))
-		}
+	if len(cfg.CRLs) > 0 {
+		b.CRLs, c.CRLs = models.CRLTable{DB: db}, models.CRLTable{DB: db}
 	}
 	return handlers.CardAuth{Business: b, Citizen: c, Origin: cfg.Origin(),
 		Agent: handlers.AgentInfo{URL: cfg.AgentURL, MinVersion: cfg.AgentMinVersion, Simulated: ca != nil && cfg.DemoAgent}}, nil
+}
+
+// crlFetchTimeout bounds the download of one CRL.
+const crlFetchTimeout = 5 * time.Minute
+
+// crlLoader is the worker's loader of the configured CRLs, or nil when
+// none is configured. A CRL must be signed by a CA trusted for either kind
+// of card; it is stored for that CA alone.
+func crlLoader(cfg *config.Config, ca *devca.CA, store *models.Store, log *slog.Logger) (*models.CRLLoader, error) {
+	if len(cfg.CRLs) == 0 {
+		return nil, nil
+	}
+	business, citizen, inter, err := trustAnchors(cfg, ca)
+	if err != nil {
+		return nil, err
+	}
+	return &models.CRLLoader{Store: store, Sources: cfg.CRLs, Log: log,
+		Check:  certlogin.NewVerifier(append(business, citizen...), inter),
+		Client: &http.Client{Timeout: crlFetchTimeout}}, nil
 }
 
 // demoCards makes (once) and binds the demo's certificate cards, and

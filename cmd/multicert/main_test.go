@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -222,7 +224,8 @@ func TestBadInvocations(t *testing.T) {
 }
 
 // TestDevCA makes a development CA and cards with `dev-ca`, then starts the
-// certificate checks from the files it printed, CRLs included.
+// certificate checks from the files it printed, CRLs included: refused
+// until the worker's loader has stored the CRLs, accepted after.
 func TestDevCA(t *testing.T) {
 	dir := t.TempDir()
 	var out bytes.Buffer
@@ -238,12 +241,25 @@ func TestDevCA(t *testing.T) {
 	cfg := &config.Config{BusinessCA: []string{filepath.Join(dir, "business-ca.pem")}, CitizenCA: []string{filepath.Join(dir, "citizen-ca.pem")},
 		CRLs: []string{filepath.Join(dir, "business_cert.crl"), filepath.Join(dir, "citizen_cert.crl")}, CRLRequired: true,
 		Addr: "127.0.0.1:8080", AgentURL: "http://127.0.0.1:56161"}
-	cards, err := cardAuth(cfg, nil)
+	db := modelstest.MustOpenSQLite(t)
+	cards, err := cardAuth(cfg, nil, db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ca, err := devca.Load(dir)
 	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range ca.Cards() {
+		if _, err := cards.Business.VerifyCertificate(t.Context(), c.Cert.Raw, nil); c.Kind == devca.KindBusiness && !errors.Is(err, certlogin.ErrCRLStale) {
+			t.Errorf("%s card before the CRLs are stored: %v, want %v", c.Kind, err, certlogin.ErrCRLStale)
+		}
+	}
+	loader, err := crlLoader(cfg, nil, models.NewStore(db), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := loader.LoadCRLs(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range ca.Cards() {
@@ -256,7 +272,7 @@ func TestDevCA(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := v.Verify(certlogin.Input{CertDER: c.Cert.Raw, Origin: cards.Origin, Nonce: nonce, Signature: sig, Algorithm: alg}); err != nil {
+		if _, err := v.Verify(t.Context(), certlogin.Input{CertDER: c.Cert.Raw, Origin: cards.Origin, Nonce: nonce, Signature: sig, Algorithm: alg}); err != nil {
 			t.Errorf("%s card: %v", c.Kind, err)
 		}
 	}

@@ -312,11 +312,15 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 			defer stop()
 		}
 	}
-	cards, err := cardAuth(cfg, ca)
+	cards, err := cardAuth(cfg, ca, db)
 	if err != nil {
 		return err
 	}
-	runner, err := startJobs(ctx, cfg, db, store, log)
+	crls, err := crlLoader(cfg, ca, store, log)
+	if err != nil {
+		return err
+	}
+	runner, err := startJobs(ctx, cfg, db, store, crls, log)
 	if err != nil {
 		return err
 	}
@@ -408,8 +412,9 @@ func (o outboxSender) Send(ctx context.Context, m *models.Mail) error {
 }
 
 // startJobs runs the background work on River: the nightly re-validation
-// of filings, changes on their effective date, and the mail outbox.
-func startJobs(ctx context.Context, cfg *config.Config, db *bun.DB, store *models.Store, log *slog.Logger) (*jobs.Runner, error) {
+// of filings, changes on their effective date, the mail outbox and, when
+// crls is not nil, the loading of the CRLs.
+func startJobs(ctx context.Context, cfg *config.Config, db *bun.DB, store *models.Store, crls *models.CRLLoader, log *slog.Logger) (*jobs.Runner, error) {
 	var snd models.Sender
 	if cfg.SMTPAddr != "" {
 		smtp, err := mail.New(mail.Config{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, TLS: cfg.SMTPTLS})
@@ -420,8 +425,12 @@ func startJobs(ctx context.Context, cfg *config.Config, db *bun.DB, store *model
 	} else {
 		log.Info("no SMTP server configured (--smtp-addr): mail stays in the outbox")
 	}
-	return jobs.Start(ctx, jobs.Config{DB: db, Work: store, Sender: snd, Log: log, InsertOnly: !cfg.RunsJobs(),
-		Audit: &models.AuditCheckpointer{Store: store, Path: cfg.AuditCheckpointPath()}})
+	jc := jobs.Config{DB: db, Work: store, Sender: snd, Log: log, InsertOnly: !cfg.RunsJobs(),
+		Audit: &models.AuditCheckpointer{Store: store, Path: cfg.AuditCheckpointPath()}}
+	if crls != nil { // a nil *CRLLoader in the interface would not read as none
+		jc.CRLs, jc.CRLEvery = crls, cfg.CRLRefresh
+	}
+	return jobs.Start(ctx, jc)
 }
 
 func purgeSessions(ctx context.Context, store *models.Store, log *slog.Logger) {

@@ -9,15 +9,16 @@
 // well formed, that the certificate chains to the configured roots (never
 // the system's), that every certificate in the chain is valid now, that the
 // certificate may make signatures (digitalSignature), that it is not
-// revoked according to the loaded CRL of its issuer, and that the signature
-// is over this server's origin and this nonce.
+// revoked according to the CRL of its issuer (loaded with AddCRL, or stored
+// by a background job and looked up through a CRLStore), and that the
+// signature is over this server's origin and this nonce.
 //
 // Verify does not know whether the nonce is fresh: the caller must issue
 // it, keep it on the server, accept it once and let it expire. The caller
 // must also pass its own origin, never one taken from the request.
 //
 // Use one Verifier per card kind, with only that kind's CA as root (the
-// MOEA CA for units' 工商憑證, MOICA for handlers' 自然人憑證), so that a
+// MOEA CA for units' 工商憑證, MOICA for clerks' 自然人憑證), so that a
 // citizen card cannot log in as a unit and the other way round.
 // BANFromCert and IDSuffixFromCert then read the identifier from the
 // subject's serialNumber attribute: the 統一編號 (8 digits) on business
@@ -31,7 +32,7 @@
 package certlogin
 
 import (
-	"bytes"
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rsa"
@@ -99,12 +100,20 @@ type Input struct {
 }
 
 // Verifier checks login certificates against a fixed set of CAs and the
-// CRLs loaded into it. Create it with NewVerifier and set RequireCRL and Now
-// before first use; Verify and AddCRL may then be called concurrently.
+// CRLs loaded into it, or those of a CRLStore. Create it with NewVerifier
+// and set RequireCRL, CRLs and Now before first use; Verify and AddCRL may
+// then be called concurrently.
 type Verifier struct {
 	// RequireCRL refuses (ErrCRLStale) certificates whose issuer has no CRL
 	// loaded. Without it, revocation is checked only where a CRL is loaded.
 	RequireCRL bool
+	// CRLs, when set, is where revocation is looked up instead of the CRLs
+	// added with AddCRL: the lists a background job stored (see CheckCRL).
+	// An issuer without a stored list, or with a stale one, is refused
+	// with ErrCRLStale whatever RequireCRL says: the store is used when
+	// CRLs are configured, and a list not loaded yet must not let every
+	// certificate through.
+	CRLs CRLStore
 	// Now returns the time to check validity at; nil means time.Now.
 	Now func() time.Time
 
@@ -143,24 +152,16 @@ func issuerKey(c *x509.Certificate) string {
 	return string(c.RawSubject) + "\x00" + string(c.RawSubjectPublicKeyInfo)
 }
 
-// AddCRL loads a DER CRL. Its signature must verify with one of the
-// Verifier's roots or intermediates (which must be allowed to sign CRLs),
-// and it replaces that CA's previous CRL unless it is older (an earlier
-// thisUpdate), which is refused. The errors are for the operator's log.
+// AddCRL loads a DER CRL into memory. Its signature must verify with one
+// of the Verifier's roots or intermediates (see CheckCRL), and it replaces
+// that CA's previous CRL unless it is older (an earlier thisUpdate), which
+// is refused. The errors are for the operator's log.
 func (v *Verifier) AddCRL(der []byte) error {
-	list, err := x509.ParseRevocationList(der)
+	checked, err := v.CheckCRL(der)
 	if err != nil {
-		return fmt.Errorf("certlogin: parse CRL: %w", err)
+		return err
 	}
-	var signers []*x509.Certificate
-	for _, c := range v.issuers {
-		if bytes.Equal(c.RawSubject, list.RawIssuer) && list.CheckSignatureFrom(c) == nil {
-			signers = append(signers, c)
-		}
-	}
-	if len(signers) == 0 {
-		return fmt.Errorf("certlogin: CRL of %q is not signed by a configured CA", list.Issuer)
-	}
+	list, signers := checked.List, checked.Signers
 	entry := &crl{thisUpdate: list.ThisUpdate, nextUpdate: list.NextUpdate, revoked: make(map[string]struct{}, len(list.RevokedCertificateEntries))}
 	for _, e := range list.RevokedCertificateEntries {
 		entry.revoked[e.SerialNumber.String()] = struct{}{}
@@ -202,7 +203,7 @@ func fail(sentinel *apperr.Error, detail error) error {
 // sign (digitalSignature), not revoked. Verify does this first; the
 // portal's 單位憑證變更作業 uses it alone, to check a new certificate
 // before binding it. The error is one of the exported Err values.
-func (v *Verifier) VerifyCertificate(certDER []byte, chainDER [][]byte) (*x509.Certificate, error) {
+func (v *Verifier) VerifyCertificate(ctx context.Context, certDER []byte, chainDER [][]byte) (*x509.Certificate, error) {
 	if v.roots == nil {
 		// A zero Verifier; with nil Roots x509 would use the system pool.
 		return nil, fail(ErrUntrusted, errors.New("verifier has no roots; use NewVerifier"))
@@ -269,7 +270,7 @@ func (v *Verifier) VerifyCertificate(certDER []byte, chainDER [][]byte) (*x509.C
 	}
 
 	// Revocation, by the CRL of the CA that issued the leaf.
-	if err := v.checkRevocation(leaf, chain[1], now); err != nil {
+	if err := v.checkRevocation(ctx, leaf, chain[1], now); err != nil {
 		return nil, err
 	}
 	return leaf, nil
@@ -285,7 +286,7 @@ func (v *Verifier) VerifyCertificate(certDER []byte, chainDER [][]byte) (*x509.C
 // unknown CA gives ErrUntrusted. A chain whose CA certificates were not
 // valid at that instant (a leaf that outlives, or predates, its CA) gives
 // ErrUntrusted.
-func (v *Verifier) Verify(in Input) (*x509.Certificate, error) {
+func (v *Verifier) Verify(ctx context.Context, in Input) (*x509.Certificate, error) {
 	// Parse.
 	if in.Algorithm != AlgRSA && in.Algorithm != AlgECDSA {
 		return nil, fail(ErrMalformed, fmt.Errorf("unsupported algorithm %q", in.Algorithm))
@@ -297,7 +298,7 @@ func (v *Verifier) Verify(in Input) (*x509.Certificate, error) {
 	if err != nil {
 		return nil, fail(errOrigin, err)
 	}
-	leaf, err := v.VerifyCertificate(in.CertDER, in.Chain)
+	leaf, err := v.VerifyCertificate(ctx, in.CertDER, in.Chain)
 	if err != nil {
 		return nil, err
 	}
@@ -325,7 +326,10 @@ func (v *Verifier) Verify(in Input) (*x509.Certificate, error) {
 	return leaf, nil
 }
 
-func (v *Verifier) checkRevocation(leaf, issuer *x509.Certificate, now time.Time) error {
+func (v *Verifier) checkRevocation(ctx context.Context, leaf, issuer *x509.Certificate, now time.Time) error {
+	if v.CRLs != nil {
+		return v.checkStored(ctx, leaf, issuer, now)
+	}
 	v.mu.RLock()
 	entry := v.crls[issuerKey(issuer)]
 	v.mu.RUnlock()
@@ -335,7 +339,7 @@ func (v *Verifier) checkRevocation(leaf, issuer *x509.Certificate, now time.Time
 		}
 		return nil
 	}
-	if entry.nextUpdate.IsZero() || now.After(entry.nextUpdate) {
+	if stale(entry.nextUpdate, now) {
 		return fail(ErrCRLStale, fmt.Errorf("CRL of %q was due %v", issuer.Subject, entry.nextUpdate))
 	}
 	if _, ok := entry.revoked[leaf.SerialNumber.String()]; ok {

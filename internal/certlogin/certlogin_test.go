@@ -275,7 +275,7 @@ func TestVerify(t *testing.T) {
 				tt.setup(t, v)
 			}
 			in := tt.input(t)
-			got, err := v.Verify(in)
+			got, err := v.Verify(t.Context(), in)
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("Verify error = %v, want nil", err)
@@ -323,7 +323,7 @@ func TestVerifyChainFromInputOnly(t *testing.T) {
 	for _, tt := range tests {
 		in := login(t, f.business, origin, nonce)
 		in.Chain = tt.chain
-		_, err := v.Verify(in)
+		_, err := v.Verify(t.Context(), in)
 		if tt.want == nil && err != nil || tt.want != nil && !errors.Is(err, tt.want) {
 			t.Errorf("%s: Verify error = %v, want %v", tt.name, err, tt.want)
 		}
@@ -333,7 +333,7 @@ func TestVerifyChainFromInputOnly(t *testing.T) {
 func TestVerifyZeroVerifier(t *testing.T) {
 	f := getFixture(t)
 	var v certlogin.Verifier
-	if _, err := v.Verify(login(t, f.business, origin, nonce)); !errors.Is(err, certlogin.ErrUntrusted) {
+	if _, err := v.Verify(t.Context(), login(t, f.business, origin, nonce)); !errors.Is(err, certlogin.ErrUntrusted) {
 		t.Errorf("zero Verifier: Verify error = %v, want %v", err, certlogin.ErrUntrusted)
 	}
 }
@@ -342,7 +342,7 @@ func TestVerifyBadOrigin(t *testing.T) {
 	f := getFixture(t)
 	in := login(t, f.business, origin, nonce)
 	in.Origin = "https://portal.example.test/login"
-	_, err := f.verifier().Verify(in)
+	_, err := f.verifier().Verify(t.Context(), in)
 	if err == nil || apperr.CodeOf(err) != apperr.Internal {
 		t.Errorf("Verify with a configured origin that has a path: error = %v, want an %q error", err, apperr.Internal)
 	}
@@ -359,7 +359,7 @@ func TestVerifyNowDefaultsToClock(t *testing.T) {
 		{f.expired, certlogin.ErrExpired},
 	}
 	for _, tt := range tests {
-		_, err := v.Verify(login(t, tt.card, origin, nonce))
+		_, err := v.Verify(t.Context(), login(t, tt.card, origin, nonce))
 		if tt.want == nil && err != nil || tt.want != nil && !errors.Is(err, tt.want) {
 			t.Errorf("Verify(%s) with Now nil: error = %v, want %v", tt.card.Cert.NotAfter, err, tt.want)
 		}
@@ -404,7 +404,7 @@ func TestUntrustedCRLDoesNotRevoke(t *testing.T) {
 	// A CRL from the other CA naming our card's serial must not be loaded,
 	// and so cannot revoke it.
 	_ = v.AddCRL(crl(t, f.other, devca.KindBusiness, f.now, f.now.Add(time.Hour), f.business.Cert.SerialNumber))
-	if _, err := v.Verify(login(t, f.business, origin, nonce)); err != nil {
+	if _, err := v.Verify(t.Context(), login(t, f.business, origin, nonce)); err != nil {
 		t.Errorf("Verify error = %v, want nil", err)
 	}
 }
@@ -535,7 +535,7 @@ func BenchmarkVerify(b *testing.B) {
 	in := login(b, f.business, origin, nonce)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := v.Verify(in); err != nil {
+		if _, err := v.Verify(b.Context(), in); err != nil {
 			b.Fatal(err)
 		}
 	}

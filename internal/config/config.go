@@ -32,10 +32,12 @@ type Config struct {
 	AgentMinVersion string   // older agents get error 3003
 	AgentDownloads  string   // directory of agent installers listed on 環境說明
 	BusinessCA      []string // PEM files of the CAs trusted for units' 工商憑證
-	CitizenCA       []string // PEM files of the CAs trusted for handlers' 自然人憑證
+	CitizenCA       []string // PEM files of the CAs trusted for clerks' 自然人憑證
 	CAIntermediates []string // PEM files of intermediate CA certificates
-	CRLs            []string // CRL files (DER or PEM), checked for revocation
+	CRLs            []string // CRL files or http(s) URLs (DER or PEM), stored in the database by the worker
 	CRLRequired     bool     // refuse certificates whose issuer has no CRL configured
+
+	CRLRefresh time.Duration // how often the worker loads the CRLs again
 
 	SMTPAddr     string // host:port of the SMTP server; empty: mail stays in the outbox
 	SMTPFrom     string
@@ -126,9 +128,14 @@ var options = []option{
 	{"agent-min-version", "MULTICERT_AGENT_MIN_VERSION", "1.0.0", "oldest card agent version accepted; older ones get error 3003", func(c *Config, v string) error { c.AgentMinVersion = v; return nil }, false},
 	{"agent-downloads", "MULTICERT_AGENT_DOWNLOADS", "", "directory of card agent installers listed on the 環境說明 page with SHA-256 and MD5; default <data-dir>/agent-downloads", func(c *Config, v string) error { c.AgentDownloads = v; return nil }, false},
 	{"business-ca", "MULTICERT_BUSINESS_CA", "", "comma-separated PEM files of the CAs trusted for units' 工商憑證 (demo mode adds the development CA)", func(c *Config, v string) error { c.BusinessCA = splitList(v); return nil }, false},
-	{"citizen-ca", "MULTICERT_CITIZEN_CA", "", "comma-separated PEM files of the CAs trusted for handlers' 自然人憑證 (demo mode adds the development CA)", func(c *Config, v string) error { c.CitizenCA = splitList(v); return nil }, false},
+	{"citizen-ca", "MULTICERT_CITIZEN_CA", "", "comma-separated PEM files of the CAs trusted for clerks' 自然人憑證 (demo mode adds the development CA)", func(c *Config, v string) error { c.CitizenCA = splitList(v); return nil }, false},
 	{"ca-intermediates", "MULTICERT_CA_INTERMEDIATES", "", "comma-separated PEM files of intermediate CA certificates", func(c *Config, v string) error { c.CAIntermediates = splitList(v); return nil }, false},
-	{"crls", "MULTICERT_CRLS", "", "comma-separated CRL files (DER or PEM); a stale CRL refuses its issuer's certificates", func(c *Config, v string) error { c.CRLs = splitList(v); return nil }, false},
+	{"crls", "MULTICERT_CRLS", "", "comma-separated CRLs, files or http(s) URLs (DER or PEM); the worker checks their signatures and stores them in the database at start and every --crl-refresh, and a login looks its serial up there; a certificate whose issuer has no stored list, or a stale one (past its nextUpdate), is refused", func(c *Config, v string) error { c.CRLs = splitList(v); return nil }, false},
+	{"crl-refresh", "MULTICERT_CRL_REFRESH", "1h", "how often the worker loads the CRLs of --crls again (at least 1m)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		c.CRLRefresh = d
+		return err
+	}, false},
 	{"smtp-addr", "MULTICERT_SMTP_ADDR", "", "SMTP server (host:port) that sends the outbox's mail; empty keeps mail in the outbox", func(c *Config, v string) error { c.SMTPAddr = v; return nil }, false},
 	{"smtp-from", "MULTICERT_SMTP_FROM", "noreply@multicert.invalid", "sender address of the mail", func(c *Config, v string) error { c.SMTPFrom = v; return nil }, false},
 	{"smtp-username", "MULTICERT_SMTP_USERNAME", "", "SMTP user name, when the server wants AUTH", func(c *Config, v string) error { c.SMTPUsername = v; return nil }, false},
@@ -191,6 +198,9 @@ func (c *Config) validate() error {
 	}
 	if c.SessionIdle < time.Minute {
 		errs = append(errs, errors.New("config: session-idle must be at least 1m"))
+	}
+	if c.CRLRefresh < time.Minute {
+		errs = append(errs, errors.New("config: crl-refresh must be at least 1m"))
 	}
 	if c.DemoUnits < 0 {
 		errs = append(errs, errors.New("config: demo-units must not be negative"))

@@ -2,7 +2,7 @@
 // tests and the demo. It imitates the two kinds of certificate card the
 // portal accepts: the 工商憑證 (business certificate card issued by the
 // MOEA CA, used by insured units) and the 自然人憑證 (citizen certificate
-// card issued by MOICA, used by handlers).
+// card issued by MOICA, used by clerks).
 //
 // A CA is a self-signed root with two intermediates, one per card kind.
 // Every key it generates is RSA (2048 bits unless Options.KeyBits asks for

@@ -9,7 +9,10 @@
 // minutes and at start), and send_mail empties the outbox (every 15 seconds,
 // when a Sender is configured). With an AuditCheckpointer, audit_checkpoint
 // writes a signed checkpoint of the audit chain every hour and mails one to
-// the auditors each morning. River keeps its own tables (river_job,
+// the auditors each morning. With a CRLLoader, load_crls stores the
+// configured CRLs in the database at start and then every CRLEvery (an
+// hour by default), so that logins look revocation up in a table instead
+// of parsing lists of half a million serials. River keeps its own tables (river_job,
 // river_leader, …), created by Migrate; only the elected leader among the
 // instances enqueues the periodic jobs.
 //
@@ -73,6 +76,10 @@ type Config struct {
 	// default DefaultAuditMail).
 	Audit     AuditCheckpointer
 	AuditMail string
+	// CRLs, when set, loads the configured CRLs into the database at start
+	// and every CRLEvery (default DefaultCRLEvery).
+	CRLs     CRLLoader
+	CRLEvery time.Duration
 	// PollInterval is how often idle workers look for new jobs. Jobs
 	// inserted by any instance are normally noticed at once (LISTEN/NOTIFY
 	// on PostgreSQL, a 50 ms poll of River's notification table on SQLite);
@@ -95,6 +102,19 @@ type AuditCheckpointer interface {
 	Checkpoint(ctx context.Context, mail bool) (*models.AuditCheckpoint, error)
 }
 
+// CRLLoader stores the configured CRLs in the database; *models.CRLLoader
+// implements it.
+type CRLLoader interface {
+	// LoadCRLs reads, checks and stores every configured CRL. A CRL that
+	// fails leaves its CA's stored list as it was; the error says which.
+	LoadCRLs(ctx context.Context) error
+}
+
+// DefaultCRLEvery is how often the CRLs are loaded again: CAs publish a
+// new CRL daily or more often, and a list is good only until its
+// nextUpdate, so an hour leaves time to retry before one goes stale.
+const DefaultCRLEvery = time.Hour
+
 // DefaultAuditMail is 07:10 in Taipei: the auditors find the day's
 // checkpoint (taken after the nightly batch) when they start work.
 const DefaultAuditMail = "10 7 * * *"
@@ -110,6 +130,7 @@ const (
 	auditEvery      = time.Hour
 	nightlyTimeout  = 2 * time.Hour
 	mailTimeout     = 5 * time.Minute
+	crlTimeout      = 30 * time.Minute
 	mailBatch       = 100 // mails per SendDue call
 	queueNightly    = "nightly"
 	defaultWorkers  = 2
@@ -212,6 +233,17 @@ func Start(ctx context.Context, cfg Config) (*Runner, error) {
 			river.NewPeriodicJob(daily, func() (river.JobArgs, *river.InsertOpts) {
 				return AuditCheckpointArgs{Mail: true}, nil
 			}, &river.PeriodicJobOpts{ID: KindAuditCheckpoint + "_mail"}))
+	}
+
+	if cfg.CRLs != nil {
+		every := cfg.CRLEvery
+		if every <= 0 {
+			every = DefaultCRLEvery
+		}
+		river.AddWorker(workers, &crlWorker{crls: cfg.CRLs, log: log})
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(every), func() (river.JobArgs, *river.InsertOpts) {
+			return LoadCRLsArgs{}, nil
+		}, &river.PeriodicJobOpts{ID: KindLoadCRLs, RunOnStart: true}))
 	}
 
 	queue := river.QueueConfig{MaxWorkers: defaultWorkers}

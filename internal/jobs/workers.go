@@ -18,6 +18,7 @@ const (
 	KindApplyDueChanges = "apply_due_changes"
 	KindSendMail        = "send_mail"
 	KindAuditCheckpoint = "audit_checkpoint"
+	KindLoadCRLs        = "load_crls"
 )
 
 // busyStates are the states in which a periodic job blocks another of its
@@ -173,5 +174,35 @@ func (w *auditWorker) Work(ctx context.Context, job *river.Job[AuditCheckpointAr
 		return fmt.Errorf("jobs: audit checkpoint: %w", err)
 	}
 	w.log.InfoContext(ctx, "jobs: audit checkpoint written", "seq", cp.Seq, "key_id", cp.KeyID, "mailed", job.Args.Mail)
+	return nil
+}
+
+// LoadCRLsArgs loads the configured CRLs into the database.
+type LoadCRLsArgs struct{}
+
+// Kind is "load_crls".
+func (LoadCRLsArgs) Kind() string { return KindLoadCRLs }
+
+// InsertOpts allow one such job at a time: two loads of a list of half a
+// million serials would only wait for each other. A failed load is retried
+// soon (River's backoff: about 1 s, then 16 s) and then at the next tick.
+func (LoadCRLsArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByState: busyStates}}
+}
+
+type crlWorker struct {
+	river.WorkerDefaults[LoadCRLsArgs]
+	crls CRLLoader
+	log  *slog.Logger
+}
+
+func (w *crlWorker) Timeout(*river.Job[LoadCRLsArgs]) time.Duration { return crlTimeout }
+
+func (w *crlWorker) Work(ctx context.Context, _ *river.Job[LoadCRLsArgs]) error {
+	start := time.Now()
+	if err := w.crls.LoadCRLs(ctx); err != nil {
+		return fmt.Errorf("jobs: load CRLs: %w", err)
+	}
+	w.log.DebugContext(ctx, "jobs: CRLs loaded", "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }

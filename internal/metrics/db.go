@@ -24,6 +24,8 @@ type dbCollector struct {
 	db *bun.DB
 
 	jobs, batchValidated, batchChanged, batchStarted, batchDuration, batchRunning *prometheus.Desc
+
+	crlNext, crlFetched, crlSerials *prometheus.Desc
 }
 
 func newDBCollector(db *bun.DB) *dbCollector {
@@ -42,11 +44,19 @@ func newDBCollector(db *bun.DB) *dbCollector {
 			"How long the latest nightly validation took, or has taken so far while it runs.", nil, nil),
 		batchRunning: prometheus.NewDesc("multicert_nightly_batch_running",
 			"1 while the latest nightly validation has not finished.", nil, nil),
+		crlNext: prometheus.NewDesc("multicert_crl_next_update_timestamp_seconds",
+			"nextUpdate of the CRL stored for each CA (Unix time; 0 when it has none): after it, the CA's certificates are refused until a newer CRL is loaded.",
+			crlLabels, nil),
+		crlFetched: prometheus.NewDesc("multicert_crl_fetched_timestamp_seconds",
+			"When the CRL of each CA was last read from its source and checked, changed or not (Unix time).", crlLabels, nil),
+		crlSerials: prometheus.NewDesc("multicert_crl_revoked_serials",
+			"Serials on the CRL stored for each CA.", crlLabels, nil),
 	}
 }
 
 func (d *dbCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, desc := range []*prometheus.Desc{d.jobs, d.batchValidated, d.batchChanged, d.batchStarted, d.batchDuration, d.batchRunning} {
+	for _, desc := range []*prometheus.Desc{d.jobs, d.batchValidated, d.batchChanged, d.batchStarted, d.batchDuration, d.batchRunning,
+		d.crlNext, d.crlFetched, d.crlSerials} {
 		ch <- desc
 	}
 }
@@ -56,6 +66,35 @@ func (d *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	defer cancel()
 	d.collectJobs(ctx, ch)
 	d.collectBatch(ctx, ch)
+	d.collectCRLs(ctx, ch)
+}
+
+// crlLabels name a CA: its name, and the start of its issuer key, which
+// tells apart two keys of one name (a CA renewed).
+var crlLabels = []string{"issuer", "key"}
+
+// CRLKeyLabel is the key label of a CA's CRL metrics: the first 12 hex
+// digits of its certlogin.IssuerID.
+func CRLKeyLabel(issuerKey string) string { return issuerKey[:min(12, len(issuerKey))] }
+
+// collectCRLs reports the stored CRLs, labelled with their CA (a CA, never
+// a person).
+func (d *dbCollector) collectCRLs(ctx context.Context, ch chan<- prometheus.Metric) {
+	lists, err := models.CRLLists(ctx, d.db)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(d.crlNext, err)
+		return
+	}
+	for _, l := range lists {
+		next := 0.0
+		if l.NextUpdate != nil {
+			next = float64(l.NextUpdate.Unix())
+		}
+		key := CRLKeyLabel(l.IssuerKey)
+		ch <- prometheus.MustNewConstMetric(d.crlNext, prometheus.GaugeValue, next, l.Issuer, key)
+		ch <- prometheus.MustNewConstMetric(d.crlFetched, prometheus.GaugeValue, float64(l.FetchedAt.UnixMilli())/1000, l.Issuer, key)
+		ch <- prometheus.MustNewConstMetric(d.crlSerials, prometheus.GaugeValue, float64(l.Serials), l.Issuer, key)
+	}
 }
 
 func (d *dbCollector) collectJobs(ctx context.Context, ch chan<- prometheus.Metric) {
