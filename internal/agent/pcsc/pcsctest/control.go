@@ -16,8 +16,8 @@ import (
 var ErrShared = errors.New("other test processes use pcscd; the test that stops it cannot run alongside them")
 
 // sharedWait bounds how long Control waits for other test processes to
-// leave pcscd.
-const sharedWait = 30 * time.Second
+// leave pcscd (a variable for the tests).
+var sharedWait = 30 * time.Second
 
 // Control is one test's sole use of pcscd: it stops pcscd and starts it
 // again, with or without vpcd's readers, as the PC/SC service goes away
