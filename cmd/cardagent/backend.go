@@ -48,15 +48,15 @@ func openHardware(module string, log *slog.Logger) (agent.Backend, func(), error
 // lazyReader opens PC/SC on first use, and again after a failure: on
 // Windows the smart card service runs only while a reader is plugged in.
 type lazyReader struct {
-	open func() (hw.Reader, io.Closer, error)
+	open func() (hw.CardReader, io.Closer, error)
 	log  *slog.Logger
 
 	mu     sync.Mutex
-	r      hw.Reader
+	r      hw.CardReader
 	closer io.Closer
 }
 
-func (l *lazyReader) get() (hw.Reader, error) {
+func (l *lazyReader) get() (hw.CardReader, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.r != nil {
@@ -102,6 +102,14 @@ func (l *lazyReader) ReadCert(ctx context.Context, reader string) (*agent.CertDa
 		return nil, err
 	}
 	return r.ReadCert(ctx, reader)
+}
+
+func (l *lazyReader) Read(ctx context.Context, reader string) (*agent.CardData, error) {
+	r, err := l.get()
+	if err != nil {
+		return nil, err
+	}
+	return r.Read(ctx, reader)
 }
 
 func (l *lazyReader) Detect(ctx context.Context, reader string) (string, error) {

@@ -8,7 +8,7 @@ import (
 )
 
 // openPCSC establishes the PC/SC context.
-func openPCSC() (hw.Reader, io.Closer, error) {
+func openPCSC() (hw.CardReader, io.Closer, error) {
 	p, err := pcsc.New()
 	if err != nil {
 		return nil, nil, err

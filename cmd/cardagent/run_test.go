@@ -233,13 +233,14 @@ func (oneReader) Readers(context.Context) ([]agent.ReaderStatus, error) {
 func (oneReader) ReadNHI(context.Context, string) (*agent.NHIData, error)   { return nil, nil }
 func (oneReader) ReadCert(context.Context, string) (*agent.CertData, error) { return nil, nil }
 func (oneReader) Detect(context.Context, string) (string, error)            { return agent.CardNone, nil }
+func (oneReader) Read(context.Context, string) (*agent.CardData, error)     { return nil, nil }
 func (r oneReader) Close() error                                            { *r.closed++; return nil }
 
 func TestLazyReader(t *testing.T) {
 	opens, closed := 0, 0
 	fail := true
 	l := &lazyReader{log: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))}
-	l.open = func() (hw.Reader, io.Closer, error) {
+	l.open = func() (hw.CardReader, io.Closer, error) {
 		opens++
 		if fail {
 			return nil, nil, errors.New("SCARD_E_NO_SERVICE")

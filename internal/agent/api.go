@@ -35,11 +35,22 @@ type ReaderStatus struct {
 // NHIData is the basic data on an NHI card.
 type NHIData struct {
 	CardNo string `json:"cardNo"` // 12 digits
-	Name   string `json:"name"`
-	IDNo   string `json:"idNo"`
-	Birth  string `json:"birth"` // ISO date, YYYY-MM-DD
-	Sex    string `json:"sex"`   // M or F
-	Issued string `json:"issued"`
+	// Name is the holder's name. A character the agent cannot spell, such
+	// as a government-made character (造字), is U+FFFD (�), never another
+	// character; NameNeedsCheck is then true.
+	Name string `json:"name"`
+	// NameRaw is the name as the card holds it: Big5 bytes in lower-case
+	// hexadecimal. A simulated card built without it gets the Big5 of
+	// Name, when Big5 has every character of it.
+	NameRaw string `json:"nameRaw,omitempty"`
+	// NameNeedsCheck is true when Name lacks characters the card holds (a
+	// 造字, or bytes that are not Big5): the person must confirm or
+	// correct the name.
+	NameNeedsCheck bool   `json:"nameNeedsCheck"`
+	IDNo           string `json:"idNo"`
+	Birth          string `json:"birth"` // ISO date, YYYY-MM-DD
+	Sex            string `json:"sex"`   // M or F
+	Issued         string `json:"issued"`
 }
 
 // CertData is a certificate read from a certificate card.

@@ -2,6 +2,7 @@ package agent_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -213,14 +214,52 @@ func TestReaders(t *testing.T) {
 	}
 }
 
+// TestReadNameJSON: the page gets a name with a 造字 as U+FFFD, with the
+// card's bytes in hexadecimal and nameNeedsCheck; an ordinary name says
+// nameNeedsCheck false.
+func TestReadNameJSON(t *testing.T) {
+	s := sim.New(sim.Reader1, sim.Reader2)
+	odd := nhiData
+	odd.Name, odd.NameRaw, odd.NameNeedsCheck = "王\ufffd明", "a4fdfefea9fa", true
+	plain := nhiData
+	s.AddCard(&sim.Card{Label: "odd", Type: agent.CardNHI, NHI: &odd})
+	s.AddCard(&sim.Card{Label: "plain", Type: agent.CardNHI, NHI: &plain})
+	s.Insert(sim.Reader1, "odd")
+	s.Insert(sim.Reader2, "plain")
+	ts := newServer(t, s)
+	tests := []struct {
+		reader string
+		want   map[string]any
+	}{
+		{sim.Reader1, map[string]any{"name": "王\ufffd明", "nameRaw": "a4fdfefea9fa", "nameNeedsCheck": true}},
+		{sim.Reader2, map[string]any{"name": "王小明", "nameRaw": "a4fda470a9fa", "nameNeedsCheck": false}},
+	}
+	for _, tt := range tests {
+		rec := ts.do(t, "POST", "/v1/read", originA, map[string]string{"reader": tt.reader})
+		var got struct {
+			NHI map[string]any `json:"nhi"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != 200 {
+			t.Fatalf("read %q = %d %s (%v)", tt.reader, rec.Code, rec.Body, err)
+		}
+		for k, v := range tt.want {
+			if got.NHI[k] != v {
+				t.Errorf("read %q: nhi.%s = %#v, want %#v (body %s)", tt.reader, k, got.NHI[k], v, rec.Body)
+			}
+		}
+	}
+}
+
 func TestRead(t *testing.T) {
 	s := newSim(t)
 	s.Insert(sim.Reader1, "nhi")
 	ts := newServer(t, s)
+	want := nhiData
+	want.NameRaw = "a4fda470a9fa"
 	for _, reader := range []string{sim.Reader1, ""} { // "" = the only reader with a card
 		rec := ts.do(t, "POST", "/v1/read", originA, map[string]string{"reader": reader})
 		got := decode[agent.CardData](t, rec)
-		if rec.Code != 200 || got.Type != agent.CardNHI || got.NHI == nil || *got.NHI != nhiData || got.Reader != sim.Reader1 {
+		if rec.Code != 200 || got.Type != agent.CardNHI || got.NHI == nil || *got.NHI != want || got.Reader != sim.Reader1 {
 			t.Errorf("read %q = %d %+v, want the NHI card in %s", reader, rec.Code, got, sim.Reader1)
 		}
 	}

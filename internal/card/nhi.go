@@ -1,6 +1,7 @@
 package card
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -54,11 +55,22 @@ const (
 // NHIBasic is the basic data on an NHI card.
 type NHIBasic struct {
 	CardNo string    // card number, 12 digits
-	Name   string    // holder's name
 	IDNo   string    // national ID or resident certificate number, 10 characters
 	Birth  time.Time // date of birth, midnight UTC
 	Sex    string    // "M" or "F"
 	Issued time.Time // issue date of the card, midnight UTC
+
+	// Name is the holder's name decoded from Big5 (see DecodeBig5). A
+	// character that cannot be decoded for sure, such as a
+	// government-made character (造字) in a user-defined area, is U+FFFD,
+	// never another character.
+	Name string
+	// NameRaw is the name field as the card holds it: Big5, cut at the
+	// first NUL, without the ASCII spaces around it.
+	NameRaw []byte
+	// NameHasUserDefined reports that NameRaw holds a character in one of
+	// Big5's user-defined areas, which Name lacks.
+	NameHasUserDefined bool
 }
 
 // ErrNHIData is wrapped by every error of ParseNHIBasic and EncodeNHIBasic.
@@ -73,27 +85,27 @@ func nhiErr(format string, args ...any) error {
 //
 // The card number must be 12 ASCII digits, the ID number 10 upper-case
 // letters or digits, the sex 'M' or 'F' and both dates valid 7-digit ROC
-// dates (YYYMMDD). The name is decoded from Big5 after cutting it at the
-// first NUL and trimming spaces; a byte pair Big5 cannot decode, such as a
-// government-made character (造字), becomes U+FFFD rather than failing the
-// read, because the card number and ID number, not the name, identify the
-// holder.
+// dates (YYYMMDD). The name is decoded from Big5 (DecodeBig5) after
+// cutting it at the first NUL and trimming spaces; a character that cannot
+// be decoded for sure, such as a government-made character (造字) in a
+// user-defined area, becomes U+FFFD rather than failing the read, because
+// the card number and ID number, not the name, identify the holder.
+// NameRaw keeps the bytes, and NameHasUserDefined tells a 造字.
 func ParseNHIBasic(b []byte) (NHIBasic, error) {
 	if len(b) < NHIBasicLen {
 		return NHIBasic{}, nhiErr("資料長度 %d 不足 %d 位元組", len(b), NHIBasicLen)
 	}
 	var p NHIBasic
+	var err error
 	cardNo := b[:nhiCardNoEnd]
 	if !allASCIIDigits(cardNo) {
 		return NHIBasic{}, nhiErr("卡號不是 12 位數字")
 	}
 	p.CardNo = string(cardNo)
 
-	name, err := decodeName(b[nhiCardNoEnd:nhiNameEnd])
-	if err != nil {
+	if p.NameRaw, p.Name, p.NameHasUserDefined, err = decodeName(b[nhiCardNoEnd:nhiNameEnd]); err != nil {
 		return NHIBasic{}, err
 	}
-	p.Name = name
 
 	id := b[nhiNameEnd:nhiIDEnd]
 	if !validID(id) {
@@ -122,6 +134,11 @@ func ParseNHIBasic(b []byte) (NHIBasic, error) {
 // digits, the sex not "M" or "F", a date before 1912 or after ROC year
 // 999, or the name empty, holding a control character or a character Big5
 // lacks, or longer than 20 bytes in Big5.
+//
+// When NameRaw is not empty it is written as is, and Name and
+// NameHasUserDefined are ignored: that is how the emulator holds a name
+// with a government-made character (造字). It must then be at most 20
+// bytes without NUL and decode to a name (see ParseNHIBasic).
 func EncodeNHIBasic(p NHIBasic) ([]byte, error) {
 	if len(p.CardNo) != nhiCardNoEnd || !allASCIIDigits([]byte(p.CardNo)) {
 		return nil, nhiErr("卡號必須是 12 位數字")
@@ -140,8 +157,33 @@ func EncodeNHIBasic(p NHIBasic) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	name := strings.TrimSpace(p.Name)
-	if name == "" || name != p.Name {
+	big5 := p.NameRaw
+	if len(big5) == 0 {
+		if big5, err = EncodeName(p.Name); err != nil {
+			return nil, err
+		}
+	} else if len(big5) > nhiNameLen || indexByte(big5, 0) >= 0 {
+		return nil, nhiErr("姓名原始資料必須是 1 到 %d 位元組，且不含 NUL", nhiNameLen)
+	} else if _, _, _, err := decodeName(big5); err != nil {
+		return nil, err
+	}
+
+	b := make([]byte, NHIBasicLen)
+	copy(b, p.CardNo)
+	copy(b[nhiCardNoEnd:], big5) // the rest of the field stays NUL
+	copy(b[nhiNameEnd:], p.IDNo)
+	copy(b[nhiIDEnd:], birth)
+	b[nhiBirthEnd] = p.Sex[0]
+	copy(b[nhiSexEnd:], issued)
+	return b, nil
+}
+
+// EncodeName encodes a holder's name in Big5 as an NHI card holds it. It
+// fails when the name is empty or has spaces around it, holds a control
+// character, U+FFFD or a character Big5 lacks or puts in a user-defined
+// area, or is longer than 20 bytes in Big5.
+func EncodeName(name string) ([]byte, error) {
+	if strings.TrimSpace(name) == "" || strings.TrimSpace(name) != name {
 		return nil, nhiErr("姓名不可為空白，也不可前後有空白")
 	}
 	for _, r := range name {
@@ -156,36 +198,33 @@ func EncodeNHIBasic(p NHIBasic) ([]byte, error) {
 	if len(big5) > nhiNameLen {
 		return nil, nhiErr("姓名以 Big5 編碼後為 %d 位元組，超過 %d 位元組", len(big5), nhiNameLen)
 	}
-
-	b := make([]byte, NHIBasicLen)
-	copy(b, p.CardNo)
-	copy(b[nhiCardNoEnd:], big5) // the rest of the field stays NUL
-	copy(b[nhiNameEnd:], p.IDNo)
-	copy(b[nhiIDEnd:], birth)
-	b[nhiBirthEnd] = p.Sex[0]
-	copy(b[nhiSexEnd:], issued)
-	return b, nil
+	// The encoder puts HKSCS characters (𠕇 as FA 40) in the user-defined
+	// areas, where ParseNHIBasic reads 造字.
+	if back, userDefined := DecodeBig5(big5); userDefined || back != name {
+		return nil, nhiErr("姓名含有 Big5 造字區的字")
+	}
+	return big5, nil
 }
 
-// decodeName decodes the Big5 name field.
-func decodeName(field []byte) (string, error) {
+// decodeName decodes the Big5 name field: raw is the field cut at the
+// first NUL without the ASCII spaces around it (0x20 is never part of a
+// double-byte character), name its decoding without spaces around it.
+func decodeName(field []byte) (raw []byte, name string, userDefined bool, err error) {
 	if i := indexByte(field, 0); i >= 0 {
 		field = field[:i]
 	}
-	raw, err := traditionalchinese.Big5.NewDecoder().Bytes(field)
-	if err != nil { // the decoder replaces bad bytes instead; kept for safety
-		return "", nhiErr("姓名不是有效的 Big5 編碼")
-	}
-	name := strings.TrimSpace(string(raw))
+	raw = bytes.Trim(field, " ")
+	name, userDefined = DecodeBig5(raw)
+	name = strings.TrimSpace(name)
 	if name == "" {
-		return "", nhiErr("姓名欄位是空的")
+		return nil, "", false, nhiErr("姓名欄位是空的")
 	}
 	for _, r := range name {
 		if unicode.IsControl(r) {
-			return "", nhiErr("姓名欄位含有控制字元")
+			return nil, "", false, nhiErr("姓名欄位含有控制字元")
 		}
 	}
-	return name, nil
+	return append([]byte(nil), raw...), name, userDefined, nil
 }
 
 func parseROC(field []byte, what string) (time.Time, error) {

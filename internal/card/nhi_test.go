@@ -3,6 +3,7 @@ package card_test
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -51,12 +52,13 @@ func TestSelectAndReadNHIBytes(t *testing.T) {
 
 func TestParseNHIBasic(t *testing.T) {
 	want := card.NHIBasic{
-		CardNo: "000012345678",
-		Name:   "王小明",
-		IDNo:   "A123456789",
-		Birth:  date(1979, 1, 1),
-		Sex:    "M",
-		Issued: date(2019, 12, 11),
+		CardNo:  "000012345678",
+		Name:    "王小明",
+		NameRaw: big5WangXiaoMing,
+		IDNo:    "A123456789",
+		Birth:   date(1979, 1, 1),
+		Sex:     "M",
+		Issued:  date(2019, 12, 11),
 	}
 	spacePadded := append(append([]byte{}, big5WangXiaoMing...), bytes.Repeat([]byte(" "), 14)...)
 	tests := []struct {
@@ -68,9 +70,12 @@ func TestParseNHIBasic(t *testing.T) {
 		{"space padded", nhiRaw("000012345678", spacePadded, "A123456789", "0680101", "M", "1081211"), want},
 		{"trailing bytes ignored", append(nhiRaw("000012345678", big5WangXiaoMing, "A123456789", "0680101", "M", "1081211"), 0x90, 0x00), want},
 		{"female, resident number, ASCII name", nhiRaw("987654321098", []byte("JOHN SMITH"), "AC01234567", "1130229", "F", "1130301"),
-			card.NHIBasic{CardNo: "987654321098", Name: "JOHN SMITH", IDNo: "AC01234567", Birth: date(2024, 2, 29), Sex: "F", Issued: date(2024, 3, 1)}},
+			card.NHIBasic{CardNo: "987654321098", Name: "JOHN SMITH", NameRaw: []byte("JOHN SMITH"), IDNo: "AC01234567", Birth: date(2024, 2, 29), Sex: "F", Issued: date(2024, 3, 1)}},
 		{"undecodable pair becomes U+FFFD", nhiRaw("000012345678", []byte{0xA4, 0xFD, 0x80, 0x41}, "A123456789", "0680101", "M", "1081211"),
-			card.NHIBasic{CardNo: "000012345678", Name: "王\ufffdA", IDNo: "A123456789", Birth: date(1979, 1, 1), Sex: "M", Issued: date(2019, 12, 11)}},
+			card.NHIBasic{CardNo: "000012345678", Name: "王\ufffdA", NameRaw: []byte{0xA4, 0xFD, 0x80, 0x41}, IDNo: "A123456789", Birth: date(1979, 1, 1), Sex: "M", Issued: date(2019, 12, 11)}},
+		{"government-made character (造字) in area 3, space padded", nhiRaw("000012345678", []byte{0xA4, 0xFD, 0xFE, 0xFE, 0xA9, 0xFA, ' ', ' '}, "A123456789", "0680101", "M", "1081211"),
+			card.NHIBasic{CardNo: "000012345678", Name: "王\ufffd明", NameRaw: []byte{0xA4, 0xFD, 0xFE, 0xFE, 0xA9, 0xFA}, NameHasUserDefined: true,
+				IDNo: "A123456789", Birth: date(1979, 1, 1), Sex: "M", Issued: date(2019, 12, 11)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -78,7 +83,7 @@ func TestParseNHIBasic(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ParseNHIBasic error %v", err)
 			}
-			if got != tt.want {
+			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("ParseNHIBasic = %+v, want %+v", got, tt.want)
 			}
 		})
@@ -137,8 +142,10 @@ func TestEncodeNHIBasic(t *testing.T) {
 		t.Errorf("EncodeNHIBasic = % X, want % X", got, want)
 	}
 	back, err := card.ParseNHIBasic(got)
-	if err != nil || back != p {
-		t.Errorf("ParseNHIBasic(EncodeNHIBasic(p)) = %+v, %v; want %+v", back, err, p)
+	want := p
+	want.NameRaw = big5WangXiaoMing
+	if err != nil || !reflect.DeepEqual(back, want) {
+		t.Errorf("ParseNHIBasic(EncodeNHIBasic(p)) = %+v, %v; want %+v", back, err, want)
 	}
 
 	// A 10-character name fills the 20-byte field exactly.
@@ -148,6 +155,27 @@ func TestEncodeNHIBasic(t *testing.T) {
 		t.Errorf("EncodeNHIBasic(10-character name) error %v", err)
 	} else if back, err := card.ParseNHIBasic(b); err != nil || back.Name != ten.Name {
 		t.Errorf("round trip of a 10-character name = %q, %v; want %q", back.Name, err, ten.Name)
+	}
+}
+
+// TestEncodeNHIBasicRawName: the emulator holds a name with a 造字 through
+// NameRaw, written as is; the name read back has U+FFFD in its place.
+func TestEncodeNHIBasicRawName(t *testing.T) {
+	raw := []byte{0xA4, 0xFD, 0xFA, 0x40, 0xA9, 0xFA} // 王, FA40 (x/text: 𠕇), 明
+	p := card.NHIBasic{CardNo: "000012345678", Name: "ignored", NameRaw: raw, IDNo: "A123456789", Birth: date(1979, 1, 1), Sex: "M", Issued: date(2019, 12, 11)}
+	got, err := card.EncodeNHIBasic(p)
+	if err != nil {
+		t.Fatalf("EncodeNHIBasic error %v", err)
+	}
+	if want := nhiRaw("000012345678", raw, "A123456789", "0680101", "M", "1081211"); !bytes.Equal(got, want) {
+		t.Errorf("EncodeNHIBasic = % X, want % X", got, want)
+	}
+	back, err := card.ParseNHIBasic(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Name != "王\ufffd明" || !bytes.Equal(back.NameRaw, raw) || !back.NameHasUserDefined {
+		t.Errorf("read back: Name %q, NameRaw % X, NameHasUserDefined %v; want %q, % X, true", back.Name, back.NameRaw, back.NameHasUserDefined, "王\ufffd明", raw)
 	}
 }
 
@@ -161,6 +189,14 @@ func TestEncodeNHIBasicErrors(t *testing.T) {
 		{"name with a character Big5 lacks", func(p *card.NHIBasic) { p.Name = "王😀" }, "Big5"},
 		{"name with a Thai letter", func(p *card.NHIBasic) { p.Name = "王\u0E01" }, "Big5"},
 		{"name 22 bytes", func(p *card.NHIBasic) { p.Name = strings.Repeat("明", 11) }, "超過 20"},
+		{"name Big5 puts in a user-defined area", func(p *card.NHIBasic) { p.Name = "王𠕇" }, "造字"},
+		{"raw name 21 bytes", func(p *card.NHIBasic) {
+			p.NameRaw = bytes.Repeat([]byte{0xA4, 0xFD}, 10)
+			p.NameRaw = append(p.NameRaw, 'A')
+		}, "20"},
+		{"raw name with NUL", func(p *card.NHIBasic) { p.NameRaw = []byte{0xA4, 0xFD, 0, 0xA4, 0xFD} }, "NUL"},
+		{"raw name of spaces", func(p *card.NHIBasic) { p.NameRaw = []byte("   ") }, "姓名"},
+		{"raw name with control character", func(p *card.NHIBasic) { p.NameRaw = []byte{0xA4, 0xFD, 0x1B} }, "控制字元"},
 		{"empty name", func(p *card.NHIBasic) { p.Name = "" }, "姓名"},
 		{"name with leading space", func(p *card.NHIBasic) { p.Name = " 王小明" }, "姓名"},
 		{"name with control character", func(p *card.NHIBasic) { p.Name = "王\n明" }, "姓名"},

@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/hex"
 	"math/big"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -83,8 +84,10 @@ func TestNHICardParses(t *testing.T) {
 	c := cardemu.NewNHICard(wang)
 	r := send(t, c, card.ReadNHIBasic.String())
 	got, err := card.ParseNHIBasic(r.Data)
-	if err != nil || got != wang {
-		t.Errorf("ParseNHIBasic(answer) = %+v, %v; want %+v", got, err, wang)
+	want := wang
+	want.NameRaw = []byte{0xA4, 0xFD, 0xA4, 0x70, 0xA9, 0xFA}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("ParseNHIBasic(answer) = %+v, %v; want %+v", got, err, want)
 	}
 	if atr := c.ATR(); !bytes.Equal(atr, cardemu.DefaultNHIATR) {
 		t.Errorf("ATR() = % X, want % X", atr, cardemu.DefaultNHIATR)
@@ -92,6 +95,21 @@ func TestNHICardParses(t *testing.T) {
 	other := []byte{0x3B, 0x00}
 	if atr := cardemu.NewNHICard(wang, cardemu.WithATR(other)).ATR(); !bytes.Equal(atr, other) {
 		t.Errorf("ATR() with WithATR = % X, want % X", atr, other)
+	}
+}
+
+// TestNHICardWithGovernmentMadeCharacter: a card can hold a name with a 造字
+// (NameRaw), which reads back as U+FFFD with the raw bytes.
+func TestNHICardWithGovernmentMadeCharacter(t *testing.T) {
+	p := wang
+	p.NameRaw = []byte{0xA4, 0xFD, 0xC6, 0xA1, 0xA9, 0xFA} // 王, C6A1 (area 2), 明
+	r := send(t, cardemu.NewNHICard(p), card.ReadNHIBasic.String())
+	got, err := card.ParseNHIBasic(r.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != "王\ufffd明" || !bytes.Equal(got.NameRaw, p.NameRaw) || !got.NameHasUserDefined {
+		t.Errorf("ParseNHIBasic(answer) name = %q, % X, %v; want %q, % X, true", got.Name, got.NameRaw, got.NameHasUserDefined, "王\ufffd明", p.NameRaw)
 	}
 }
 

@@ -22,8 +22,10 @@ type nhiCard struct {
 // commands get 6E00 (CLA other than 00), 6D00 (unknown INS), 6A82 (another
 // AID) or 6A86 (other P1-P2).
 //
-// NewNHICard panics when b cannot be encoded (see card.EncodeNHIBasic);
-// use NewNHICardRaw for data a real card should never hold.
+// A name with a government-made character (造字) is given as b.NameRaw,
+// its Big5 bytes with the user-defined code, as card.EncodeNHIBasic takes
+// it. NewNHICard panics when b cannot be encoded; use NewNHICardRaw for
+// data a real card should never hold.
 func NewNHICard(b card.NHIBasic, opts ...Option) Card {
 	raw, err := card.EncodeNHIBasic(b)
 	if err != nil {

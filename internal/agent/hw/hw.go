@@ -26,6 +26,16 @@ type Reader interface {
 	Detect(ctx context.Context, reader string) (string, error)
 }
 
+// CardReader is a Reader that also detects and reads the card in one
+// connection, as *pcsc.PCSC does: Read then uses it, so that a card swapped
+// between detecting and reading cannot give one card's type with another's
+// data, or an error about the wrong card.
+type CardReader interface {
+	Reader
+	// Read reads the card in reader: NHI basic data or the certificate.
+	Read(ctx context.Context, reader string) (*agent.CardData, error)
+}
+
 // Signer is the PKCS#11 side: *p11.Signer implements it.
 type Signer interface {
 	// TokenSlots lists the slots that hold a token.
@@ -56,6 +66,9 @@ func (b *backend) Readers(ctx context.Context) ([]agent.ReaderStatus, error) {
 }
 
 func (b *backend) Read(ctx context.Context, reader string) (*agent.CardData, error) {
+	if cr, ok := b.r.(CardReader); ok {
+		return cr.Read(ctx, reader)
+	}
 	typ, err := b.r.Detect(ctx, reader)
 	if err != nil {
 		return nil, err

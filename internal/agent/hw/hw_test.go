@@ -176,6 +176,27 @@ func TestRead(t *testing.T) {
 	}
 }
 
+// oneConnection is a fakeReader that reads a card in one connection.
+type oneConnection struct{ fakeReader }
+
+func (f *oneConnection) Read(_ context.Context, reader string) (*agent.CardData, error) {
+	f.calls = append(f.calls, "Read "+reader)
+	return &agent.CardData{Reader: reader, Type: agent.CardNHI, NHI: f.nhi}, nil
+}
+
+// TestReadInOneConnection: a reader that detects and reads in one
+// connection does both, and nothing else is asked of it.
+func TestReadInOneConnection(t *testing.T) {
+	r := &oneConnection{fakeReader{typ: agent.CardNHI, nhi: &agent.NHIData{CardNo: "000012345678", Name: "王小明"}}}
+	cd, err := hw.New(r, nil).Read(context.Background(), "R")
+	if err != nil || cd.Type != agent.CardNHI || cd.NHI != r.nhi {
+		t.Errorf("Read() = %+v, %v; want the NHI card", cd, err)
+	}
+	if want := []string{"Read R"}; fmtCalls(r.calls) != fmtCalls(want) {
+		t.Errorf("calls = %v, want %v", r.calls, want)
+	}
+}
+
 func fmtCalls(c []string) string {
 	s := ""
 	for _, x := range c {

@@ -16,6 +16,18 @@
 // is never reset or powered down, so other applications (the HiCOS client,
 // the NHI card service) keep working.
 //
+// Readers and cards come and go under one PCSC: every call lists the
+// readers or connects to the card afresh, so a reader plugged in or out is
+// seen by the next call, and a card is read anew on every call (only the
+// card type shown by Readers is kept, per insertion). When the PC/SC
+// service has gone away (Windows stops it when the last reader is
+// unplugged; a restarted pcscd) a call fails with SCARD_E_NO_SERVICE,
+// SCARD_E_SERVICE_STOPPED or SCARD_E_INVALID_HANDLE: the context is
+// established again and the call retried once, and while the service stays
+// away the call fails with a no_reader error that says so. A card reset by
+// another application or swapped between the connection and the
+// transaction is connected to again, once.
+//
 // Errors are *agent.Error values with Traditional Chinese messages, except
 // when the caller's context ends: then the context's error is returned.
 package pcsc

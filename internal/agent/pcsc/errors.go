@@ -16,7 +16,7 @@ import (
 // User-facing messages.
 const (
 	msgNoReader     = "找不到讀卡機，請確認讀卡機已連接到電腦"
-	msgNoService    = "讀卡機服務（PC/SC）沒有執行，請確認讀卡機驅動程式已安裝並啟動"
+	msgNoService    = "讀卡機服務（PC/SC）沒有執行，請確認讀卡機已連接到電腦、驅動程式已安裝"
 	msgNoReaderName = "請選擇讀卡機"
 	msgNoCard       = "讀卡機中沒有卡片，請插入健保卡或憑證卡"
 	msgRemoved      = "卡片在讀取中被取出，請重新插入卡片後再試一次"

@@ -31,8 +31,10 @@ const (
 // unavailable says why the stack cannot run; empty when it can.
 var unavailable string
 
+// stack is this process's use of pcscd, nil when unavailable is set.
+var stack *pcsctest.Stack
+
 func TestMain(m *testing.M) {
-	var stack *pcsctest.Stack
 	if !pcsctest.Built {
 		unavailable = pcsctest.NotBuilt
 	} else if s, err := pcsctest.Start(); err != nil {

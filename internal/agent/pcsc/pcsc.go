@@ -85,12 +85,15 @@ func (p *PCSC) do(ctx context.Context, f func(sc *scard.Context) error) error {
 	return f(p.sc)
 }
 
-// reestablish replaces the context. Call with p.mu held.
+// reestablish replaces the context. Call with p.mu held. The detected
+// card types are forgotten: a new service counts card events afresh, so an
+// old entry could match a card inserted since.
 func (p *PCSC) reestablish() error {
 	if p.sc != nil {
 		_ = p.sc.Release()
 		p.sc = nil
 	}
+	clear(p.cache)
 	sc, err := scard.EstablishContext()
 	if err != nil {
 		return mapErr(err, false)

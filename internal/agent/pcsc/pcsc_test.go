@@ -141,12 +141,13 @@ var wang = card.NHIBasic{
 }
 
 var wantWang = agent.NHIData{
-	CardNo: "000012345678",
-	Name:   "王小明",
-	IDNo:   "A123456789",
-	Birth:  "1979-01-01",
-	Sex:    "M",
-	Issued: "2019-12-11",
+	CardNo:  "000012345678",
+	Name:    "王小明",
+	NameRaw: "a4fda470a9fa",
+	IDNo:    "A123456789",
+	Birth:   "1979-01-01",
+	Sex:     "M",
+	Issued:  "2019-12-11",
 }
 
 // Test certificates: RSA keys are slow to make, so make them once.

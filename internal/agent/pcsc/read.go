@@ -5,7 +5,6 @@ package pcsc
 import (
 	"context"
 	"crypto/x509"
-	"time"
 
 	"github.com/ebfe/scard"
 
@@ -29,7 +28,7 @@ func (p *PCSC) ReadNHI(ctx context.Context, reader string) (*agent.NHIData, erro
 	if err != nil {
 		return nil, mapErr(err, false)
 	}
-	return nhiData(basic), nil
+	return agent.NewNHIData(basic), nil
 }
 
 // ReadCert reads the user's certificate from the HiCOS card in reader, and
@@ -92,7 +91,7 @@ func (p *PCSC) Read(ctx context.Context, reader string) (*agent.CardData, error)
 	out := &agent.CardData{Reader: reader, Type: string(typ)}
 	switch {
 	case typ == card.TypeNHI:
-		out.NHI = nhiData(got.nhi)
+		out.NHI = agent.NewNHIData(got.nhi)
 	case typ.IsCert() && got != nil:
 		if out.Cert, err = certData(got.der, got.serial); err != nil {
 			return nil, err
@@ -103,17 +102,6 @@ func (p *PCSC) Read(ctx context.Context, reader string) (*agent.CardData, error)
 		return nil, errUnsupported(msgUnsupported)
 	}
 	return out, nil
-}
-
-func nhiData(b card.NHIBasic) *agent.NHIData {
-	return &agent.NHIData{
-		CardNo: b.CardNo,
-		Name:   b.Name,
-		IDNo:   b.IDNo,
-		Birth:  b.Birth.Format(time.DateOnly),
-		Sex:    b.Sex,
-		Issued: b.Issued.Format(time.DateOnly),
-	}
 }
 
 func certData(der []byte, serial string) (*agent.CertData, error) {

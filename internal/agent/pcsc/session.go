@@ -29,40 +29,77 @@ type session struct {
 // leaving the card as it is. Errors of f that come from PC/SC are mapped
 // as errors during a transaction; when the card is gone afterwards, the
 // error is ErrCardRemoved whatever PC/SC said.
+//
+// A card reset by another application, or taken out and replaced by
+// another, between the connection and the transaction (SCARD_W_RESET_CARD,
+// SCARD_W_REMOVED_CARD), or reset during f, is connected to again, once:
+// the new connection sees the card that is in the reader now, and f reads
+// it from the start.
 func withCard(ctx context.Context, sc *scard.Context, reader string, f func(*session) error) error {
 	if reader == "" {
 		return &agent.Error{Code: agent.ErrNoReader, Message: msgNoReaderName}
 	}
+	again, err := connectOnce(ctx, sc, reader, f)
+	if again {
+		_, err = connectOnce(ctx, sc, reader, f)
+	}
+	return err
+}
+
+// connected, when set (by tests), runs between the connection to the card
+// and the transaction.
+var connected func(reader string)
+
+// connectOnce is one connection of withCard; again reports that the card
+// was reset or replaced and a new connection may succeed.
+func connectOnce(ctx context.Context, sc *scard.Context, reader string, f func(*session) error) (again bool, err error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return false, err
 	}
 	c, err := sc.Connect(reader, scard.ShareShared, scard.ProtocolAny)
 	if err != nil {
 		if staleContext(err) {
-			return err // PCSC.do establishes a new context and retries
+			return false, err // PCSC.do establishes a new context and retries
 		}
-		return mapErr(err, false)
+		return false, mapErr(err, false)
 	}
 	defer c.Disconnect(scard.LeaveCard)
+	if connected != nil {
+		connected(reader)
+	}
 	if err := c.BeginTransaction(); err != nil {
-		return mapErr(err, false)
+		return isSCard(err, scard.ErrResetCard, scard.ErrRemovedCard), mapErr(err, false)
 	}
 	defer c.EndTransaction(scard.LeaveCard)
 
 	// Transmit panics on any other protocol.
 	if p := c.ActiveProtocol(); p != scard.ProtocolT0 && p != scard.ProtocolT1 {
-		return errUnsupported("讀卡機與卡片無法以 T=0 或 T=1 通訊")
+		return false, errUnsupported("讀卡機與卡片無法以 T=0 或 T=1 通訊")
 	}
 	s := &session{ctx: ctx, sc: sc, reader: reader, card: c, atr: cardATR(c)}
 	err = f(s)
 	var se scard.Error
 	if errors.As(err, &se) {
 		if se == scard.ErrRemovedCard || se == scard.ErrNoSmartcard || goneSoon(sc, reader) {
-			return errRemoved
+			return false, errRemoved
 		}
-		return mapErr(err, true)
+		return se == scard.ErrResetCard, mapErr(err, true)
 	}
-	return err
+	return false, err
+}
+
+// isSCard reports whether err is one of the PC/SC errors codes.
+func isSCard(err error, codes ...scard.Error) bool {
+	var se scard.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	for _, c := range codes {
+		if se == c {
+			return true
+		}
+	}
+	return false
 }
 
 // removalWait bounds how long goneSoon waits for the reader to report a

@@ -13,10 +13,12 @@ import (
 	"crypto/rsa"
 	"crypto/subtle"
 	"crypto/x509"
+	"encoding/hex"
 	"fmt"
 	"sync"
 
 	"github.com/multicert/multicert/internal/agent"
+	"github.com/multicert/multicert/internal/card"
 )
 
 // Names of the demo's two simulated readers.
@@ -183,6 +185,11 @@ func (s *Sim) Read(ctx context.Context, reader string) (*agent.CardData, error) 
 	switch {
 	case c.Type == agent.CardNHI && c.NHI != nil:
 		nhi := *c.NHI
+		if nhi.NameRaw == "" { // what a card would hold
+			if raw, err := card.EncodeName(nhi.Name); err == nil {
+				nhi.NameRaw = hex.EncodeToString(raw)
+			}
+		}
 		cd.NHI = &nhi
 	case isCertCard(c.Type) && c.Cert != nil:
 		cd.Cert = agent.NewCertData(c.Cert, c.TokenSerial)

@@ -156,6 +156,25 @@ func TestSignVerifies(t *testing.T) {
 	}
 }
 
+// TestReadNameNeedsCheck: a simulated card holds a name with a 造字 as a
+// real one reads: U+FFFD, the raw bytes and the flag, given back as they are.
+func TestReadNameNeedsCheck(t *testing.T) {
+	s := sim.New(sim.Reader1)
+	nhi := nhiData
+	nhi.Name, nhi.NameRaw, nhi.NameNeedsCheck = "王\ufffd明", "a4fdfefea9fa", true
+	s.AddCard(&sim.Card{Label: "造字", Type: agent.CardNHI, NHI: &nhi})
+	if err := s.Insert(sim.Reader1, "造字"); err != nil {
+		t.Fatal(err)
+	}
+	cd, err := s.Read(context.Background(), sim.Reader1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cd.NHI == nil || *cd.NHI != nhi {
+		t.Errorf("Read NHI = %+v, want %+v", cd.NHI, nhi)
+	}
+}
+
 func TestRead(t *testing.T) {
 	ctx := context.Background()
 	s := newSim(t)
@@ -166,8 +185,10 @@ func TestRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cd.Type != agent.CardNHI || cd.NHI == nil || *cd.NHI != nhiData || cd.Cert != nil {
-		t.Errorf("Read NHI = %+v, want type %s with %+v", cd, agent.CardNHI, nhiData)
+	want := nhiData
+	want.NameRaw = "a4fda470a9fa" // 王小明 in Big5, as a card holds it
+	if cd.Type != agent.CardNHI || cd.NHI == nil || *cd.NHI != want || cd.Cert != nil {
+		t.Errorf("Read NHI = %+v, want type %s with %+v", cd, agent.CardNHI, want)
 	}
 	cd, err = s.Read(ctx, sim.Reader2)
 	if err != nil {

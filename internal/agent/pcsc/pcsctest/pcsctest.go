@@ -157,7 +157,10 @@ func answers() bool { return answersAt(Socket) }
 func answersAt(socket string) bool {
 	c, err := net.DialTimeout("unix", socket, time.Second)
 	if err != nil {
-		return false
+		// pcscd listens with a backlog of one: while other test
+		// processes connect, a connection can be refused with EAGAIN,
+		// which only a listening socket gives.
+		return errors.Is(err, syscall.EAGAIN)
 	}
 	c.Close()
 	return true
@@ -226,8 +229,8 @@ func notListening(want []string) ([]string, error) {
 }
 
 // startDaemon starts pcscd in its own session, records its pid for the last
-// user to stop it, and waits until it answers.
-func startDaemon() error {
+// user to stop it, and waits until it answers. args go to pcscd.
+func startDaemon(extra ...string) error {
 	bin, err := exec.LookPath("pcscd")
 	if err != nil {
 		if _, serr := os.Stat("/usr/sbin/pcscd"); serr != nil {
@@ -261,7 +264,7 @@ func startDaemon() error {
 	defer logf.Close()
 	// pcsc-lite 1.9.9 has no --disable-polkit option: polkit is a build
 	// option, and root passes it.
-	args := []string{"--foreground"}
+	args := append([]string{"--foreground"}, extra...)
 	if help, _ := exec.Command(bin, "--help").CombinedOutput(); strings.Contains(string(help), "--disable-polkit") {
 		args = append(args, "--disable-polkit")
 	}
@@ -313,14 +316,7 @@ func stopDaemon() {
 	_ = syscall.Kill(pid, syscall.SIGTERM)
 	// pcscd removes its socket file before it closes vpcd's ports: wait
 	// for the process itself, or the next pcscd could not bind them.
-	deadline := time.Now().Add(stopTimeout)
-	for !exited(pid) {
-		if time.Now().After(deadline) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-			deadline = time.Now().Add(stopTimeout)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitExit(pid)
 }
 
 // exited reports whether the process is gone or a zombie (whose sockets

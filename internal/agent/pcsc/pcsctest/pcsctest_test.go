@@ -1,6 +1,7 @@
 package pcsctest
 
 import (
+	"errors"
 	"net"
 	"os"
 	"os/exec"
@@ -60,6 +61,34 @@ func TestStayUpForOtherUsers(t *testing.T) {
 	}
 	second.Close()
 	second.Close() // a second Close does nothing
+}
+
+// TestControlWhileShared: a test cannot take pcscd while another user
+// holds it, and the refused test stays a user: the other one leaving does
+// not stop pcscd under it.
+func TestControlWhileShared(t *testing.T) {
+	first, err := Start()
+	if err != nil {
+		testenv.Missing(t, testenv.PCSC, "PC/SC stack not available: "+err.Error())
+	}
+	second, err := Start()
+	if err != nil {
+		first.Close()
+		t.Fatal(err)
+	}
+	defer func(d time.Duration) { sharedWait = d }(sharedWait)
+	sharedWait = 300 * time.Millisecond
+	if c, err := first.Control(); !errors.Is(err, ErrShared) {
+		if err == nil {
+			c.Close()
+		}
+		t.Errorf("Control() with another user = %v, want ErrShared", err)
+	}
+	second.Close()
+	if !answers() {
+		t.Error("pcscd stopped when the other user left, while the one refused Control still uses it")
+	}
+	first.Close()
 }
 
 // TestStaleSocketIsNotRunning: the socket file a killed pcscd leaves does
