@@ -37,7 +37,7 @@ type GradesView struct {
 }
 
 func (s *Server) gradesView(c *fiber.Ctx) (GradesView, error) {
-	ts, err := models.GradeTables(c.UserContext(), s.Store.DB)
+	ts, err := models.GradeTables(c.UserContext(), s.Store.R())
 	if err != nil {
 		return GradesView{}, err
 	}

@@ -34,7 +34,7 @@ func (s *Server) auditEventDomain(c *fiber.Ctx, dom string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	bs, err := models.AuditEventBranches(c.UserContext(), s.Store.DB, id)
+	bs, err := models.AuditEventBranches(c.UserContext(), s.Store.R(), id)
 	if err != nil {
 		return "", err
 	}
@@ -62,7 +62,7 @@ func (s *Server) sampleDomain(c *fiber.Ctx, dom string) (string, error) {
 			return "", err
 		}
 	}
-	b, err := models.SampleBranch(c.UserContext(), s.Store.DB, sid, iid)
+	b, err := models.SampleBranch(c.UserContext(), s.Store.R(), sid, iid)
 	if err != nil {
 		return "", err
 	}

@@ -79,7 +79,7 @@ func (s *Server) exportAudit(c *fiber.Ctx) error {
 
 	// The writer runs after this handler has returned, when Fiber's context
 	// is gone: it keeps only what it needs.
-	ctx, db, log := c.UserContext(), s.Store.DB, s.log(c).With("export", "audit", "of", x.Rows)
+	ctx, db, log := c.UserContext(), s.Store.R(), s.log(c).With("export", "audit", "of", x.Rows)
 	c.Status(fiber.StatusOK)
 	streamCSV(c, log, auditCSVHeader, func(emit func([]string) error) error {
 		return x.Each(ctx, db, func(r *models.AuditRow) error { return emit(auditCSVRecord(r)) })

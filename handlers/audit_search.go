@@ -56,7 +56,7 @@ func (s *Server) searchAudit(c *fiber.Ctx) error {
 	} else {
 		page, _ := strconv.Atoi(c.Query("page"))
 		f.Page, f.PageSize = max(page, 1), auditPageSize
-		rows, total, err := models.SearchAuditEvents(c.UserContext(), s.Store.DB, p.Scope(), f)
+		rows, total, err := models.SearchAuditEvents(c.UserContext(), s.Store.R(), p.Scope(), f)
 		if err != nil {
 			return err
 		}

@@ -24,7 +24,7 @@ func (s *Server) showAuditEvent(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ev, err := models.AuditEventByID(c.UserContext(), s.Store.DB, p.Scope(), id)
+	ev, err := models.AuditEventByID(c.UserContext(), s.Store.R(), p.Scope(), id)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func (s *Server) caseDomain(c *fiber.Ctx, dom string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	branch, err := models.CaseDomain(c.UserContext(), s.Store.DB, id)
+	branch, err := models.CaseDomain(c.UserContext(), s.Store.R(), id)
 	if err != nil {
 		return "", err
 	}

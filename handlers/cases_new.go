@@ -26,14 +26,14 @@ func (s *Server) newCaseView(c *fiber.Ctx, in models.CaseInput) (CaseNewView, er
 	ctx := c.UserContext()
 	vm := CaseNewView{Page: s.page(c, "開立電話服務案件", "cases"), Form: in, Topics: models.CaseTopics}
 	if in.UnitID != 0 {
-		u, err := models.UnitByID(ctx, s.Store.DB, p.Scope(), in.UnitID)
+		u, err := models.UnitByID(ctx, s.Store.R(), p.Scope(), in.UnitID)
 		if err != nil {
 			return vm, err
 		}
 		vm.Unit = u
 	}
 	if p.HeadOffice() {
-		bs, err := models.Branches(ctx, s.Store.DB)
+		bs, err := models.Branches(ctx, s.Store.R())
 		if err != nil {
 			return vm, err
 		}

@@ -64,7 +64,7 @@ func (s *Server) showCaseQueue(c *fiber.Ctx) error {
 	}
 	vm := CaseQueueView{Page: s.page(c, "電話服務案件", "cases"), Topics: models.CaseTopics, CanCreate: s.may(c, "case", "create")}
 	if p.HeadOffice() {
-		bs, err := models.Branches(ctx, s.Store.DB)
+		bs, err := models.Branches(ctx, s.Store.R())
 		if err != nil {
 			return err
 		}
@@ -73,7 +73,7 @@ func (s *Server) showCaseQueue(c *fiber.Ctx) error {
 			f.Branch = strings.Clone(c.Query("branch"))
 		}
 	}
-	rows, total, err := models.CasesQueue(ctx, s.Store.DB, p.Scope(), f)
+	rows, total, err := models.CasesQueue(ctx, s.Store.R(), p.Scope(), f)
 	if err != nil {
 		return err
 	}

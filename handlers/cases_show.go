@@ -41,14 +41,14 @@ func (s *Server) caseView(c *fiber.Ctx) (CaseView, error) {
 	if err != nil {
 		return CaseView{}, err
 	}
-	cs, err := models.CaseByID(ctx, s.Store.DB, p.Scope(), id)
+	cs, err := models.CaseByID(ctx, s.Store.R(), p.Scope(), id)
 	if err != nil {
 		return CaseView{}, err
 	}
 	vm := CaseView{Page: s.page(c, "電話服務案件 "+strconv.FormatInt(cs.ID, 10), "cases"), Case: cs, Topic: cs.TopicInfo(),
 		Age: cs.AgeAt(s.Store.Now()), CanUpdate: s.may(c, "case", "update") && cs.Status != models.CaseResolved}
 	if cs.UnitID != nil {
-		u, err := models.UnitByID(ctx, s.Store.DB, p.Scope(), *cs.UnitID)
+		u, err := models.UnitByID(ctx, s.Store.R(), p.Scope(), *cs.UnitID)
 		if err != nil && !apperr.Is(err, apperr.NotFound) {
 			return vm, err
 		}
@@ -59,7 +59,7 @@ func (s *Server) caseView(c *fiber.Ctx) (CaseView, error) {
 		}
 	}
 	if vm.CanUpdate {
-		if vm.Assignees, err = models.CaseAssignees(ctx, s.Store.DB, cs.BranchCode); err != nil {
+		if vm.Assignees, err = models.CaseAssignees(ctx, s.Store.R(), cs.BranchCode); err != nil {
 			return vm, err
 		}
 	}
@@ -72,10 +72,10 @@ func (s *Server) loadCaseUnit(c *fiber.Ctx, vm *CaseView, u *models.Unit) error 
 	ctx := c.UserContext()
 	vm.Unit = u
 	var err error
-	if vm.Account, err = models.ActiveAccount(ctx, s.Store.DB, u.ID); err != nil {
+	if vm.Account, err = models.ActiveAccount(ctx, s.Store.R(), u.ID); err != nil {
 		return err
 	}
-	if vm.Clerks, err = models.ClerksOfUnit(ctx, s.Store.DB, principal(c).Scope(), u.ID); err != nil {
+	if vm.Clerks, err = models.ClerksOfUnit(ctx, s.Store.R(), principal(c).Scope(), u.ID); err != nil {
 		return err
 	}
 	for _, h := range vm.Clerks {
@@ -83,10 +83,10 @@ func (s *Server) loadCaseUnit(c *fiber.Ctx, vm *CaseView, u *models.Unit) error 
 			vm.ActiveClerks++
 		}
 	}
-	if vm.FilingErrors, err = models.RecentFilingsOfUnit(ctx, s.Store.DB, u.ID, true, 10); err != nil {
+	if vm.FilingErrors, err = models.RecentFilingsOfUnit(ctx, s.Store.R(), u.ID, true, 10); err != nil {
 		return err
 	}
-	rs, err := models.ChangeRequestsOfUnit(ctx, s.Store.DB, u.ID)
+	rs, err := models.ChangeRequestsOfUnit(ctx, s.Store.R(), u.ID)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ type ClerksView struct {
 
 func (s *Server) clerksView(c *fiber.Ctx) (ClerksView, error) {
 	p := principal(c)
-	hs, err := models.ClerksOfUnit(c.UserContext(), s.Store.DB, p.Scope(), p.UnitID)
+	hs, err := models.ClerksOfUnit(c.UserContext(), s.Store.R(), p.Scope(), p.UnitID)
 	if err != nil {
 		return ClerksView{}, err
 	}

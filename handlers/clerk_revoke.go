@@ -14,7 +14,7 @@ func (s *Server) revokeClerk(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	h, err := models.ClerkByID(c.UserContext(), s.Store.DB, p.Scope(), id)
+	h, err := models.ClerkByID(c.UserContext(), s.Store.R(), p.Scope(), id)
 	if err != nil {
 		return err
 	}

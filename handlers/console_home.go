@@ -23,13 +23,13 @@ func (s *Server) showConsoleHome(c *fiber.Ctx) error {
 		return apperr.New(apperr.Forbidden, "此頁面僅供署內人員使用。")
 	}
 	if p.Staff.BranchCode != nil {
-		b, err := models.BranchByCode(ctx, s.Store.DB, *p.Staff.BranchCode)
+		b, err := models.BranchByCode(ctx, s.Store.R(), *p.Staff.BranchCode)
 		if err != nil {
 			return err
 		}
 		vm.Branch = b
 	}
-	counts, err := models.CountUnits(ctx, s.Store.DB, p.Scope())
+	counts, err := models.CountUnits(ctx, s.Store.R(), p.Scope())
 	if err != nil {
 		return err
 	}

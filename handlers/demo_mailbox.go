@@ -17,7 +17,7 @@ type MailboxView struct {
 }
 
 func (s *Server) showDemoMailbox(c *fiber.Ctx) error {
-	ms, err := models.RecentMail(c.UserContext(), s.Store.DB, 30)
+	ms, err := models.RecentMail(c.UserContext(), s.Store.R(), 30)
 	if err != nil {
 		return err
 	}

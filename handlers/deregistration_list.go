@@ -16,7 +16,7 @@ type ApprovalsView struct {
 // showApprovals lists the deregistrations waiting for a supervisor.
 func (s *Server) showApprovals(c *fiber.Ctx) error {
 	p := principal(c)
-	ds, err := models.Deregistrations(c.UserContext(), s.Store.DB, p.Scope(), true, 0)
+	ds, err := models.Deregistrations(c.UserContext(), s.Store.R(), p.Scope(), true, 0)
 	if err != nil {
 		return err
 	}

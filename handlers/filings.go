@@ -50,7 +50,7 @@ func (s *Server) showFilingForm(c *fiber.Ctx) error {
 	vm := s.filingForm(c)
 	if id, err := strconv.ParseInt(c.Query("done"), 10, 64); err == nil {
 		p := principal(c)
-		fs, err := models.RecentFilingsOfUnit(c.UserContext(), s.Store.DB, p.UnitID, false, 20)
+		fs, err := models.RecentFilingsOfUnit(c.UserContext(), s.Store.R(), p.UnitID, false, 20)
 		if err != nil {
 			return err
 		}
@@ -276,12 +276,12 @@ func (s *Server) showFilings(c *fiber.Ctx) error {
 	if len(vm.Errors) > 0 {
 		status = fiber.StatusUnprocessableEntity
 	} else {
-		if vm.Rows, vm.Total, err = models.FilingsOfUnit(c.UserContext(), s.Store.DB, p.UnitID, f); err != nil {
+		if vm.Rows, vm.Total, err = models.FilingsOfUnit(c.UserContext(), s.Store.R(), p.UnitID, f); err != nil {
 			return err
 		}
 		vm.Pages = (vm.Total + f.PageSize - 1) / f.PageSize
 	}
-	codes, err := models.ErrorCodes(c.UserContext(), s.Store.DB)
+	codes, err := models.ErrorCodes(c.UserContext(), s.Store.R())
 	if err != nil {
 		return err
 	}
@@ -304,7 +304,7 @@ type ErrorCodesView struct {
 
 // showErrorCodes shows the code table with what to do for each code.
 func (s *Server) showErrorCodes(c *fiber.Ctx) error {
-	codes, err := models.ErrorCodes(c.UserContext(), s.Store.DB)
+	codes, err := models.ErrorCodes(c.UserContext(), s.Store.R())
 	if err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ func (s *Server) exportFilings(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="filings.csv"; filename*=UTF-8''`+url.PathEscape(name))
 	c.Set("X-Content-Type-Options", "nosniff")
-	db, unitID := s.Store.DB, p.UnitID
+	db, unitID := s.Store.R(), p.UnitID
 	log := s.log(c).With("export", "filings", "unit_id", unitID)
 	streamCSV(c, log, filingsCSVHeader, func(emit func([]string) error) error {
 		return models.FilingsForExport(ctx, db, unitID, f, 100_000, func(x *models.Filing) error {

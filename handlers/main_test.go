@@ -39,6 +39,15 @@ type env struct {
 func newEnv(t *testing.T, db *bun.DB) *env {
 	t.Helper()
 	store, clk := modelstest.NewStore(db)
+	// Pages read on SQLite's read pool, as the server does.
+	reads, err := models.OpenReads(context.Background(), db, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reads != nil {
+		store.Reads = reads
+		t.Cleanup(func() { reads.Close() })
+	}
 	if _, err := demo.Seed(context.Background(), store, 24); err != nil {
 		t.Fatal(err)
 	}

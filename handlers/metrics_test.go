@@ -286,6 +286,9 @@ func TestRequestID(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
+	if e.store.Reads != nil {
+		e.store.Reads.Close()
+	}
 	se := c.get("/console")
 	wantStatus(t, se, http.StatusInternalServerError)
 	seID := wantRequestID(t, se, logs, "錯誤編號")

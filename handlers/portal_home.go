@@ -22,18 +22,18 @@ type PortalHomeView struct {
 func (s *Server) showPortalHome(c *fiber.Ctx) error {
 	p := principal(c)
 	ctx := c.UserContext()
-	u, err := models.UnitByID(ctx, s.Store.DB, p.Scope(), p.UnitID)
+	u, err := models.UnitByID(ctx, s.Store.R(), p.Scope(), p.UnitID)
 	if err != nil {
 		return err
 	}
 	vm := PortalHomeView{Page: s.page(c, "首頁", "home"), Unit: u, CertDaysLeft: -1}
-	if vm.Account, err = models.ActiveAccount(ctx, s.Store.DB, u.ID); err != nil {
+	if vm.Account, err = models.ActiveAccount(ctx, s.Store.R(), u.ID); err != nil {
 		return err
 	}
 	if a := vm.Account; a != nil && a.CertNotAfter != nil {
 		vm.CertDaysLeft = max(0, int(a.CertNotAfter.Sub(s.Store.Now()).Hours()/24))
 	}
-	hs, err := models.ClerksOfUnit(ctx, s.Store.DB, p.Scope(), u.ID)
+	hs, err := models.ClerksOfUnit(ctx, s.Store.R(), p.Scope(), u.ID)
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (s *Server) showPortalHome(c *fiber.Ctx) error {
 			vm.ActiveCount++
 		}
 	}
-	rs, err := models.ChangeRequestsOfUnit(ctx, s.Store.DB, u.ID)
+	rs, err := models.ChangeRequestsOfUnit(ctx, s.Store.R(), u.ID)
 	if err != nil {
 		return err
 	}
@@ -51,10 +51,10 @@ func (s *Server) showPortalHome(c *fiber.Ctx) error {
 			vm.Pending = append(vm.Pending, r)
 		}
 	}
-	if vm.Events, err = models.AuditEventsOfUnit(ctx, s.Store.DB, u.ID, 10); err != nil {
+	if vm.Events, err = models.AuditEventsOfUnit(ctx, s.Store.R(), u.ID, 10); err != nil {
 		return err
 	}
-	if vm.Notices, err = models.NoticesOfUnit(ctx, s.Store.DB, u.ID, 5); err != nil {
+	if vm.Notices, err = models.NoticesOfUnit(ctx, s.Store.R(), u.ID, 5); err != nil {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "portal_home", vm)

@@ -33,11 +33,11 @@ type RequestsView struct {
 func (s *Server) requestsView(c *fiber.Ctx) (RequestsView, error) {
 	p := principal(c)
 	ctx := c.UserContext()
-	u, err := models.UnitByID(ctx, s.Store.DB, p.Scope(), p.UnitID)
+	u, err := models.UnitByID(ctx, s.Store.R(), p.Scope(), p.UnitID)
 	if err != nil {
 		return RequestsView{}, err
 	}
-	rs, err := models.ChangeRequestsOfUnit(ctx, s.Store.DB, u.ID)
+	rs, err := models.ChangeRequestsOfUnit(ctx, s.Store.R(), u.ID)
 	if err != nil {
 		return RequestsView{}, err
 	}
@@ -174,7 +174,7 @@ func (s *Server) showRequest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err := models.ChangeRequestByID(c.UserContext(), s.Store.DB, p.Scope(), id)
+	r, err := models.ChangeRequestByID(c.UserContext(), s.Store.R(), p.Scope(), id)
 	if err != nil {
 		return err
 	}
@@ -216,7 +216,7 @@ func (s *Server) downloadDocument(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d, err := models.DocumentByID(c.UserContext(), s.Store.DB, p.Scope(), id)
+	d, err := models.DocumentByID(c.UserContext(), s.Store.R(), p.Scope(), id)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ type UnitProfileView struct {
 
 func (s *Server) unitProfileView(c *fiber.Ctx, title, nav string) (UnitProfileView, error) {
 	p := principal(c)
-	u, err := models.UnitByID(c.UserContext(), s.Store.DB, p.Scope(), p.UnitID)
+	u, err := models.UnitByID(c.UserContext(), s.Store.R(), p.Scope(), p.UnitID)
 	if err != nil {
 		return UnitProfileView{}, err
 	}

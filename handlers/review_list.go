@@ -15,7 +15,7 @@ type ReviewsView struct {
 // showReviews lists the branch's pending change requests, oldest first.
 func (s *Server) showReviews(c *fiber.Ctx) error {
 	p := principal(c)
-	items, err := models.ReviewQueue(c.UserContext(), s.Store.DB, p.Scope(), 200)
+	items, err := models.ReviewQueue(c.UserContext(), s.Store.R(), p.Scope(), 200)
 	if err != nil {
 		return err
 	}

@@ -27,11 +27,11 @@ func (s *Server) reviewView(c *fiber.Ctx) (ReviewView, error) {
 	if err != nil {
 		return ReviewView{}, err
 	}
-	r, err := models.ChangeRequestByID(c.UserContext(), s.Store.DB, p.Scope(), id)
+	r, err := models.ChangeRequestByID(c.UserContext(), s.Store.R(), p.Scope(), id)
 	if err != nil {
 		return ReviewView{}, err
 	}
-	u, err := models.UnitByID(c.UserContext(), s.Store.DB, p.Scope(), r.UnitID)
+	u, err := models.UnitByID(c.UserContext(), s.Store.R(), p.Scope(), r.UnitID)
 	if err != nil {
 		return ReviewView{}, err
 	}
@@ -61,7 +61,7 @@ func (s *Server) showReviewDocument(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d, err := models.DocumentByID(c.UserContext(), s.Store.DB, p.Scope(), id)
+	d, err := models.DocumentByID(c.UserContext(), s.Store.R(), p.Scope(), id)
 	if err != nil {
 		return err
 	}

@@ -171,7 +171,7 @@ func (s *Server) owned(obj, act, table, param string) policy.Guard {
 		if err != nil {
 			return "", err
 		}
-		code, branch, err := models.OwnerDomain(c.UserContext(), s.Store.DB, table, id)
+		code, branch, err := models.OwnerDomain(c.UserContext(), s.Store.R(), table, id)
 		if err != nil {
 			return "", err
 		}
@@ -195,7 +195,7 @@ func (s *Server) unitDomain(c *fiber.Ctx, dom string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	code, branch, err := models.UnitDomain(c.UserContext(), s.Store.DB, id)
+	code, branch, err := models.UnitDomain(c.UserContext(), s.Store.R(), id)
 	if err != nil {
 		return "", err
 	}

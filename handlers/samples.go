@@ -28,7 +28,7 @@ type SamplesView struct {
 
 func (s *Server) samplesView(c *fiber.Ctx) (SamplesView, error) {
 	p := principal(c)
-	list, err := models.Samples(c.UserContext(), s.Store.DB, p.Scope(), samplesShown)
+	list, err := models.Samples(c.UserContext(), s.Store.R(), p.Scope(), samplesShown)
 	if err != nil {
 		return SamplesView{}, err
 	}

@@ -43,7 +43,7 @@ func (v SampleItemView) URL() string {
 
 func (s *Server) sampleView(c *fiber.Ctx, id int64) (SampleView, error) {
 	p := principal(c)
-	d, err := models.SampleByID(c.UserContext(), s.Store.DB, p.Scope(), id)
+	d, err := models.SampleByID(c.UserContext(), s.Store.R(), p.Scope(), id)
 	if err != nil {
 		return SampleView{}, err
 	}

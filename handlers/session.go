@@ -189,7 +189,7 @@ func (s *Server) loadIdentity(ctx context.Context, p *Principal) (bool, error) {
 	sess := p.Session
 	switch sess.Kind {
 	case models.SessionStaff:
-		st, err := models.StaffByID(ctx, s.Store.DB, *sess.StaffID)
+		st, err := models.StaffByID(ctx, s.Store.R(), *sess.StaffID)
 		if apperr.Is(err, apperr.NotFound) {
 			return false, nil
 		}
@@ -202,7 +202,7 @@ func (s *Server) loadIdentity(ctx context.Context, p *Principal) (bool, error) {
 		p.Staff, p.Role, p.Name, p.Domain = st, st.Role, st.Name, st.Domain()
 		return true, nil
 	case models.SessionUnit, models.SessionClerk:
-		id, err := models.SessionIdentity(ctx, s.Store.DB, sess)
+		id, err := models.SessionIdentity(ctx, s.Store.R(), sess)
 		if err != nil || id == nil {
 			return false, err
 		}

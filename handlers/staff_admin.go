@@ -26,7 +26,7 @@ type StaffAccountsView struct {
 
 func (s *Server) staffAccountsView(c *fiber.Ctx) (StaffAccountsView, error) {
 	ctx := c.UserContext()
-	sts, err := models.ListStaff(ctx, s.Store.DB)
+	sts, err := models.ListStaff(ctx, s.Store.R())
 	if err != nil {
 		return StaffAccountsView{}, err
 	}

@@ -110,7 +110,7 @@ func (s *Server) showStats(c *fiber.Ctx) error {
 		vm.Errors = errs
 		return s.render(c, fiber.StatusUnprocessableEntity, "stats_page", vm)
 	}
-	st, err := models.DecisionStatsFor(c.UserContext(), s.Store.DB, p.Scope(), from, to)
+	st, err := models.DecisionStatsFor(c.UserContext(), s.Store.R(), p.Scope(), from, to)
 	if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid {
 		vm.Errors = e.Fields
 		return s.render(c, fiber.StatusUnprocessableEntity, "stats_page", vm)

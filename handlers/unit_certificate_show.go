@@ -22,11 +22,11 @@ type CertificateView struct {
 func (s *Server) certificateView(c *fiber.Ctx) (CertificateView, error) {
 	p := principal(c)
 	ctx := c.UserContext()
-	u, err := models.UnitByID(ctx, s.Store.DB, p.Scope(), p.UnitID)
+	u, err := models.UnitByID(ctx, s.Store.R(), p.Scope(), p.UnitID)
 	if err != nil {
 		return CertificateView{}, err
 	}
-	a, err := models.ActiveAccount(ctx, s.Store.DB, u.ID)
+	a, err := models.ActiveAccount(ctx, s.Store.R(), u.ID)
 	if err != nil {
 		return CertificateView{}, err
 	}

@@ -82,7 +82,7 @@ func (s *Server) searchUnits(c *fiber.Ctx) error {
 	}
 	vm := UnitSearchView{Page: s.page(c, "投保單位查詢", "units"), Filter: f}
 	if p.HeadOffice() {
-		bs, err := models.Branches(ctx, s.Store.DB)
+		bs, err := models.Branches(ctx, s.Store.R())
 		if err != nil {
 			return err
 		}
@@ -91,7 +91,7 @@ func (s *Server) searchUnits(c *fiber.Ctx) error {
 			vm.Filter.Branch = strings.Clone(b)
 		}
 	}
-	rows, total, err := models.SearchUnits(ctx, s.Store.DB, p.Scope(), vm.Filter)
+	rows, total, err := models.SearchUnits(ctx, s.Store.R(), p.Scope(), vm.Filter)
 	if err != nil {
 		return err
 	}

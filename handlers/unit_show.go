@@ -38,30 +38,30 @@ func (s *Server) showUnit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u, err := models.UnitByID(ctx, s.Store.DB, p.Scope(), id)
+	u, err := models.UnitByID(ctx, s.Store.R(), p.Scope(), id)
 	if err != nil {
 		return err
 	}
 	vm := UnitView{Page: s.page(c, u.Name, "units"), Unit: u}
-	if vm.Account, err = models.ActiveAccount(ctx, s.Store.DB, u.ID); err != nil {
+	if vm.Account, err = models.ActiveAccount(ctx, s.Store.R(), u.ID); err != nil {
 		return err
 	}
-	if vm.Clerks, err = models.ClerksOfUnit(ctx, s.Store.DB, p.Scope(), u.ID); err != nil {
+	if vm.Clerks, err = models.ClerksOfUnit(ctx, s.Store.R(), p.Scope(), u.ID); err != nil {
 		return err
 	}
-	if vm.Events, err = models.AuditEventsOfUnit(ctx, s.Store.DB, u.ID, 20); err != nil {
+	if vm.Events, err = models.AuditEventsOfUnit(ctx, s.Store.R(), u.ID, 20); err != nil {
 		return err
 	}
-	if vm.Deregs, err = models.Deregistrations(ctx, s.Store.DB, p.Scope(), false, u.ID); err != nil {
+	if vm.Deregs, err = models.Deregistrations(ctx, s.Store.R(), p.Scope(), false, u.ID); err != nil {
 		return err
 	}
-	if vm.Filings, err = models.RecentFilingsOfUnit(ctx, s.Store.DB, u.ID, false, 20); err != nil {
+	if vm.Filings, err = models.RecentFilingsOfUnit(ctx, s.Store.R(), u.ID, false, 20); err != nil {
 		return err
 	}
-	if vm.Codes, err = models.CodesOfUnit(ctx, s.Store.DB, p.Scope(), u.ID, 10); err != nil {
+	if vm.Codes, err = models.CodesOfUnit(ctx, s.Store.R(), p.Scope(), u.ID, 10); err != nil {
 		return err
 	}
-	if vm.NHIPasswords, err = models.NHIPasswordsOfUnit(ctx, s.Store.DB, p.Scope(), u.ID); err != nil {
+	if vm.NHIPasswords, err = models.NHIPasswordsOfUnit(ctx, s.Store.R(), p.Scope(), u.ID); err != nil {
 		return err
 	}
 	vm.Now = time.Now()

@@ -122,15 +122,15 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 		return nil, fmt.Errorf("models: open sqlite: %w", err)
 	}
 	// The path goes into an SQLite URI: escape what would end it early.
-	// A 64 MiB page cache and 256 MiB of memory-mapped reads: with the
-	// default 2 MiB cache a national-size database was read page by page
-	// with a system call each (half the CPU time of a unit's page).
 	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-	dsn := "file:" + esc + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=mmap_size(268435456)&_txlock=immediate&_time_format=sqlite"
+	dsn := "file:" + esc + "?" + sqlitePragmas + "&_txlock=immediate"
 	sqldb, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("models: open sqlite: %w", err)
 	}
+	// One connection writes: SQLite has one writer at a time, and IMMEDIATE
+	// transactions queue in Go rather than failing busy. Reads may use the
+	// separate pool of OpenReads.
 	sqldb.SetMaxOpenConns(1)
 	db := bun.NewDB(sqldb, sqlitedialect.New())
 	if err := db.PingContext(ctx); err != nil {
@@ -143,4 +143,44 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 	// progress): the statistics are an optimisation, the open goes on.
 	_, _ = db.ExecContext(ctx, "PRAGMA analysis_limit=400; PRAGMA optimize=0x10002")
 	return db, nil
+}
+
+// sqlitePragmas are the settings of every SQLite connection: WAL (readers
+// never wait for the writer), a busy timeout, foreign keys, a 64 MiB page
+// cache and 256 MiB of memory-mapped reads (with the default 2 MiB cache a
+// national-size database was read page by page with a system call each,
+// half the CPU time of a unit's page).
+const sqlitePragmas = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=mmap_size(268435456)&_time_format=sqlite"
+
+// OpenReads opens a pool of read-only connections to the SQLite database
+// db writes, so that pages and exports read in parallel instead of queueing
+// behind each other and behind writes on db's one connection (WAL lets
+// readers see the last commit while a write is in progress). It returns
+// nil for PostgreSQL, whose pool serves both. Each connection refuses
+// writes (query_only), so a write sent to it by mistake fails loudly.
+func OpenReads(ctx context.Context, db *bun.DB, conns int) (*bun.DB, error) {
+	if DialectOf(db) == Postgres {
+		return nil, nil
+	}
+	var seq int
+	var name, path string
+	if err := db.QueryRowContext(ctx, "PRAGMA database_list").Scan(&seq, &name, &path); err != nil {
+		return nil, fmt.Errorf("models: open reads: %w", err)
+	}
+	if path == "" {
+		return nil, fmt.Errorf("models: open reads: the database has no file")
+	}
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	sqldb, err := sql.Open("sqlite", "file:"+esc+"?"+sqlitePragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		return nil, fmt.Errorf("models: open reads: %w", err)
+	}
+	sqldb.SetMaxOpenConns(conns)
+	sqldb.SetMaxIdleConns(conns)
+	reads := bun.NewDB(sqldb, sqlitedialect.New())
+	if err := reads.PingContext(ctx); err != nil {
+		reads.Close()
+		return nil, fmt.Errorf("models: open reads: %w", err)
+	}
+	return reads, nil
 }

@@ -103,7 +103,7 @@ func (s *Store) SessionByToken(ctx context.Context, token string) (*Session, err
 		return nil, nil
 	}
 	sess := new(Session)
-	err := s.DB.NewSelect().Model(sess).Where("id = ?", sessionID(token)).Scan(ctx)
+	err := s.R().NewSelect().Model(sess).Where("id = ?", sessionID(token)).Scan(ctx)
 	if isNoRows(err) {
 		return nil, nil
 	}

@@ -16,6 +16,9 @@ import (
 // writes its audit event.
 type Store struct {
 	DB *bun.DB
+	// Reads, when set, serves the reads of pages and exports (OpenReads:
+	// SQLite's read-only pool); R returns it, or DB.
+	Reads *bun.DB
 	// Now is the clock; tests set a fixed one.
 	Now func() time.Time
 	// SessionIdle ends a session that saw no request for this long.
@@ -33,6 +36,14 @@ type Store struct {
 // NewStore returns a store with the real clock and the default session limits.
 func NewStore(db *bun.DB) *Store {
 	return &Store{DB: db, Now: time.Now, SessionIdle: 30 * time.Minute, SessionMax: 12 * time.Hour}
+}
+
+// R is the database to read from: the read pool when there is one.
+func (s *Store) R() bun.IDB {
+	if s.Reads != nil {
+		return s.Reads
+	}
+	return s.DB
 }
 
 func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }

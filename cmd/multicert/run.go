@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -273,6 +274,14 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 	store := models.NewStore(db)
 	store.SessionIdle = cfg.SessionIdle
 	store.AuditKeys = keys
+	// SQLite: pages and exports read on their own pool, beside the one
+	// writing connection (two per core: reads wait on I/O now and then).
+	if store.Reads, err = models.OpenReads(ctx, db, 2*runtime.GOMAXPROCS(0)); err != nil {
+		return err
+	}
+	if store.Reads != nil {
+		defer store.Reads.Close()
+	}
 	if _, err := store.MarkAuditKey(ctx); err != nil {
 		return err
 	}
