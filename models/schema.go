@@ -929,4 +929,70 @@ var migrations = []Migration{
 			`ALTER TABLE filings DROP COLUMN age_confirm`,
 		},
 	},
+	// Unit search by part of the name read every unit's name (a LIKE
+	// '%…%' scan of 100,000 rows per keystroke). unit_name_grams holds each
+	// name's two-character pieces (bigrams, as written), kept by triggers
+	// whoever writes units.name, so a search for two characters or more
+	// looks its bigrams up and checks LIKE only on the units that have them
+	// all. gram_positions (1…500) lets SQLite's triggers, which cannot use
+	// WITH RECURSIVE, walk a name.
+	{
+		Version: 22,
+		Name:    "unit search by name: bigrams of unit names kept by triggers",
+		Up: []string{
+			`CREATE TABLE gram_positions (i INTEGER PRIMARY KEY)`,
+			`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
+			INSERT INTO gram_positions (i) SELECT i FROM n`,
+			`CREATE TABLE unit_name_grams (
+				gram TEXT NOT NULL,
+				unit_id BIGINT NOT NULL,
+				PRIMARY KEY (gram, unit_id)
+			)`,
+			`CREATE INDEX unit_name_grams_unit ON unit_name_grams (unit_id)`,
+			`INSERT INTO unit_name_grams (gram, unit_id)
+			SELECT DISTINCT substr(u.name, p.i, 2), u.id FROM units AS u JOIN gram_positions AS p ON p.i < length(u.name)`,
+		},
+		UpSQLite: []string{
+			`CREATE TRIGGER unit_name_grams_insert AFTER INSERT ON units BEGIN
+				INSERT INTO unit_name_grams (gram, unit_id)
+				SELECT DISTINCT substr(NEW.name, p.i, 2), NEW.id FROM gram_positions AS p WHERE p.i < length(NEW.name);
+			END`,
+			`CREATE TRIGGER unit_name_grams_update AFTER UPDATE OF name ON units WHEN OLD.name <> NEW.name BEGIN
+				DELETE FROM unit_name_grams WHERE unit_id = OLD.id;
+				INSERT INTO unit_name_grams (gram, unit_id)
+				SELECT DISTINCT substr(NEW.name, p.i, 2), NEW.id FROM gram_positions AS p WHERE p.i < length(NEW.name);
+			END`,
+			`CREATE TRIGGER unit_name_grams_delete AFTER DELETE ON units BEGIN
+				DELETE FROM unit_name_grams WHERE unit_id = OLD.id;
+			END`,
+		},
+		UpPostgres: []string{
+			`CREATE FUNCTION unit_name_grams_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN
+				IF TG_OP IN ('UPDATE', 'DELETE') THEN
+					DELETE FROM unit_name_grams WHERE unit_id = OLD.id;
+				END IF;
+				IF TG_OP IN ('INSERT', 'UPDATE') THEN
+					INSERT INTO unit_name_grams (gram, unit_id)
+					SELECT DISTINCT substr(NEW.name, p.i, 2), NEW.id FROM gram_positions AS p WHERE p.i < length(NEW.name);
+				END IF;
+				RETURN NULL;
+			END $$`,
+			`CREATE TRIGGER unit_name_grams_sync AFTER INSERT OR DELETE OR UPDATE OF name ON units
+			FOR EACH ROW EXECUTE FUNCTION unit_name_grams_sync()`,
+		},
+		DownSQLite: []string{
+			`DROP TRIGGER unit_name_grams_delete`,
+			`DROP TRIGGER unit_name_grams_update`,
+			`DROP TRIGGER unit_name_grams_insert`,
+		},
+		DownPostgres: []string{
+			`DROP TRIGGER unit_name_grams_sync ON units`,
+			`DROP FUNCTION unit_name_grams_sync()`,
+		},
+		Down: []string{
+			`DROP TABLE unit_name_grams`,
+			`DROP TABLE gram_positions`,
+		},
+	},
 }

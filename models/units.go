@@ -59,6 +59,9 @@ func (f UnitFilter) query(q *bun.SelectQuery) *bun.SelectQuery {
 		case "id_no":
 			q = q.Where("u.id IN (SELECT h.unit_id FROM clerks AS h WHERE h.id_no = ?)", strings.ToUpper(s))
 		default:
+			for _, g := range nameGrams(s) {
+				q = q.Where("u.id IN (SELECT g.unit_id FROM unit_name_grams AS g WHERE g.gram = ?)", g)
+			}
 			q = q.Where("u.name LIKE ? ESCAPE '\\'", "%"+escapeLike(s)+"%")
 		}
 	}
@@ -70,6 +73,36 @@ func (f UnitFilter) query(q *bun.SelectQuery) *bun.SelectQuery {
 	}
 	return q
 }
+
+// nameGrams are the bigrams of a name search to look up in
+// unit_name_grams: the first, one from the middle and the last that hold
+// no ASCII letter (three narrow the candidates as well as all of them; a
+// bigram with a letter is left to LIKE, which ignores the letter's case on
+// SQLite). None for a single character, or only letters: those are
+// scanned.
+func nameGrams(q string) []string {
+	r := []rune(q)
+	var usable []string
+	for i := 0; i+1 < len(r); i++ {
+		if !isASCIILetter(r[i]) && !isASCIILetter(r[i+1]) {
+			usable = append(usable, string(r[i:i+2]))
+		}
+	}
+	if len(usable) == 0 {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, i := range []int{0, len(usable) / 2, len(usable) - 1} {
+		if g := usable[i]; !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+func isASCIILetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
 
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
