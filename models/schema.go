@@ -995,4 +995,11 @@ var migrations = []Migration{
 			`DROP TABLE gram_positions`,
 		},
 	},
+	// Logins begun from one address are counted (NewPreLoginSession).
+	{
+		Version: 23,
+		Name:    "sessions: logins begun per address",
+		Up:      []string{`CREATE INDEX sessions_anonymous_ip ON sessions (client_ip, created_at) WHERE kind = 'anonymous'`},
+		Down:    []string{`DROP INDEX sessions_anonymous_ip`},
+	},
 }

@@ -77,6 +77,27 @@ func PreLoginCSRF(token string) string {
 // the visitor has open keeps working.
 func (s *Store) NewPreLoginSession(ctx context.Context, token, ip, userAgent string) (*Session, error) {
 	now := s.now()
+	// A login begun stores a row; a stranger with a script could begin
+	// logins without end. One address may begin PreLoginPerAddress within
+	// PreLoginWindow (an office behind one address logs in many people of
+	// a morning; a script is refused).
+	if got, err := s.SessionByToken(ctx, token); err != nil || got != nil {
+		if err != nil {
+			return nil, err
+		}
+		if got.Kind != SessionAnonymous {
+			return nil, apperr.New(apperr.Forbidden, "頁面已逾時，請重新整理頁面後再試一次。")
+		}
+		return got, nil
+	}
+	n, err := s.R().NewSelect().Model((*Session)(nil)).
+		Where("client_ip = ? AND kind = ? AND created_at > ?", ip, SessionAnonymous, now.Add(-PreLoginWindow)).Count(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("models: pre-login sessions of %s: %w", ip, err)
+	}
+	if n >= PreLoginPerAddress {
+		return nil, apperr.New(apperr.Locked, "此網路位址在短時間內開始的登入太多，請等候幾分鐘後再試；若您的單位多人共用同一網路位址，請洽健保署。")
+	}
 	sess := &Session{ID: sessionID(token), Kind: SessionAnonymous, CSRFToken: PreLoginCSRF(token), ClientIP: ip, UserAgent: userAgent,
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.SessionMax)}
 	if len(sess.UserAgent) > 300 {
@@ -94,6 +115,12 @@ func (s *Store) NewPreLoginSession(ctx context.Context, token, ip, userAgent str
 	}
 	return got, nil
 }
+
+// The cap on logins begun from one address (see NewPreLoginSession).
+const (
+	PreLoginPerAddress = 300
+	PreLoginWindow     = 10 * time.Minute
+)
 
 // SessionByToken returns the live session for a cookie token, or nil when
 // there is none or it has expired (idle or absolute); expired ones are deleted.
