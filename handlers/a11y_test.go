@@ -14,6 +14,7 @@ import (
 // checks that each visible form control has a <label for> or an aria-label,
 // and that the page is in Traditional Chinese.
 func TestEveryControlHasALabel(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	pages := []struct {
 		who  *client

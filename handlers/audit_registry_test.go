@@ -17,6 +17,7 @@ import (
 // The audit search offers every registered action, prints included, and
 // finds them.
 func TestAuditSearchOffersEveryAction(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	unitID := e.unitID(ownUnit)
 	if err := e.store.AuditPrint(context.Background(), models.Actor{Kind: "clerk", ID: 1, Name: "列印者", UnitID: unitID},
@@ -48,6 +49,7 @@ func TestAuditSearchOffersEveryAction(t *testing.T) {
 // A sampled decision shows its fields by name, dates in the ROC calendar
 // and the wait in words, on the sample and on the event's page.
 func TestSampledDecisionFields(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	id := e.decide(modelstest.Clock.Add(-time.Hour), "taipei.staff", "change_request.approve", e.unitID(ownUnit), "1",
 		map[string]any{"status": "pending"},

@@ -119,6 +119,7 @@ func wantControlsLabelled(t *testing.T, r *response) {
 }
 
 func TestAuditSearchPage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	hour := modelstest.Clock.Add(-time.Hour)
 	e.decide(hour, "taipei.staff", "unit.close", e.unitID(ownUnit), "1", nil, map[string]any{"status": "closed"}, "臺北的關閉理由")
@@ -195,6 +196,7 @@ func TestAuditSearchPage(t *testing.T) {
 }
 
 func TestAuditEventPage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	hour := modelstest.Clock.Add(-time.Hour)
 	id := e.decide(hour, "taipei.staff", "unit.close", e.unitID(ownUnit), "1",
@@ -264,6 +266,7 @@ func readCSV(t *testing.T, body string) [][]string {
 }
 
 func TestAuditExport(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	hour := modelstest.Clock.Add(-time.Hour)
 	e.decide(hour, "taipei.staff", "unit.close", e.unitID(ownUnit), "1", nil, map[string]any{"status": "closed"}, "=cmd|' /C calc'!A0")
@@ -353,6 +356,7 @@ func TestAuditExport(t *testing.T) {
 }
 
 func TestStatsPage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	now := modelstest.Clock
 	wait := func(s int) map[string]any { return map[string]any{"waited_seconds": s} }
@@ -397,6 +401,7 @@ func TestStatsPage(t *testing.T) {
 }
 
 func TestSamplesPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	for i := 0; i < 3; i++ {
 		e.decide(modelstest.Clock.Add(-time.Duration(i+1)*time.Hour), "taipei.staff", "unit.close", e.unitID(ownUnit), "1",

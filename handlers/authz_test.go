@@ -270,6 +270,7 @@ func scopedParam(path string) bool {
 // TestRoutePolicy walks every registered route and tries it as every kind
 // of user, on an object of their own branch or unit and on another's.
 func TestRoutePolicy(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	fx := newFixture(t, e)
 	enf := policy.MustNew()

@@ -36,6 +36,7 @@ func oversized(t *testing.T, db *bun.DB) int64 {
 }
 
 func TestBoundedBody(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db)
 		c := e.anonymous()
@@ -87,6 +88,7 @@ func TestBoundedBody(t *testing.T) {
 }
 
 func TestNULAndBoundedNames(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db)
 		if err := e.store.EnsureReferenceData(context.Background()); err != nil {
@@ -188,6 +190,7 @@ func refusals(t *testing.T, db *bun.DB, sid string) []models.AuditEvent {
 }
 
 func TestRefusalsAudited(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db)
 		ctx := context.Background()
@@ -238,6 +241,7 @@ func TestRefusalsAudited(t *testing.T) {
 }
 
 func TestRefusalFloodBounded(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db)
 		c := e.staffClient("taipei.staff")
@@ -275,6 +279,7 @@ func (e *env) withDeps(change func(d *handlers.Deps)) {
 }
 
 func TestProxyHeaders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	// clientIP makes a CSRF refusal through a proxy and reads the address
 	// its audit event recorded; it also returns the response.
@@ -322,6 +327,7 @@ func TestProxyHeaders(t *testing.T) {
 }
 
 func TestProxySecureCookies(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	e.withDeps(func(d *handlers.Deps) { d.SecureCookies = true }) // --public-url https://…
 	// A browser: it keeps whatever cookies it is given.

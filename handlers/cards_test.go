@@ -122,6 +122,7 @@ func (c *client) signIn(t *testing.T, path, purpose string, card *devca.Card, or
 }
 
 func TestBusinessCertificateRegistrationAndLogin(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db)
 		ctx := context.Background()
@@ -193,6 +194,7 @@ func TestBusinessCertificateRegistrationAndLogin(t *testing.T) {
 }
 
 func TestNHILoginThroughHTTP(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	ctx := context.Background()
 	var u models.Unit
@@ -219,6 +221,7 @@ func TestNHILoginThroughHTTP(t *testing.T) {
 }
 
 func TestLoginPagesRender(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	for path, want := range map[string][]string{
 		"/login":        {"憑證登入", "單位憑證（負責人健保卡）", "投保單位代號", "健保卡網路服務註冊", "環境說明", `data-pin`},

@@ -57,6 +57,7 @@ func caseForm(kv ...string) url.Values {
 }
 
 func TestCasePagesRender(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	withUnit := e.openCase("taipei.staff", models.CaseInput{UnitID: e.unitID(ownUnit), Topic: "q10"})
 	anonymous := e.openCase("taipei.staff", models.CaseInput{CallerRef: "永泰科技", Topic: "other"})
@@ -108,6 +109,7 @@ func TestCasePagesRender(t *testing.T) {
 }
 
 func TestCaseFormValidation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	c := e.staffClient("taipei.staff")
 	before := auditCount(t, e.db, "case.open")
@@ -147,6 +149,7 @@ func TestCaseFormValidation(t *testing.T) {
 }
 
 func TestOpenCaseFromUnit(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db)
 		ctx := context.Background()
@@ -200,6 +203,7 @@ func TestOpenCaseFromUnit(t *testing.T) {
 }
 
 func TestCaseQueue(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db)
 		old := e.openCase("taipei.staff", models.CaseInput{UnitID: e.unitID(ownUnit), CallerName: "最早來電", AssignToMe: true})
@@ -282,6 +286,7 @@ func TestCaseQueue(t *testing.T) {
 }
 
 func TestCaseActions(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db)
 		cs := e.openCase("taipei.staff", models.CaseInput{UnitID: e.unitID(ownUnit)})

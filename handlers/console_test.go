@@ -13,6 +13,7 @@ import (
 )
 
 func TestReviewPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	ctx := context.Background()
 	unitID := e.unitID(ownUnit)
@@ -51,6 +52,7 @@ func TestReviewPages(t *testing.T) {
 }
 
 func TestUnitStatusForm(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	c := e.staffClient("taipei.staff")
 	path := fmt.Sprintf("/console/units/%d", e.unitID(ownUnit))

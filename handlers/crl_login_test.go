@@ -25,6 +25,7 @@ import (
 // accepted while the stored list leaves it out, refused once a newer list
 // names it, and refused when the stored list is stale (fail closed).
 func TestCertificateLoginAgainstStoredCRL(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db)
 		e.srv.Cards.Business.CRLs = models.CRLTable{DB: db} // before the first request

@@ -110,6 +110,7 @@ func wantBrokenOff(t *testing.T, res *http.Response, body string, readErr error,
 }
 
 func TestFilingsExportBrokenOff(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	ctx := context.Background()
 	unitID := e.unitID(ownUnit)
@@ -144,6 +145,7 @@ func TestFilingsExportBrokenOff(t *testing.T) {
 }
 
 func TestAuditExportBrokenOff(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	ctx := context.Background()
 	// The oldest event cannot be read: the export's first page fails after

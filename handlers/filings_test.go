@@ -24,6 +24,7 @@ func insuredForm(serial int) url.Values {
 }
 
 func TestFilingEntryAndQuery(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	if err := e.store.EnsureReferenceData(context.Background()); err != nil {
 		t.Fatal(err)
@@ -86,6 +87,7 @@ func TestFilingEntryAndQuery(t *testing.T) {
 // browser would: the next page and the CSV download keep the filter, so
 // the CSV holds as many rows as the page counts.
 func TestFilingQueryLinksKeepFilter(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	unitID := e.unitID(ownUnit)
 	// In 115/02/01–115/02/20: 60 filings with code 5 and 30 validated;
@@ -186,6 +188,7 @@ func TestFilingQueryLinksKeepFilter(t *testing.T) {
 // page show it. Other codes still refuse, and an upload refuses a code-2
 // row, sending the clerk to the form.
 func TestFilingAgeWarning(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	ctx := context.Background()
 	if err := e.store.EnsureReferenceData(ctx); err != nil {

@@ -16,6 +16,7 @@ import (
 )
 
 func TestStaffLoginFlow(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db)
 		c := e.anonymous()
@@ -100,6 +101,7 @@ func TestStaffLoginFlow(t *testing.T) {
 }
 
 func TestCSRFAndOrigin(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	for _, tc := range []struct {
 		name    string
@@ -130,6 +132,7 @@ func TestCSRFAndOrigin(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	r := e.anonymous().get("/console/login")
 	for h, want := range map[string]string{
@@ -161,6 +164,7 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 func TestErrorsInChinese(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	c := e.staffClient("taipei.staff")
 	r := c.get("/console/nowhere")
@@ -182,6 +186,7 @@ func TestErrorsInChinese(t *testing.T) {
 }
 
 func TestUnitSearchPage(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db)
 		c := e.staffClient("taipei.staff")
@@ -213,6 +218,7 @@ func TestUnitSearchPage(t *testing.T) {
 }
 
 func TestUnitPage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	c := e.staffClient("taipei.staff")
 	id := e.unitID(0)
@@ -237,6 +243,7 @@ func TestUnitPage(t *testing.T) {
 }
 
 func TestPortalHome(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	r := e.unitClient(0, models.RoleUnitOwner).get("/portal")
 	wantStatus(t, r, http.StatusOK)
@@ -253,6 +260,7 @@ func TestPortalHome(t *testing.T) {
 }
 
 func TestRevokedClerkSessionEnds(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	c := e.unitClient(0, models.RoleClerk)
 	wantStatus(t, c.get("/portal"), http.StatusOK)
@@ -266,6 +274,7 @@ func TestRevokedClerkSessionEnds(t *testing.T) {
 }
 
 func TestIdleTimeout(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	c := e.staffClient("taipei.staff")
 	wantStatus(t, c.get("/console"), http.StatusOK)
@@ -280,6 +289,7 @@ func TestIdleTimeout(t *testing.T) {
 // checks that no audit event was written: no GET handler changes state. The
 // refused ones are recorded as refusals, which change nothing.
 func TestGETChangesNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	ctx := context.Background()
 	count := func() int {
@@ -305,6 +315,7 @@ func TestGETChangesNothing(t *testing.T) {
 }
 
 func TestHealth(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	wantStatus(t, e.anonymous().get("/healthz"), http.StatusOK)
 	wantStatus(t, e.anonymous().get("/readyz"), http.StatusOK)

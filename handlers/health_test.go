@@ -52,6 +52,7 @@ func getStatus(t *testing.T, app *fiber.App, path string) int {
 // TestReadyz checks each of /readyz's checks on both databases, on the full
 // app and on a worker's health-only app.
 func TestReadyz(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		store, _ := modelstest.NewStore(db)
 		var jobsErr error

@@ -73,6 +73,7 @@ func cardForm(h models.Clerk, extra ...string) url.Values {
 // clerk's ID and card number, a stranger set a password and logged in.
 // Now the password needs the code mailed to the address the unit recorded.
 func TestClerkTakeoverNeedsTheMailedCode(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db)
 		box := e.mailbox()
@@ -136,6 +137,7 @@ func TestClerkTakeoverNeedsTheMailedCode(t *testing.T) {
 // The answer to a code request is the same for a clerk, a registered
 // person, a person no unit assigned and an ID nobody uses.
 func TestCodeRequestSaysTheSameForEveryone(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	var h models.Clerk
 	if err := e.db.NewSelect().Model(&h).Where("card_type = ? AND status = 'active'", models.CardNHI).Order("id").Limit(1).Scan(context.Background()); err != nil {
@@ -169,6 +171,7 @@ func TestCodeRequestSaysTheSameForEveryone(t *testing.T) {
 // responsible person's ID logged a stranger in as the unit. Now it needs
 // the 開通碼 mailed to the unit's address on file.
 func TestUnitRegistrationNeedsTheActivationCode(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db)
 		box := e.mailbox()
@@ -218,6 +221,7 @@ func TestUnitRegistrationNeedsTheActivationCode(t *testing.T) {
 // Anonymous page views store nothing: the review's 2,000 cookie-less GET
 // /login made 2,000 sessions. A login step stores the visitor's one.
 func TestPageViewsStoreNoSession(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	ctx := context.Background()
 	count := func() int {

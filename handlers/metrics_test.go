@@ -40,6 +40,7 @@ func metric(t *testing.T, body, series string) float64 {
 }
 
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	staff := e.staffClient("hq.staff")
 	id := e.unitID(1)
@@ -143,6 +144,7 @@ func TestMetrics(t *testing.T) {
 // label taken from Fiber's reused buffers would be overwritten by a later
 // request.
 func TestMetricsLabelsOutliveRequests(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	methods := []string{http.MethodPost, http.MethodGet, http.MethodDelete, http.MethodPut, http.MethodHead, "PATCH"}
 	var wg sync.WaitGroup
@@ -180,6 +182,7 @@ func TestMetricsLabelsOutliveRequests(t *testing.T) {
 }
 
 func TestLoginCounters(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	const failure = `multicert_logins_total{kind="staff",outcome="failure"}`
 	const locked = `multicert_logins_total{kind="staff",outcome="locked"}`
@@ -242,6 +245,7 @@ func wantRequestID(t *testing.T, r *response, logs *syncBuffer, label string) st
 }
 
 func TestRequestID(t *testing.T) {
+	t.Parallel()
 	db := modelstest.MustOpenSQLite(t)
 	e := newEnv(t, db)
 	logs := &syncBuffer{}
@@ -298,6 +302,7 @@ func TestRequestID(t *testing.T) {
 }
 
 func TestCompression(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	gunzip := func(t *testing.T, r *response) string {
 		t.Helper()

@@ -29,6 +29,7 @@ func requirePDFTools(t *testing.T) {
 }
 
 func TestPrintFilings(t *testing.T) {
+	t.Parallel()
 	requirePDFTools(t)
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	ctx := context.Background()

@@ -23,6 +23,7 @@ const (
 // name stripped of a right-to-left override and given the stored type's
 // extension; the pages draw PDFs with PDF.js and show images as <img>.
 func TestProofDocumentsDownload(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	unitID := e.unitID(ownUnit)
 	req, err := e.store.SubmitChangeRequest(context.Background(), models.Actor{Kind: "unit", Name: "u", UnitID: unitID}, unitID, models.ChangeRequestInput{
@@ -83,6 +84,7 @@ func TestProofDocumentsDownload(t *testing.T) {
 // TestProofUploadRefused: a PDF with JavaScript is refused with a message
 // naming the file, and the form keeps what was typed.
 func TestProofUploadRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	c := e.unitClient(ownUnit, models.RoleUnitOwner)
 	fields := map[string]string{"effective_date": "115/03/20", "change_name": "1", "new_name": "不會送出有限公司",

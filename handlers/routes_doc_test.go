@@ -16,6 +16,7 @@ var update = flag.Bool("update", false, "rewrite docs/routes.md from the route t
 // TestRoutesDoc keeps docs/routes.md equal to the route table and the
 // policy: `go test ./handlers -run TestRoutesDoc -update` rewrites it.
 func TestRoutesDoc(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	enf := policy.MustNew()
 	var b strings.Builder

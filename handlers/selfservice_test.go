@@ -29,6 +29,7 @@ func auditCount(t *testing.T, db bun.IDB, action string) int {
 }
 
 func TestAddClerkWithNHICard(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db)
 		c := e.unitClient(ownUnit, models.RoleUnitOwner)
@@ -79,6 +80,7 @@ func TestAddClerkWithNHICard(t *testing.T) {
 }
 
 func TestAddClerkWithCitizenCertificate(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	c := e.unitClient(ownUnit, models.RoleUnitOwner)
 	id := twid.MakeNationalID('B', 1, 2345678)
@@ -113,6 +115,7 @@ func TestAddClerkWithCitizenCertificate(t *testing.T) {
 }
 
 func TestRevokeClerkEndsTheirSession(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	owner := e.unitClient(ownUnit, models.RoleUnitOwner)
 	clerk := e.unitClient(ownUnit, models.RoleClerkFiler)
@@ -136,6 +139,7 @@ func TestRevokeClerkEndsTheirSession(t *testing.T) {
 }
 
 func TestChangeUnitCertificate(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	ctx := context.Background()
 	c := e.unitClient(ownUnit, models.RoleUnitOwner)
@@ -177,6 +181,7 @@ func TestChangeUnitCertificate(t *testing.T) {
 }
 
 func TestLaborInsuranceNumber(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	c := e.unitClient(ownUnit, models.RoleUnitOwner)
 	for _, bad := range []string{"1234567", "ABCDEFGHI", "12345678AB", "1234 5678"} {
@@ -196,6 +201,7 @@ func TestLaborInsuranceNumber(t *testing.T) {
 }
 
 func TestContactChange(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	c := e.unitClient(ownUnit, models.RoleUnitOwner)
 	form := url.Values{"change_mail": {"1"}, "mail_county": {"台北市"}, "mail_township": {"中正區"}, "mail_village": {"建國里"},
@@ -251,6 +257,7 @@ func (c *client) multipartPost(path string, fields map[string]string, files map[
 }
 
 func TestChangeRequestWithProof(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db)
 		c := e.unitClient(ownUnit, models.RoleUnitOwner)

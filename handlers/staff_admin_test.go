@@ -27,6 +27,7 @@ func staffFixture(t *testing.T, e *env, f fixture) {
 // An admin creates an account on the console; the person must change the
 // initial password before any other page, then works normally.
 func TestAdminCreatesStaffWhoMustChangePassword(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	admin := e.staffClient("hq.admin")
 	admin.scrapeCSRF(admin.get("/console/staff"))

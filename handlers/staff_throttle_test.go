@@ -62,6 +62,7 @@ func twoInstances(t *testing.T, d models.Dialect) (*env, *env) {
 // instances: the delay that five failures earn holds on both, which a
 // per-instance limiter would not do (each instance saw fewer than five).
 func TestStaffLoginAcrossInstances(t *testing.T) {
+	t.Parallel()
 	for _, d := range modelstest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
 			e1, e2 := twoInstances(t, d)
@@ -94,6 +95,7 @@ func TestStaffLoginAcrossInstances(t *testing.T) {
 // the same page message for both, and they take about as long (medians
 // over 20 tries each).
 func TestStaffLoginEnumeration(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db)
 		c := e.anonymous()

@@ -20,6 +20,7 @@ func uploadRow(id, name, birth, amount string) string {
 }
 
 func TestMediaUpload(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	ctx := context.Background()
 	if err := e.store.EnsureReferenceData(ctx); err != nil {
