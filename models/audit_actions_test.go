@@ -129,6 +129,7 @@ func actionObjects() map[string]bool {
 // Change literals. audit() refuses an unregistered action at run time too,
 // which covers codes built at run time (a.Kind + ".logout").
 func TestAuditActionsRegistered(t *testing.T) {
+	t.Parallel()
 	objects := actionObjects()
 	written := map[string]bool{}
 	fset := token.NewFileSet()
@@ -178,6 +179,7 @@ func TestAuditActionsRegistered(t *testing.T) {
 // TestScanAuditActions shows that the registry test can fail: the scan
 // reports each way models write an unregistered action.
 func TestScanAuditActions(t *testing.T) {
+	t.Parallel()
 	const src = `package models
 
 func f(ctx any, a Actor, approve bool) error {
@@ -221,6 +223,7 @@ func f(ctx any, a Actor, approve bool) error {
 }
 
 func TestDecisionActions(t *testing.T) {
+	t.Parallel()
 	want := "change_request.approve change_request.reject unit.close unit.reopen " +
 		"deregistration.request deregistration.approve deregistration.reject case.resolve"
 	if got := strings.Join(DecisionActions, " "); got != want {
@@ -232,6 +235,7 @@ func TestDecisionActions(t *testing.T) {
 // code; they show the action's label and a search for the action finds
 // them.
 func TestAuditActionFormerCodes(t *testing.T) {
+	t.Parallel()
 	if got := AuditActionLabel("handler.add"); got != "新增承辦人" {
 		t.Errorf("label of a former code = %q", got)
 	}

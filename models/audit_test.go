@@ -42,6 +42,7 @@ func bypass(t *testing.T, db *bun.DB, stmt string) {
 }
 
 func TestAuditChain(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s, _ := modelstest.NewStore(db)
@@ -74,6 +75,7 @@ func TestAuditChain(t *testing.T) {
 }
 
 func TestAuditChainDeletions(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s, _ := modelstest.NewStore(db)
@@ -99,6 +101,7 @@ func TestAuditChainDeletions(t *testing.T) {
 // TestAuditConcurrentWriters checks that writers in parallel transactions
 // extend one chain and never fork it.
 func TestAuditConcurrentWriters(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s, _ := modelstest.NewStore(db)

@@ -127,6 +127,7 @@ func wantBreak(t *testing.T, err error, seq int64, why string) {
 }
 
 func TestAuditTamperEdit(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s, _ := modelstest.NewStore(db)
@@ -142,6 +143,7 @@ func TestAuditTamperEdit(t *testing.T) {
 }
 
 func TestAuditTamperRecomputed(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name       string
 		from, seq  int64
@@ -170,6 +172,7 @@ func TestAuditTamperRecomputed(t *testing.T) {
 }
 
 func TestAuditTamperTruncation(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s, clk := modelstest.NewStore(db)
@@ -227,6 +230,7 @@ func TestAuditTamperTruncation(t *testing.T) {
 // TestAuditTamperRewrittenBeforeCheckpoint: a chain recomputed by someone
 // who had the key differs from the checkpoint taken before.
 func TestAuditTamperRewrittenBeforeCheckpoint(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s, _ := modelstest.NewStore(db)
@@ -246,6 +250,7 @@ func TestAuditTamperRewrittenBeforeCheckpoint(t *testing.T) {
 }
 
 func TestAuditKeyRotation(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s, _ := modelstest.NewStore(db)
@@ -304,6 +309,7 @@ func legacyEvents(t *testing.T, db *bun.DB, n int) {
 }
 
 func TestAuditLegacyEvents(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		legacyEvents(t, db, 3)
@@ -335,6 +341,7 @@ func TestAuditLegacyEvents(t *testing.T) {
 }
 
 func TestAuditNeedsKey(t *testing.T) {
+	t.Parallel()
 	db := modelstest.MustOpenSQLite(t)
 	s := models.NewStore(db)
 	_, _, err := s.StaffLogin(context.Background(), "", "nobody", "x", "192.0.2.1", "test")
@@ -344,6 +351,7 @@ func TestAuditNeedsKey(t *testing.T) {
 }
 
 func TestParseAuditKeys(t *testing.T) {
+	t.Parallel()
 	entry, err := models.NewAuditKeyEntry(modelstest.Clock)
 	if err != nil {
 		t.Fatal(err)
@@ -375,6 +383,7 @@ func TestParseAuditKeys(t *testing.T) {
 // TestAuditFieldsBounded: an unauthenticated 5 MiB value cannot land in
 // the audit log whole.
 func TestAuditFieldsBounded(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s, _ := modelstest.NewStore(db)
@@ -421,6 +430,7 @@ func TestAuditFieldsBounded(t *testing.T) {
 // TestAuditCheckpointMail: the daily checkpoint reaches the auditors that
 // have an address, once a day, and a broken chain sends an alert instead.
 func TestAuditCheckpointMail(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s, _ := modelstest.NewStore(db)
@@ -483,6 +493,7 @@ func TestAuditCheckpointMail(t *testing.T) {
 // TestAuditRewoundHead: the server's role may update audit_head (the chain
 // needs it); moving it back leaves events beyond it, which shows.
 func TestAuditRewoundHead(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s, _ := modelstest.NewStore(db)

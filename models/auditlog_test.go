@@ -29,6 +29,7 @@ func (s *Store) AuditForTest(ctx context.Context, at time.Time, a Actor, ch Chan
 }
 
 func TestPercentile(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		xs     []float64
 		p      float64
@@ -59,6 +60,7 @@ func TestPercentile(t *testing.T) {
 }
 
 func TestWaitedSeconds(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		after string
 		want  float64
@@ -83,6 +85,7 @@ func TestWaitedSeconds(t *testing.T) {
 
 // TestDayBounds checks that a calendar date means the whole day in Taipei.
 func TestDayBounds(t *testing.T) {
+	t.Parallel()
 	d := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC) // as rocdate.Parse("115/03/02") returns it
 	if got, want := dayStart(d), time.Date(2026, 3, 1, 16, 0, 0, 0, time.UTC); !got.Equal(want) || got.Location() != time.UTC {
 		t.Errorf("dayStart = %v, want %v in UTC", got, want)
@@ -96,6 +99,7 @@ func TestDayBounds(t *testing.T) {
 }
 
 func TestAuditFilterParams(t *testing.T) {
+	t.Parallel()
 	f := AuditFilter{ActorKind: "staff", Actor: " taipei ", Action: "unit.close",
 		From: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), Page: 3}
 	got := f.Params()

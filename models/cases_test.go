@@ -123,6 +123,7 @@ func wantField(t *testing.T, what string, err error, field string) {
 }
 
 func TestOpenCase(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		f := newCaseFixture(t, db)
 		ctx := context.Background()
@@ -255,6 +256,7 @@ func TestOpenCase(t *testing.T) {
 }
 
 func TestCaseScope(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		f := newCaseFixture(t, db)
 		ctx := context.Background()
@@ -300,6 +302,7 @@ func TestCaseScope(t *testing.T) {
 }
 
 func TestCaseNotes(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		f := newCaseFixture(t, db)
 		ctx := context.Background()
@@ -339,6 +342,7 @@ func TestCaseNotes(t *testing.T) {
 }
 
 func TestCaseStatusTransitions(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		f := newCaseFixture(t, db)
 		ctx := context.Background()
@@ -406,6 +410,7 @@ func TestCaseStatusTransitions(t *testing.T) {
 }
 
 func TestAssignCase(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		f := newCaseFixture(t, db)
 		ctx := context.Background()
@@ -459,6 +464,7 @@ func TestAssignCase(t *testing.T) {
 }
 
 func TestCaseOptimisticLocking(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		f := newCaseFixture(t, db)
 		ctx := context.Background()
@@ -519,6 +525,7 @@ func TestCaseOptimisticLocking(t *testing.T) {
 }
 
 func TestCasesQueue(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		f := newCaseFixture(t, db)
 		ctx := context.Background()

@@ -18,6 +18,7 @@ import (
 // chain survive, a session of the old kind ends, and clerks can log in and
 // be audited under the new names.
 func TestClerkRenameKeepsData(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, d := range modelstest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
@@ -115,6 +116,7 @@ func TestClerkRenameKeepsData(t *testing.T) {
 // A clerk is read only within a scope that holds their unit: the unit
 // itself, its branch, or the head office.
 func TestClerkReadsTakeAScope(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s, _ := modelstest.NewStore(db)

@@ -41,6 +41,7 @@ func count(t *testing.T, db bun.IDB, table, where string, args ...any) int {
 }
 
 func TestCloseAndReopen(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
@@ -89,6 +90,7 @@ func TestCloseAndReopen(t *testing.T) {
 }
 
 func TestDeregistrationFourEyes(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
@@ -148,6 +150,7 @@ func TestDeregistrationFourEyes(t *testing.T) {
 }
 
 func TestDeregistrationRecheckedAtApproval(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
@@ -189,6 +192,7 @@ func submitRequest(t *testing.T, s *models.Store, u models.Unit, effective time.
 // request at once, half approving, half rejecting, each with the version
 // they saw: exactly one succeeds, the others are told it was decided.
 func TestConcurrentReviewExactlyOneWins(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
@@ -231,6 +235,7 @@ func TestConcurrentReviewExactlyOneWins(t *testing.T) {
 }
 
 func TestApprovalAppliesOnTheEffectiveDate(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
@@ -289,6 +294,7 @@ func (m mailSender) Send(ctx context.Context, x *models.Mail) error {
 }
 
 func TestOutboxSendsOnceAndRetries(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)

@@ -90,6 +90,7 @@ func wantCRLStatus(t *testing.T, db bun.IDB, ca *devca.CA, serial int64, want ce
 }
 
 func TestStoreCRL(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ca, _ := crlCAs(t)
 		v := crlVerifier(ca)
@@ -169,6 +170,7 @@ func TestStoreCRL(t *testing.T) {
 // TestCRLLoader loads CRLs from a file and a URL as the job does, and
 // refuses those whose signature does not verify with a trusted CA.
 func TestCRLLoader(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ca, other := crlCAs(t)
 		s, _ := modelstest.NewStore(db)
@@ -240,6 +242,7 @@ func TestCRLLoader(t *testing.T) {
 // stored lists: revoked refused, others let through, and a missing or stale
 // list refused (fail closed) with the same message as today.
 func TestCRLLoginThroughTable(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ca, _ := crlCAs(t)
 		s, _ := modelstest.NewStore(db)

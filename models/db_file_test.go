@@ -22,6 +22,7 @@ func wantMode(t *testing.T, path string, want os.FileMode) {
 }
 
 func TestSQLiteFilesPrivate(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("new", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "data")

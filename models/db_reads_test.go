@@ -15,6 +15,7 @@ import (
 // transaction is open (it would queue behind it on the writer's one
 // connection), and refuses writes.
 func TestOpenReads(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := modelstest.MustOpenSQLite(t)
 	reads, err := models.OpenReads(ctx, db, 4)

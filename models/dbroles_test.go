@@ -19,6 +19,7 @@ import (
 // TestAuditAppRolePostgres: the role the server runs as can write audit
 // events but not change, remove or empty them, nor switch the triggers off.
 func TestAuditAppRolePostgres(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	ownerURL := modelstest.MustURLPG(t, true)
 	if ownerURL == "" {

@@ -62,6 +62,7 @@ func refusedCodes(t *testing.T, err error) []string {
 }
 
 func TestSubmitFilings(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
@@ -154,6 +155,7 @@ func TestSubmitFilings(t *testing.T) {
 }
 
 func TestFilingQuery(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
@@ -195,6 +197,7 @@ func (o outboxMail) Send(ctx context.Context, m *models.Mail) error {
 // the batch finds them, mails the filer once, and a run killed halfway
 // then run again validates each filing exactly once.
 func TestNightlyBatch(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
@@ -328,6 +331,7 @@ func BenchmarkSubmitFilings10000(b *testing.B) {
 // a later day without a finished batch is missed until it finishes, and a
 // finished later day stands for an earlier one.
 func TestNightlyMissed(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s := models.NewStore(db)
@@ -376,6 +380,7 @@ func TestNightlyMissed(t *testing.T) {
 // (A12****789), never the full number, for rows found wrong and rows
 // found right again alike.
 func TestNightlyMailMasksIDs(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
@@ -426,6 +431,7 @@ func TestNightlyMailMasksIDs(t *testing.T) {
 // reason; the filing is stored with it and audited, other codes still
 // refuse, and the nightly re-check leaves a confirmed code 2 out.
 func TestFilingAgeConfirmation(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)

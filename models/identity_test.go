@@ -78,6 +78,7 @@ func mailCount(t *testing.T, db *bun.DB) int {
 // address the unit recorded, guesses void it, and the login needs the
 // password.
 func TestStrangerCannotTakeOverClerk(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
@@ -118,6 +119,7 @@ func TestStrangerCannotTakeOverClerk(t *testing.T) {
 
 // The code expires, and one code works once.
 func TestNHICodeExpires(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
@@ -139,6 +141,7 @@ func TestNHICodeExpires(t *testing.T) {
 // code goes out when a unit assigns them (reading their card), to the
 // address the unit recorded.
 func TestUnassignedPersonRegistersAfterAssignment(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
@@ -173,6 +176,7 @@ func TestUnassignedPersonRegistersAfterAssignment(t *testing.T) {
 // A clerk's login needs the card the unit read; a replaced card is
 // accepted after the e-mail code.
 func TestClerkLoginNeedsTheAssignedCard(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
@@ -206,6 +210,7 @@ func TestClerkLoginNeedsTheAssignedCard(t *testing.T) {
 // ID (all semi-public) cannot register it: the 開通碼 goes to the unit's
 // address on file; without it the registration is refused.
 func TestStrangerCannotRegisterUnit(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
@@ -242,6 +247,7 @@ func TestStrangerCannotRegisterUnit(t *testing.T) {
 
 // A bureau officer's 開通碼 can be revoked before use.
 func TestRevokedUnitCode(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
@@ -281,6 +287,7 @@ func TestRevokedUnitCode(t *testing.T) {
 // the same time to refuse (both hash a password), so timing does not tell
 // whether a person is registered.
 func TestNHILoginTimingDoesNotTellRegistration(t *testing.T) {
+	t.Parallel()
 	db := modelstest.MustOpenSQLite(t)
 	ctx := context.Background()
 	f := newLoginFixture(t, db)
@@ -319,6 +326,7 @@ func TestNHILoginTimingDoesNotTellRegistration(t *testing.T) {
 // Staff can stop a clerk's NHI-card password: the person's sessions end
 // and the password no longer logs in; another branch cannot.
 func TestStaffRevokesNHIPassword(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
@@ -360,6 +368,7 @@ func TestStaffRevokesNHIPassword(t *testing.T) {
 // Card data is bounded: a long name, a control or a bidi character in the
 // name, or a malformed card number is refused before anything is stored.
 func TestNHICardDataIsBounded(t *testing.T) {
+	t.Parallel()
 	for name, c := range map[string]models.NHICard{
 		"long name":     {CardNo: "000011112222", Name: strings.Repeat("王", 51), IDNo: "A123456789"},
 		"bidi in name":  {CardNo: "000011112222", Name: "王\u202e明", IDNo: "A123456789"},

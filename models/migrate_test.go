@@ -18,6 +18,7 @@ import (
 // TestMigrateUpDown runs every migration up, all the way down, and up again
 // on each database, checking the status in between.
 func TestMigrateUpDown(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, d := range modelstest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
@@ -85,6 +86,7 @@ func TestMigrateUpDown(t *testing.T) {
 // when its process dies (the connection ends) they go on: nothing stale is
 // left behind as bun's lock row would be.
 func TestMigrateConcurrently(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, d := range modelstest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {

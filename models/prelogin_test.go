@@ -16,6 +16,7 @@ import (
 // cannot fill the sessions table; another address, a login already begun
 // and the same address after the window are not affected.
 func TestPreLoginSessionsCappedPerAddress(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s, clk := modelstest.NewStore(db)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestAuditRefusalBounded(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		store, clock := modelstest.NewStore(db)

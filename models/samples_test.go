@@ -98,6 +98,7 @@ func supRowIDs(rows []models.AuditRow) map[int64]bool {
 }
 
 func TestSearchAuditEvents(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		e := newSupEnv(t, db)
@@ -232,6 +233,7 @@ func TestSearchAuditEvents(t *testing.T) {
 }
 
 func TestAuditExport(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		e := newSupEnv(t, db)
@@ -303,6 +305,7 @@ func TestAuditExport(t *testing.T) {
 }
 
 func TestDecisionStats(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		e := newSupEnv(t, db)
@@ -399,6 +402,7 @@ func TestDecisionStats(t *testing.T) {
 }
 
 func TestDrawSample(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		e := newSupEnv(t, db)
@@ -518,6 +522,7 @@ func TestDrawSample(t *testing.T) {
 }
 
 func TestRecordVerdict(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		e := newSupEnv(t, db)
@@ -595,6 +600,7 @@ func TestRecordVerdict(t *testing.T) {
 // store actions (closing and reopening a unit, deciding a change request)
 // into the search, the statistics and a sample.
 func TestDecisionsOfStoreActions(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		e := newSupEnv(t, db)

@@ -14,6 +14,7 @@ import (
 )
 
 func TestSelfServiceActions(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)

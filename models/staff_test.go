@@ -42,6 +42,7 @@ func auditActions(t *testing.T, db bun.IDB) []string {
 }
 
 func TestStaffLogin(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s, clk := modelstest.NewStore(db)
@@ -132,6 +133,7 @@ func TestStaffLogin(t *testing.T) {
 }
 
 func TestSessionExpiry(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s, clk := modelstest.NewStore(db)
@@ -162,6 +164,7 @@ func TestSessionExpiry(t *testing.T) {
 }
 
 func TestSchemaConstraints(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s, _ := modelstest.NewStore(db)

@@ -41,6 +41,7 @@ func mustStaffWithEmail(t *testing.T, s *models.Store, username string) *models.
 }
 
 func TestStaffLoginThrottle(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s, clk := modelstest.NewStore(db)
@@ -138,6 +139,7 @@ func TestStaffLoginThrottle(t *testing.T) {
 // takes, by their medians over 20 tries each. The factor is generous: the
 // point is that no answer is several times faster than another.
 func TestStaffLoginTiming(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("timing")
 	}

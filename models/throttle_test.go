@@ -75,6 +75,7 @@ func throttleCounts(t *testing.T, db bun.IDB, scope string) map[string]int {
 }
 
 func TestThrottle(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		s, clk := modelstest.NewStore(db)
 		th := throttle{t, s, models.ThrottleStaffLogin}
@@ -156,6 +157,7 @@ func TestThrottle(t *testing.T) {
 }
 
 func TestThrottleClientSprayingAccounts(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		s, clk := modelstest.NewStore(db)
 		th := throttle{t, s, models.ThrottleStaffLogin}
@@ -179,6 +181,7 @@ func TestThrottleClientSprayingAccounts(t *testing.T) {
 }
 
 func TestThrottleAccountFromManyClients(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		s, clk := modelstest.NewStore(db)
 		th := throttle{t, s, models.ThrottleStaffLogin}
@@ -207,6 +210,7 @@ func TestThrottleAccountFromManyClients(t *testing.T) {
 // TestThrottleConcurrent fails one key from 50 goroutines at once, each in a
 // transaction as a login does: all 50 count.
 func TestThrottleConcurrent(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		s, _ := modelstest.NewStore(db)
 		ctx := context.Background()
@@ -261,6 +265,7 @@ func TestThrottleConcurrent(t *testing.T) {
 // pool, on one database, as two server instances do: failures alternate
 // between them and the delay holds on both.
 func TestThrottleAcrossInstances(t *testing.T) {
+	t.Parallel()
 	for _, d := range modelstest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
 			var url string
@@ -305,6 +310,7 @@ func TestThrottleAcrossInstances(t *testing.T) {
 }
 
 func TestThrottleMessageIsPlain(t *testing.T) {
+	t.Parallel()
 	s, _ := modelstest.NewStore(modelstest.MustOpenSQLite(t))
 	th := throttle{t, s, models.ThrottleStaffLogin}
 	for i := 0; i < 5; i++ {

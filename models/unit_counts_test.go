@@ -14,6 +14,7 @@ import (
 // The unit counters kept by triggers agree with counting the rows, after
 // seeding and after every kind of change, for head office and each branch.
 func TestUnitCountsFollowChanges(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s, _ := modelstest.NewStore(db)

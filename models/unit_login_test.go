@@ -76,6 +76,7 @@ func (f *loginFixture) certLogin(t *testing.T) models.CertLogin {
 }
 
 func TestUnitCertLogin(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
@@ -179,6 +180,7 @@ func contains(s string, subs ...string) bool {
 }
 
 func TestUnitNHILogin(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
@@ -236,6 +238,7 @@ func TestUnitNHILogin(t *testing.T) {
 }
 
 func TestClerkLogins(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)
@@ -334,6 +337,7 @@ func TestClerkLogins(t *testing.T) {
 }
 
 func TestRegisterUnit(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		f := newLoginFixture(t, db)

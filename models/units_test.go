@@ -13,6 +13,7 @@ import (
 )
 
 func TestSearchUnits(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s, _ := modelstest.NewStore(db)
@@ -98,6 +99,7 @@ func TestSearchUnits(t *testing.T) {
 // Searching by part of a name through the bigram table finds exactly what
 // a scan with LIKE finds, also after a unit is added, renamed or deleted.
 func TestUnitNameSearchMatchesLike(t *testing.T) {
+	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s, _ := modelstest.NewStore(db)
