@@ -40,10 +40,10 @@ func TestFrontDoor(t *testing.T) {
 	wantStatus(t, r, http.StatusOK)
 	doc := r.doc(t)
 	for sel, want := range map[string]string{
-		`form[action="/login"] input[name="as_unit"][checked]`: "",
-		`a[href="/nhi-register"]`:                              "健保卡網路服務註冊",
-		`a[href="/services"]`:                                  "系統服務項目",
-		`a[href="/environment"]`:                               "環境說明",
+		`form[action="/login"] input[name="as_unit"][checked]`:   "",
+		`a[href="/nhi-register"]`:                                "健保卡網路服務註冊",
+		`a[href="/services"]`:                                    "系統服務項目",
+		`a[href="/environment"]`:                                 "環境說明",
 		`.banner a[href="/announcements#a` + fmtID(an.ID) + `"]`: "詳見公告欄!!!",
 		`.staff-door a[href="/console/login"]`:                   "署內人員登入",
 	} {

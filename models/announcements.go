@@ -64,12 +64,6 @@ func (a *Announcement) Status(today string) string {
 	return "current"
 }
 
-// Limits of an announcement's text, in characters.
-const (
-	MaxAnnouncementTitle = 100
-	MaxAnnouncementBody  = 5000
-)
-
 // AnnouncementInput is an announcement as staff write it: the dates as
 // typed, in the ROC calendar (115/03/02, 115 年 3 月 2 日).
 type AnnouncementInput struct {
@@ -95,14 +89,14 @@ func (in *AnnouncementInput) validate(sc Scope) error {
 	switch {
 	case in.Title == "":
 		f["title"] = "請輸入公告標題。"
-	case input.Name("公告標題", in.Title, MaxAnnouncementTitle) != "":
-		f["title"] = input.Name("公告標題", in.Title, MaxAnnouncementTitle)
+	case input.Name("公告標題", in.Title, input.MaxAnnouncementTitle) != "":
+		f["title"] = input.Name("公告標題", in.Title, input.MaxAnnouncementTitle)
 	}
 	switch {
 	case strings.TrimSpace(in.Body) == "":
 		f["body"] = "請輸入公告內容。"
-	case input.Text("公告內容", in.Body, MaxAnnouncementBody) != "":
-		f["body"] = input.Text("公告內容", in.Body, MaxAnnouncementBody)
+	case input.Text("公告內容", in.Body, input.MaxAnnouncementBody) != "":
+		f["body"] = input.Text("公告內容", in.Body, input.MaxAnnouncementBody)
 	}
 	date := func(field, label, v string) time.Time {
 		if v == "" {
