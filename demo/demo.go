@@ -23,6 +23,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/multicert/multicert/internal/password"
+	"github.com/multicert/multicert/internal/rocdate"
 	"github.com/multicert/multicert/internal/twid"
 	"github.com/multicert/multicert/models"
 )
@@ -180,6 +181,10 @@ func Seed(ctx context.Context, s *models.Store, units int) (*Result, error) {
 			}
 		}
 		res.Logins = append(res.Logins, Login{Username: d.username, Name: d.name, Role: d.role, Branch: branch})
+	}
+
+	if err := seedAnnouncement(ctx, s); err != nil {
+		return nil, err
 	}
 
 	const batch = 1000
@@ -366,4 +371,30 @@ func account(i int, u *models.Unit, hash string, now time.Time) (*models.UnitAcc
 		hs = append(hs, h)
 	}
 	return a, hs
+}
+
+// seedAnnouncement publishes the demo's 公告欄 entry, an important one from
+// head office shown for three months from yesterday (so that the login
+// page shows its banner), unless the 公告欄 has one already.
+func seedAnnouncement(ctx context.Context, s *models.Store) error {
+	n, err := s.DB.NewSelect().Model((*models.Announcement)(nil)).Count(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	st := new(models.Staff)
+	if err := s.DB.NewSelect().Model(st).Where("username = ?", "hq.staff").Scan(ctx); err != nil {
+		return fmt.Errorf("demo: announcement: %w", err)
+	}
+	today := s.Now().In(models.Taipei())
+	a := models.Actor{Kind: "staff", ID: st.ID, Name: st.Username, Role: st.Role}
+	_, err = s.PublishAnnouncement(ctx, a, models.ScopeAll, models.AnnouncementInput{
+		Title: "多憑證網路承保作業示範環境：新版憑證元件已上線",
+		Body: "本示範環境使用模擬讀卡機，可在「環境說明」頁插入示範卡片後登入。\n" +
+			"以自然人憑證登入出現錯誤代碼 3003 時，請至環境說明下載新版憑證元件並重新啟動電腦。\n" +
+			"健保卡網路服務註冊說明：https://www.nhi.gov.tw/",
+		Important: true,
+		Starts:    rocdate.FormatSlash(today.AddDate(0, 0, -1)),
+		Ends:      rocdate.FormatSlash(today.AddDate(0, 3, 0)),
+	})
+	return err
 }

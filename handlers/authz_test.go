@@ -67,6 +67,14 @@ var routeAccess = map[string]access{
 	"POST /console/cases/:cid/status": {roles: "staff,supervisor", scoped: true},
 	"POST /console/cases/:cid/assign": {roles: "staff,supervisor", scoped: true},
 
+	// 公告欄: staff and supervisors publish for their branch, head office for all.
+	"GET /console/announcements":                {roles: "staff,supervisor"},
+	"GET /console/announcements/new":            {roles: "staff,supervisor"},
+	"POST /console/announcements":               {roles: "staff,supervisor"},
+	"GET /console/announcements/:aid":           {roles: "staff,supervisor", scoped: true},
+	"POST /console/announcements/:aid":          {roles: "staff,supervisor", scoped: true},
+	"POST /console/announcements/:aid/withdraw": {roles: "staff,supervisor", scoped: true},
+
 	// Reviews of change requests.
 	"GET /console/reviews":                {roles: "staff,supervisor,auditor"},
 	"GET /console/reviews/:rid":           {roles: "staff,supervisor,auditor", scoped: true},
@@ -115,6 +123,8 @@ var routeAccess = map[string]access{
 	"POST /nhi-register/confirm":       {roles: "any"},
 	"GET /environment":                 {roles: "any"},
 	"GET /environment/downloads/:name": {roles: "any"},
+	"GET /services":                    {roles: "any"},
+	"GET /announcements":               {roles: "any"},
 
 	// Unit portal.
 	"GET /portal":                       {roles: allUnit},
@@ -204,6 +214,7 @@ var fixtureMakers = []func(t *testing.T, e *env, f fixture){
 	unitCodeFixture,
 	deregistrationFixture,
 	staffFixture,
+	announcementFixture,
 }
 
 // newFixture makes the objects the scoped routes act on: a clerk to

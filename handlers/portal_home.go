@@ -16,6 +16,8 @@ type PortalHomeView struct {
 	Pending      []models.ChangeRequest
 	Events       []models.AuditEvent
 	Notices      []models.Notice
+	Banner       *models.Announcement // the newest important current announcement for the unit
+	NewCount     int                  // announcements new since the reader last opened the 公告欄
 }
 
 // showPortalHome shows the unit its own data.
@@ -55,6 +57,12 @@ func (s *Server) showPortalHome(c *fiber.Ctx) error {
 		return err
 	}
 	if vm.Notices, err = models.NoticesOfUnit(ctx, s.Store.R(), u.ID, 5); err != nil {
+		return err
+	}
+	if vm.Banner, err = models.Banner(ctx, s.Store.DB, s.Store.Now(), u.BranchCode); err != nil {
+		return err
+	}
+	if vm.NewCount, err = models.NewAnnouncements(ctx, s.Store.DB, s.Store.Now(), u.ID, p.ClerkID, u.BranchCode); err != nil {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "portal_home", vm)

@@ -24,8 +24,14 @@ type CardAuth struct {
 	Agent  AgentInfo
 }
 
-// UnitLoginView is the model of the portal's login page.
-type UnitLoginView struct{ Page }
+// UnitLoginView is the model of the portal's login page, the front door
+// (/ shows it too): the card login, the 公告欄's banner and the branches'
+// phone numbers, as on the seed's first screen.
+type UnitLoginView struct {
+	Page
+	Banner   *models.Announcement // the newest important current announcement
+	Branches []models.Branch
+}
 
 func (s *Server) agentPage(c *fiber.Ctx, title, nav string) Page {
 	pg := s.page(c, title, nav)
@@ -42,8 +48,13 @@ func (s *Server) showUnitLogin(c *fiber.Ctx) error {
 	if err := s.ensureSession(c); err != nil {
 		return err
 	}
-	pg := s.agentPage(c, "登入", "login")
-	return s.render(c, fiber.StatusOK, "unit_login", UnitLoginView{Page: pg})
+	vm := UnitLoginView{Page: s.agentPage(c, "登入", "login"), Branches: models.BureauBranches}
+	b, err := models.Banner(c.UserContext(), s.Store.DB, s.Store.Now(), "")
+	if err != nil {
+		return err
+	}
+	vm.Banner = b
+	return s.render(c, fiber.StatusOK, "unit_login", vm)
 }
 
 var noncePurposes = map[string]bool{

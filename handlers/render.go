@@ -38,7 +38,7 @@ var menuRights = map[string][][2]string{
 	},
 	"console": {
 		{"case", "list"}, {"change_review", "list"}, {"approval", "list"}, {"audit_log", "read"}, {"decision_stats", "read"},
-		{"sample", "list"}, {"code_table", "read"}, {"grade_table", "read"}, {"staff_account", "list"},
+		{"sample", "list"}, {"code_table", "read"}, {"grade_table", "read"}, {"staff_account", "list"}, {"announcement", "list"},
 	},
 }
 

@@ -30,6 +30,9 @@ func (s *Server) routeTable() []Route {
 	auditEvent := policy.Guard{Object: "audit_log", Action: "read", Domain: s.auditEventDomain}
 	sampleRead := policy.Guard{Object: "sample", Action: "read", Domain: s.sampleDomain}
 	sampleUpdate := policy.Guard{Object: "sample", Action: "update", Domain: s.sampleDomain}
+	announcement := func(act string) policy.Guard {
+		return policy.Guard{Object: "announcement", Action: act, Domain: s.announcementDomain}
+	}
 	routes := []Route{
 		// Health checks and static files: public.
 		{"GET", "/healthz", guard("health", "read"), s.healthz},
@@ -91,6 +94,15 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/console/grades", guard("grade_table", "create"), s.createGradeTable},
 		{"POST", "/console/nightly", guard("nightly_batch", "run"), s.runNightly},
 
+		// 公告欄: staff of a branch publish for units, head office for all;
+		// /new before /:aid.
+		{"GET", "/console/announcements", guard("announcement", "list"), s.showAnnouncements},
+		{"GET", "/console/announcements/new", guard("announcement", "create"), s.showNewAnnouncement},
+		{"POST", "/console/announcements", guard("announcement", "create"), s.createAnnouncement},
+		{"GET", "/console/announcements/:aid", announcement("update"), s.showAnnouncement},
+		{"POST", "/console/announcements/:aid", announcement("update"), s.updateAnnouncement},
+		{"POST", "/console/announcements/:aid/withdraw", announcement("withdraw"), s.withdrawAnnouncement},
+
 		// Staff accounts (admin) and one's own password.
 		{"GET", "/console/staff", guard("staff_account", "list"), s.showStaffAccounts},
 		{"POST", "/console/staff", guard("staff_account", "create"), s.createStaffAccount},
@@ -101,7 +113,7 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/console/password", guard("own_password", "update"), s.changeOwnPassword},
 
 		// Unit and clerk login with cards (public), registration, NHI
-		// registration, 環境說明.
+		// registration, 環境說明, 系統服務項目 and the 公告欄.
 		{"GET", "/login", guard("unit_session", "new"), s.showUnitLogin},
 		{"POST", "/login/nonce", guard("login_nonce", "create"), s.createLoginNonce},
 		{"POST", "/login/certificate", guard("unit_session", "create"), s.createCertSession},
@@ -115,6 +127,8 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/nhi-register/confirm", guard("nhi_registration", "update"), s.confirmNHICode},
 		{"GET", "/environment", guard("environment", "read"), s.showEnvironment},
 		{"GET", "/environment/downloads/:name", guard("environment", "read"), s.downloadInstaller},
+		{"GET", "/services", guard("services", "read"), s.showServices},
+		{"GET", "/announcements", guard("announcement_board", "read"), s.showAnnouncementBoard},
 
 		// Unit portal (投保單位).
 		{"GET", "/portal", guard("portal", "read"), s.showPortalHome},

@@ -89,6 +89,11 @@ var auditActions = []AuditAction{
 	{Code: "case.assign", Label: "電話服務案件指派", Object: "case"},
 	{Code: "case.resolve", Label: "電話服務案件結案", Object: "case", Decision: true, Short: "案件結案"},
 
+	// The 公告欄.
+	{Code: "announcement.create", Label: "發布公告", Object: "announcement"},
+	{Code: "announcement.update", Label: "修改公告", Object: "announcement"},
+	{Code: "announcement.withdraw", Label: "撤回公告", Object: "announcement"},
+
 	// Filings, their printing (personal data) and their reference data.
 	{Code: "filing.submit", Label: "送出申報資料", Object: "filing"},
 	{Code: "filing.age_confirm", Label: "確認眷屬出生日期無誤（錯誤代碼 2）", Object: "filing"},

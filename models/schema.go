@@ -929,6 +929,42 @@ var migrations = []Migration{
 			`ALTER TABLE filings DROP COLUMN age_confirm`,
 		},
 	},
+	{
+		Version: 19,
+		Name:    "公告欄: announcements published by a branch or head office, and when each unit's reader last looked",
+		Up: []string{
+			`CREATE TABLE announcements (
+				id {{ID}},
+				branch_code TEXT REFERENCES branches(code),
+				audience_branch TEXT REFERENCES branches(code),
+				title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 100),
+				body TEXT NOT NULL CHECK (length(body) <= 5000),
+				important BOOLEAN NOT NULL DEFAULT FALSE,
+				starts_on TEXT NOT NULL CHECK (length(starts_on) = 10),
+				ends_on TEXT NOT NULL CHECK (length(ends_on) = 10),
+				created_by BIGINT NOT NULL REFERENCES staff(id),
+				created_at {{TS}} NOT NULL,
+				updated_by BIGINT NOT NULL REFERENCES staff(id),
+				updated_at {{TS}} NOT NULL,
+				withdrawn_at {{TS}},
+				withdrawn_by BIGINT REFERENCES staff(id),
+				version BIGINT NOT NULL DEFAULT 1,
+				CHECK (ends_on >= starts_on)
+			)`,
+			`CREATE INDEX announcements_current ON announcements (ends_on, starts_on)`,
+			`CREATE INDEX announcements_branch ON announcements (branch_code, id)`,
+			`CREATE TABLE announcement_reads (
+				unit_id BIGINT NOT NULL REFERENCES units(id),
+				clerk_id BIGINT NOT NULL DEFAULT 0,
+				seen_at {{TS}} NOT NULL,
+				PRIMARY KEY (unit_id, clerk_id)
+			)`,
+		},
+		Down: []string{
+			`DROP TABLE announcement_reads`,
+			`DROP TABLE announcements`,
+		},
+	},
 	// Unit search by part of the name read every unit's name (a LIKE
 	// '%…%' scan of 100,000 rows per keystroke). unit_name_grams holds each
 	// name's two-character pieces (bigrams, as written), kept by triggers

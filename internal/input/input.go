@@ -35,6 +35,9 @@ const (
 	MaxUsername   = 64   // a staff member's user name
 	MaxPassword   = 64   // a password
 	MaxFileName   = 100  // the name of an uploaded file
+
+	MaxAnnouncementTitle = 100  // the title of a 公告欄 announcement
+	MaxAnnouncementBody  = 5000 // its text
 )
 
 // Name checks a one-line name of at most max characters: no control
