@@ -82,6 +82,9 @@
     server: server
   };
 
+  // show draws a message of the card flow next to its form. Progress is
+  // announced through the page's status region; an error is scrolled into
+  // view and takes focus, so that it is read at once.
   function show(box, message, kind) {
     if (!box) { return; }
     box.innerHTML = "";
@@ -89,8 +92,10 @@
     box.hidden = false;
     var div = document.createElement("div");
     div.className = "alert " + (kind || "error");
-    div.setAttribute("role", kind === "info" ? "status" : "alert");
+    div.setAttribute("tabindex", "-1");
+    if (kind !== "info") { div.setAttribute("role", "alert"); }
     div.textContent = message;
+    if (kind === "info" && window.multicertAnnounce) { window.multicertAnnounce(message); }
     if (kind !== "info") {
       var help = document.createElement("a");
       help.href = "/environment";
@@ -99,6 +104,24 @@
       div.appendChild(help);
     }
     box.appendChild(div);
+    if (kind !== "info") {
+      div.scrollIntoView({ block: "center" });
+      div.focus();
+    }
+  }
+
+  // markPin marks the PIN field invalid and described by the message box
+  // after a refused PIN (wrong, locked card), and clears it otherwise.
+  function markPin(pinEl, box, bad) {
+    if (!pinEl) { return; }
+    var by = (pinEl.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (x) { return x && x !== box.id; });
+    if (bad) {
+      pinEl.setAttribute("aria-invalid", "true");
+      by.push(box.id);
+    } else {
+      pinEl.removeAttribute("aria-invalid");
+    }
+    if (by.length) { pinEl.setAttribute("aria-describedby", by.join(" ")); } else { pinEl.removeAttribute("aria-describedby"); }
   }
 
   function field(form, name) { var el = form.elements[name]; return el ? el.value.trim() : ""; }
@@ -112,6 +135,7 @@
     var asUnit = form.elements.as_unit ? form.elements.as_unit.checked : true;
     var pinEl = form.querySelector("[data-pin]");
     var pin = pinEl ? pinEl.value : "";
+    markPin(pinEl, box, false);
     show(box, "處理中，請勿取出卡片…", "info");
 
     return version().then(function () {
@@ -153,6 +177,7 @@
       if (err.code === "wrong_pin" && err.extra && typeof err.extra.triesLeft === "number") {
         msg = "PIN 碼錯誤，尚可再試 " + err.extra.triesLeft + " 次；連續錯誤 3 次將鎖卡。";
       }
+      markPin(pinEl, box, /pin|locked/.test(err.code || ""));
       show(box, msg, "error");
     });
   }
