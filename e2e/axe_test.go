@@ -149,7 +149,8 @@ func TestAxeEveryPage(t *testing.T) {
 		{who: "unit owner", login: unitLogin,
 			before: func(t *testing.T, ctx context.Context, base string) { requestAddressChange(t, ctx, base) },
 			routes: []string{"/portal", "/portal/handlers", "/portal/certificate", "/portal/unit", "/portal/unit/contact",
-				"/portal/requests", "/portal/requests/:rid", "/portal/filings", "/portal/error-codes", "/portal/print"},
+				"/portal/requests", "/portal/requests/:rid", "/portal/filings", "/portal/error-codes", "/portal/print",
+				"/portal/filings?from=abc&to=def", "/portal/print?from=abc"}, // refused queries: the error summary
 			resolve: map[string]func(ctx context.Context, base string) (string, error){
 				"/portal/requests/:rid": func(ctx context.Context, base string) (string, error) {
 					return firstLink(ctx, base, "/portal/requests", regexp.MustCompile(`^/portal/requests/[0-9]+$`))
@@ -173,7 +174,8 @@ func TestAxeEveryPage(t *testing.T) {
 			before: func(t *testing.T, ctx context.Context, base string) { createCase(t, ctx, base) },
 			after:  approveFirstReview},
 		{who: "taipei.super", login: staff("taipei.super"), before: drawSample,
-			routes: []string{"/console/approvals", "/console/audit", "/console/audit/:eid", "/console/stats", "/console/samples", "/console/samples/:sid"},
+			routes: []string{"/console/approvals", "/console/audit", "/console/audit/:eid", "/console/stats", "/console/samples", "/console/samples/:sid",
+				"/console/audit?from=115/03/02&to=115/03/01", "/console/stats?from=abc"}, // refused queries: the error summary
 			resolve: map[string]func(ctx context.Context, base string) (string, error){
 				"/console/audit/:eid": func(ctx context.Context, base string) (string, error) {
 					return firstLink(ctx, base, "/console/audit", regexp.MustCompile(`^/console/audit/[0-9]+$`))

@@ -69,7 +69,8 @@
         var field = fieldOf(li);
         if (!field) { // a group of radios or a field named otherwise: its first control
           var key = a.getAttribute("href").slice(1);
-          field = document.querySelector('[name="' + key.replace(/"/g, "") + '"]');
+          key = key.replace(/[^\w-]/g, "");
+          field = document.querySelector('[data-error-for~="' + key + '"], [name="' + key + '"]');
           if (field) {
             if (!field.id) { field.id = "field-" + key; }
             a.setAttribute("href", "#" + field.id);
@@ -163,6 +164,7 @@
   // one types) keeps it. The swapped content's data-status is announced.
   document.addEventListener("htmx:afterSwap", function (e) {
     var target = e.detail.target;
+    if (target && !target.isConnected && target.id) { target = document.getElementById(target.id); } // swapped outerHTML
     if (!target || target.id === "flash" || !target.isConnected) { return; }
     var scope = target.closest("[data-swap-scope]") || target;
     var status = scope.querySelector("[data-status]");

@@ -110,18 +110,19 @@
     }
   }
 
-  // markPin marks the PIN field invalid and described by the message box
-  // after a refused PIN (wrong, locked card), and clears it otherwise.
-  function markPin(pinEl, box, bad) {
-    if (!pinEl) { return; }
-    var by = (pinEl.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (x) { return x && x !== box.id; });
+  // markInvalid marks a field (the PIN, the card type read) invalid and
+  // described by the message box after the card refused it (wrong PIN,
+  // locked card, another card), and clears the mark otherwise.
+  function markInvalid(el, box, bad) {
+    if (!el) { return; }
+    var by = (el.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (x) { return x && x !== box.id; });
     if (bad) {
-      pinEl.setAttribute("aria-invalid", "true");
+      el.setAttribute("aria-invalid", "true");
       by.push(box.id);
     } else {
-      pinEl.removeAttribute("aria-invalid");
+      el.removeAttribute("aria-invalid");
     }
-    if (by.length) { pinEl.setAttribute("aria-describedby", by.join(" ")); } else { pinEl.removeAttribute("aria-describedby"); }
+    if (by.length) { el.setAttribute("aria-describedby", by.join(" ")); } else { el.removeAttribute("aria-describedby"); }
   }
 
   function field(form, name) { var el = form.elements[name]; return el ? el.value.trim() : ""; }
@@ -135,7 +136,7 @@
     var asUnit = form.elements.as_unit ? form.elements.as_unit.checked : true;
     var pinEl = form.querySelector("[data-pin]");
     var pin = pinEl ? pinEl.value : "";
-    markPin(pinEl, box, false);
+    markInvalid(pinEl, box, false);
     show(box, "處理中，請勿取出卡片…", "info");
 
     return version().then(function () {
@@ -177,7 +178,7 @@
       if (err.code === "wrong_pin" && err.extra && typeof err.extra.triesLeft === "number") {
         msg = "PIN 碼錯誤，尚可再試 " + err.extra.triesLeft + " 次；連續錯誤 3 次將鎖卡。";
       }
-      markPin(pinEl, box, /pin|locked/.test(err.code || ""));
+      markInvalid(pinEl, box, /pin|locked/.test(err.code || ""));
       show(box, msg, "error");
     });
   }
@@ -231,7 +232,11 @@
         show(out, "已讀取" + kind + "：序號 " + card.cert.serial + "，主體 " + card.cert.subject, "info");
         if (btn.hasAttribute("data-card-submit")) { form.submit(); }
       }
-    }).catch(function (err) { show(out, err.message || String(err), "error"); });
+      if (typeField) { markInvalid(typeField, out, false); }
+    }).catch(function (err) {
+      if (typeField) { markInvalid(typeField, out, true); } // the card type chosen is what the reader refused
+      show(out, err.message || String(err), "error");
+    });
   });
 
   // Show the fields of the chosen login method.
