@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/multicert/multicert/demo"
+	"github.com/multicert/multicert/internal/twid"
 )
 
 // focused describes document.activeElement: "body" when focus is lost,
@@ -247,4 +250,33 @@ func TestFocusAfterSwapsUnit(t *testing.T) {
 		t.Errorf("%d live regions or alerts in the filing form, want none (%v)", n, err)
 	}
 	wantFocus(t, ctx, "the live check", "#name")
+
+	// 媒體上傳: the report's heading takes focus and its summary is
+	// announced; a send without a file shows the error summary.
+	csv := filepath.Join(t.TempDir(), "filings.csv")
+	rows := "異動別,身份,作業別,員工身分證號,眷屬身分證號,姓名,性別,出生日期,稱謂,原因,投保金額,生效日期\r\n" +
+		"加保,本人,健保專用," + twid.MakeNationalID('C', 1, 2) + ",,張二,男,0741301,,A1,30300,1150302\r\n"
+	if err := os.WriteFile(csv, []byte(rows), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/portal/filings/upload"),
+		chromedp.WaitVisible(chromedp.ID("file")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := waitHTMX(ctx); err != nil {
+		t.Fatal(err)
+	}
+	step(t, ctx, "#upload-page", "請修正以下問題", chromedp.Click(`//form[@action="/portal/filings/upload"]//button[@type="submit"]`))
+	wantFocus(t, ctx, "an upload without a file", "[data-error-summary]")
+	step(t, ctx, "#upload-report", "第 2 行",
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{csv}),
+		chromedp.Click(`//form[@action="/portal/filings/upload"]//button[@type="submit"]`),
+	)
+	wantFocus(t, ctx, "the upload report", "#h-report")
+	if _, err := waitText(ctx, "#page-status", "1 筆有誤"); err != nil {
+		t.Errorf("the upload report is not announced: %v", err)
+	}
 }
