@@ -13,11 +13,18 @@
     li.className = ok ? "ok" : "bad";
     steps.appendChild(li);
   }
+  // advise ends a self-test with what to do next: a problem as an alert,
+  // success through the page's polite status region. The steps are not a
+  // live region: the advice sums them up.
   function advise(text, kind) {
     advice.innerHTML = "";
     var div = document.createElement("div");
     div.className = "alert " + (kind || "warn");
-    div.setAttribute("role", "alert");
+    if (kind === "ok") {
+      if (window.multicertAnnounce) { window.multicertAnnounce(text); }
+    } else {
+      div.setAttribute("role", "alert");
+    }
     div.textContent = text;
     advice.appendChild(div);
   }
