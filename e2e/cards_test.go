@@ -130,6 +130,10 @@ func TestOldAgentGetsError3003(t *testing.T) {
 	if _, err := waitText(ctx, "#card-status", "憑證元件需更新"); err != nil {
 		t.Fatal(err)
 	}
+	wantFocus(t, ctx, "error 3003", "#card-status .alert") // read at once, next to the form
+	if got := attr(t, ctx, "#pin", "aria-invalid"); got != "" {
+		t.Errorf("#pin aria-invalid = %q after 3003, want none: the PIN was not the problem", got)
+	}
 	href, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`#card-status a`), "href"))
 	if err != nil || href.Value != "/environment" {
 		t.Fatalf("link to 環境說明: %q %v", href.Value, err)

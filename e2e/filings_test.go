@@ -77,12 +77,16 @@ func TestClerkFilesDependentFixesCode2(t *testing.T) {
 	insuredID, childID := twid.MakeNationalID('A', 1, 5), twid.MakeNationalID('B', 2, 15)
 	insured := map[string]string{"insured_id": insuredID, "name": "陳志明", "birth": "074/06/01", "amount": "30300", "effective_date": todayROC()}
 	fillFiling(t, ctx, srv.URL, map[string]string{"kind": "add", "person": "insured", "sex": "M", "reason": "A1"}, insured)
-	// The amount is checked as it is typed.
-	if err := chromedp.Do(ctx, clearInput("amount"), chromedp.SendKeys(chromedp.ID("amount"), "30000")); err != nil {
+	// The amount is checked once the clerk leaves the field (not while
+	// typing: issue 15), and the field is marked invalid.
+	if err := chromedp.Do(ctx, clearInput("amount"), chromedp.SendKeys(chromedp.ID("amount"), "30000"), chromedp.Click(chromedp.ID("effective_date"))); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := waitText(ctx, "#amount-msg", "30300"); err != nil {
-		t.Fatalf("the amount was not checked as typed: %v", err)
+		t.Fatalf("the amount was not checked on leaving the field: %v", err)
+	}
+	if inv, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("amount").getAttribute("aria-invalid") || ""`)); err != nil || inv != "true" {
+		t.Errorf("#amount aria-invalid = %q (%v), want true after the check refused it", inv, err)
 	}
 	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID("amount"), "30300")); err != nil {
 		t.Fatal(err)

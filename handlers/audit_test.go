@@ -461,6 +461,8 @@ func TestSamplesPages(t *testing.T) {
 		r := super.post(first, url.Values{"verdict": {"concern"}, "note": {" "}}, "HX-Request", "true")
 		wantStatus(t, r, http.StatusUnprocessableEntity)
 		wantContains(t, r, "請說明疑義所在", `value="concern" checked`)
+		// The swapped item carries its error summary, which app.js focuses.
+		wantContains(t, r, "data-error-summary", "請修正以下問題", `<a href="#note-`)
 		wantNotContains(t, r, "<html")
 	})
 
@@ -468,7 +470,7 @@ func TestSamplesPages(t *testing.T) {
 	wantStatus(t, r, http.StatusSeeOther)
 	r = super.post(second, url.Values{"verdict": {"ok"}}, "HX-Request", "true")
 	wantStatus(t, r, http.StatusOK)
-	wantContains(t, r, "已記錄覆核結果", "適當", "林科長")
+	wantContains(t, r, "已記錄覆核結果", "適當", "林科長", "data-focus-after-swap", `data-status="已記錄覆核結果`)
 	wantNotContains(t, r, "<textarea")
 
 	t.Run("a verdict is final", func(t *testing.T) {

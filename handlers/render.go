@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"reflect"
+	"sort"
 	"strings"
 	"time"
 
@@ -244,8 +246,83 @@ var funcs = template.FuncMap{
 		}
 		return m
 	},
-	"join":   strings.Join,
-	"printf": fmt.Sprintf,
+	"join":     strings.Join,
+	"printf":   fmt.Sprintf,
+	"refused":  refused,
+	"problems": problems,
+}
+
+// Problem is one line of a form's error summary: the message and the id of
+// the field it is about ("" for the form as a whole).
+type Problem struct {
+	Field, Message string
+}
+
+// problems lists a form's field errors for the error summary, the form's
+// own message ("form") first, then the fields by name; app.js puts the
+// links in the order of the fields on the page. A string is one problem
+// with the form; pairs "field" "message"… name the field.
+func problems(errs ...any) []Problem {
+	var out []Problem
+	if len(errs) == 1 {
+		switch v := errs[0].(type) {
+		case map[string]string:
+			keys := make([]string, 0, len(v))
+			for k := range v {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				if v[k] == "" {
+					continue
+				}
+				if k == "form" {
+					out = append([]Problem{{Message: v[k]}}, out...)
+					continue
+				}
+				out = append(out, Problem{Field: k, Message: v[k]})
+			}
+			return out
+		case string:
+			if v != "" {
+				out = append(out, Problem{Message: v})
+			}
+			return out
+		}
+	}
+	for i := 0; i+1 < len(errs); i += 2 {
+		f, m := fmt.Sprint(errs[i]), fmt.Sprint(errs[i+1])
+		if m != "" {
+			out = append(out, Problem{Field: f, Message: m})
+		}
+	}
+	return out
+}
+
+// refused tells the layout that the page answers a refused form, so that
+// its <title> starts with 「錯誤：」: a view model with a non-empty Errors
+// map, Error or FileErr, or filing codes Refused.
+func refused(vm any) bool {
+	v := reflect.ValueOf(vm)
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return false
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return false
+	}
+	for _, name := range []string{"Errors", "Error", "FileErr", "Refused"} {
+		f := v.FieldByName(name)
+		if !f.IsValid() {
+			continue
+		}
+		if k := f.Kind(); (k == reflect.Map || k == reflect.String || k == reflect.Slice) && f.Len() > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func toTime(t any) (time.Time, bool) {

@@ -82,6 +82,9 @@
     server: server
   };
 
+  // show draws a message of the card flow next to its form. Progress is
+  // announced through the page's status region; an error is scrolled into
+  // view and takes focus, so that it is read at once.
   function show(box, message, kind) {
     if (!box) { return; }
     box.innerHTML = "";
@@ -89,8 +92,10 @@
     box.hidden = false;
     var div = document.createElement("div");
     div.className = "alert " + (kind || "error");
-    div.setAttribute("role", kind === "info" ? "status" : "alert");
+    div.setAttribute("tabindex", "-1");
+    if (kind !== "info") { div.setAttribute("role", "alert"); }
     div.textContent = message;
+    if (kind === "info" && window.multicertAnnounce) { window.multicertAnnounce(message); }
     if (kind !== "info") {
       var help = document.createElement("a");
       help.href = "/environment";
@@ -99,6 +104,25 @@
       div.appendChild(help);
     }
     box.appendChild(div);
+    if (kind !== "info") {
+      div.scrollIntoView({ block: "center" });
+      div.focus();
+    }
+  }
+
+  // markInvalid marks a field (the PIN, the card type read) invalid and
+  // described by the message box after the card refused it (wrong PIN,
+  // locked card, another card), and clears the mark otherwise.
+  function markInvalid(el, box, bad) {
+    if (!el) { return; }
+    var by = (el.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (x) { return x && x !== box.id; });
+    if (bad) {
+      el.setAttribute("aria-invalid", "true");
+      by.push(box.id);
+    } else {
+      el.removeAttribute("aria-invalid");
+    }
+    if (by.length) { el.setAttribute("aria-describedby", by.join(" ")); } else { el.removeAttribute("aria-describedby"); }
   }
 
   function field(form, name) { var el = form.elements[name]; return el ? el.value.trim() : ""; }
@@ -112,6 +136,7 @@
     var asUnit = form.elements.as_unit ? form.elements.as_unit.checked : true;
     var pinEl = form.querySelector("[data-pin]");
     var pin = pinEl ? pinEl.value : "";
+    markInvalid(pinEl, box, false);
     show(box, "處理中，請勿取出卡片…", "info");
 
     return version().then(function () {
@@ -153,6 +178,7 @@
       if (err.code === "wrong_pin" && err.extra && typeof err.extra.triesLeft === "number") {
         msg = "PIN 碼錯誤，尚可再試 " + err.extra.triesLeft + " 次；連續錯誤 3 次將鎖卡。";
       }
+      markInvalid(pinEl, box, /pin|locked/.test(err.code || ""));
       show(box, msg, "error");
     });
   }
@@ -206,7 +232,11 @@
         show(out, "已讀取" + kind + "：序號 " + card.cert.serial + "，主體 " + card.cert.subject, "info");
         if (btn.hasAttribute("data-card-submit")) { form.submit(); }
       }
-    }).catch(function (err) { show(out, err.message || String(err), "error"); });
+      if (typeField) { markInvalid(typeField, out, false); }
+    }).catch(function (err) {
+      if (typeField) { markInvalid(typeField, out, true); } // the card type chosen is what the reader refused
+      show(out, err.message || String(err), "error");
+    });
   });
 
   // Show the fields of the chosen login method.

@@ -13,11 +13,18 @@
     li.className = ok ? "ok" : "bad";
     steps.appendChild(li);
   }
+  // advise ends a self-test with what to do next: a problem as an alert,
+  // success through the page's polite status region. The steps are not a
+  // live region: the advice sums them up.
   function advise(text, kind) {
     advice.innerHTML = "";
     var div = document.createElement("div");
     div.className = "alert " + (kind || "warn");
-    div.setAttribute("role", "alert");
+    if (kind === "ok") {
+      if (window.multicertAnnounce) { window.multicertAnnounce(text); }
+    } else {
+      div.setAttribute("role", "alert");
+    }
     div.textContent = text;
     advice.appendChild(div);
   }
@@ -57,7 +64,11 @@
 
   // Simulated reader (demo mode only).
   var panel = document.getElementById("sim-panel");
-  function renderSim() {
+  // renderSim draws the simulated readers. After the user inserted or took
+  // out a card (focusAfter true), focus goes to the next thing to do there
+  // (取出卡片 after an insert, the card list after a removal) and the new
+  // state is announced, instead of being lost with the redrawn buttons.
+  function renderSim(focusAfter) {
     if (!panel || !agent) { return; }
     Promise.all([agent.readers(), agent.simCards()]).then(function (res) {
       var readers = (res[0].readers || []).filter(function (r) { return r.simulated; });
@@ -75,7 +86,7 @@
           p.textContent = "目前插入：" + inside.label + "（" + (typeNames[inside.type] || inside.type) + "）";
           var out = document.createElement("button");
           out.type = "button"; out.className = "secondary"; out.textContent = "取出卡片";
-          out.addEventListener("click", function () { agent.simRemove(r.name).then(renderSim, showErr); });
+          out.addEventListener("click", function () { agent.simRemove(r.name).then(function () { renderSim(true); }, function (e) { showErr(e, true); }); });
           box.appendChild(p); box.appendChild(out);
         } else {
           p.textContent = "讀卡機是空的。";
@@ -90,20 +101,27 @@
           });
           var ins = document.createElement("button");
           ins.type = "button"; ins.textContent = "插入卡片";
-          ins.addEventListener("click", function () { agent.simInsert(r.name, sel.value).then(renderSim, showErr); });
+          ins.addEventListener("click", function () { agent.simInsert(r.name, sel.value).then(function () { renderSim(true); }, function (e) { showErr(e, true); }); });
           box.appendChild(label); box.appendChild(sel); box.appendChild(document.createTextNode(" ")); box.appendChild(ins);
         }
         panel.appendChild(box);
       });
+      if (focusAfter === true) {
+        var next = panel.querySelector("button.secondary, select");
+        if (next) { next.focus(); }
+        var state = panel.querySelector("p");
+        if (state && window.multicertAnnounce) { window.multicertAnnounce(state.textContent); }
+      }
     }, showErr);
   }
-  function showErr(e) {
+  function showErr(e, focusAfter) {
     if (!panel) { return; }
     panel.innerHTML = "";
     var d = document.createElement("div"); d.className = "alert error"; d.setAttribute("role", "alert");
-    d.textContent = (e && e.message) || "模擬讀卡機沒有回應。"; panel.appendChild(d);
+    d.textContent = (e && e.message) || "模擬讀卡機沒有回應。"; d.tabIndex = -1; panel.appendChild(d);
+    if (focusAfter === true) { d.focus(); }
   }
   if (panel) {
-    if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", renderSim); } else { renderSim(); }
+    if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", function () { renderSim(false); }); } else { renderSim(false); }
   }
 })();
