@@ -582,7 +582,7 @@ func RecentFilingsOfUnit(ctx context.Context, db bun.IDB, unitID int64, errorsOn
 	var fs []Filing
 	q := db.NewSelect().Model(&fs).Where("unit_id = ?", unitID)
 	if errorsOnly {
-		q = q.Where("status = ?", FilingError)
+		q = q.Where("status = ? AND voided = ''", FilingError) // corrected or withdrawn errors are settled
 	}
 	if err := q.Order("filed_at DESC", "id DESC").Limit(int64(limit)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: recent filings: %w", err)
