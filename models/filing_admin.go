@@ -42,15 +42,6 @@ func (s *Store) EnsureReferenceData(ctx context.Context) error {
 	})
 }
 
-type errorCodeRow struct {
-	bun.BaseModel `bun:"table:error_codes"`
-	Code          string    `bun:"code,pk"`
-	Message       string    `bun:"message"`
-	Fix           string    `bun:"fix"`
-	UpdatedAt     time.Time `bun:"updated_at"`
-	UpdatedBy     string    `bun:"updated_by"`
-}
-
 func joinInts(xs []int) string {
 	parts := make([]string, len(xs))
 	for i, x := range xs {
