@@ -122,6 +122,13 @@ func TestFilingCorrection(t *testing.T) {
 	r = c.post("/portal/filings", fix)
 	wantStatus(t, r, http.StatusUnprocessableEntity)
 	wantContains(t, r, "錯誤代碼 s", `href="/portal/roster?q=`+orig.InsuredID+`"`, "補正或撤回")
+	// And so does the code table.
+	codes := c.get("/portal/error-codes").doc(t)
+	for _, code := range []string{"5", "s", "t"} {
+		if codes.Find(`#code-` + code + ` a[href="/portal/filings?status=error"]`).Length() != 1 {
+			t.Errorf("code %s in the code table does not link to 異動檢核後查詢", code)
+		}
+	}
 }
 
 // TestRosterPage: the roster lists the unit's insured as of a day, with
