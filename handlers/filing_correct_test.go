@@ -125,7 +125,7 @@ func TestFilingCorrection(t *testing.T) {
 	// And so does the code table.
 	codes := c.get("/portal/error-codes").doc(t)
 	for _, code := range []string{"5", "s", "t"} {
-		if codes.Find(`#code-` + code + ` a[href="/portal/filings?status=error"]`).Length() != 1 {
+		if codes.Find(`#code-`+code+` a[href="/portal/filings?status=error"]`).Length() != 1 {
 			t.Errorf("code %s in the code table does not link to 異動檢核後查詢", code)
 		}
 	}
@@ -169,6 +169,6 @@ func TestRosterPage(t *testing.T) {
 	r = staff.get("/console/units/" + fmtID(e.unitID(ownUnit)) + "/roster")
 	wantStatus(t, r, http.StatusOK)
 	wantContains(t, r, "共 3 人")
-	wantContains(t, staff.get("/console/units/"+fmtID(e.unitID(ownUnit))), "/roster")
+	wantContains(t, staff.get("/console/units/"+fmtID(e.unitID(ownUnit))), "/roster", "今天 3 人投保")
 	wantStatus(t, staff.get("/console/units/"+fmtID(e.unitID(otherUnit))+"/roster"), http.StatusNotFound)
 }
