@@ -103,7 +103,7 @@ func TestFilingCorrection(t *testing.T) {
 		t.Errorf("%d corrections, want 1", n)
 	}
 	list = c.get("/portal/filings")
-	wantContains(t, list, "已補正", "補正後的申報 #")
+	wantContains(t, list, "已補正", "補正後的申報 #", "補正 #"+id+"<")
 
 	// Withdraw: a reason is required, then done.
 	w := fileAs(t, e, ownUnit, ruleInsured(7200003))
