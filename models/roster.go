@@ -91,7 +91,7 @@ func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// rosterOrder is the roster's order: by insured, the insured before their
+// rosterDep orders the roster: by insured, the insured before their
 // dependents, then in the order they were enrolled.
 const rosterDep = "CASE WHEN c.person_id = c.insured_id THEN 0 ELSE 1 END"
 
