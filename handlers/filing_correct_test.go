@@ -110,7 +110,7 @@ func TestFilingCorrection(t *testing.T) {
 	markError(t, e, w.ID, "5")
 	r = c.post("/portal/filings/"+fmtID(w.ID)+"/withdraw", url.Values{"reason": {""}})
 	wantStatus(t, r, http.StatusUnprocessableEntity)
-	wantContains(t, r, "請填寫撤回的原因")
+	wantContains(t, r, "請填寫撤回的原因", `action="/portal/filings/`+fmtID(w.ID)+`/withdraw"`, `aria-invalid="true"`)
 	wantStatus(t, c.post("/portal/filings/"+fmtID(w.ID)+"/withdraw", url.Values{"reason": {"員工未到職"}}), http.StatusSeeOther)
 	wantContains(t, c.get("/portal/filings"), "已撤回", "員工未到職")
 
