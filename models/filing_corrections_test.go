@@ -126,6 +126,35 @@ func TestCorrectFiling(t *testing.T) {
 				t.Errorf("%d corrections, want 1", n)
 			}
 		})
+		t.Run("ConcurrentCorrections", func(t *testing.T) {
+			// Two submits at once (two tabs, a double click that got past
+			// the browser): one correction, the other refused.
+			x, err := f.s.SubmitFiling(ctx, by, insuredAdd(5100009))
+			if err != nil {
+				t.Fatal(err)
+			}
+			markCode5(t, db, x.ID)
+			again := insuredAdd(5100009)
+			again.Amount = 31800
+			errs := make(chan error, 2)
+			for range 2 {
+				go func() {
+					_, err := f.s.CorrectFiling(ctx, by, x.ID, again, nil)
+					errs <- err
+				}()
+			}
+			ok := 0
+			for range 2 {
+				if err := <-errs; err == nil {
+					ok++
+				} else if e, isApp := apperr.As(err); !isApp || e.Code != apperr.Conflict {
+					t.Errorf("the losing correction: %v, want Conflict", err)
+				}
+			}
+			if ok != 1 || count(t, db, "filings", "corrects_id = ?", x.ID) != 1 {
+				t.Errorf("%d corrections succeeded, %d stored; want 1", ok, count(t, db, "filings", "corrects_id = ?", x.ID))
+			}
+		})
 		t.Run("ValidatedInForceRefused", func(t *testing.T) {
 			_, err := f.s.CorrectFiling(ctx, by, corr.ID, fixed, nil)
 			wantErrCode(t, err, apperr.Conflict)
