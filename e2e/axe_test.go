@@ -15,6 +15,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/multicert/multicert/demo"
+	"github.com/multicert/multicert/internal/rocdate"
+	"github.com/multicert/multicert/internal/twid"
 )
 
 // axeTags are the rule sets the accessibility test runs: WCAG 2.0 and 2.1,
@@ -30,6 +32,7 @@ var notPages = map[string]string{
 	"/environment/downloads/:name": "an installer download",
 	"/portal/filings/template.csv": "a CSV download",
 	"/portal/filings/export":       "a CSV download",
+	"/portal/roster/export":        "a CSV download",
 	"/portal/documents/:did":       "the uploaded PDF itself",
 	"/console/documents/:did":      "the uploaded PDF itself",
 	"/address/townships":           "<option> fragments, checked inside the address forms",
@@ -157,13 +160,25 @@ func TestAxeEveryPage(t *testing.T) {
 					return firstLink(ctx, base, "/portal/requests", regexp.MustCompile(`^/portal/requests/[0-9]+$`))
 				},
 			}},
-		{who: "clerk who files", login: clerkLogin, routes: []string{"/portal/filings/new", "/portal/filings/upload"}},
+		{who: "clerk who files", login: clerkLogin, routes: []string{"/portal/filings/new", "/portal/filings/upload", "/portal/roster",
+			"/portal/filings/:fid/correct"},
+			before: fileInAdvance,
+			resolve: map[string]func(ctx context.Context, base string) (string, error){
+				"/portal/filings/:fid/correct": func(ctx context.Context, base string) (string, error) {
+					return firstLink(ctx, base, "/portal/filings", regexp.MustCompile(`^/portal/filings/[0-9]+/correct$`))
+				},
+			}},
 		{who: "taipei.staff", login: staff("taipei.staff"),
 			routes: []string{"/console", "/console/units", "/console/units/:id", "/console/reviews", "/console/reviews/:rid",
-				"/console/cases/new", "/console/cases", "/console/cases/:cid", "/console/error-codes", "/console/grades", "/console/password"},
+				"/console/cases/new", "/console/cases", "/console/cases/:cid", "/console/error-codes", "/console/grades", "/console/password",
+				"/console/units/:id/roster"},
 			resolve: map[string]func(ctx context.Context, base string) (string, error){
 				"/console/units/:id": func(ctx context.Context, base string) (string, error) {
 					return firstLink(ctx, base, "/console/units?q="+demo.UnitCode(0), regexp.MustCompile(`^/console/units/[0-9]+$`))
+				},
+				"/console/units/:id/roster": func(ctx context.Context, base string) (string, error) {
+					u, err := firstLink(ctx, base, "/console/units?q="+demo.UnitCode(0), regexp.MustCompile(`^/console/units/[0-9]+$`))
+					return u + "/roster", err
 				},
 				"/console/reviews/:rid": func(ctx context.Context, base string) (string, error) {
 					return firstLink(ctx, base, "/console/reviews", regexp.MustCompile(`^/console/reviews/[0-9]+$`))
@@ -349,4 +364,16 @@ func drawSample(t *testing.T, ctx context.Context, base string) {
 		chromedp.WaitVisible(chromedp.ID("size")),
 		chromedp.Click(chromedp.CSS(`form[action="/console/samples"] button[type="submit"]`)),
 	)
+}
+
+// fileInAdvance files an enrollment effective tomorrow (預辦), which the
+// clerk may still correct: the correction form has a filing to open.
+func fileInAdvance(t *testing.T, ctx context.Context, base string) {
+	tomorrow := rocdate.FormatSlash(time.Now().In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, 1))
+	fillFiling(t, ctx, base, map[string]string{"kind": "add", "person": "insured", "sex": "M", "reason": "A1"},
+		map[string]string{"insured_id": twid.MakeNationalID('A', 1, 7), "name": "林預辦", "birth": "074/06/01", "amount": "30300", "effective_date": tomorrow})
+	submitFiling(t, ctx)
+	if _, err := waitText(ctx, "#flash", "審核正確"); err != nil {
+		t.Fatalf("filing in advance: %v", err)
+	}
 }

@@ -48,6 +48,7 @@ var routeAccess = map[string]access{
 	"GET /console":                                              {roles: allStaff},
 	"GET /console/units":                                        {roles: allStaff},
 	"GET /console/units/:id":                                    {roles: allStaff, scoped: true},
+	"GET /console/units/:id/roster":                             {roles: "staff,supervisor,auditor", scoped: true},
 	"POST /console/units/:id/status":                            {roles: "staff,supervisor", scoped: true},
 	"POST /console/units/:id/activation-codes":                  {roles: "staff,supervisor", scoped: true},
 	"POST /console/units/:id/activation-codes/:acid/revoke":     {roles: "staff,supervisor", scoped: true},
@@ -145,15 +146,20 @@ var routeAccess = map[string]access{
 	"GET /portal/documents/:did":        {roles: managers, scoped: true},
 
 	// Filings.
-	"GET /portal/filings/new":          {roles: "clerk_filer"},
-	"POST /portal/filings/check":       {roles: "clerk_filer"},
-	"POST /portal/filings":             {roles: "clerk_filer"},
-	"GET /portal/filings/upload":       {roles: "clerk_filer"},
-	"POST /portal/filings/upload":      {roles: "clerk_filer"},
-	"GET /portal/filings/template.csv": {roles: "clerk_filer"},
-	"GET /portal/filings":              {roles: allUnit},
-	"GET /portal/filings/export":       {roles: allUnit},
-	"GET /portal/error-codes":          {roles: allUnit},
+	"GET /portal/filings/new":            {roles: "clerk_filer"},
+	"POST /portal/filings/check":         {roles: "clerk_filer"},
+	"POST /portal/filings":               {roles: "clerk_filer"},
+	"GET /portal/filings/upload":         {roles: "clerk_filer"},
+	"POST /portal/filings/upload":        {roles: "clerk_filer"},
+	"GET /portal/filings/template.csv":   {roles: "clerk_filer"},
+	"GET /portal/filings":                {roles: allUnit},
+	"GET /portal/filings/export":         {roles: allUnit},
+	"GET /portal/filings/:fid/correct":   {roles: "clerk_filer", scoped: true},
+	"POST /portal/filings/:fid/correct":  {roles: "clerk_filer", scoped: true},
+	"POST /portal/filings/:fid/withdraw": {roles: "clerk_filer", scoped: true},
+	"GET /portal/roster":                 {roles: allUnit},
+	"GET /portal/roster/export":          {roles: allUnit},
+	"GET /portal/error-codes":            {roles: allUnit},
 
 	// Printing.
 	"GET /portal/print":  {roles: allUnit},
@@ -215,6 +221,7 @@ var fixtureMakers = []func(t *testing.T, e *env, f fixture){
 	deregistrationFixture,
 	staffFixture,
 	announcementFixture,
+	filingFixture,
 }
 
 // newFixture makes the objects the scoped routes act on: a clerk to

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/uptrace/bun"
+
 	"github.com/multicert/multicert/handlers"
 	"github.com/multicert/multicert/internal/twid"
 	"github.com/multicert/multicert/models"
@@ -174,6 +176,56 @@ func TestAuditExportBrokenOff(t *testing.T) {
 	res, body, err := download(t, c, req)
 	wantBrokenOff(t, res, body, err, 0, log.String())
 	if !strings.Contains(log.String(), "export=audit") {
+		t.Errorf("the log does not name the export:\n%s", log.String())
+	}
+}
+
+func TestRosterExportBrokenOff(t *testing.T) {
+	e := newEnv(t, modelstest.MustOpenSQLite(t))
+	ctx := context.Background()
+	unitID := e.unitID(ownUnit)
+	// One chunk of the roster's reads (1,000 rows) is sent, then the
+	// second fails on the broken enrollment, which sorts last.
+	const good = 1000
+	fs := make([]models.Filing, good+1)
+	for i := range fs {
+		fs[i] = models.Filing{UnitID: unitID, FiledBy: "測試", Source: "web", Kind: "add", Person: "insured", Operation: "health",
+			InsuredID: twid.MakeNationalID('A', 1, 1000000+i), Name: "陳志明", Sex: "M", Birth: "1985-06-01", Reason: "A1",
+			Amount: 30300, EffectiveDate: "2026-03-02", Category: "1", FiledAt: modelstest.Clock, FiledOn: "2026-03-02",
+			Status: models.FilingValidated, ValidatedAt: modelstest.Clock}
+	}
+	type coverage struct {
+		bun.BaseModel `bun:"table:coverage"`
+		UnitID        int64  `bun:"unit_id"`
+		PersonID      string `bun:"person_id"`
+		InsuredID     string `bun:"insured_id"`
+		Birth         string `bun:"birth"`
+		Since         string `bun:"since"`
+		AddFilingID   int64  `bun:"add_filing_id"`
+	}
+	for lo := 0; lo < len(fs); lo += 200 {
+		chunk := fs[lo:min(lo+200, len(fs))]
+		if _, err := e.db.NewInsert().Model(&chunk).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		cov := make([]coverage, len(chunk))
+		for i, f := range chunk {
+			cov[i] = coverage{UnitID: unitID, PersonID: f.InsuredID, InsuredID: f.InsuredID, Birth: f.Birth, Since: f.EffectiveDate, AddFilingID: f.ID}
+		}
+		if _, err := e.db.NewInsert().Model(&cov).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.db.ExecContext(ctx, "UPDATE filings SET amount = 'not a number' WHERE id = ?", fs[good].ID); err != nil {
+		t.Fatal(err)
+	}
+
+	base, log := liveServer(t, e)
+	c := e.unitClient(ownUnit, models.RoleClerk)
+	req, _ := http.NewRequest(http.MethodGet, base+"/portal/roster/export?on=115/03/02", nil)
+	res, body, err := download(t, c, req)
+	wantBrokenOff(t, res, body, err, good, log.String())
+	if !strings.Contains(log.String(), "export=roster") {
 		t.Errorf("the log does not name the export:\n%s", log.String())
 	}
 }

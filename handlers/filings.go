@@ -35,6 +35,11 @@ type FilingFormView struct {
 	// may confirm it with one of AgeReasons and file.
 	AgeWarning []rules.Info
 	AgeReasons []struct{ Code, Name string }
+	// Action is where the form posts: a new filing, or the correction of
+	// Correcting (補正).
+	Action     string
+	Correcting *models.Filing
+	OrigCodes  []rules.Info // Correcting's codes, explained
 }
 
 // ageReasons are the reasons a clerk may give for confirming code 2.
@@ -42,7 +47,8 @@ var ageReasons = []struct{ Code, Name string }{{models.AgeAdopted, "養子女"},
 
 func (s *Server) filingForm(c *fiber.Ctx) FilingFormView {
 	return FilingFormView{Page: s.page(c, "加退保申報", "filing"), Values: map[string]string{"kind": rules.KindAdd, "person": rules.PersonInsured,
-		"operation": "health"}, Errors: map[string]string{}, Relations: rules.Relations, Reasons: rules.Reasons, AgeReasons: ageReasons}
+		"operation": "health"}, Errors: map[string]string{}, Relations: rules.Relations, Reasons: rules.Reasons, AgeReasons: ageReasons,
+		Action: "/portal/filings"}
 }
 
 // showFilingForm shows the entry form; ?done=<id> confirms the last filing.
@@ -199,7 +205,14 @@ type FilingsView struct {
 	PageNo    int
 	Codes     map[string]string
 	Earliest  string
+	Today     time.Time
 }
+
+// Fixable reports whether the clerk may correct or withdraw f today.
+func (v FilingsView) Fixable(f models.Filing) bool { return f.Fixable(v.Today) }
+
+// Early reports whether f's effective date has not come yet (預辦).
+func (v FilingsView) Early(f models.Filing) bool { return f.Early(v.Today) }
 
 // filter is the query's filter as typed, for links that keep it.
 func (v FilingsView) filter() url.Values {
@@ -233,7 +246,7 @@ func (s *Server) filingFilter(c *fiber.Ctx) (models.FilingFilter, FilingsView, e
 	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
 	vm := FilingsView{Page: s.page(c, "異動檢核後查詢", "filings"), From: strings.Clone(c.Query("from")), To: strings.Clone(c.Query("to")),
 		Operation: strings.Clone(c.Query("operation")), Status: strings.Clone(c.Query("status")), Errors: map[string]string{},
-		Earliest: rocdate.FormatSlash(today.AddDate(0, -models.MaxQueryMonths, 0))}
+		Earliest: rocdate.FormatSlash(today.AddDate(0, -models.MaxQueryMonths, 0)), Today: today}
 	if vm.From == "" {
 		vm.From = vm.Earliest
 	}

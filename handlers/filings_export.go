@@ -54,6 +54,9 @@ func (s *Server) exportFilings(c *fiber.Ctx) error {
 			if x.Status == models.FilingError {
 				note = "檢核錯誤"
 			}
+			if x.Voided != "" {
+				note += "（" + label("void", x.Voided) + "）"
+			}
 			amount := ""
 			if x.Amount > 0 {
 				amount = strconv.Itoa(x.Amount)

@@ -37,10 +37,12 @@ var menuRights = map[string][][2]string{
 	"portal": {
 		{"unit_clerk", "list"}, {"unit_certificate", "read"}, {"unit_profile", "read"}, {"unit_profile", "update"},
 		{"change_request", "list"}, {"filing", "list"}, {"filing", "create"}, {"error_code", "read"}, {"filing", "print"},
+		{"insured_roster", "list"}, {"filing", "correct"},
 	},
 	"console": {
 		{"case", "list"}, {"change_review", "list"}, {"approval", "list"}, {"audit_log", "read"}, {"decision_stats", "read"},
 		{"sample", "list"}, {"code_table", "read"}, {"grade_table", "read"}, {"staff_account", "list"}, {"announcement", "list"},
+		{"insured_roster", "read"},
 	},
 }
 
@@ -154,6 +156,9 @@ var labels = map[string]string{
 	"actor.unit":           "投保單位",
 	"actor.clerk":          "單位承辦人",
 	"actor.handler":        "單位承辦人", // events before migration 16
+	"void.corrected":       "已補正",
+	"void.withdrawn":       "已撤回",
+	"void.deleted":         "已刪除（預辦）",
 }
 
 func label(kind, code string) string {

@@ -50,6 +50,7 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/console", guard("console", "read"), s.showConsoleHome},
 		{"GET", "/console/units", guard("unit", "list"), s.searchUnits},
 		{"GET", "/console/units/:id", unitRead, s.showUnit},
+		{"GET", "/console/units/:id/roster", s.unitGuard("insured_roster", "read"), s.showUnitRoster},
 		{"POST", "/console/units/:id/status", s.unitGuard("unit", "update"), s.setUnitStatus},
 		{"POST", "/console/units/:id/activation-codes", s.unitGuard("activation_code", "create"), s.issueUnitCode},
 		{"POST", "/console/units/:id/activation-codes/:acid/revoke", s.unitGuard("activation_code", "delete"), s.revokeUnitCode},
@@ -160,6 +161,13 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/portal/filings/template.csv", guard("filing", "create"), s.downloadTemplate},
 		{"GET", "/portal/filings", guard("filing", "list"), s.showFilings},
 		{"GET", "/portal/filings/export", guard("filing", "list"), s.exportFilings},
+		// 補正 and 撤回 of the unit's own filings, by clerks who may file.
+		{"GET", "/portal/filings/:fid/correct", s.owned("filing", "correct", "filings", "fid"), s.showCorrection},
+		{"POST", "/portal/filings/:fid/correct", s.owned("filing", "correct", "filings", "fid"), s.createCorrection},
+		{"POST", "/portal/filings/:fid/withdraw", s.owned("filing", "withdraw", "filings", "fid"), s.withdrawFiling},
+		// 投保名單: who the unit insures on a day, and its export.
+		{"GET", "/portal/roster", guard("insured_roster", "list"), s.showRoster},
+		{"GET", "/portal/roster/export", guard("insured_roster", "list"), s.exportRoster},
 		{"GET", "/portal/error-codes", guard("error_code", "read"), s.showErrorCodes},
 
 		// Printing filings (personal data: every print is audited).

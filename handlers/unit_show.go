@@ -17,6 +17,7 @@ type UnitView struct {
 	Events  []models.AuditEvent
 	Deregs  []models.Deregistration
 	Filings []models.Filing // the newest, for the unit's filing and error history
+	Insured int             // people on the unit's roster today (投保名單)
 	Codes   []models.OneTimeCode
 	Now     time.Time
 	// NHIPasswords says when each NHI-card clerk (by ID) set a password.
@@ -63,6 +64,11 @@ func (s *Server) showUnit(c *fiber.Ctx) error {
 	}
 	if vm.NHIPasswords, err = models.NHIPasswordsOfUnit(ctx, s.Store.R(), p.Scope(), u.ID); err != nil {
 		return err
+	}
+	if vm.Can["insured_roster.read"] {
+		if _, vm.Insured, err = models.RosterOfUnit(ctx, s.Store.DB, p.Scope(), u.ID, models.RosterFilter{On: s.todayTaipei(), PageSize: 1}); err != nil {
+			return err
+		}
 	}
 	vm.Now = time.Now()
 	vm.CanRevokeNHIPassword = s.may(c, "nhi_password", "delete")

@@ -98,6 +98,9 @@ var auditActions = []AuditAction{
 	{Code: "filing.submit", Label: "送出申報資料", Object: "filing"},
 	{Code: "filing.age_confirm", Label: "確認眷屬出生日期無誤（錯誤代碼 2）", Object: "filing"},
 	{Code: "filing.print", Label: "列印申報資料", Object: "filing"},
+	{Code: "filing.correct", Label: "補正申報資料", Object: "filing"},
+	{Code: "filing.withdraw", Label: "撤回檢核錯誤的申報資料", Object: "filing"},
+	{Code: "filing.delete", Label: "刪除生效日前的預辦申報資料", Object: "filing"},
 	{Code: "error_code.update", Label: "修改錯誤代碼說明", Object: "error_code"},
 	{Code: "grade_table.load", Label: "載入投保金額分級表", Object: "grade_table"},
 

@@ -13,13 +13,18 @@ import (
 )
 
 // EnsureReferenceData loads the code table and the shipped grade tables
-// when the database has none yet; what admins changed stays.
+// when the database has none yet; what admins changed stays, the codes
+// they never changed are brought up to this release's text.
 func (s *Store) EnsureReferenceData(ctx context.Context) error {
 	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := s.now()
 		for _, c := range rules.Codes() {
-			row := &errorCodeRow{Code: string(c.Code), Message: c.Message, Fix: c.Fix, UpdatedAt: now, UpdatedBy: "system"}
-			if _, err := tx.NewInsert().Model(row).On("CONFLICT (code) DO NOTHING").Exec(ctx); err != nil {
+			// A row as shipped (never edited by an admin) takes the shipped
+			// text of this release, e.g. the fixes that point to 補正.
+			if _, err := tx.NewRaw(`INSERT INTO error_codes (code, message, fix, updated_at, updated_by) VALUES (?, ?, ?, ?, 'system')
+				ON CONFLICT (code) DO UPDATE SET message = excluded.message, fix = excluded.fix
+				WHERE error_codes.updated_by = 'system' AND (error_codes.message <> excluded.message OR error_codes.fix <> excluded.fix)`,
+				string(c.Code), c.Message, c.Fix, now).Exec(ctx); err != nil {
 				return fmt.Errorf("models: error codes: %w", err)
 			}
 		}
@@ -35,15 +40,6 @@ func (s *Store) EnsureReferenceData(ctx context.Context) error {
 		}
 		return nil
 	})
-}
-
-type errorCodeRow struct {
-	bun.BaseModel `bun:"table:error_codes"`
-	Code          string    `bun:"code,pk"`
-	Message       string    `bun:"message"`
-	Fix           string    `bun:"fix"`
-	UpdatedAt     time.Time `bun:"updated_at"`
-	UpdatedBy     string    `bun:"updated_by"`
 }
 
 func joinInts(xs []int) string {

@@ -80,7 +80,7 @@ func (s *Store) validateChunk(ctx context.Context, day string, on time.Time, hor
 	var last int64
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var fs []Filing
-		if err := tx.NewSelect().Model(&fs).Where("id > ? AND filed_on >= ? AND batch_on < ?", after, horizon, day).
+		if err := tx.NewSelect().Model(&fs).Where("id > ? AND filed_on >= ? AND batch_on < ? AND voided = ''", after, horizon, day).
 			Order("id").Limit(int64(s.batchChunk())).Scan(ctx); err != nil {
 			return fmt.Errorf("models: nightly batch: %w", err)
 		}

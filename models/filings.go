@@ -55,6 +55,17 @@ type Filing struct {
 	// AgeStep, AgeOther), "" when code 2 was not raised.
 	AgeConfirm     string `bun:"age_confirm"`
 	AgeConfirmNote string `bun:"age_confirm_note"`
+	// Voided is FilingCorrected, FilingWithdrawn or FilingDeleted once the
+	// filing was corrected or withdrawn; "" while it stands.
+	Voided     string    `bun:"voided"`
+	VoidedAt   time.Time `bun:"voided_at,nullzero"`
+	VoidedBy   string    `bun:"voided_by"`
+	VoidReason string    `bun:"void_reason"`
+	// CorrectsID is the filing this one corrects (補正), nil for none.
+	CorrectsID *int64 `bun:"corrects_id"`
+	// CorrectedBy is the filing that corrects this one, read by the
+	// queries that list filings; 0 for none.
+	CorrectedBy int64 `bun:"corrected_by,scanonly"`
 }
 
 // CodeList is Codes as a slice.
@@ -306,7 +317,7 @@ type Filer struct {
 // (a *BatchRefused with one row). An accepted one is stored as 審核正確 and
 // updates who the unit insures.
 func (s *Store) SubmitFiling(ctx context.Context, by Filer, in rules.Filing) (*Filing, error) {
-	fs, err := s.submitFilings(ctx, by, []rules.Filing{in}, nil, true)
+	fs, err := s.submitFilings(ctx, by, []rules.Filing{in}, nil, true, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -362,7 +373,7 @@ func (a AgeConfirmation) Check() error {
 // raise code 2 is stored as SubmitFiling would, without the confirmation.
 func (s *Store) SubmitConfirmedFiling(ctx context.Context, by Filer, in rules.Filing, conf AgeConfirmation) (*Filing, error) {
 	conf.Note = strings.TrimSpace(conf.Note)
-	fs, err := s.submitFilings(ctx, by, []rules.Filing{in}, map[int]AgeConfirmation{0: conf}, true)
+	fs, err := s.submitFilings(ctx, by, []rules.Filing{in}, map[int]AgeConfirmation{0: conf}, true, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -386,12 +397,15 @@ func (e *BatchRefused) Error() string { return fmt.Sprintf("%d filings refused",
 // later in it. With allOrNothing, one refused row stores nothing; without,
 // the valid rows are stored and the refused ones reported.
 func (s *Store) SubmitFilings(ctx context.Context, by Filer, in []rules.Filing, allOrNothing bool) ([]Filing, error) {
-	return s.submitFilings(ctx, by, in, nil, allOrNothing)
+	return s.submitFilings(ctx, by, in, nil, allOrNothing, nil)
 }
 
 // submitFilings is SubmitFilings with the clerk's confirmations of code 2,
-// by index of in.
-func (s *Store) submitFilings(ctx context.Context, by Filer, in []rules.Filing, confirms map[int]AgeConfirmation, allOrNothing bool) ([]Filing, error) {
+// by index of in. With fix, in's one filing is a correction (補正): fix
+// voids the original inside the transaction before the new filing is
+// validated, so the original no longer counts, and returns it.
+func (s *Store) submitFilings(ctx context.Context, by Filer, in []rules.Filing, confirms map[int]AgeConfirmation, allOrNothing bool,
+	fix func(ctx context.Context, tx bun.Tx, u *Unit, today time.Time) (*Filing, error)) ([]Filing, error) {
 	var stored []Filing
 	var refused []RowError
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -401,6 +415,14 @@ func (s *Store) submitFilings(ctx context.Context, by Filer, in []rules.Filing, 
 		u, err := UnitByID(ctx, tx, UnitScope(by.UnitID), by.UnitID)
 		if err != nil {
 			return err
+		}
+		var orig *Filing
+		var corrects int64
+		if fix != nil {
+			if orig, err = fix(ctx, tx, u, today); err != nil {
+				return err
+			}
+			corrects = orig.ID
 		}
 		tables, err := gradeTables(ctx, tx)
 		if err != nil {
@@ -441,6 +463,9 @@ func (s *Store) submitFilings(ctx context.Context, by Filer, in []rules.Filing, 
 				h := by.ClerkID
 				f.ClerkID = &h
 			}
+			if corrects != 0 {
+				f.CorrectsID = &corrects
+			}
 			stored = append(stored, f)
 			r.note(&stored[len(stored)-1], -int64(len(stored)))
 		}
@@ -460,6 +485,15 @@ func (s *Store) submitFilings(ctx context.Context, by Filer, in []rules.Filing, 
 					return err
 				}
 			}
+		}
+		if orig != nil {
+			if orig.Kind == rules.KindAdd && orig.Person == rules.PersonInsured {
+				if err := checkOrphans(ctx, tx, u.ID, orig.InsuredID); err != nil {
+					return err
+				}
+			}
+			return audit(ctx, tx, now, by.Actor, Change{Action: "filing.correct", UnitID: u.ID, Branch: u.BranchCode, ObjectType: "filing",
+				ObjectID: fmt.Sprint(corrects), After: map[string]any{"correction": stored[0].ID, "source": by.Source}})
 		}
 		return audit(ctx, tx, now, by.Actor, Change{Action: "filing.submit", UnitID: u.ID, Branch: u.BranchCode, ObjectType: "filing",
 			ObjectID: fmt.Sprint(stored[0].ID), After: map[string]any{"filings": len(stored), "refused": len(refused), "source": by.Source}})
@@ -533,18 +567,22 @@ func FilingsOfUnit(ctx context.Context, db bun.IDB, unitID int64, f FilingFilter
 		return nil, 0, fmt.Errorf("models: filings: %w", err)
 	}
 	var fs []Filing
-	if err := base().Order("filed_on DESC", "id DESC").Limit(int64(f.PageSize)).Offset(int64((f.Page-1)*f.PageSize)).Scan(ctx, &fs); err != nil {
+	if err := base().ColumnExpr("filing.*").ColumnExpr(correctedByColumn).Order("filed_on DESC", "id DESC").
+		Limit(int64(f.PageSize)).Offset(int64((f.Page-1)*f.PageSize)).Scan(ctx, &fs); err != nil {
 		return nil, 0, fmt.Errorf("models: filings: %w", err)
 	}
 	return fs, int(total), nil
 }
+
+// correctedByColumn reads Filing.CorrectedBy (filings_corrects finds it).
+const correctedByColumn = "(SELECT c.id FROM filings AS c WHERE c.corrects_id = filing.id) AS corrected_by"
 
 // RecentFilingsOfUnit lists a unit's newest filings (for staff and the case page).
 func RecentFilingsOfUnit(ctx context.Context, db bun.IDB, unitID int64, errorsOnly bool, limit int) ([]Filing, error) {
 	var fs []Filing
 	q := db.NewSelect().Model(&fs).Where("unit_id = ?", unitID)
 	if errorsOnly {
-		q = q.Where("status = ?", FilingError)
+		q = q.Where("status = ? AND voided = ''", FilingError) // corrected or withdrawn errors are settled
 	}
 	if err := q.Order("filed_at DESC", "id DESC").Limit(int64(limit)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: recent filings: %w", err)

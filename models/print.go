@@ -25,10 +25,11 @@ type PrintFilter struct {
 	Operation string
 }
 
-// PrintableFilings lists a unit's enrollments for printing, newest first.
+// PrintableFilings lists a unit's standing enrollments for printing, newest first.
 func PrintableFilings(ctx context.Context, db bun.IDB, unitID int64, f PrintFilter, limit int) ([]Filing, error) {
 	var fs []Filing
-	q := db.NewSelect().Model(&fs).Where("unit_id = ? AND kind = ?", unitID, rules.KindAdd).
+	// A corrected or withdrawn enrollment proves nothing: its correction prints instead.
+	q := db.NewSelect().Model(&fs).Where("unit_id = ? AND kind = ? AND voided = ''", unitID, rules.KindAdd).
 		Where("filed_on >= ? AND filed_on <= ?", f.From, f.To)
 	if f.Operation != "" {
 		q = q.Where("operation = ?", f.Operation)

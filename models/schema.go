@@ -965,6 +965,41 @@ var migrations = []Migration{
 			`DROP TABLE announcements`,
 		},
 	},
+	// A filing with error codes, or one whose effective date has not come
+	// (預辦), can be corrected (補正: a new filing that corrects_id links to
+	// the original) or withdrawn; the original stays, marked voided, and
+	// its coverage is undone. corrects_id has no REFERENCES so SQLite can
+	// drop it again; its unique index stops a second correction of the
+	// same filing. coverage_roster serves the roster as of a date (unit,
+	// family order, since/until read from the index); it covers
+	// coverage_insured, which it replaces. filings_unit_insured finds a
+	// page's insured-amount changes.
+	{
+		Version: 20,
+		Name:    "filings: correction (補正) and withdrawal (撤回) of filings; the insured roster's indexes",
+		Up: []string{
+			`ALTER TABLE filings ADD COLUMN voided TEXT NOT NULL DEFAULT '' CHECK (voided IN ('', 'corrected', 'withdrawn', 'deleted'))`,
+			`ALTER TABLE filings ADD COLUMN voided_at {{TS}}`,
+			`ALTER TABLE filings ADD COLUMN voided_by TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE filings ADD COLUMN void_reason TEXT NOT NULL DEFAULT '' CHECK (length(void_reason) <= 500)`,
+			`ALTER TABLE filings ADD COLUMN corrects_id BIGINT`,
+			`CREATE UNIQUE INDEX filings_corrects ON filings (corrects_id) WHERE corrects_id IS NOT NULL`,
+			`CREATE INDEX filings_unit_insured ON filings (unit_id, insured_id)`,
+			`CREATE INDEX coverage_roster ON coverage (unit_id, insured_id, person_id, since, until)`,
+			`DROP INDEX coverage_insured`,
+		},
+		Down: []string{
+			`CREATE INDEX coverage_insured ON coverage (unit_id, insured_id)`,
+			`DROP INDEX coverage_roster`,
+			`DROP INDEX filings_unit_insured`,
+			`DROP INDEX filings_corrects`,
+			`ALTER TABLE filings DROP COLUMN corrects_id`,
+			`ALTER TABLE filings DROP COLUMN void_reason`,
+			`ALTER TABLE filings DROP COLUMN voided_by`,
+			`ALTER TABLE filings DROP COLUMN voided_at`,
+			`ALTER TABLE filings DROP COLUMN voided`,
+		},
+	},
 	// Unit search by part of the name read every unit's name (a LIKE
 	// '%…%' scan of 100,000 rows per keystroke). unit_name_grams holds each
 	// name's two-character pieces (bigrams, as written), kept by triggers

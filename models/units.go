@@ -238,6 +238,7 @@ var ownedTables = map[string]string{
 	"change_requests":  "SELECT unit_id FROM change_requests WHERE id = ?",
 	"change_documents": "SELECT r.unit_id FROM change_documents AS d JOIN change_requests AS r ON r.id = d.request_id WHERE d.id = ?",
 	"deregistrations":  "SELECT unit_id FROM deregistrations WHERE id = ?",
+	"filings":          "SELECT unit_id FROM filings WHERE id = ?",
 }
 
 // OwnerDomain returns the code and branch of the unit a row belongs to, or
