@@ -1,0 +1,67 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/uptrace/bun"
+
+	"github.com/multicert/multicert/demo"
+	"github.com/multicert/multicert/models"
+	"github.com/multicert/multicert/models/modelstest"
+)
+
+// TestDeregisteredNHILogin: a deregistered NHI-card unit is told to
+// register again, but only with the right card and password; a stranger
+// gets the one message for every wrong login.
+func TestDeregisteredNHILogin(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		if _, err := db.NewUpdate().Model((*models.UnitAccount)(nil)).Set("status = ?, deregistered_at = ?", models.AccountDeregistered, modelstest.Clock).
+			Where("id = ?", f.nhiAcc.ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		login := func(pw, card string) error {
+			sess, _ := f.preLogin(t, models.PurposeUnitLogin)
+			_, _, err := f.s.UnitNHILogin(ctx, models.NHILogin{Session: sess, UnitCode: f.nhi.Code, CardNo: card,
+				IDNo: *f.nhiAcc.NHIIDNo, Password: pw, IP: "192.0.2.9"})
+			return err
+		}
+		if err := login("Wrong-2026!", *f.nhiAcc.NHICardNo); !errors.Is(err, models.ErrNHIBadCredentials) {
+			t.Errorf("wrong password: %v, want ErrNHIBadCredentials", err)
+		}
+		if err := login(demo.Password, "000099999999"); !errors.Is(err, models.ErrNHIBadCredentials) {
+			t.Errorf("wrong card: %v, want ErrNHIBadCredentials", err)
+		}
+		if err := login(demo.Password, *f.nhiAcc.NHICardNo); !errors.Is(err, models.ErrNHIDeregistered) {
+			t.Fatalf("right card and password: %v, want ErrNHIDeregistered", err)
+		}
+		var ev models.AuditEvent
+		if err := db.NewSelect().Model(&ev).Where("action = 'unit.login_failed' AND unit_id = ?", f.nhi.ID).
+			Order("seq DESC").Limit(1).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Reason != "帳號已註銷" {
+			t.Errorf("audit reason %q, want 帳號已註銷", ev.Reason)
+		}
+	})
+}
+
+// TestAuditReasonLabel: reasons stored in English by older code are shown
+// in Chinese, a serial after them kept; others are shown as stored.
+func TestAuditReasonLabel(t *testing.T) {
+	for in, want := range map[string]string{
+		"unit closed":               "單位暫時關閉",
+		"wrong card or password":    "健保卡或密碼不正確",
+		"citizen certificate 1A2B":  "自然人憑證 1A2B",
+		"business certificate 00FF": "工商憑證 00FF",
+		"經查核資料無誤":                   "經查核資料無誤",
+		"":                          "",
+	} {
+		if got := models.AuditReasonLabel(in); got != want {
+			t.Errorf("AuditReasonLabel(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
