@@ -14,7 +14,7 @@ type PortalHomeView struct {
 	ActiveCount  int
 	CertDaysLeft int // days until the business certificate expires; -1 when not applicable
 	Pending      []models.ChangeRequest
-	Events       []models.AuditEvent
+	History      []models.UnitHistoryEntry
 	Notices      []models.Notice
 }
 
@@ -51,7 +51,7 @@ func (s *Server) showPortalHome(c *fiber.Ctx) error {
 			vm.Pending = append(vm.Pending, r)
 		}
 	}
-	if vm.Events, err = models.AuditEventsOfUnit(ctx, s.Store.DB, u.ID, 10); err != nil {
+	if vm.History, err = models.UnitHistory(ctx, s.Store.DB, p.Scope(), u.ID, 10); err != nil {
 		return err
 	}
 	if vm.Notices, err = models.NoticesOfUnit(ctx, s.Store.DB, u.ID, 5); err != nil {

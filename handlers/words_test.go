@@ -1,9 +1,12 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
@@ -30,4 +33,51 @@ func TestErrorsInWords(t *testing.T) {
 	if got := r.doc(t).Find(".alert.error strong").Text(); got != "找不到資料" {
 		t.Errorf("404 alert heading %q, want 找不到資料", got)
 	}
+}
+
+// TestPortalHistoryOwnOnly: the unit's 最近異動 never shows a phone case's
+// note or a staff member's user name; a staff decision is the bureau's.
+func TestPortalHistoryOwnOnly(t *testing.T) {
+	e := newEnv(t, modelstest.MustOpenSQLite(t))
+	ctx := context.Background()
+	var st models.Staff
+	if err := e.db.NewSelect().Model(&st).Where("username = ?", "taipei.staff").Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	staff := models.Actor{Kind: "staff", ID: st.ID, Name: st.Username, Role: st.Role, Branch: "1"}
+	id := e.unitID(0)
+	c, err := e.store.OpenCase(ctx, staff, models.ScopeAll, models.CaseInput{UnitID: id, CallerName: "王小姐", CallerPhone: "02-2700-0000",
+		Topic: models.TopicOther, Notes: "來電語氣不佳", AssignToMe: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.AddCaseNote(ctx, staff, models.ScopeAll, c.ID, "疑似冒用，勿告知單位"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.SetUnitStatus(ctx, staff, models.ScopeAll, id, models.UnitClosed, "other", "內部查核中"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.SetUnitStatus(ctx, staff, models.ScopeAll, id, models.UnitActive, "verified", ""); err != nil {
+		t.Fatal(err)
+	}
+	r := e.unitClient(0, models.RoleUnitOwner).get("/portal")
+	wantStatus(t, r, http.StatusOK)
+	wantContains(t, r, "暫時關閉單位", "健保署承辦人")
+	wantNotContains(t, r, "taipei.staff", "電話服務案件", "來電語氣不佳", "疑似冒用")
+}
+
+// TestClerkCreatorInWords: 新增者 is 投保單位 or the clerk's name, never "unit".
+func TestClerkCreatorInWords(t *testing.T) {
+	e := newEnv(t, modelstest.MustOpenSQLite(t))
+	r := e.unitClient(0, models.RoleUnitOwner).get("/portal/handlers")
+	wantStatus(t, r, http.StatusOK)
+	cells := r.doc(t).Find("table.data tbody td:nth-child(6) .muted")
+	if cells.Length() == 0 {
+		t.Fatal("no clerks listed")
+	}
+	cells.Each(func(_ int, s *goquery.Selection) {
+		if s.Text() != "投保單位" {
+			t.Errorf("新增者 %q, want 投保單位", s.Text())
+		}
+	})
 }

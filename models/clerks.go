@@ -70,7 +70,7 @@ func (s *Store) AddClerk(ctx context.Context, a Actor, unitID int64, in ClerkInp
 		return nil, err
 	}
 	h := &Clerk{UnitID: unitID, CardType: in.CardType, IDNo: in.IDNo, CardSerial: in.CardSerial, Name: in.Name, Email: in.Email,
-		MayFile: in.MayFile, MayManage: in.MayManage, Status: ClerkActive, CreatedBy: a.Name, Version: 1}
+		MayFile: in.MayFile, MayManage: in.MayManage, Status: ClerkActive, CreatedBy: clerkCreator(a), Version: 1}
 	if in.CardType == CardCitizenCert {
 		h.CertIssuer = &in.CertIssuer
 	}
@@ -96,6 +96,24 @@ func (s *Store) AddClerk(ctx context.Context, a Actor, unitID int64, in ClerkInp
 		return nil, err
 	}
 	return h, nil
+}
+
+// clerkCreator is who assigned a clerk, as the unit's list shows it: a
+// clerk (the unit's manager) by name, the unit's own account as 投保單位.
+func clerkCreator(a Actor) string {
+	if a.Kind == ActorKindClerk {
+		return a.Name
+	}
+	return "投保單位"
+}
+
+// CreatedByName is who assigned the clerk, in words: rows written before
+// the name was stored say "unit" (the demo's) or the unit's name.
+func (h *Clerk) CreatedByName() string {
+	if h.CreatedBy == "" || h.CreatedBy == "unit" {
+		return "投保單位"
+	}
+	return h.CreatedBy
 }
 
 func clerkAudit(h *Clerk) map[string]any {

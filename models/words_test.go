@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/uptrace/bun"
@@ -64,4 +65,56 @@ func TestAuditReasonLabel(t *testing.T) {
 			t.Errorf("AuditReasonLabel(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// TestUnitHistory: the unit's history shows its own actions and the
+// bureau's decisions in words, never a phone case's note or a staff user
+// name; another unit's scope sees nothing.
+func TestUnitHistory(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		s, u := f.s, f.cert
+		staff := staffActor(t, db, "taipei.staff")
+		taipei := models.Scope{Branch: "1"}
+		c, err := s.OpenCase(ctx, staff, taipei, models.CaseInput{UnitID: u.ID, CallerName: "王小姐", CallerPhone: "02-2700-0000",
+			Topic: models.TopicOther, Notes: "來電抱怨，內部備註勿外流", AssignToMe: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AddCaseNote(ctx, staff, taipei, c.ID, "承辦人研判：疑似冒用"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetUnitStatus(ctx, staff, taipei, u.ID, models.UnitClosed, "other", "內部查核中"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.UnitCertLogin(ctx, f.certLogin(t)); err == nil {
+			t.Fatal("a closed unit logged in")
+		}
+		hs, err := models.UnitHistory(ctx, db, models.UnitScope(u.ID), u.ID, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var closed, failed bool
+		for _, h := range hs {
+			line := h.Action + "|" + h.Who + "|" + h.Reason
+			for _, bad := range []string{"案件", "內部備註", "疑似冒用", staff.Name, "case."} {
+				if strings.Contains(line, bad) {
+					t.Errorf("history line %q shows %q", line, bad)
+				}
+			}
+			if h.Action == "暫時關閉單位" {
+				closed = h.Who == "健保署承辦人" && h.Reason == "其他：內部查核中"
+			}
+			if h.Action == "單位登入失敗" && h.Reason == "單位暫時關閉" {
+				failed = true
+			}
+		}
+		if !closed || !failed {
+			t.Errorf("history %+v: want the closing by 健保署承辦人 and the refused login with its reason in words", hs)
+		}
+		if other, err := models.UnitHistory(ctx, db, models.UnitScope(f.nhi.ID), u.ID, 50); err != nil || len(other) != 0 {
+			t.Errorf("another unit's scope: %d entries, %v; want none", len(other), err)
+		}
+	})
 }
