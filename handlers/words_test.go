@@ -4,9 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/uptrace/bun"
+
+	"github.com/multicert/multicert/internal/twid"
 
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
@@ -79,5 +83,42 @@ func TestClerkCreatorInWords(t *testing.T) {
 		if s.Text() != "投保單位" {
 			t.Errorf("新增者 %q, want 投保單位", s.Text())
 		}
+	})
+}
+
+// TestClerkNameWithMadeCharacter: a name read with a 造字 (U+FFFD) is
+// refused with a field error and the 「此姓名含造字，請確認」 hint next to
+// the name; the right name, with a CNS 11643 character outside Big5, is
+// saved as typed.
+func TestClerkNameWithMadeCharacter(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		e := newEnv(t, db)
+		c := e.unitClient(ownUnit, models.RoleUnitOwner)
+		id := twid.MakeNationalID('H', 2, 7654322)
+		f := url.Values{"card_type": {"nhi_card"}, "card_no": {"000012345679"}, "card_id_no": {id}, "id_no": {id},
+			"name": {"陳\uFFFD玲"}, "name_needs_check": {"1"}, "email": {"chen@example.com.tw"}}
+		r := c.post("/portal/handlers", f)
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		doc := r.doc(t)
+		if got := doc.Find("#name-error").Text(); got != models.ErrNameUnreadable {
+			t.Errorf("name error %q, want %q", got, models.ErrNameUnreadable)
+		}
+		hint := doc.Find("#name-check")
+		if _, hidden := hint.Attr("hidden"); hidden || !strings.Contains(hint.Text(), "此姓名含造字，請確認") {
+			t.Errorf("hint %q (hidden %v), want 此姓名含造字，請確認 shown", hint.Text(), hidden)
+		}
+		if v, _ := doc.Find(`input[name="name_needs_check"]`).Attr("value"); v != "1" {
+			t.Errorf("name_needs_check kept as %q, want 1", v)
+		}
+		f.Set("name", "陳𥕢玲")
+		wantStatus(t, c.post("/portal/handlers", f), http.StatusSeeOther)
+		var h models.Clerk
+		if err := db.NewSelect().Model(&h).Where("id_no = ?", id).Scan(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if h.Name != "陳𥕢玲" {
+			t.Errorf("stored name %q, want 陳𥕢玲", h.Name)
+		}
+		wantContains(t, c.get("/portal/handlers"), "陳𥕢玲")
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -29,7 +30,15 @@ type ClerkInput struct {
 	Email      string
 	MayFile    bool // 允許使用所有加退保業務功能
 	MayManage  bool // 單位管理者
+	// NameNeedsCheck is the card agent's word that the NHI card's name holds
+	// a government-made character (造字) it could not decode: the name must
+	// be typed by hand, and may hold CNS 11643 characters outside Big5.
+	NameNeedsCheck bool
 }
+
+// ErrNameUnreadable is the name field's message for a name that still
+// holds the replacement character U+FFFD, an undecoded 造字.
+const ErrNameUnreadable = "姓名中有讀卡時無法辨識的造字（顯示為 �），請將它改為正確的字（例如「𥕢」）後再儲存。"
 
 // Validate checks the input and says what is wrong per field.
 func (in *ClerkInput) Validate() error {
@@ -59,6 +68,9 @@ func (in *ClerkInput) Validate() error {
 		}
 	}
 	f.text("name", "姓名", in.Name, 50)
+	if _, bad := f["name"]; !bad && strings.ContainsRune(in.Name, utf8.RuneError) {
+		f["name"] = ErrNameUnreadable
+	}
 	f.email("email", in.Email)
 	return f.err("承辦人資料有誤，請依欄位旁的說明修正。")
 }

@@ -198,7 +198,12 @@
         set("card_no", card.nhi.cardNo); set("card_id_no", card.nhi.idNo); set("cert", "");
         if (form.elements.name && !form.elements.name.value) { set("name", card.nhi.name); }
         if (form.elements.id_no && !form.elements.id_no.value) { set("id_no", card.nhi.idNo); }
-        show(out, "已讀取健保卡：卡號 " + card.nhi.cardNo + "，" + card.nhi.name, "info");
+        // A 造字 in the name: the person types the right character.
+        var check = !!card.nhi.nameNeedsCheck;
+        set("name_needs_check", check ? "1" : "");
+        var hint = form.querySelector("[data-name-check]");
+        if (hint) { hint.hidden = !check; }
+        show(out, "已讀取健保卡：卡號 " + card.nhi.cardNo + "，" + card.nhi.name + (check ? "（姓名含造字，請確認）" : ""), "info");
       } else {
         var kind = want === "business_cert" ? "工商憑證" : "自然人憑證";
         if (card.type !== want || !card.cert) { throw new AgentError("card", "讀卡機中不是" + kind + "，請放入正確的卡片。"); }
