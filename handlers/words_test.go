@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/uptrace/bun"
 
+	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/internal/twid"
 
 	"github.com/multicert/multicert/models"
@@ -121,4 +123,70 @@ func TestClerkNameWithMadeCharacter(t *testing.T) {
 		}
 		wantContains(t, c.get("/portal/handlers"), "陳𥕢玲")
 	})
+}
+
+// TestCardLoginNext: the card login goes back to the local page it was
+// sent from (?next=), and refuses to send anyone to another site.
+func TestCardLoginNext(t *testing.T) {
+	e := newEnv(t, modelstest.MustOpenSQLite(t))
+	ctx := context.Background()
+	var u models.Unit
+	if err := e.db.NewSelect().Model(&u).Where("code = ?", demo.UnitCode(6)).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	acct, _ := models.ActiveAccount(ctx, e.db, u.ID)
+	page := e.anonymous().get("/login?next=" + url.QueryEscape("/portal/handlers"))
+	if v, _ := page.doc(t).Find(`form[data-card-flow] input[name="next"]`).Attr("value"); v != "/portal/handlers" {
+		t.Errorf("login page next = %q, want /portal/handlers", v)
+	}
+	for next, want := range map[string]string{
+		"/portal/handlers":           "/portal/handlers",
+		"":                           "/portal",
+		"//evil.example/portal":      "/portal",
+		"https://evil.example/":      "/portal",
+		`/\evil.example`:             "/portal",
+		"/%2F%2Fevil.example":        "/%2F%2Fevil.example", // a path on this site
+		"/portal\r\nLocation: //x":   "/portal",
+		"javascript:alert(1)":        "/portal",
+		"/login?next=//evil.example": "/portal",
+	} {
+		t.Run(next, func(t *testing.T) {
+			if p := e.anonymous().get("/login?next=" + url.QueryEscape(next)); next != "/portal/handlers" && next != "/%2F%2Fevil.example" &&
+				p.doc(t).Find(`input[name="next"]`).Length() != 0 {
+				t.Errorf("login page keeps next %q", next)
+			}
+			c := e.cardClient()
+			form := url.Values{"card_no": {*acct.NHICardNo}, "card_id_no": {*acct.NHIIDNo}, "card_name": {u.OwnerName},
+				"password": {demo.Password}, "unit_code": {u.Code}, "as_unit": {"1"}, "next": {next}}
+			if code, res := c.jsonPost("/login/nhi", form); code != http.StatusOK || res["redirect"] != want {
+				t.Errorf("login with next %q: %d %v, want redirect %s", next, code, res, want)
+			}
+		})
+	}
+}
+
+// TestDeregisteredNHILoginThroughHTTP: the right card and password of a
+// deregistered account are told to register again; a wrong password is not.
+func TestDeregisteredNHILoginThroughHTTP(t *testing.T) {
+	e := newEnv(t, modelstest.MustOpenSQLite(t))
+	ctx := context.Background()
+	var u models.Unit
+	if err := e.db.NewSelect().Model(&u).Where("code = ?", demo.UnitCode(6)).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	acct, _ := models.ActiveAccount(ctx, e.db, u.ID)
+	if _, err := e.db.NewUpdate().Model(acct).Set("status = ?, deregistered_at = ?", models.AccountDeregistered, modelstest.Clock).
+		WherePK().Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"card_no": {*acct.NHICardNo}, "card_id_no": {*acct.NHIIDNo}, "card_name": {u.OwnerName},
+		"password": {"Wrong-1234"}, "unit_code": {u.Code}, "as_unit": {"1"}}
+	if code, res := e.cardClient().jsonPost("/login/nhi", form); code != http.StatusUnauthorized || strings.Contains(fmt.Sprint(res["error"]), "註銷") {
+		t.Errorf("wrong password: %d %v, want 401 without a word of the deregistration", code, res)
+	}
+	form.Set("password", demo.Password)
+	if code, res := e.cardClient().jsonPost("/login/nhi", form); code != http.StatusUnauthorized || !strings.Contains(fmt.Sprint(res["error"]), "已註銷，") ||
+		!strings.Contains(fmt.Sprint(res["error"]), "重新註冊") {
+		t.Errorf("right password: %d %v, want 401 telling to register again", code, res)
+	}
 }

@@ -125,7 +125,8 @@
             return server(form.getAttribute("data-cert-action"), {
               nonce: n.nonce, signature: sig.signature, certificate: sig.certificate,
               chain: (sig.chain || []).join(","), algorithm: sig.algorithm,
-              as_unit: asUnit ? "1" : "", unit_code: field(form, "unit_code"), ban: field(form, "ban")
+              as_unit: asUnit ? "1" : "", unit_code: field(form, "unit_code"), ban: field(form, "ban"),
+              next: field(form, "next")
             });
           });
         });
@@ -138,7 +139,7 @@
           password2: form.elements.password2 ? form.elements.password2.value : "",
           id_no: field(form, "id_no"), unit_code: field(form, "unit_code"), ban: field(form, "ban"),
           code: field(form, "code"), activation_code: field(form, "activation_code"),
-          as_unit: asUnit ? "1" : ""
+          as_unit: asUnit ? "1" : "", next: field(form, "next")
         };
         var action = (submitter && submitter.getAttribute("data-nhi-action")) || form.getAttribute("data-nhi-action");
         return server(action, f);
