@@ -190,3 +190,35 @@ func TestDeregisteredNHILoginThroughHTTP(t *testing.T) {
 		t.Errorf("right password: %d %v, want 401 telling to register again", code, res)
 	}
 }
+
+// TestDeregistrationPendingOnce: while a deregistration waits, the unit page
+// says so (who asked, when) instead of the form, and a request sent from an
+// older page is answered with the same words and the way back, not a bare 409.
+func TestDeregistrationPendingOnce(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		e := newEnv(t, db)
+		c := e.staffClient("taipei.staff")
+		id := fmtID(e.unitID(0))
+		page := c.get("/console/units/" + id)
+		c.scrapeCSRF(page)
+		if page.doc(t).Find(`form[action="/console/units/` + id + `/deregistrations"]`).Length() != 1 {
+			t.Fatal("no deregistration form before any request")
+		}
+		wantStatus(t, c.post("/console/units/"+id+"/deregistrations", url.Values{"reason": {"單位來電，改以工商憑證註冊"}}), http.StatusSeeOther)
+		page = c.get("/console/units/" + id)
+		wantContains(t, page, "已有待核准的註銷申請（申請人：")
+		if page.doc(t).Find(`form[action="/console/units/` + id + `/deregistrations"]`).Length() != 0 {
+			t.Error("the deregistration form is still shown while a request waits")
+		}
+		r := c.post("/console/units/"+id+"/deregistrations", url.Values{"reason": {"再送一次"}})
+		wantStatus(t, r, http.StatusConflict)
+		doc := r.doc(t)
+		alert := doc.Find(`#h-dereg ~ .alert.error`)
+		if !strings.Contains(alert.Text(), "已有待核准的註銷申請（申請人：") {
+			t.Errorf("second request alert %q, want who asked and when", alert.Text())
+		}
+		if href, _ := alert.Find("a").Attr("href"); href != "/console/units/"+id {
+			t.Errorf("link back %q, want /console/units/%s", href, id)
+		}
+	})
+}
