@@ -46,6 +46,7 @@ var routeAccess = map[string]access{
 
 	// Console units.
 	"GET /console":                                              {roles: allStaff},
+	"GET /console/work":                                         {roles: allStaff},
 	"GET /console/units":                                        {roles: allStaff},
 	"GET /console/units/:id":                                    {roles: allStaff, scoped: true},
 	"POST /console/units/:id/status":                            {roles: "staff,supervisor", scoped: true},

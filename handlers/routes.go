@@ -45,6 +45,7 @@ func (s *Server) routeTable() []Route {
 
 		// Bureau console (健保署): units, their status, 開通碼 and NHI passwords.
 		{"GET", "/console", guard("console", "read"), s.showConsoleHome},
+		{"GET", "/console/work", guard("console", "read"), s.showWork},
 		{"GET", "/console/units", guard("unit", "list"), s.searchUnits},
 		{"GET", "/console/units/:id", unitRead, s.showUnit},
 		{"POST", "/console/units/:id/status", s.unitGuard("unit", "update"), s.setUnitStatus},

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/uptrace/bun"
@@ -201,13 +202,13 @@ func TestDeregistrationPendingOnce(t *testing.T) {
 		id := fmtID(e.unitID(0))
 		page := c.get("/console/units/" + id)
 		c.scrapeCSRF(page)
-		if page.doc(t).Find(`form[action="/console/units/` + id + `/deregistrations"]`).Length() != 1 {
+		if page.doc(t).Find(`form[action="/console/units/`+id+`/deregistrations"]`).Length() != 1 {
 			t.Fatal("no deregistration form before any request")
 		}
 		wantStatus(t, c.post("/console/units/"+id+"/deregistrations", url.Values{"reason": {"單位來電，改以工商憑證註冊"}}), http.StatusSeeOther)
 		page = c.get("/console/units/" + id)
 		wantContains(t, page, "已有待核准的註銷申請（申請人：")
-		if page.doc(t).Find(`form[action="/console/units/` + id + `/deregistrations"]`).Length() != 0 {
+		if page.doc(t).Find(`form[action="/console/units/`+id+`/deregistrations"]`).Length() != 0 {
 			t.Error("the deregistration form is still shown while a request waits")
 		}
 		r := c.post("/console/units/"+id+"/deregistrations", url.Values{"reason": {"再送一次"}})
@@ -221,4 +222,69 @@ func TestDeregistrationPendingOnce(t *testing.T) {
 			t.Errorf("link back %q, want /console/units/%s", href, id)
 		}
 	})
+}
+
+// TestWorkWaiting: the 工作台 shows staff their open cases and reviews and
+// supervisors their approvals and samples, in a fragment that refreshes
+// itself every minute without keeping an idle session alive.
+func TestWorkWaiting(t *testing.T) {
+	e := newEnv(t, modelstest.MustOpenSQLite(t))
+	ctx := context.Background()
+	count := func(r *response, what string) string {
+		t.Helper()
+		return r.doc(t).Find(`[data-count="` + what + `"]`).Text()
+	}
+	staff := e.staffClient("taipei.staff")
+	home := staff.get("/console")
+	wantStatus(t, home, http.StatusOK)
+	sec := home.doc(t).Find("#work-waiting")
+	if v, _ := sec.Attr("hx-trigger"); v != "every 60s" {
+		t.Errorf("work section hx-trigger %q, want every 60s", v)
+	}
+	if _, live := sec.Attr("aria-live"); live {
+		t.Error("the work section is a live region; it should announce nothing")
+	}
+	before := count(home, "cases")
+	if before == "" || count(home, "reviews") == "" || count(home, "approvals") != "" {
+		t.Errorf("staff counts: cases %q reviews %q approvals %q; want cases and reviews only", before, count(home, "reviews"), count(home, "approvals"))
+	}
+	var st models.Staff
+	if err := e.db.NewSelect().Model(&st).Where("username = ?", "taipei.staff").Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.OpenCase(ctx, models.Actor{Kind: "staff", ID: st.ID, Name: st.Username, Role: st.Role, Branch: "1"},
+		models.Scope{Branch: "1"}, models.CaseInput{UnitID: e.unitID(0), CallerName: "王小姐", CallerPhone: "02-2700-0000",
+			Topic: models.TopicOther, Notes: "詢問", AssignToMe: true}); err != nil {
+		t.Fatal(err)
+	}
+	// The poll a minute and more later: one more case, and no activity recorded.
+	var seen time.Time
+	if err := e.db.NewSelect().Table("sessions").Column("last_seen_at").Where("id IS NOT NULL").Order("last_seen_at DESC").Limit(1).Scan(ctx, &seen); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(2 * time.Minute)
+	frag := staff.get("/console/work", "HX-Request", "true")
+	wantStatus(t, frag, http.StatusOK)
+	wantNotContains(t, frag, "<html")
+	if got := count(frag, "cases"); got == before || got == "" {
+		t.Errorf("cases after opening one: %q, was %q", got, before)
+	}
+	var after time.Time
+	if err := e.db.NewSelect().Table("sessions").Column("last_seen_at").Order("last_seen_at DESC").Limit(1).Scan(ctx, &after); err != nil {
+		t.Fatal(err)
+	}
+	if !after.Equal(seen) {
+		t.Errorf("the poll recorded activity: last seen %v, was %v", after, seen)
+	}
+	if r := staff.get("/console/work"); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("the fragment as a page: %d, want 303 to the 工作台", r.StatusCode)
+	}
+
+	super := e.staffClient("taipei.super").get("/console")
+	if count(super, "approvals") == "" || count(super, "samples") == "" {
+		t.Error("a supervisor's 工作台 lacks approvals or samples")
+	}
+	if e.staffClient("hq.audit").get("/console").doc(t).Find("#work-waiting").Length() != 0 {
+		t.Error("an auditor's 工作台 shows work to do")
+	}
 }

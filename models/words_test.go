@@ -118,3 +118,39 @@ func TestUnitHistory(t *testing.T) {
 		}
 	})
 }
+
+// TestCountWork: the work waiting counts within the scope, and a unit's
+// scope counts nothing.
+func TestCountWork(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		staff := staffActor(t, db, "taipei.staff")
+		taipei := models.Scope{Branch: "1"}
+		before, err := models.CountWork(ctx, db, taipei)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.OpenCase(ctx, staff, taipei, models.CaseInput{UnitID: f.cert.ID, CallerName: "王小姐", CallerPhone: "02-2700-0000",
+			Topic: models.TopicOther, Notes: "詢問", AssignToMe: true}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.RequestDeregistration(ctx, staff, taipei, f.cert.ID, "改以健保卡註冊"); err != nil {
+			t.Fatal(err)
+		}
+		after, err := models.CountWork(ctx, db, taipei)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.OpenCases != before.OpenCases+1 || after.Approvals != before.Approvals+1 {
+			t.Errorf("after a case and a deregistration request: %+v, was %+v", after, before)
+		}
+		all, err := models.CountWork(ctx, db, models.ScopeAll)
+		if err != nil || all.OpenCases < after.OpenCases || all.Approvals < after.Approvals || all.Reviews < after.Reviews {
+			t.Errorf("head office %+v (%v), want at least the branch's %+v", all, err, after)
+		}
+		if unit, err := models.CountWork(ctx, db, models.UnitScope(f.cert.ID)); err != nil || unit != (models.WorkCounts{}) {
+			t.Errorf("a unit's scope: %+v %v, want nothing", unit, err)
+		}
+	})
+}
