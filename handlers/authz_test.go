@@ -92,6 +92,7 @@ var routeAccess = map[string]access{
 	"GET /console/grades":             {roles: allStaff},
 	"POST /console/grades":            {roles: "admin"},
 	"POST /console/nightly":           {roles: "admin"},
+	"GET /console/nightly":            {roles: "admin"},
 
 	// Staff accounts and one's own password.
 	"GET /console/staff":                 {roles: "admin"},

@@ -91,6 +91,7 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/console/grades", guard("grade_table", "read"), s.showGrades},
 		{"POST", "/console/grades", guard("grade_table", "create"), s.createGradeTable},
 		{"POST", "/console/nightly", guard("nightly_batch", "run"), s.runNightly},
+		{"GET", "/console/nightly", guard("nightly_batch", "run"), s.showNightly},
 
 		// Staff accounts (admin) and one's own password.
 		{"GET", "/console/staff", guard("staff_account", "list"), s.showStaffAccounts},

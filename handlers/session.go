@@ -91,7 +91,7 @@ func (p *Principal) Actor(c *fiber.Ctx) models.Actor {
 }
 
 // pollPaths are the fragments pages fetch by themselves on a timer.
-var pollPaths = map[string]bool{"/console/work": true}
+var pollPaths = map[string]bool{"/console/work": true, "/console/nightly": true}
 
 var anonymous = Principal{Kind: models.SessionAnonymous, Role: policy.Anonymous}
 
@@ -160,7 +160,7 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	lookup := s.Store.SessionByToken
-	if pollPaths[c.Path()] {
+	if c.Method() == fiber.MethodGet && pollPaths[c.Path()] {
 		lookup = s.Store.PeekSession
 	}
 	sess, err := lookup(ctx, token)

@@ -13,10 +13,12 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/multicert/multicert/demo"
+	"github.com/multicert/multicert/handlers"
 	"github.com/multicert/multicert/internal/twid"
 
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
+	"github.com/multicert/multicert/policy"
 )
 
 // TestErrorsInWords: an error page names the status in words and says what
@@ -287,4 +289,54 @@ func TestWorkWaiting(t *testing.T) {
 	if e.staffClient("hq.audit").get("/console").doc(t).Find("#work-waiting").Length() != 0 {
 		t.Error("an auditor's 工作台 shows work to do")
 	}
+}
+
+// syncJobs runs the nightly re-validation at once, as the worker would.
+type syncJobs struct{ store *models.Store }
+
+func (j syncJobs) RunNightlyNow(ctx context.Context, on time.Time) error {
+	_, err := j.store.NightlyValidate(ctx, on)
+	return err
+}
+
+// TestNightlyRunShowsResult: 「立即重新檢核」 leads to the grades page with
+// the progress of today's re-validation, polled while it is queued, and
+// then its result: how many filings were checked and how many changed. A
+// second click says the day is done instead of queuing nothing.
+func TestNightlyRunShowsResult(t *testing.T) {
+	e := newEnv(t, modelstest.MustOpenSQLite(t))
+	admin := e.staffClient("hq.admin")
+	waiting := admin.get("/console/nightly?wait=1", "HX-Request", "true")
+	wantStatus(t, waiting, http.StatusOK)
+	wantContains(t, waiting, "等候開始", `hx-trigger="every 3s"`)
+
+	app, _, err := handlers.New(handlers.Deps{Store: e.store, Enforcer: policy.MustNew(), Version: "test", Downloads: t.TempDir(),
+		Cards: testCards(t), Jobs: syncJobs{e.store}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.app = app
+	page := admin.get("/console/grades")
+	admin.scrapeCSRF(page)
+	if page.doc(t).Find("#nightly-status").Text() != "" && strings.Contains(page.body, "已完成") {
+		t.Fatal("a result before any run")
+	}
+	r := admin.post("/console/nightly", nil)
+	wantStatus(t, r, http.StatusSeeOther)
+	if loc := r.Header.Get("Location"); loc != "/console/grades?wait=1" {
+		t.Fatalf("after the run: Location %q", loc)
+	}
+	done := admin.get("/console/grades?wait=1")
+	doc := done.doc(t)
+	st := doc.Find("#nightly-status")
+	if !strings.Contains(st.Text(), "今日的重新檢核已完成") || st.Find(`[data-nightly="validated"]`).Text() == "" ||
+		st.Find(`[data-nightly="changed"]`).Text() == "" {
+		t.Errorf("status after the run: %q, want the counts checked and changed", st.Text())
+	}
+	if _, polls := st.Attr("hx-get"); polls {
+		t.Error("a finished run still polls")
+	}
+	admin.scrapeCSRF(done)
+	wantStatus(t, admin.post("/console/nightly", nil), http.StatusSeeOther)
+	wantContains(t, admin.get("/console/grades"), "不會重複執行")
 }

@@ -154,3 +154,24 @@ func TestCountWork(t *testing.T) {
 		}
 	})
 }
+
+// TestNightlyBatchOn: none before the day's re-validation; after it, its
+// counts and its end.
+func TestNightlyBatchOn(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		on := modelstest.Clock
+		if b, err := models.NightlyBatchOn(ctx, db, on); b != nil || err != nil {
+			t.Fatalf("before the run: %+v %v, want none", b, err)
+		}
+		n, err := f.s.NightlyValidate(ctx, on)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := models.NightlyBatchOn(ctx, db, on)
+		if err != nil || b == nil || b.FinishedAt == nil || b.Validated != int64(n) {
+			t.Fatalf("after the run of %d filings: %+v %v", n, b, err)
+		}
+	})
+}
