@@ -34,6 +34,7 @@ type GradesView struct {
 	Source    string
 	Errors    map[string]string
 	CanLoad   bool
+	Nightly   NightlyView
 }
 
 func (s *Server) gradesView(c *fiber.Ctx) (GradesView, error) {
@@ -41,7 +42,13 @@ func (s *Server) gradesView(c *fiber.Ctx) (GradesView, error) {
 	if err != nil {
 		return GradesView{}, err
 	}
-	return GradesView{Page: s.page(c, "投保金額分級表", "grades"), Tables: ts, Errors: map[string]string{}, CanLoad: s.may(c, "grade_table", "create")}, nil
+	vm := GradesView{Page: s.page(c, "投保金額分級表", "grades"), Tables: ts, Errors: map[string]string{}, CanLoad: s.may(c, "grade_table", "create")}
+	if s.may(c, "nightly_batch", "run") {
+		if vm.Nightly, err = s.nightlyView(c, c.Query("wait") == "1"); err != nil {
+			return GradesView{}, err
+		}
+	}
+	return vm, nil
 }
 
 // showGrades lists the grade tables by effective date.
@@ -93,9 +100,19 @@ func (s *Server) runNightly(c *fiber.Ctx) error {
 	if s.Jobs == nil {
 		return apperr.New(apperr.Conflict, "背景作業沒有啟動，無法執行。")
 	}
-	if err := s.Jobs.RunNightlyNow(c.UserContext(), s.todayTaipei()); err != nil {
+	today := s.todayTaipei()
+	b, err := models.NightlyBatchOn(c.UserContext(), s.Store.R(), today)
+	if err != nil {
 		return err
 	}
-	s.flash(c, "已排入今日的申報資料重新檢核；結果有變動的單位會收到通知與電子郵件。")
-	return redirect(c, "/console/grades")
+	if b != nil && b.FinishedAt != nil {
+		// A day is validated once: the job would be skipped as a duplicate.
+		s.flash(c, "今日的重新檢核已完成，不會重複執行；結果見下方。")
+		return redirect(c, "/console/grades")
+	}
+	if err := s.Jobs.RunNightlyNow(c.UserContext(), today); err != nil {
+		return err
+	}
+	s.flash(c, "已排入今日的申報資料重新檢核，下方會顯示進度與結果；結果有變動的單位會收到通知與電子郵件。")
+	return redirect(c, "/console/grades?wait=1")
 }

@@ -23,7 +23,7 @@ func (s *Server) showAnnouncementBoard(c *fiber.Ctx) error {
 	vm := AnnouncementBoardView{Page: s.page(c, "公告欄", "announcements")}
 	var err error
 	if p.IsUnit() {
-		u, err := models.UnitByID(ctx, s.Store.DB, p.Scope(), p.UnitID)
+		u, err := models.UnitByID(ctx, s.Store.R(), p.Scope(), p.UnitID)
 		if err != nil {
 			return err
 		}
@@ -34,7 +34,7 @@ func (s *Server) showAnnouncementBoard(c *fiber.Ctx) error {
 		}
 		return s.render(c, fiber.StatusOK, "announcement_board", vm)
 	}
-	if vm.Announcements, err = models.CurrentAnnouncements(ctx, s.Store.DB, s.Store.Now(), ""); err != nil {
+	if vm.Announcements, err = models.CurrentAnnouncements(ctx, s.Store.R(), s.Store.Now(), ""); err != nil {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "announcement_board", vm)

@@ -20,7 +20,7 @@ type AnnouncementListView struct {
 // their branch's, or every one for head office.
 func (s *Server) showAnnouncements(c *fiber.Ctx) error {
 	p := principal(c)
-	as, err := models.AnnouncementsOfScope(c.UserContext(), s.Store.DB, p.Scope(), 200)
+	as, err := models.AnnouncementsOfScope(c.UserContext(), s.Store.R(), p.Scope(), 200)
 	if err != nil {
 		return err
 	}

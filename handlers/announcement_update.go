@@ -17,7 +17,7 @@ func (s *Server) showAnnouncement(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	an, err := models.AnnouncementByID(c.UserContext(), s.Store.DB, p.Scope(), id)
+	an, err := models.AnnouncementByID(c.UserContext(), s.Store.R(), p.Scope(), id)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (s *Server) updateAnnouncement(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	an, err := models.AnnouncementByID(c.UserContext(), s.Store.DB, p.Scope(), id)
+	an, err := models.AnnouncementByID(c.UserContext(), s.Store.R(), p.Scope(), id)
 	if err != nil {
 		return err
 	}

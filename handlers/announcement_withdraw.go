@@ -15,7 +15,7 @@ func (s *Server) withdrawAnnouncement(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	an, err := models.AnnouncementByID(c.UserContext(), s.Store.DB, p.Scope(), id)
+	an, err := models.AnnouncementByID(c.UserContext(), s.Store.R(), p.Scope(), id)
 	if err != nil {
 		return err
 	}
@@ -34,7 +34,7 @@ func (s *Server) announcementDomain(c *fiber.Ctx, dom string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	branch, err := models.AnnouncementDomain(c.UserContext(), s.Store.DB, id)
+	branch, err := models.AnnouncementDomain(c.UserContext(), s.Store.R(), id)
 	if err != nil {
 		return "", err
 	}

@@ -46,6 +46,7 @@ var routeAccess = map[string]access{
 
 	// Console units.
 	"GET /console":                                              {roles: allStaff},
+	"GET /console/work":                                         {roles: allStaff},
 	"GET /console/units":                                        {roles: allStaff},
 	"GET /console/units/:id":                                    {roles: allStaff, scoped: true},
 	"GET /console/units/:id/roster":                             {roles: "staff,supervisor,auditor", scoped: true},
@@ -100,6 +101,7 @@ var routeAccess = map[string]access{
 	"GET /console/grades":             {roles: allStaff},
 	"POST /console/grades":            {roles: "admin"},
 	"POST /console/nightly":           {roles: "admin"},
+	"GET /console/nightly":            {roles: "admin"},
 
 	// Staff accounts and one's own password.
 	"GET /console/staff":                 {roles: "admin"},

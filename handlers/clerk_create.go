@@ -20,6 +20,7 @@ func (s *Server) createClerk(c *fiber.Ctx) error {
 	in := models.ClerkInput{
 		CardType: c.FormValue("card_type"), IDNo: c.FormValue("id_no"), Name: c.FormValue("name"), Email: c.FormValue("email"),
 		MayFile: c.FormValue("may_file") == "1", MayManage: c.FormValue("may_manage") == "1",
+		NameNeedsCheck: c.FormValue("name_needs_check") == "1",
 	}
 	vm, err := s.clerksView(c)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/multicert/multicert/internal/apperr"
 )
 
 // requestDeregistration asks a supervisor to deregister the unit's account.
@@ -13,7 +15,18 @@ func (s *Server) requestDeregistration(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.Store.RequestDeregistration(c.UserContext(), p.Actor(c), p.Scope(), id, c.FormValue("reason")); err != nil {
+	_, err = s.Store.RequestDeregistration(c.UserContext(), p.Actor(c), p.Scope(), id, c.FormValue("reason"))
+	if e, ok := apperr.As(err); ok && e.Code == apperr.Conflict {
+		// Another request waits, or the account is gone: the unit page
+		// says which, where the form was, with the way back.
+		vm, verr := s.unitView(c, id)
+		if verr != nil {
+			return verr
+		}
+		vm.DeregError = e.Message
+		return s.render(c, fiber.StatusConflict, "unit_show", vm)
+	}
+	if err != nil {
 		return err
 	}
 	s.flash(c, "已送出註銷申請，待另一位主管核准後生效。")

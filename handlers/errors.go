@@ -35,14 +35,54 @@ var statusText = map[int]string{
 	fiber.StatusRequestEntityTooLarge: "上傳的資料太大，單一檔案請勿超過 10 MB。",
 	fiber.StatusTooManyRequests:       "操作太頻繁，請稍候再試。",
 	fiber.StatusRequestTimeout:        "等候逾時，請再試一次。",
+	fiber.StatusConflict:              "此筆資料已被其他人處理，請重新整理頁面後再試。",
+	fiber.StatusUnprocessableEntity:   "送出的資料有誤，請依說明修正後再送出。",
+	fiber.StatusLocked:                "失敗次數過多，已暫停登入，請稍候幾分鐘再試。",
+}
+
+// statusWords name an error status in words, and say what to do when
+// the message does not: a person reads 「資料已被處理」, not 409.
+var statusWords = map[int]struct{ Words, Hint string }{
+	fiber.StatusBadRequest:            {"資料格式有誤", "請重新整理頁面後再試。"},
+	fiber.StatusUnauthorized:          {"尚未登入", "請先登入。"},
+	fiber.StatusForbidden:             {"沒有權限", "如需使用此功能，請洽貴單位的單位管理者或本署承辦人。"},
+	fiber.StatusNotFound:              {"找不到資料", "請回上一頁，或由選單重新進入。"},
+	fiber.StatusMethodNotAllowed:      {"不支援的操作", "請由頁面上的按鈕操作。"},
+	fiber.StatusRequestTimeout:        {"等候逾時", "請再試一次。"},
+	fiber.StatusConflict:              {"資料已被處理", "請重新整理頁面後再試。"},
+	fiber.StatusRequestEntityTooLarge: {"檔案太大", "請縮小檔案或分批上傳。"},
+	fiber.StatusUnprocessableEntity:   {"資料需要修正", "請依說明修正後再送出。"},
+	fiber.StatusLocked:                {"暫停登入", "請稍候幾分鐘再試；忘記密碼請重設。"},
+	fiber.StatusTooManyRequests:       {"操作太頻繁", "請稍候再試。"},
+	fiber.StatusInternalServerError:   {"系統錯誤", "請稍後再試。"},
+	fiber.StatusServiceUnavailable:    {"系統暫停服務", "請稍後再試。"},
 }
 
 // ErrorView is the model of the error page and the error fragment.
 type ErrorView struct {
 	Page
-	Status  int
+	Status  int    // the HTTP status, kept for the response and the helpdesk
+	Words   string // the status in words
 	Message string
+	Hint    string // what to do, when the message does not say
 	Ref     string // the request ID, to quote when calling
+}
+
+// errorView words an error: the status's name, and its hint unless the
+// message already tells the person what to do (it asks them: 「請…」).
+func errorView(pg Page, status int, msg, ref string) ErrorView {
+	w, ok := statusWords[status]
+	if !ok {
+		w = statusWords[fiber.StatusInternalServerError]
+		if status < 500 {
+			w.Words = "無法完成"
+		}
+	}
+	vm := ErrorView{Page: pg, Status: status, Words: w.Words, Message: msg, Ref: ref}
+	if !strings.Contains(msg, "請") {
+		vm.Hint = w.Hint
+	}
+	return vm
 }
 
 // handleError turns any error into a page in Chinese: a full page for a
@@ -100,7 +140,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		return c.Redirect(login, fiber.StatusSeeOther)
 	}
 
-	vm := ErrorView{Page: s.page(c, "錯誤", ""), Status: status, Message: msg, Ref: ref}
+	vm := errorView(s.page(c, "錯誤", ""), status, msg, ref)
 	if isHTMX(c) {
 		c.Set("HX-Retarget", "#flash")
 		c.Set("HX-Reswap", "innerHTML")

@@ -48,7 +48,7 @@ func (s *Server) loadFixable(c *fiber.Ctx) (*models.Filing, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := models.FilingByID(c.UserContext(), s.Store.DB, principal(c).UnitID, id)
+	f, err := models.FilingByID(c.UserContext(), s.Store.R(), principal(c).UnitID, id)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ type PortalHomeView struct {
 	ActiveCount  int
 	CertDaysLeft int // days until the business certificate expires; -1 when not applicable
 	Pending      []models.ChangeRequest
-	Events       []models.AuditEvent
+	History      []models.UnitHistoryEntry
 	Notices      []models.Notice
 	Banner       *models.Announcement // the newest important current announcement for the unit
 	NewCount     int                  // announcements new since the reader last opened the 公告欄
@@ -53,16 +53,16 @@ func (s *Server) showPortalHome(c *fiber.Ctx) error {
 			vm.Pending = append(vm.Pending, r)
 		}
 	}
-	if vm.Events, err = models.AuditEventsOfUnit(ctx, s.Store.R(), u.ID, 10); err != nil {
+	if vm.History, err = models.UnitHistory(ctx, s.Store.R(), p.Scope(), u.ID, 10); err != nil {
 		return err
 	}
 	if vm.Notices, err = models.NoticesOfUnit(ctx, s.Store.R(), u.ID, 5); err != nil {
 		return err
 	}
-	if vm.Banner, err = models.Banner(ctx, s.Store.DB, s.Store.Now(), u.BranchCode); err != nil {
+	if vm.Banner, err = models.Banner(ctx, s.Store.R(), s.Store.Now(), u.BranchCode); err != nil {
 		return err
 	}
-	if vm.NewCount, err = models.NewAnnouncements(ctx, s.Store.DB, s.Store.Now(), u.ID, p.ClerkID, u.BranchCode); err != nil {
+	if vm.NewCount, err = models.NewAnnouncements(ctx, s.Store.R(), s.Store.Now(), u.ID, p.ClerkID, u.BranchCode); err != nil {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "portal_home", vm)

@@ -3,6 +3,7 @@ package handlers
 import (
 	"crypto/x509"
 	"encoding/base64"
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -31,6 +32,37 @@ type UnitLoginView struct {
 	Page
 	Banner   *models.Announcement // the newest important current announcement
 	Branches []models.Branch
+	Next     string // where to go after the login: a local path, or ""
+}
+
+// localNext keeps a ?next= that is a path on this site: it starts with
+// one "/" (not "//" nor "/\", which browsers read as another host), holds
+// no control character and is not a login page; anything else is dropped,
+// so that the login page cannot send people to another site.
+func localNext(next string) string {
+	if len(next) > 1000 || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.Contains(next, `\`) || strings.HasPrefix(next, "/login") || strings.HasPrefix(next, "/console/login") {
+		return ""
+	}
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f {
+			return ""
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return ""
+	}
+	return next
+}
+
+// afterLogin is where a unit's login goes: the local ?next= it came with,
+// else the portal's home.
+func afterLogin(c *fiber.Ctx) string {
+	if next := localNext(c.FormValue("next")); next != "" {
+		return strings.Clone(next)
+	}
+	return "/portal"
 }
 
 func (s *Server) agentPage(c *fiber.Ctx, title, nav string) Page {
@@ -42,14 +74,18 @@ func (s *Server) agentPage(c *fiber.Ctx, title, nav string) Page {
 
 // showUnitLogin shows the login page of units and clerks (Q1's first screen).
 func (s *Server) showUnitLogin(c *fiber.Ctx) error {
+	next := localNext(c.Query("next"))
 	if principal(c).IsUnit() {
-		return c.Redirect("/portal", fiber.StatusSeeOther)
+		if next == "" {
+			next = "/portal"
+		}
+		return c.Redirect(next, fiber.StatusSeeOther)
 	}
 	if err := s.ensureSession(c); err != nil {
 		return err
 	}
-	vm := UnitLoginView{Page: s.agentPage(c, "登入", "login"), Branches: models.BureauBranches}
-	b, err := models.Banner(c.UserContext(), s.Store.DB, s.Store.Now(), "")
+	vm := UnitLoginView{Page: s.agentPage(c, "登入", "login"), Branches: models.BureauBranches, Next: next}
+	b, err := models.Banner(c.UserContext(), s.Store.R(), s.Store.Now(), "")
 	if err != nil {
 		return err
 	}
@@ -152,7 +188,7 @@ func (s *Server) createCertSession(c *fiber.Ctx) error {
 		return err
 	}
 	s.setSessionCookie(c, token)
-	return c.JSON(fiber.Map{"redirect": "/portal"})
+	return c.JSON(fiber.Map{"redirect": afterLogin(c)})
 }
 
 // nhiCard reads the card data the page got from the agent.
@@ -199,5 +235,5 @@ func (s *Server) createNHISession(c *fiber.Ctx) error {
 		return err
 	}
 	s.setSessionCookie(c, token)
-	return c.JSON(fiber.Map{"redirect": "/portal"})
+	return c.JSON(fiber.Map{"redirect": afterLogin(c)})
 }

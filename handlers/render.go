@@ -171,6 +171,7 @@ func label(kind, code string) string {
 var funcs = template.FuncMap{
 	"label":  label,
 	"action": models.AuditActionLabel,
+	"reason": models.AuditReasonLabel,
 	// roc formats a date in the ROC calendar: 115 年 3 月 2 日.
 	"roc": func(t any) string {
 		tm, ok := toTime(t)

@@ -34,7 +34,7 @@ func (s *Server) exportRoster(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="roster.csv"; filename*=UTF-8''`+url.PathEscape(name))
 	c.Set("X-Content-Type-Options", "nosniff")
-	db, sc, unitID := s.Store.DB, p.Scope(), p.UnitID
+	db, sc, unitID := s.Store.R(), p.Scope(), p.UnitID
 	log := s.log(c).With("export", "roster", "unit_id", unitID)
 	streamCSV(c, log, rosterCSVHeader, func(emit func([]string) error) error {
 		return models.RosterForExport(ctx, db, sc, unitID, f, 1_000_000, func(r *models.RosterRow) error {

@@ -102,7 +102,7 @@ func (s *Server) renderRoster(c *fiber.Ctx, vm RosterView, sc models.Scope, unit
 		status = fiber.StatusUnprocessableEntity
 	} else {
 		var err error
-		if vm.Rows, vm.Total, err = models.RosterOfUnit(c.UserContext(), s.Store.DB, sc, unitID, f); err != nil {
+		if vm.Rows, vm.Total, err = models.RosterOfUnit(c.UserContext(), s.Store.R(), sc, unitID, f); err != nil {
 			return err
 		}
 		vm.Pages = (vm.Total + f.PageSize - 1) / f.PageSize

@@ -48,6 +48,7 @@ func (s *Server) routeTable() []Route {
 
 		// Bureau console (健保署): units, their status, 開通碼 and NHI passwords.
 		{"GET", "/console", guard("console", "read"), s.showConsoleHome},
+		{"GET", "/console/work", guard("console", "read"), s.showWork},
 		{"GET", "/console/units", guard("unit", "list"), s.searchUnits},
 		{"GET", "/console/units/:id", unitRead, s.showUnit},
 		{"GET", "/console/units/:id/roster", s.unitGuard("insured_roster", "read"), s.showUnitRoster},
@@ -94,6 +95,7 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/console/grades", guard("grade_table", "read"), s.showGrades},
 		{"POST", "/console/grades", guard("grade_table", "create"), s.createGradeTable},
 		{"POST", "/console/nightly", guard("nightly_batch", "run"), s.runNightly},
+		{"GET", "/console/nightly", guard("nightly_batch", "run"), s.showNightly},
 
 		// 公告欄: staff of a branch publish for units, head office for all;
 		// /new before /:aid.

@@ -90,6 +90,9 @@ func (p *Principal) Actor(c *fiber.Ctx) models.Actor {
 	return a
 }
 
+// pollPaths are the fragments pages fetch by themselves on a timer.
+var pollPaths = map[string]bool{"/console/work": true, "/console/nightly": true}
+
 var anonymous = Principal{Kind: models.SessionAnonymous, Role: policy.Anonymous}
 
 func principal(c *fiber.Ctx) *Principal {
@@ -143,6 +146,8 @@ func (s *Server) clearSessionCookie(c *fiber.Ctx) {
 
 // loadSession finds the session of the request's cookie and who it belongs
 // to. A session whose user was disabled, revoked or deregistered is ended.
+// A request that a page sends by itself (pollPaths) does not count as
+// activity, so that a page left open still times out.
 func (s *Server) loadSession(c *fiber.Ctx) error {
 	p := anonymous
 	c.Locals("principal", &p)
@@ -154,7 +159,11 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	ctx := c.UserContext()
-	sess, err := s.Store.SessionByToken(ctx, token)
+	lookup := s.Store.SessionByToken
+	if c.Method() == fiber.MethodGet && pollPaths[c.Path()] {
+		lookup = s.Store.PeekSession
+	}
+	sess, err := lookup(ctx, token)
 	if err != nil {
 		return err
 	}

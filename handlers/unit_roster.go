@@ -16,7 +16,7 @@ func (s *Server) showUnitRoster(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u, err := models.UnitByID(c.UserContext(), s.Store.DB, p.Scope(), id)
+	u, err := models.UnitByID(c.UserContext(), s.Store.R(), p.Scope(), id)
 	if err != nil {
 		return err
 	}

@@ -27,47 +27,60 @@ type UnitView struct {
 
 	CanSetStatus, CanDeregister bool
 	CloseReasons, ReopenReasons map[string]string
+	// PendingDereg is the account's deregistration waiting for a
+	// supervisor: the form to ask for another is not shown while it waits.
+	PendingDereg *models.Deregistration
+	DeregError   string // why a request just sent was not taken
 }
 
 // showUnit shows one unit: status, account, clerks, addresses and its
 // recent audit events. The route's guard has checked the branch; the
 // query is scoped again all the same.
 func (s *Server) showUnit(c *fiber.Ctx) error {
-	p := principal(c)
-	ctx := c.UserContext()
 	id, err := paramID(c, "id")
 	if err != nil {
 		return err
 	}
-	u, err := models.UnitByID(ctx, s.Store.R(), p.Scope(), id)
+	vm, err := s.unitView(c, id)
 	if err != nil {
 		return err
 	}
+	return s.render(c, fiber.StatusOK, "unit_show", vm)
+}
+
+// unitView loads the unit page's model, within the staff member's scope.
+func (s *Server) unitView(c *fiber.Ctx, id int64) (UnitView, error) {
+	p := principal(c)
+	ctx := c.UserContext()
+	u, err := models.UnitByID(ctx, s.Store.R(), p.Scope(), id)
+	if err != nil {
+		return UnitView{}, err
+	}
 	vm := UnitView{Page: s.page(c, u.Name, "units"), Unit: u}
 	if vm.Account, err = models.ActiveAccount(ctx, s.Store.R(), u.ID); err != nil {
-		return err
+		return UnitView{}, err
 	}
 	if vm.Clerks, err = models.ClerksOfUnit(ctx, s.Store.R(), p.Scope(), u.ID); err != nil {
-		return err
+		return UnitView{}, err
 	}
 	if vm.Events, err = models.AuditEventsOfUnit(ctx, s.Store.R(), u.ID, 20); err != nil {
-		return err
+		return UnitView{}, err
 	}
 	if vm.Deregs, err = models.Deregistrations(ctx, s.Store.R(), p.Scope(), false, u.ID); err != nil {
-		return err
+		return UnitView{}, err
 	}
 	if vm.Filings, err = models.RecentFilingsOfUnit(ctx, s.Store.R(), u.ID, false, 20); err != nil {
-		return err
+		return UnitView{}, err
 	}
 	if vm.Codes, err = models.CodesOfUnit(ctx, s.Store.R(), p.Scope(), u.ID, 10); err != nil {
-		return err
+		return UnitView{}, err
 	}
 	if vm.NHIPasswords, err = models.NHIPasswordsOfUnit(ctx, s.Store.R(), p.Scope(), u.ID); err != nil {
-		return err
+		return UnitView{}, err
 	}
 	if vm.Can["insured_roster.read"] {
-		if _, vm.Insured, err = models.RosterOfUnit(ctx, s.Store.DB, p.Scope(), u.ID, models.RosterFilter{On: s.todayTaipei(), PageSize: 1}); err != nil {
-			return err
+		if _, vm.Insured, err = models.RosterOfUnit(ctx, s.Store.R(), p.Scope(), u.ID, models.RosterFilter{On: s.todayTaipei(), PageSize: 1}); err != nil {
+			return UnitView{}, err
 		}
 	}
 	vm.Now = time.Now()
@@ -75,5 +88,10 @@ func (s *Server) showUnit(c *fiber.Ctx) error {
 	vm.CanSetStatus, vm.CanDeregister = s.may(c, "unit", "update"), s.may(c, "deregistration", "create")
 	vm.CanIssueCode = s.may(c, "activation_code", "create")
 	vm.CloseReasons, vm.ReopenReasons = models.CloseReasons, models.ReopenReasons
-	return s.render(c, fiber.StatusOK, "unit_show", vm)
+	for i := range vm.Deregs {
+		if d := &vm.Deregs[i]; d.Status == models.DeregPending && vm.Account != nil && d.AccountID == vm.Account.ID {
+			vm.PendingDereg = d
+		}
+	}
+	return vm, nil
 }

@@ -1,6 +1,9 @@
 package models
 
-import "sort"
+import (
+	"sort"
+	"strings"
+)
 
 // AuditAction is one kind of audit event: the code stored in the event's
 // action column, its name in Chinese, the kind of object it concerns (the
@@ -259,4 +262,59 @@ func AuditFieldLabel(key string) string {
 		return l
 	}
 	return key
+}
+
+// formerReasons name, in Chinese, the reasons that the models wrote in
+// English before they wrote them in Chinese (and that the staff login
+// still writes, which its audit search relies on). Events are never
+// rewritten, since each is hashed into the chain: the pages label them.
+var formerReasons = map[string]string{
+	"certificate not bound to an active account":          "憑證未註冊多憑證帳號或帳號已註銷",
+	"unit closed or unregistered":                         "單位暫時關閉或未註冊",
+	"unit closed":                                         "單位暫時關閉",
+	"throttled":                                           "失敗次數過多，暫停登入",
+	"unknown unit code":                                   "投保單位代號不存在",
+	"no active NHI-card account":                          "單位沒有有效的負責人健保卡帳號",
+	"wrong card or password":                              "健保卡或密碼不正確",
+	"responsible person's NHI card":                       "負責人健保卡",
+	"certificate not bound to an active clerk":            "憑證未指派為有效的承辦人",
+	"no NHI card network registration":                    "未完成健保卡網路服務註冊",
+	"wrong password":                                      "密碼不正確",
+	"not an active clerk":                                 "不是有效的承辦人",
+	"card number differs from the one read at assignment": "健保卡卡號與指派時讀取的不同",
+	"NHI card": "健保卡",
+	"no unit has assigned this person with an NHI card": "尚無單位以健保卡指派此人",
+	"e-mail code":                            "電子郵件驗證碼",
+	"wrong, expired or used 開通碼":             "開通碼錯誤、逾期或已使用",
+	"another card than at the code request":  "與申請開通碼時讀取的健保卡不同",
+	"統一編號 does not match":                    "統一編號與投保單位不符",
+	"card is not the responsible person's":   "健保卡不是登記的負責人",
+	"registered with a business certificate": "已以工商憑證註冊",
+	"no e-mail on file":                      "單位未登記電子郵件",
+	"unknown user name":                      "帳號不存在",
+	"account disabled":                       "帳號已停用",
+}
+
+// formerReasonPrefixes are the English beginnings of reasons that carry a
+// value after them (a certificate's serial, an error).
+var formerReasonPrefixes = [][2]string{
+	{"business certificate ", "工商憑證 "},
+	{"citizen certificate ", "自然人憑證 "},
+	{"統一編號 in the certificate is ", "憑證上的統一編號為 "},
+	{"nonce: ", "登入驗證碼："},
+	{"certificate: ", "憑證："},
+}
+
+// AuditReasonLabel is an event's reason in words: a reason written in
+// English by older code is shown in Chinese; any other is shown as stored.
+func AuditReasonLabel(reason string) string {
+	if l, ok := formerReasons[reason]; ok {
+		return l
+	}
+	for _, p := range formerReasonPrefixes {
+		if rest, ok := strings.CutPrefix(reason, p[0]); ok {
+			return p[1] + rest
+		}
+	}
+	return reason
 }

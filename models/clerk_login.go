@@ -55,18 +55,18 @@ func (s *Store) ClerkCertLogin(ctx context.Context, in CertLogin, unitCode strin
 			return "", nil, err
 		}
 		if h == nil {
-			return "", nil, fail(ErrClerkUnknown, "certificate not bound to an active clerk", 0, "")
+			return "", nil, fail(ErrClerkUnknown, "憑證未指派為有效的承辦人", 0, "")
 		}
 		token, unit, lerr, err := s.startClerkSession(ctx, tx, in.Session, h, in.IP, in.UserAgent)
 		if err != nil {
 			return "", nil, err
 		}
 		if lerr != nil {
-			return "", nil, fail(lerr, "unit closed or unregistered", unit.ID, unit.BranchCode)
+			return "", nil, fail(lerr, "單位暫時關閉或未註冊", unit.ID, unit.BranchCode)
 		}
 		return token, unit, audit(ctx, tx, now, Actor{Kind: "clerk", ID: h.ID, Name: h.Name, Role: clerkRole(h), UnitID: unit.ID, IP: in.IP},
 			Change{Action: "clerk.login", UnitID: unit.ID, Branch: unit.BranchCode, ObjectType: "clerk", ObjectID: fmt.Sprint(h.ID),
-				Reason: "citizen certificate " + in.Serial})
+				Reason: "自然人憑證 " + in.Serial})
 	})
 }
 
@@ -107,7 +107,7 @@ func (s *Store) ClerkNHILogin(ctx context.Context, in NHILogin) (string, *Unit, 
 		change := Change{Action: "clerk.login_failed", ObjectType: "nhi_registration"}
 		if err := s.CheckThrottle(ctx, tx, ThrottleNHILogin, in.IDNo, in.IP); err != nil {
 			password.Burn(in.Password)
-			loginErr, change.Reason = err, "throttled"
+			loginErr, change.Reason = err, "失敗次數過多，暫停登入"
 			return audit(ctx, tx, now, actor, change)
 		}
 		fail := func(reason string) error {
@@ -129,7 +129,7 @@ func (s *Store) ClerkNHILogin(ctx context.Context, in NHILogin) (string, *Unit, 
 		}
 		if reg == nil {
 			password.Burn(in.Password)
-			return fail("no NHI card network registration")
+			return fail("未完成健保卡網路服務註冊")
 		}
 		change.ObjectID = fmt.Sprint(reg.ID)
 		good, err := password.Verify(in.Password, reg.PasswordHash)
@@ -137,7 +137,7 @@ func (s *Store) ClerkNHILogin(ctx context.Context, in NHILogin) (string, *Unit, 
 			return fmt.Errorf("models: NHI password: %w", err)
 		}
 		if !good {
-			return fail("wrong password")
+			return fail("密碼不正確")
 		}
 		q := tx.NewSelect().Model((*Clerk)(nil)).
 			Where("h.card_type = ? AND h.status = ? AND h.id_no = ?", CardNHI, ClerkActive, in.IDNo)
@@ -146,14 +146,14 @@ func (s *Store) ClerkNHILogin(ctx context.Context, in NHILogin) (string, *Unit, 
 			return err
 		}
 		if h == nil {
-			loginErr, change.Reason = ErrClerkUnknown, "not an active clerk"
+			loginErr, change.Reason = ErrClerkUnknown, "不是有效的承辦人"
 			return audit(ctx, tx, now, actor, change)
 		}
 		if h.CardSerial != in.CardNo {
 			if _, err := s.RecordFailure(ctx, tx, ThrottleNHILogin, in.IDNo, in.IP); err != nil {
 				return err
 			}
-			loginErr, change.Reason, change.UnitID = ErrNHIOtherCard, "card number differs from the one read at assignment", h.UnitID
+			loginErr, change.Reason, change.UnitID = ErrNHIOtherCard, "健保卡卡號與指派時讀取的不同", h.UnitID
 			return audit(ctx, tx, now, actor, change)
 		}
 		if err := s.ClearFailures(ctx, tx, ThrottleNHILogin, in.IDNo); err != nil {
@@ -165,12 +165,12 @@ func (s *Store) ClerkNHILogin(ctx context.Context, in NHILogin) (string, *Unit, 
 			return err
 		}
 		if lerr != nil {
-			loginErr, change.Reason, change.UnitID, change.Branch = lerr, "unit closed or unregistered", unit.ID, unit.BranchCode
+			loginErr, change.Reason, change.UnitID, change.Branch = lerr, "單位暫時關閉或未註冊", unit.ID, unit.BranchCode
 			return audit(ctx, tx, now, actor, change)
 		}
 		return audit(ctx, tx, now, Actor{Kind: "clerk", ID: h.ID, Name: h.Name, Role: clerkRole(h), UnitID: unit.ID, IP: in.IP},
 			Change{Action: "clerk.login", UnitID: unit.ID, Branch: unit.BranchCode, ObjectType: "clerk", ObjectID: fmt.Sprint(h.ID),
-				Reason: "NHI card"})
+				Reason: "健保卡"})
 	})
 	if err != nil {
 		return "", nil, err

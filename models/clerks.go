@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -29,7 +30,15 @@ type ClerkInput struct {
 	Email      string
 	MayFile    bool // 允許使用所有加退保業務功能
 	MayManage  bool // 單位管理者
+	// NameNeedsCheck is the card agent's word that the NHI card's name holds
+	// a government-made character (造字) it could not decode: the name must
+	// be typed by hand, and may hold CNS 11643 characters outside Big5.
+	NameNeedsCheck bool
 }
+
+// ErrNameUnreadable is the name field's message for a name that still
+// holds the replacement character U+FFFD, an undecoded 造字.
+const ErrNameUnreadable = "姓名中有讀卡時無法辨識的造字（顯示為 �），請將它改為正確的字（例如「𥕢」）後再儲存。"
 
 // Validate checks the input and says what is wrong per field.
 func (in *ClerkInput) Validate() error {
@@ -59,6 +68,9 @@ func (in *ClerkInput) Validate() error {
 		}
 	}
 	f.text("name", "姓名", in.Name, 50)
+	if _, bad := f["name"]; !bad && strings.ContainsRune(in.Name, utf8.RuneError) {
+		f["name"] = ErrNameUnreadable
+	}
 	f.email("email", in.Email)
 	return f.err("承辦人資料有誤，請依欄位旁的說明修正。")
 }
@@ -70,7 +82,7 @@ func (s *Store) AddClerk(ctx context.Context, a Actor, unitID int64, in ClerkInp
 		return nil, err
 	}
 	h := &Clerk{UnitID: unitID, CardType: in.CardType, IDNo: in.IDNo, CardSerial: in.CardSerial, Name: in.Name, Email: in.Email,
-		MayFile: in.MayFile, MayManage: in.MayManage, Status: ClerkActive, CreatedBy: a.Name, Version: 1}
+		MayFile: in.MayFile, MayManage: in.MayManage, Status: ClerkActive, CreatedBy: clerkCreator(a), Version: 1}
 	if in.CardType == CardCitizenCert {
 		h.CertIssuer = &in.CertIssuer
 	}
@@ -96,6 +108,24 @@ func (s *Store) AddClerk(ctx context.Context, a Actor, unitID int64, in ClerkInp
 		return nil, err
 	}
 	return h, nil
+}
+
+// clerkCreator is who assigned a clerk, as the unit's list shows it: a
+// clerk (the unit's manager) by name, the unit's own account as 投保單位.
+func clerkCreator(a Actor) string {
+	if a.Kind == ActorKindClerk {
+		return a.Name
+	}
+	return "投保單位"
+}
+
+// CreatedByName is who assigned the clerk, in words: rows written before
+// the name was stored say "unit" (the demo's) or the unit's name.
+func (h *Clerk) CreatedByName() string {
+	if h.CreatedBy == "" || h.CreatedBy == "unit" {
+		return "投保單位"
+	}
+	return h.CreatedBy
 }
 
 func clerkAudit(h *Clerk) map[string]any {

@@ -65,6 +65,9 @@ func (s *Store) RequestDeregistration(ctx context.Context, a Actor, sc Scope, un
 		if acct == nil {
 			return apperr.New(apperr.Conflict, "此單位沒有有效的多憑證帳號，不需註銷。")
 		}
+		if err := pendingDeregistration(ctx, tx, acct.ID); err != nil {
+			return err
+		}
 		d = &Deregistration{UnitID: u.ID, AccountID: acct.ID, Reason: reason, RequestedBy: a.ID, RequestedAt: now, Status: DeregPending, Version: 1}
 		if _, err := tx.NewInsert().Model(d).Exec(ctx); err != nil {
 			if isUniqueViolation(err) {
@@ -80,6 +83,27 @@ func (s *Store) RequestDeregistration(ctx context.Context, a Actor, sc Scope, un
 		return nil, err
 	}
 	return d, nil
+}
+
+// pendingDeregistration refuses a second request for an account while
+// one waits, saying who asked and when: the form is then not shown, and a
+// request sent from an older page learns why it was not taken.
+func pendingDeregistration(ctx context.Context, tx bun.IDB, accountID int64) error {
+	d := new(Deregistration)
+	err := tx.NewSelect().Model(d).Relation("Requester").
+		Where("deregistration.account_id = ? AND deregistration.status = ?", accountID, DeregPending).Limit(1).Scan(ctx)
+	if isNoRows(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("models: pending deregistration of account %d: %w", accountID, err)
+	}
+	who := "另一位同仁"
+	if d.Requester != nil {
+		who = d.Requester.Name
+	}
+	return apperr.Newf(apperr.Conflict, "已有待核准的註銷申請（申請人：%s，申請時間：%s），請等候另一位主管核准或駁回。",
+		who, d.RequestedAt.In(taipei).Format("2006-01-02 15:04"))
 }
 
 // ErrFourEyes refuses a supervisor's decision on their own request.

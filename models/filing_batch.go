@@ -387,3 +387,28 @@ func kindName(k string) string {
 	}
 	return "投保金額調整"
 }
+
+// NightlyBatch is how far a day's re-validation has come: started, how
+// many filings it validated and, once finished, how many changed result.
+type NightlyBatch struct {
+	bun.BaseModel `bun:"table:filing_batches"`
+	BatchOn       string     `bun:"batch_on,pk"`
+	StartedAt     time.Time  `bun:"started_at"`
+	FinishedAt    *time.Time `bun:"finished_at"`
+	Validated     int64      `bun:"validated"`
+	Changed       int64      `bun:"changed"`
+}
+
+// NightlyBatchOn returns the re-validation of the day on, or nil when it
+// has not started (queued, or not asked for).
+func NightlyBatchOn(ctx context.Context, db bun.IDB, on time.Time) (*NightlyBatch, error) {
+	b := new(NightlyBatch)
+	err := db.NewSelect().Model(b).Where("batch_on = ?", dateString(on)).Scan(ctx)
+	if isNoRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: nightly batch of %s: %w", dateString(on), err)
+	}
+	return b, nil
+}

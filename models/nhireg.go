@@ -141,7 +141,7 @@ func (s *Store) RequestNHICode(ctx context.Context, card NHICard, typedID, ip st
 				return err
 			}
 			return audit(ctx, tx, now, actor, Change{Action: "nhi.code_awaiting", ObjectType: "one_time_code", ObjectID: fmt.Sprint(c.ID),
-				Reason: "no unit has assigned this person with an NHI card"})
+				Reason: "尚無單位以健保卡指派此人"})
 		}
 		emails := clerkEmails(hs)
 		code := randomCode(digitAlphabet, 6)
@@ -321,7 +321,7 @@ func (s *Store) ConfirmNHICode(ctx context.Context, in NHIConfirm) error {
 				}
 				if err := audit(ctx, tx, now, actor, Change{Action: "clerk.card_replaced", UnitID: h.UnitID, ObjectType: "clerk",
 					ObjectID: fmt.Sprint(h.ID), Before: map[string]string{"card_serial": h.CardSerial},
-					After: map[string]string{"card_serial": card.CardNo}, Reason: "e-mail code"}); err != nil {
+					After: map[string]string{"card_serial": card.CardNo}, Reason: "電子郵件驗證碼"}); err != nil {
 					return err
 				}
 			}

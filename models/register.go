@@ -153,7 +153,7 @@ func (s *Store) RequestUnitCode(ctx context.Context, unitCode, ban string, card 
 			return refused(reason, u)
 		}
 		if u.Email == "" {
-			return refused("no e-mail on file", u)
+			return refused("單位未登記電子郵件", u)
 		}
 		code := randomCode(codeAlphabet, 10)
 		c := &OneTimeCode{Purpose: CodeUnitRegister, Subject: u.Code, UnitID: &u.ID, CardNo: card.CardNo, CardName: card.Name,
@@ -182,25 +182,25 @@ func nhiRegistrableUnit(ctx context.Context, tx bun.IDB, code, ban string, card 
 	u := new(Unit)
 	err := tx.NewSelect().Model(u).Relation("Branch").Where("unit.code = ?", code).Scan(ctx)
 	if isNoRows(err) {
-		return nil, "unknown unit code", nil
+		return nil, "投保單位代號不存在", nil
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("models: register: %w", err)
 	}
 	switch {
 	case u.BAN != ban:
-		return u, "統一編號 does not match", nil
+		return u, "統一編號與投保單位不符", nil
 	case u.OwnerIDNo == nil || *u.OwnerIDNo != card.IDNo:
-		return u, "card is not the responsible person's", nil
+		return u, "健保卡不是登記的負責人", nil
 	case u.Status != UnitActive:
-		return u, "unit closed", nil
+		return u, "單位暫時關閉", nil
 	}
 	a, err := ActiveAccount(ctx, tx, u.ID)
 	if err != nil {
 		return nil, "", err
 	}
 	if a != nil && a.RegType != RegNHICard {
-		return u, "registered with a business certificate", nil
+		return u, "已以工商憑證註冊", nil
 	}
 	return u, "", nil
 }
@@ -251,7 +251,7 @@ func (s *Store) RegisterUnitNHI(ctx context.Context, in UnitNHIRegistration) (st
 			return audit(ctx, tx, now, actor, ch)
 		}
 		if err := s.CheckThrottle(ctx, tx, ThrottleCode, in.UnitCode, in.IP); err != nil {
-			return fail(err, "throttled", nil)
+			return fail(err, "失敗次數過多，暫停登入", nil)
 		}
 		c, err := matchCode(ctx, tx, now, CodeUnitRegister, in.UnitCode, in.ActivationCode)
 		if err != nil {
@@ -261,7 +261,7 @@ func (s *Store) RegisterUnitNHI(ctx context.Context, in UnitNHIRegistration) (st
 			if _, err := s.RecordFailure(ctx, tx, ThrottleCode, in.UnitCode, in.IP); err != nil {
 				return err
 			}
-			return fail(ErrBadUnitCode, "wrong, expired or used 開通碼", nil)
+			return fail(ErrBadUnitCode, "開通碼錯誤、逾期或已使用", nil)
 		}
 		// The code proves the unit: from here on the answers may be specific.
 		u, reason, err := nhiRegistrableUnit(ctx, tx, in.UnitCode, in.BAN, card)
@@ -270,12 +270,12 @@ func (s *Store) RegisterUnitNHI(ctx context.Context, in UnitNHIRegistration) (st
 		}
 		switch reason {
 		case "":
-		case "統一編號 does not match":
+		case "統一編號與投保單位不符":
 			return fail(apperr.InvalidFields("統一編號與投保單位不符，請確認。", map[string]string{"ban": "統一編號與投保單位代號不符。"}), reason, u)
-		case "card is not the responsible person's":
+		case "健保卡不是登記的負責人":
 			return fail(apperr.Newf(apperr.Invalid, "讀卡機中的健保卡不是本署登記的貴單位負責人。請插入負責人的健保卡；負責人已變更者，請電洽%s %s。",
 				u.Branch.Name, u.Branch.Phone), reason, u)
-		case "unit closed":
+		case "單位暫時關閉":
 			return fail(ClosedUnitError(u.Branch), reason, u)
 		default:
 			a, err := ActiveAccount(ctx, tx, u.ID)
@@ -285,7 +285,7 @@ func (s *Store) RegisterUnitNHI(ctx context.Context, in UnitNHIRegistration) (st
 			return fail(alreadyRegistered(u, a), reason, u)
 		}
 		if c.Source == CodeByEmail && c.CardNo != card.CardNo {
-			return fail(apperr.New(apperr.Invalid, "請使用申請開通碼時讀取的同一張負責人健保卡。"), "another card than at the code request", u)
+			return fail(apperr.New(apperr.Invalid, "請使用申請開通碼時讀取的同一張負責人健保卡。"), "與申請開通碼時讀取的健保卡不同", u)
 		}
 		if err := spendCode(ctx, tx, now, c); err != nil {
 			refuse = err

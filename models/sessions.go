@@ -126,6 +126,17 @@ const (
 // there is none or it has expired (idle or absolute); expired ones are deleted.
 // It records activity at most once a minute to spare the database.
 func (s *Store) SessionByToken(ctx context.Context, token string) (*Session, error) {
+	return s.sessionByToken(ctx, token, true)
+}
+
+// PeekSession is SessionByToken without recording activity: a page that
+// refreshes itself (the 工作台's counts) must not keep an idle session
+// alive.
+func (s *Store) PeekSession(ctx context.Context, token string) (*Session, error) {
+	return s.sessionByToken(ctx, token, false)
+}
+
+func (s *Store) sessionByToken(ctx context.Context, token string, touch bool) (*Session, error) {
 	if token == "" || len(token) > 100 {
 		return nil, nil
 	}
@@ -144,7 +155,7 @@ func (s *Store) SessionByToken(ctx context.Context, token string) (*Session, err
 		}
 		return nil, nil
 	}
-	if now.Sub(sess.LastSeenAt) >= time.Minute {
+	if touch && now.Sub(sess.LastSeenAt) >= time.Minute {
 		sess.LastSeenAt = now
 		if _, err := s.DB.NewUpdate().Model((*Session)(nil)).Set("last_seen_at = ?", now).Where("id = ?", sess.ID).Exec(ctx); err != nil {
 			return nil, fmt.Errorf("models: touch session: %w", err)

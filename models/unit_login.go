@@ -23,8 +23,12 @@ var (
 	ErrCertNotRegistered = apperr.New(apperr.Unauthorized, "此憑證尚未註冊多憑證帳號，或帳號已註銷。請先以「註冊」完成單位註冊；若已註銷，請重新註冊。")
 	ErrNHIBadCredentials = apperr.New(apperr.Unauthorized, "健保卡、密碼或投保單位代號不正確，請確認後再試。"+
 		"尚未設定密碼或忘記密碼時：承辦人請至「健保卡網路服務註冊」，單位負責人請至「註冊」以開通碼設定密碼。")
-	ErrClerkUnknown  = apperr.New(apperr.Unauthorized, "您尚未被指派為此系統的承辦人，或已被單位刪除。請洽貴單位的單位管理者。")
-	ErrCertOtherUnit = apperr.New(apperr.Unauthorized, "憑證上的統一編號與投保單位不符，請使用貴單位的工商憑證。")
+	// ErrNHIDeregistered answers the right card and password of an
+	// account that was deregistered: only then, so that the answer does
+	// not tell a stranger which units exist.
+	ErrNHIDeregistered = apperr.New(apperr.Unauthorized, "貴單位的多憑證帳號已註銷，無法再以此帳號登入。請以「註冊」重新註冊後再登入。")
+	ErrClerkUnknown    = apperr.New(apperr.Unauthorized, "您尚未被指派為此系統的承辦人，或已被單位刪除。請洽貴單位的單位管理者。")
+	ErrCertOtherUnit   = apperr.New(apperr.Unauthorized, "憑證上的統一編號與投保單位不符，請使用貴單位的工商憑證。")
 )
 
 // ClosedUnitError is what a temporarily closed unit sees at login (Q5):
@@ -58,7 +62,7 @@ func (s *Store) UnitCertLogin(ctx context.Context, in CertLogin) (string, *Unit,
 			Where("reg_type = ? AND status = ? AND cert_issuer = ? AND cert_serial = ?", RegBusinessCert, AccountActive, in.Issuer, in.Serial).
 			Scan(ctx)
 		if isNoRows(err) {
-			return "", nil, fail(ErrCertNotRegistered, "certificate not bound to an active account", 0, "")
+			return "", nil, fail(ErrCertNotRegistered, "憑證未註冊多憑證帳號或帳號已註銷", 0, "")
 		}
 		if err != nil {
 			return "", nil, fmt.Errorf("models: unit login: %w", err)
@@ -68,10 +72,10 @@ func (s *Store) UnitCertLogin(ctx context.Context, in CertLogin) (string, *Unit,
 			return "", nil, err
 		}
 		if u.BAN != in.BAN {
-			return "", nil, fail(ErrCertOtherUnit, "統一編號 in the certificate is "+in.BAN, u.ID, u.BranchCode)
+			return "", nil, fail(ErrCertOtherUnit, "憑證上的統一編號為 "+in.BAN, u.ID, u.BranchCode)
 		}
 		if u.Status != UnitActive {
-			return "", nil, fail(ClosedUnitError(u.Branch), "unit closed", u.ID, u.BranchCode)
+			return "", nil, fail(ClosedUnitError(u.Branch), "單位暫時關閉", u.ID, u.BranchCode)
 		}
 		token, err := s.startUnitSession(ctx, tx, in.Session, Session{Kind: SessionUnit, Role: RoleUnitOwner, UnitID: &u.ID, AccountID: &acct.ID,
 			ClientIP: in.IP, UserAgent: in.UserAgent})
@@ -80,7 +84,7 @@ func (s *Store) UnitCertLogin(ctx context.Context, in CertLogin) (string, *Unit,
 		}
 		return token, u, audit(ctx, tx, now, Actor{Kind: "unit", ID: acct.ID, Name: u.Name, Role: RoleUnitOwner, UnitID: u.ID, IP: in.IP},
 			Change{Action: "unit.login", UnitID: u.ID, Branch: u.BranchCode, ObjectType: "unit_account", ObjectID: fmt.Sprint(acct.ID),
-				Reason: "business certificate " + in.Serial})
+				Reason: "工商憑證 " + in.Serial})
 	})
 }
 
@@ -109,10 +113,10 @@ func (s *Store) certLoginTx(ctx context.Context, in CertLogin, purpose, failActi
 			if apperr.CodeOf(err) == apperr.Internal {
 				return err
 			}
-			return fail(err, "nonce: "+err.Error(), 0, "")
+			return fail(err, "登入驗證碼："+err.Error(), 0, "")
 		}
 		if in.VerifyErr != nil {
-			return fail(in.VerifyErr, "certificate: "+in.VerifyErr.Error(), 0, "")
+			return fail(in.VerifyErr, "憑證："+in.VerifyErr.Error(), 0, "")
 		}
 		var err error
 		token, unit, err = body(ctx, tx, now, fail)
@@ -165,7 +169,7 @@ func (s *Store) UnitNHILogin(ctx context.Context, in NHILogin) (string, *Unit, e
 		change := Change{Action: "unit.login_failed", ObjectType: "unit_account"}
 		if err := s.CheckThrottle(ctx, tx, ThrottleNHILogin, in.UnitCode, in.IP); err != nil {
 			password.Burn(in.Password)
-			loginErr, change.Reason = err, "throttled"
+			loginErr, change.Reason = err, "失敗次數過多，暫停登入"
 			return audit(ctx, tx, now, actor, change)
 		}
 		var u *Unit
@@ -189,7 +193,7 @@ func (s *Store) UnitNHILogin(ctx context.Context, in NHILogin) (string, *Unit, e
 		if isNoRows(err) {
 			u = nil
 			password.Burn(in.Password)
-			return fail("unknown unit code")
+			return fail("投保單位代號不存在")
 		}
 		if err != nil {
 			return fmt.Errorf("models: unit NHI login: %w", err)
@@ -199,9 +203,21 @@ func (s *Store) UnitNHILogin(ctx context.Context, in NHILogin) (string, *Unit, e
 		if err != nil {
 			return err
 		}
-		if acct == nil || acct.RegType != RegNHICard {
+		if acct == nil {
+			old, err := deregisteredNHIAccount(ctx, tx, u.ID, in)
+			if err != nil {
+				return err
+			}
+			if old != nil {
+				change.ObjectID = fmt.Sprint(old.ID)
+				loginErr, change.Reason = ErrNHIDeregistered, "帳號已註銷"
+				return audit(ctx, tx, now, actor, change)
+			}
+			return fail("單位沒有有效的負責人健保卡帳號")
+		}
+		if acct.RegType != RegNHICard {
 			password.Burn(in.Password)
-			return fail("no active NHI-card account")
+			return fail("單位沒有有效的負責人健保卡帳號")
 		}
 		change.ObjectID = fmt.Sprint(acct.ID)
 		ok, err := password.Verify(in.Password, *acct.PasswordHash)
@@ -209,10 +225,10 @@ func (s *Store) UnitNHILogin(ctx context.Context, in NHILogin) (string, *Unit, e
 			return fmt.Errorf("models: unit NHI login: %w", err)
 		}
 		if !ok || *acct.NHICardNo != in.CardNo || *acct.NHIIDNo != in.IDNo {
-			return fail("wrong card or password")
+			return fail("健保卡或密碼不正確")
 		}
 		if u.Status != UnitActive {
-			loginErr, change.Reason = ClosedUnitError(u.Branch), "unit closed"
+			loginErr, change.Reason = ClosedUnitError(u.Branch), "單位暫時關閉"
 			return audit(ctx, tx, now, actor, change)
 		}
 		if err := s.ClearFailures(ctx, tx, ThrottleNHILogin, in.UnitCode); err != nil {
@@ -226,7 +242,7 @@ func (s *Store) UnitNHILogin(ctx context.Context, in NHILogin) (string, *Unit, e
 		unit = u
 		return audit(ctx, tx, now, Actor{Kind: "unit", ID: acct.ID, Name: u.Name, Role: RoleUnitOwner, UnitID: u.ID, IP: in.IP},
 			Change{Action: "unit.login", UnitID: u.ID, Branch: u.BranchCode, ObjectType: "unit_account", ObjectID: fmt.Sprint(acct.ID),
-				Reason: "responsible person's NHI card"})
+				Reason: "負責人健保卡"})
 	})
 	if err != nil {
 		return "", nil, err
@@ -235,4 +251,29 @@ func (s *Store) UnitNHILogin(ctx context.Context, in NHILogin) (string, *Unit, e
 		return "", nil, loginErr
 	}
 	return token, unit, nil
+}
+
+// deregisteredNHIAccount returns the unit's newest deregistered NHI-card
+// account when the login's card and password are its own, else nil. It
+// hashes the password once in every case, so that the answer takes about
+// the same time as a wrong password's.
+func deregisteredNHIAccount(ctx context.Context, tx bun.IDB, unitID int64, in NHILogin) (*UnitAccount, error) {
+	acct := new(UnitAccount)
+	err := tx.NewSelect().Model(acct).Where("unit_id = ? AND status = ? AND reg_type = ?", unitID, AccountDeregistered, RegNHICard).
+		OrderExpr("id DESC").Limit(1).Scan(ctx)
+	if isNoRows(err) || (err == nil && acct.PasswordHash == nil) {
+		password.Burn(in.Password)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: deregistered account of unit %d: %w", unitID, err)
+	}
+	ok, err := password.Verify(in.Password, *acct.PasswordHash)
+	if err != nil {
+		return nil, fmt.Errorf("models: deregistered account of unit %d: %w", unitID, err)
+	}
+	if !ok || acct.NHICardNo == nil || *acct.NHICardNo != in.CardNo || acct.NHIIDNo == nil || *acct.NHIIDNo != in.IDNo {
+		return nil, nil
+	}
+	return acct, nil
 }

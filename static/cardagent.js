@@ -150,7 +150,8 @@
             return server(form.getAttribute("data-cert-action"), {
               nonce: n.nonce, signature: sig.signature, certificate: sig.certificate,
               chain: (sig.chain || []).join(","), algorithm: sig.algorithm,
-              as_unit: asUnit ? "1" : "", unit_code: field(form, "unit_code"), ban: field(form, "ban")
+              as_unit: asUnit ? "1" : "", unit_code: field(form, "unit_code"), ban: field(form, "ban"),
+              next: field(form, "next")
             });
           });
         });
@@ -163,7 +164,7 @@
           password2: form.elements.password2 ? form.elements.password2.value : "",
           id_no: field(form, "id_no"), unit_code: field(form, "unit_code"), ban: field(form, "ban"),
           code: field(form, "code"), activation_code: field(form, "activation_code"),
-          as_unit: asUnit ? "1" : ""
+          as_unit: asUnit ? "1" : "", next: field(form, "next")
         };
         var action = (submitter && submitter.getAttribute("data-nhi-action")) || form.getAttribute("data-nhi-action");
         return server(action, f);
@@ -224,7 +225,12 @@
         set("card_no", card.nhi.cardNo); set("card_id_no", card.nhi.idNo); set("cert", "");
         if (form.elements.name && !form.elements.name.value) { set("name", card.nhi.name); }
         if (form.elements.id_no && !form.elements.id_no.value) { set("id_no", card.nhi.idNo); }
-        show(out, "已讀取健保卡：卡號 " + card.nhi.cardNo + "，" + card.nhi.name, "info");
+        // A 造字 in the name: the person types the right character.
+        var check = !!card.nhi.nameNeedsCheck;
+        set("name_needs_check", check ? "1" : "");
+        var hint = form.querySelector("[data-name-check]");
+        if (hint) { hint.hidden = !check; }
+        show(out, "已讀取健保卡：卡號 " + card.nhi.cardNo + "，" + card.nhi.name + (check ? "（姓名含造字，請確認）" : ""), "info");
       } else {
         var kind = want === "business_cert" ? "工商憑證" : "自然人憑證";
         if (card.type !== want || !card.cert) { throw new AgentError("card", "讀卡機中不是" + kind + "，請放入正確的卡片。"); }

@@ -321,7 +321,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 			defer stop()
 		}
 	}
-	cards, err := cardAuth(cfg, ca, db)
+	cards, err := cardAuth(cfg, ca, store.R())
 	if err != nil {
 		return err
 	}

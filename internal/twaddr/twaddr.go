@@ -28,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -177,14 +178,37 @@ func Normalize(s string) string {
 	return strings.ReplaceAll(strings.TrimSpace(s), "台", "臺")
 }
 
-// Counties returns every county and city in code order. The result is a
-// copy, never nil, that the caller may modify.
+// OfficialOrder is the order in which the government lists the counties
+// and cities (the special municipalities first, then the counties, the
+// provincial cities and 福建省's two counties), the order a person looks
+// for them in a list. The codes' order differs: it begins with 連江縣.
+var OfficialOrder = []string{
+	"臺北市", "新北市", "桃園市", "臺中市", "臺南市", "高雄市",
+	"宜蘭縣", "新竹縣", "苗栗縣", "彰化縣", "南投縣", "雲林縣", "嘉義縣", "屏東縣", "臺東縣", "花蓮縣", "澎湖縣",
+	"基隆市", "新竹市", "嘉義市",
+	"金門縣", "連江縣",
+}
+
+// Counties returns every county and city in the official order
+// (OfficialOrder); one the order does not name would follow in code order.
+// The result is a copy, never nil, that the caller may modify.
 func Counties() []County {
 	src := data().counties
 	out := make([]County, len(src))
 	for i := range src {
 		out[i] = cloneCounty(&src[i])
 	}
+	rank := make(map[string]int, len(OfficialOrder))
+	for i, name := range OfficialOrder {
+		rank[name] = i + 1
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		ri, rj := rank[out[i].Name], rank[out[j].Name]
+		if ri == 0 || rj == 0 {
+			return ri != 0 && rj == 0
+		}
+		return ri < rj
+	})
 	return out
 }
 

@@ -52,12 +52,9 @@ func TestCodesAndOrder(t *testing.T) {
 	countyCode := regexp.MustCompile(`^\d{5}$`)
 	townCode := regexp.MustCompile(`^\d{8}$`)
 	cs := twaddr.Counties()
-	for i, c := range cs {
+	for _, c := range cs {
 		if !countyCode.MatchString(c.Code) {
 			t.Errorf("county %s: got code %q, want 5 digits", c.Name, c.Code)
-		}
-		if i > 0 && cs[i-1].Code >= c.Code {
-			t.Errorf("county %s: code %s does not follow %s", c.Name, c.Code, cs[i-1].Code)
 		}
 		for j, tw := range c.Townships {
 			if !townCode.MatchString(tw.Code) || !strings.HasPrefix(tw.Code, c.Code) {
@@ -67,6 +64,21 @@ func TestCodesAndOrder(t *testing.T) {
 				t.Errorf("%s%s: code %s does not follow %s", c.Name, tw.Name, tw.Code, c.Townships[j-1].Code)
 			}
 		}
+	}
+}
+
+// TestCountyOrder: the counties come in the official order, 臺北市 first and
+// 連江縣 last, not in the order of their codes.
+func TestCountyOrder(t *testing.T) {
+	want := []string{"臺北市", "新北市", "桃園市", "臺中市", "臺南市", "高雄市",
+		"宜蘭縣", "新竹縣", "苗栗縣", "彰化縣", "南投縣", "雲林縣", "嘉義縣", "屏東縣", "臺東縣", "花蓮縣", "澎湖縣",
+		"基隆市", "新竹市", "嘉義市", "金門縣", "連江縣"}
+	var got []string
+	for _, c := range twaddr.Counties() {
+		got = append(got, c.Name)
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("Counties() order:\n got %v\nwant %v", got, want)
 	}
 }
 
