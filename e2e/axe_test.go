@@ -33,6 +33,8 @@ var notPages = map[string]string{
 	"/portal/filings/template.csv": "a CSV download",
 	"/portal/filings/export":       "a CSV download",
 	"/portal/roster/export":        "a CSV download",
+	"/console/work":                "an HTMX fragment the 工作台 polls (a plain GET redirects to /console, checked)",
+	"/console/nightly":             "an HTMX fragment /console/grades polls (a plain GET redirects there, checked)",
 	"/portal/documents/:did":       "the uploaded PDF itself",
 	"/console/documents/:did":      "the uploaded PDF itself",
 	"/address/townships":           "<option> fragments, checked inside the address forms",
