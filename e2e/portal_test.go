@@ -203,3 +203,61 @@ func chooseAddress(t *testing.T, ctx context.Context, prefix, county, township, 
 		}
 	}
 }
+
+// TestUnitRenewsCertificate is Q3 in the demo: the unit, logged in with its
+// business certificate, reads the renewed card the simulated reader holds,
+// saves it, and logs in with it at once; the old card no longer logs in.
+func TestUnitRenewsCertificate(t *testing.T) {
+	srv := startServer(t)
+	ctx := newBrowser(t)
+	acceptDialogs(ctx)
+	unitLogin(t, ctx, srv.URL)
+	insertSimCard(t, ctx, srv.URL, "工商憑證（換發的新卡）")
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/portal/certificate"),
+		chromedp.WaitVisible(chromedp.CSS(`button[data-card-read]`)),
+		chromedp.Click(chromedp.CSS(`button[data-card-read]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitText(ctx, "main", "新憑證序號"); err != nil {
+		t.Fatalf("the renewed card was not read: %v", err)
+	}
+	step(t, ctx, "#flash", "單位憑證已更新",
+		chromedp.Click(chromedp.CSS(`form[data-confirm] button[type="submit"]`)),
+	)
+	// A new browser logs in with the renewed card (still in the reader).
+	again := newBrowser(t)
+	err = chromedp.Do(again,
+		chromedp.Navigate(srv.URL+"/login"),
+		chromedp.WaitVisible(chromedp.ID("pin")),
+		chromedp.SendKeys(chromedp.ID("pin"), "123456"),
+		chromedp.Click(chromedp.CSS(`form[data-card-flow] button[type="submit"]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitPath(again, "/portal"); err != nil {
+		status, _, _ := textOf(again, "#card-status")
+		t.Fatalf("login with the renewed card: %v (%s)", err, status)
+	}
+	// The old card is refused.
+	old := newBrowser(t)
+	insertSimCard(t, old, srv.URL, "工商憑證：")
+	err = chromedp.Do(old,
+		chromedp.Navigate(srv.URL+"/login"),
+		chromedp.WaitVisible(chromedp.ID("pin")),
+		chromedp.SendKeys(chromedp.ID("pin"), "123456"),
+		chromedp.Click(chromedp.CSS(`form[data-card-flow] button[type="submit"]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitText(old, "#card-status", "此憑證尚未註冊多憑證帳號"); err != nil {
+		t.Fatalf("the old card: %v", err)
+	}
+	if p, _ := chromedp.Run(old, chromedp.Evaluate[string](`location.pathname`)); p == "/portal" {
+		t.Error("the old card still logs in")
+	}
+}

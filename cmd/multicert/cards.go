@@ -155,7 +155,23 @@ func demoCards(ctx context.Context, cfg *config.Config, store *models.Store) (*d
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if new1 || new2 || new3 {
+	// Q3: the unit's renewed business certificate (another card, another
+	// serial, the same 統一編號), to try 單位憑證變更作業.
+	renewed, new4, err := findOther(ca, devca.KindBusiness, u0.BAN, unitCard, func() (*devca.Card, error) { return ca.IssueBusiness(u0.BAN, u0.Name, nb, na) })
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	// Q4: a business certificate of the unit registered with its
+	// responsible person's NHI card, to try switching the card type.
+	var owner models.Unit
+	if err := store.DB.NewSelect().Model(&owner).Where("code = ?", p.OwnerUnit).Scan(ctx); err != nil {
+		return nil, nil, nil, err
+	}
+	switchCard, new5, err := find(devca.KindBusiness, owner.BAN, func() (*devca.Card, error) { return ca.IssueBusiness(owner.BAN, owner.Name, nb, na) })
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if new1 || new2 || new3 || new4 || new5 {
 		if err := ca.Save(dir); err != nil {
 			return nil, nil, nil, err
 		}
@@ -181,7 +197,21 @@ func demoCards(ctx context.Context, cfg *config.Config, store *models.Store) (*d
 	s.AddCard(nhi("負責人健保卡："+p.Owner.Name, p.Owner))
 	s.AddCard(nhi("承辦人健保卡："+p.NHIClerk.Name, p.NHIClerk))
 	s.AddCard(certCard("工商憑證（未註冊）："+p.FreeUnitName, agent.CardBusinessCert, freeCard))
+	s.AddCard(certCard("工商憑證（換發的新卡）："+p.UnitName, agent.CardBusinessCert, renewed))
+	s.AddCard(certCard("工商憑證（健保卡註冊的單位）："+owner.Name, agent.CardBusinessCert, switchCard))
 	return ca, s, p, nil
+}
+
+// findOther returns a card of the kind and holder other than not, issuing
+// one the first time.
+func findOther(ca *devca.CA, kind, holder string, not *devca.Card, issue func() (*devca.Card, error)) (*devca.Card, bool, error) {
+	for _, c := range ca.Cards() {
+		if c.Kind == kind && c.Holder == holder && c != not && c.Cert.SerialNumber.Cmp(not.Cert.SerialNumber) != 0 && time.Now().Before(c.Cert.NotAfter) {
+			return c, false, nil
+		}
+	}
+	c, err := issue()
+	return c, true, err
 }
 
 // startSimAgent serves the simulated reader's agent API where the pages look
@@ -217,4 +247,5 @@ func printDemoCards(out io.Writer, cfg *config.Config, p *demo.CardPeople) {
 	fmt.Fprintf(out, "  工商憑證 of %s (unit %s); 自然人憑證 of clerk %s\n", p.UnitName, p.UnitCode, p.ClerkName)
 	fmt.Fprintf(out, "  負責人健保卡 of unit %s; 承辦人健保卡 of %s\n", p.OwnerUnit, p.NHIClerk.Name)
 	fmt.Fprintf(out, "  unregistered unit for 註冊: %s (統一編號 %s)\n", p.FreeUnitCode, p.FreeUnitBAN)
+	fmt.Fprintf(out, "  工商憑證（換發的新卡） of unit %s for 單位憑證變更作業 (Q3); 工商憑證 of unit %s, registered with its NHI card, for switching the card type (Q4)\n", p.UnitCode, p.OwnerUnit)
 }
