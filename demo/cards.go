@@ -112,7 +112,7 @@ func People(ctx context.Context, db bun.IDB) (*CardPeople, error) {
 	if err != nil {
 		return nil, err
 	}
-	acct, err := models.ActiveAccount(ctx, db, owner.ID)
+	acct, err := models.ActiveAccount(ctx, db, models.UnitScope(owner.ID), owner.ID)
 	if err != nil || acct == nil || acct.NHICardNo == nil {
 		return nil, fmt.Errorf("demo: NHI-card unit %s has no NHI account: %v", p.OwnerUnit, err)
 	}

@@ -201,7 +201,7 @@ func TestNHILoginThroughHTTP(t *testing.T) {
 	if err := e.db.NewSelect().Model(&u).Where("code = ?", demo.UnitCode(6)).Scan(ctx); err != nil {
 		t.Fatal(err)
 	}
-	acct, _ := models.ActiveAccount(ctx, e.db, u.ID)
+	acct, _ := models.ActiveAccount(ctx, e.db, models.ScopeAll, u.ID)
 	c := e.cardClient()
 	form := url.Values{"card_no": {*acct.NHICardNo}, "card_id_no": {*acct.NHIIDNo}, "card_name": {u.OwnerName},
 		"password": {"Wrong-1234"}, "unit_code": {u.Code}, "as_unit": {"1"}}

@@ -72,7 +72,7 @@ func (s *Server) loadCaseUnit(c *fiber.Ctx, vm *CaseView, u *models.Unit) error 
 	ctx := c.UserContext()
 	vm.Unit = u
 	var err error
-	if vm.Account, err = models.ActiveAccount(ctx, s.Store.R(), u.ID); err != nil {
+	if vm.Account, err = models.ActiveAccount(ctx, s.Store.R(), principal(c).Scope(), u.ID); err != nil {
 		return err
 	}
 	if vm.Clerks, err = models.ClerksOfUnit(ctx, s.Store.R(), principal(c).Scope(), u.ID); err != nil {
@@ -83,10 +83,10 @@ func (s *Server) loadCaseUnit(c *fiber.Ctx, vm *CaseView, u *models.Unit) error 
 			vm.ActiveClerks++
 		}
 	}
-	if vm.FilingErrors, err = models.RecentFilingsOfUnit(ctx, s.Store.R(), u.ID, true, 10); err != nil {
+	if vm.FilingErrors, err = models.RecentFilingsOfUnit(ctx, s.Store.R(), principal(c).Scope(), u.ID, true, 10); err != nil {
 		return err
 	}
-	rs, err := models.ChangeRequestsOfUnit(ctx, s.Store.R(), u.ID)
+	rs, err := models.ChangeRequestsOfUnit(ctx, s.Store.R(), principal(c).Scope(), u.ID)
 	if err != nil {
 		return err
 	}

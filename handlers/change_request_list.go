@@ -26,7 +26,7 @@ func (s *Server) requestsView(c *fiber.Ctx) (RequestsView, error) {
 	if err != nil {
 		return RequestsView{}, err
 	}
-	rs, err := models.ChangeRequestsOfUnit(ctx, s.Store.R(), u.ID)
+	rs, err := models.ChangeRequestsOfUnit(ctx, s.Store.R(), principal(c).Scope(), u.ID)
 	if err != nil {
 		return RequestsView{}, err
 	}

@@ -56,7 +56,7 @@ func (s *Server) showFilingForm(c *fiber.Ctx) error {
 	vm := s.filingForm(c)
 	if id, err := strconv.ParseInt(c.Query("done"), 10, 64); err == nil {
 		p := principal(c)
-		fs, err := models.RecentFilingsOfUnit(c.UserContext(), s.Store.R(), p.UnitID, false, 20)
+		fs, err := models.RecentFilingsOfUnit(c.UserContext(), s.Store.R(), principal(c).Scope(), p.UnitID, false, 20)
 		if err != nil {
 			return err
 		}
@@ -289,7 +289,7 @@ func (s *Server) showFilings(c *fiber.Ctx) error {
 	if len(vm.Errors) > 0 {
 		status = fiber.StatusUnprocessableEntity
 	} else {
-		if vm.Rows, vm.Total, err = models.FilingsOfUnit(c.UserContext(), s.Store.R(), p.UnitID, f); err != nil {
+		if vm.Rows, vm.Total, err = models.FilingsOfUnit(c.UserContext(), s.Store.R(), principal(c).Scope(), p.UnitID, f); err != nil {
 			return err
 		}
 		vm.Pages = (vm.Total + f.PageSize - 1) / f.PageSize

@@ -46,10 +46,10 @@ func (s *Server) exportFilings(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="filings.csv"; filename*=UTF-8''`+url.PathEscape(name))
 	c.Set("X-Content-Type-Options", "nosniff")
-	db, unitID := s.Store.R(), p.UnitID
+	db, sc, unitID := s.Store.R(), p.Scope(), p.UnitID
 	log := s.log(c).With("export", "filings", "unit_id", unitID)
 	streamCSV(c, log, filingsCSVHeader, func(emit func([]string) error) error {
-		return models.FilingsForExport(ctx, db, unitID, f, 100_000, func(x *models.Filing) error {
+		return models.FilingsForExport(ctx, db, sc, unitID, f, 100_000, func(x *models.Filing) error {
 			note := "審核正確"
 			if x.Status == models.FilingError {
 				note = "檢核錯誤"

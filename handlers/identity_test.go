@@ -204,7 +204,7 @@ func TestUnitRegistrationNeedsTheActivationCode(t *testing.T) {
 		if code, res := stranger.jsonPost("/register/nhi/code", wrong); code != http.StatusUnprocessableEntity && res["message"] != models.UnitCodeSent {
 			t.Fatalf("code request with a wrong 統一編號: %d %v", code, res)
 		}
-		if a, _ := models.ActiveAccount(context.Background(), e.db, u.ID); a != nil {
+		if a, _ := models.ActiveAccount(context.Background(), e.db, models.ScopeAll, u.ID); a != nil {
 			t.Fatal("registered without the 開通碼")
 		}
 		owner := e.cardClient()

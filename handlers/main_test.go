@@ -104,7 +104,7 @@ func (e *env) unitClient(i int, role string) *client {
 	e.t.Helper()
 	ctx := context.Background()
 	id := e.unitID(i)
-	acct, err := models.ActiveAccount(ctx, e.db, id)
+	acct, err := models.ActiveAccount(ctx, e.db, models.ScopeAll, id)
 	if err != nil || acct == nil {
 		e.t.Fatalf("unit %d has no account: %v", i, err)
 	}

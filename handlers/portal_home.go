@@ -29,7 +29,7 @@ func (s *Server) showPortalHome(c *fiber.Ctx) error {
 		return err
 	}
 	vm := PortalHomeView{Page: s.page(c, "首頁", "home"), Unit: u, CertDaysLeft: -1}
-	if vm.Account, err = models.ActiveAccount(ctx, s.Store.R(), u.ID); err != nil {
+	if vm.Account, err = models.ActiveAccount(ctx, s.Store.R(), principal(c).Scope(), u.ID); err != nil {
 		return err
 	}
 	if a := vm.Account; a != nil && a.CertNotAfter != nil {
@@ -44,7 +44,7 @@ func (s *Server) showPortalHome(c *fiber.Ctx) error {
 			vm.ActiveCount++
 		}
 	}
-	rs, err := models.ChangeRequestsOfUnit(ctx, s.Store.R(), u.ID)
+	rs, err := models.ChangeRequestsOfUnit(ctx, s.Store.R(), principal(c).Scope(), u.ID)
 	if err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func (s *Server) showPortalHome(c *fiber.Ctx) error {
 	if vm.History, err = models.UnitHistory(ctx, s.Store.R(), p.Scope(), u.ID, 10); err != nil {
 		return err
 	}
-	if vm.Notices, err = models.NoticesOfUnit(ctx, s.Store.R(), u.ID, 5); err != nil {
+	if vm.Notices, err = models.NoticesOfUnit(ctx, s.Store.R(), principal(c).Scope(), u.ID, 5); err != nil {
 		return err
 	}
 	if vm.Banner, err = models.Banner(ctx, s.Store.R(), s.Store.Now(), u.BranchCode); err != nil {

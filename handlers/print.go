@@ -74,7 +74,7 @@ func (s *Server) showPrint(c *fiber.Ctx) error {
 	if len(vm.Errors) > 0 {
 		return s.render(c, fiber.StatusUnprocessableEntity, "print", vm)
 	}
-	rows, err := models.PrintableFilings(c.UserContext(), s.Store.R(), p.UnitID,
+	rows, err := models.PrintableFilings(c.UserContext(), s.Store.R(), principal(c).Scope(), p.UnitID,
 		models.PrintFilter{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), Operation: "health"}, 500)
 	if err != nil {
 		return err
@@ -111,7 +111,7 @@ func (s *Server) printFilings(c *fiber.Ctx) error {
 		}
 		ids = append(ids, id)
 	}
-	fs, err := models.FilingsToPrint(ctx, s.Store.R(), p.UnitID, ids)
+	fs, err := models.FilingsToPrint(ctx, s.Store.R(), principal(c).Scope(), p.UnitID, ids)
 	if err != nil {
 		return err
 	}

@@ -165,9 +165,9 @@ func TestChangeUnitCertificate(t *testing.T) {
 	r = send(good.Cert.Raw, "check")
 	wantStatus(t, r, http.StatusOK)
 	wantContains(t, r, "新憑證發行者", "新憑證主體", "新憑證序號", u.Name, u.BAN, `value="save"`)
-	before, _ := models.ActiveAccount(ctx, e.db, u.ID)
+	before, _ := models.ActiveAccount(ctx, e.db, models.ScopeAll, u.ID)
 	wantStatus(t, send(good.Cert.Raw, "save"), http.StatusSeeOther)
-	after, _ := models.ActiveAccount(ctx, e.db, u.ID)
+	after, _ := models.ActiveAccount(ctx, e.db, models.ScopeAll, u.ID)
 	if *after.CertSerial != good.Cert.SerialNumber.Text(16) || *after.CertSerial == *before.CertSerial {
 		t.Errorf("account serial %s, want the new certificate's", *after.CertSerial)
 	}

@@ -26,7 +26,7 @@ func (s *Server) certificateView(c *fiber.Ctx) (CertificateView, error) {
 	if err != nil {
 		return CertificateView{}, err
 	}
-	a, err := models.ActiveAccount(ctx, s.Store.R(), u.ID)
+	a, err := models.ActiveAccount(ctx, s.Store.R(), principal(c).Scope(), u.ID)
 	if err != nil {
 		return CertificateView{}, err
 	}

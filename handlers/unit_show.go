@@ -57,19 +57,19 @@ func (s *Server) unitView(c *fiber.Ctx, id int64) (UnitView, error) {
 		return UnitView{}, err
 	}
 	vm := UnitView{Page: s.page(c, u.Name, "units"), Unit: u}
-	if vm.Account, err = models.ActiveAccount(ctx, s.Store.R(), u.ID); err != nil {
+	if vm.Account, err = models.ActiveAccount(ctx, s.Store.R(), principal(c).Scope(), u.ID); err != nil {
 		return UnitView{}, err
 	}
 	if vm.Clerks, err = models.ClerksOfUnit(ctx, s.Store.R(), p.Scope(), u.ID); err != nil {
 		return UnitView{}, err
 	}
-	if vm.Events, err = models.AuditEventsOfUnit(ctx, s.Store.R(), u.ID, 20); err != nil {
+	if vm.Events, err = models.AuditEventsOfUnit(ctx, s.Store.R(), principal(c).Scope(), u.ID, 20); err != nil {
 		return UnitView{}, err
 	}
 	if vm.Deregs, err = models.Deregistrations(ctx, s.Store.R(), p.Scope(), false, u.ID); err != nil {
 		return UnitView{}, err
 	}
-	if vm.Filings, err = models.RecentFilingsOfUnit(ctx, s.Store.R(), u.ID, false, 20); err != nil {
+	if vm.Filings, err = models.RecentFilingsOfUnit(ctx, s.Store.R(), principal(c).Scope(), u.ID, false, 20); err != nil {
 		return UnitView{}, err
 	}
 	if vm.Codes, err = models.CodesOfUnit(ctx, s.Store.R(), p.Scope(), u.ID, 10); err != nil {

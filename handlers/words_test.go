@@ -137,7 +137,7 @@ func TestCardLoginNext(t *testing.T) {
 	if err := e.db.NewSelect().Model(&u).Where("code = ?", demo.UnitCode(6)).Scan(ctx); err != nil {
 		t.Fatal(err)
 	}
-	acct, _ := models.ActiveAccount(ctx, e.db, u.ID)
+	acct, _ := models.ActiveAccount(ctx, e.db, models.ScopeAll, u.ID)
 	page := e.anonymous().get("/login?next=" + url.QueryEscape("/portal/handlers"))
 	if v, _ := page.doc(t).Find(`form[data-card-flow] input[name="next"]`).Attr("value"); v != "/portal/handlers" {
 		t.Errorf("login page next = %q, want /portal/handlers", v)
@@ -177,7 +177,7 @@ func TestDeregisteredNHILoginThroughHTTP(t *testing.T) {
 	if err := e.db.NewSelect().Model(&u).Where("code = ?", demo.UnitCode(6)).Scan(ctx); err != nil {
 		t.Fatal(err)
 	}
-	acct, _ := models.ActiveAccount(ctx, e.db, u.ID)
+	acct, _ := models.ActiveAccount(ctx, e.db, models.ScopeAll, u.ID)
 	if _, err := e.db.NewUpdate().Model(acct).Set("status = ?, deregistered_at = ?", models.AccountDeregistered, modelstest.Clock).
 		WherePK().Exec(ctx); err != nil {
 		t.Fatal(err)

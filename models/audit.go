@@ -377,9 +377,9 @@ func checkEvent(ev *AuditEvent, keys *AuditKeys, seq int64, prev string, link, k
 }
 
 // AuditEventsOfUnit returns the newest events about a unit, newest first.
-func AuditEventsOfUnit(ctx context.Context, db bun.IDB, unitID int64, limit int) ([]AuditEvent, error) {
+func AuditEventsOfUnit(ctx context.Context, db bun.IDB, sc Scope, unitID int64, limit int) ([]AuditEvent, error) {
 	var evs []AuditEvent
-	err := db.NewSelect().Model(&evs).Where("unit_id = ?", unitID).Order("seq DESC").Limit(int64(limit)).Scan(ctx)
+	err := sc.ofUnits(db.NewSelect().Model(&evs).Where("unit_id = ?", unitID), "unit_id").Order("seq DESC").Limit(int64(limit)).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("models: audit events of unit %d: %w", unitID, err)
 	}

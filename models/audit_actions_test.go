@@ -26,6 +26,7 @@ var sqlBuilders = map[string]bool{
 	"Where": true, "WhereOr": true, "Order": true, "OrderExpr": true, "Column": true, "ColumnExpr": true,
 	"Join": true, "Set": true, "Table": true, "TableExpr": true, "Group": true, "GroupExpr": true,
 	"ModelTableExpr": true, "NewRaw": true, "Exec": true, "ExecContext": true, "QueryContext": true,
+	"ofUnits": true, "units": true, // Scope: the column to restrict
 }
 
 // writtenAction is an action code found in source, and where.

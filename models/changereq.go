@@ -250,11 +250,12 @@ func ChangeRequestByID(ctx context.Context, db bun.IDB, sc Scope, id int64) (*Ch
 }
 
 // ChangeRequestsOfUnit lists a unit's requests, newest first.
-func ChangeRequestsOfUnit(ctx context.Context, db bun.IDB, unitID int64) ([]ChangeRequest, error) {
+func ChangeRequestsOfUnit(ctx context.Context, db bun.IDB, sc Scope, unitID int64) ([]ChangeRequest, error) {
 	var rs []ChangeRequest
-	err := db.NewSelect().Model(&rs).
+	q := db.NewSelect().Model(&rs).
 		Relation("Documents", func(q *bun.SelectQuery) *bun.SelectQuery { return q.ExcludeColumn("data").Order("slot") }).
-		Where("change_request.unit_id = ?", unitID).Order("change_request.submitted_at DESC", "change_request.id DESC").Scan(ctx)
+		Where("change_request.unit_id = ?", unitID)
+	err := sc.ofUnits(q, "change_request.unit_id").Order("change_request.submitted_at DESC", "change_request.id DESC").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("models: change requests of unit %d: %w", unitID, err)
 	}

@@ -31,7 +31,7 @@ func (s *Store) startClerkSession(ctx context.Context, tx bun.IDB, old *Session,
 	if u.Status != UnitActive {
 		return "", u, ClosedUnitError(u.Branch), nil
 	}
-	acct, err := ActiveAccount(ctx, tx, u.ID)
+	acct, err := ActiveAccount(ctx, tx, UnitScope(u.ID), u.ID)
 	if err != nil {
 		return "", u, nil, err
 	}

@@ -119,7 +119,7 @@ func TestDeregistrationFourEyes(t *testing.T) {
 		if err := s.DecideDeregistration(ctx, super2, models.ScopeAll, d.ID, true, ""); err != nil {
 			t.Fatal(err)
 		}
-		if a, _ := models.ActiveAccount(ctx, db, u.ID); a != nil {
+		if a, _ := models.ActiveAccount(ctx, db, models.ScopeAll, u.ID); a != nil {
 			t.Fatal("the account is still active")
 		}
 		if n := count(t, db, "clerks", "unit_id = ? AND status = 'active'", u.ID); n != 0 {
@@ -138,7 +138,7 @@ func TestDeregistrationFourEyes(t *testing.T) {
 			NotBefore: modelstest.Clock, NotAfter: modelstest.Clock.AddDate(2, 0, 0)}); err != nil {
 			t.Fatalf("registering again with the other card type: %v", err)
 		}
-		a, _ := models.ActiveAccount(ctx, db, u.ID)
+		a, _ := models.ActiveAccount(ctx, db, models.ScopeAll, u.ID)
 		if a == nil || a.RegType != models.RegBusinessCert {
 			t.Fatalf("account after re-registration: %+v", a)
 		}

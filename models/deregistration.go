@@ -58,7 +58,7 @@ func (s *Store) RequestDeregistration(ctx context.Context, a Actor, sc Scope, un
 		if err != nil {
 			return err
 		}
-		acct, err := ActiveAccount(ctx, tx, u.ID)
+		acct, err := ActiveAccount(ctx, tx, UnitScope(u.ID), u.ID)
 		if err != nil {
 			return err
 		}
@@ -147,7 +147,7 @@ func (s *Store) DecideDeregistration(ctx context.Context, a Actor, sc Scope, id 
 		after := map[string]any{"waited_seconds": int64(now.Sub(d.RequestedAt).Seconds())}
 		if approve {
 			status, action = DeregApproved, "deregistration.approve"
-			acct, err := ActiveAccount(ctx, tx, d.UnitID)
+			acct, err := ActiveAccount(ctx, tx, UnitScope(d.UnitID), d.UnitID)
 			if err != nil {
 				return err
 			}

@@ -109,7 +109,7 @@ func TestCorrectFiling(t *testing.T) {
 			t.Errorf("%d filing.correct events, want 1", n)
 		}
 		// The query lists the original with its correction.
-		fs, _, err := models.FilingsOfUnit(ctx, db, f.cert.ID, models.FilingFilter{From: testToday, To: testToday})
+		fs, _, err := models.FilingsOfUnit(ctx, db, models.ScopeAll, f.cert.ID, models.FilingFilter{From: testToday, To: testToday})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -544,7 +544,7 @@ func (f *FilingFilter) Check(today time.Time) error {
 }
 
 // FilingsOfUnit lists a unit's filings for 異動檢核後查詢, newest first.
-func FilingsOfUnit(ctx context.Context, db bun.IDB, unitID int64, f FilingFilter) ([]Filing, int, error) {
+func FilingsOfUnit(ctx context.Context, db bun.IDB, sc Scope, unitID int64, f FilingFilter) ([]Filing, int, error) {
 	if f.PageSize <= 0 || f.PageSize > 200 {
 		f.PageSize = 50
 	}
@@ -552,7 +552,7 @@ func FilingsOfUnit(ctx context.Context, db bun.IDB, unitID int64, f FilingFilter
 		f.Page = 1
 	}
 	base := func() *bun.SelectQuery {
-		q := db.NewSelect().Model((*Filing)(nil)).Where("unit_id = ?", unitID).
+		q := sc.ofUnits(db.NewSelect().Model((*Filing)(nil)).Where("unit_id = ?", unitID), "unit_id").
 			Where("filed_on >= ? AND filed_on <= ?", dateString(f.From), dateString(f.To))
 		if f.Operation != "" {
 			q = q.Where("operation = ?", f.Operation)
@@ -578,9 +578,9 @@ func FilingsOfUnit(ctx context.Context, db bun.IDB, unitID int64, f FilingFilter
 const correctedByColumn = "(SELECT c.id FROM filings AS c WHERE c.corrects_id = filing.id) AS corrected_by"
 
 // RecentFilingsOfUnit lists a unit's newest filings (for staff and the case page).
-func RecentFilingsOfUnit(ctx context.Context, db bun.IDB, unitID int64, errorsOnly bool, limit int) ([]Filing, error) {
+func RecentFilingsOfUnit(ctx context.Context, db bun.IDB, sc Scope, unitID int64, errorsOnly bool, limit int) ([]Filing, error) {
 	var fs []Filing
-	q := db.NewSelect().Model(&fs).Where("unit_id = ?", unitID)
+	q := sc.ofUnits(db.NewSelect().Model(&fs).Where("unit_id = ?", unitID), "unit_id")
 	if errorsOnly {
 		q = q.Where("status = ? AND voided = ''", FilingError) // corrected or withdrawn errors are settled
 	}
@@ -647,12 +647,12 @@ func (s *Store) FilingContext(ctx context.Context, unitID int64, f *rules.Filing
 
 // FilingsForExport streams a unit's filings of the filter, oldest first,
 // to fn, at most limit rows.
-func FilingsForExport(ctx context.Context, db bun.IDB, unitID int64, f FilingFilter, limit int, fn func(*Filing) error) error {
+func FilingsForExport(ctx context.Context, db bun.IDB, sc Scope, unitID int64, f FilingFilter, limit int, fn func(*Filing) error) error {
 	var after int64
 	sent := 0
 	for sent < limit {
 		var fs []Filing
-		q := db.NewSelect().Model(&fs).Where("unit_id = ? AND id > ?", unitID, after).
+		q := sc.ofUnits(db.NewSelect().Model(&fs).Where("unit_id = ? AND id > ?", unitID, after), "unit_id").
 			Where("filed_on >= ? AND filed_on <= ?", dateString(f.From), dateString(f.To))
 		if f.Operation != "" {
 			q = q.Where("operation = ?", f.Operation)

@@ -173,15 +173,15 @@ func TestFilingQuery(t *testing.T) {
 		if err := q.Check(testToday); err != nil {
 			t.Errorf("two months back: %v", err)
 		}
-		rows, total, err := models.FilingsOfUnit(ctx, db, f.cert.ID, q)
+		rows, total, err := models.FilingsOfUnit(ctx, db, models.ScopeAll, f.cert.ID, q)
 		if err != nil || total != 3 || len(rows) != 3 {
 			t.Fatalf("query = %d rows of %d, %v", len(rows), total, err)
 		}
-		if other, n, _ := models.FilingsOfUnit(ctx, db, f.nhi.ID, q); n != 0 || len(other) != 0 {
+		if other, n, _ := models.FilingsOfUnit(ctx, db, models.ScopeAll, f.nhi.ID, q); n != 0 || len(other) != 0 {
 			t.Error("another unit sees the filings")
 		}
 		q.Status = models.FilingError
-		if _, n, _ := models.FilingsOfUnit(ctx, db, f.cert.ID, q); n != 0 {
+		if _, n, _ := models.FilingsOfUnit(ctx, db, models.ScopeAll, f.cert.ID, q); n != 0 {
 			t.Errorf("%d errors, want 0", n)
 		}
 	})

@@ -44,7 +44,7 @@ func unregisteredUnitWithEmail(t *testing.T, db *bun.DB) models.Unit {
 	if err := db.NewSelect().Model(&u).Where("code = ?", demo.UnitCode(9)).Scan(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if a, _ := models.ActiveAccount(ctx, db, u.ID); a != nil || u.Status != models.UnitActive {
+	if a, _ := models.ActiveAccount(ctx, db, models.ScopeAll, u.ID); a != nil || u.Status != models.UnitActive {
 		t.Fatal("demo unit 9 is registered or closed")
 	}
 	return u
@@ -234,7 +234,7 @@ func TestStrangerCannotRegisterUnit(t *testing.T) {
 				t.Fatalf("開通碼 %q: %v, want refused", guess, err)
 			}
 		}
-		if a, _ := models.ActiveAccount(ctx, db, u.ID); a != nil {
+		if a, _ := models.ActiveAccount(ctx, db, models.ScopeAll, u.ID); a != nil {
 			t.Fatal("the stranger registered the unit")
 		}
 		// The unit, with the mailed code, registers.

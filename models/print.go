@@ -26,10 +26,10 @@ type PrintFilter struct {
 }
 
 // PrintableFilings lists a unit's standing enrollments for printing, newest first.
-func PrintableFilings(ctx context.Context, db bun.IDB, unitID int64, f PrintFilter, limit int) ([]Filing, error) {
+func PrintableFilings(ctx context.Context, db bun.IDB, sc Scope, unitID int64, f PrintFilter, limit int) ([]Filing, error) {
 	var fs []Filing
 	// A corrected or withdrawn enrollment proves nothing: its correction prints instead.
-	q := db.NewSelect().Model(&fs).Where("unit_id = ? AND kind = ? AND voided = ''", unitID, rules.KindAdd).
+	q := sc.ofUnits(db.NewSelect().Model(&fs).Where("unit_id = ? AND kind = ? AND voided = ''", unitID, rules.KindAdd), "unit_id").
 		Where("filed_on >= ? AND filed_on <= ?", f.From, f.To)
 	if f.Operation != "" {
 		q = q.Where("operation = ?", f.Operation)
@@ -43,12 +43,12 @@ func PrintableFilings(ctx context.Context, db bun.IDB, unitID int64, f PrintFilt
 // FilingsToPrint loads the unit's filings with these ids, in the order
 // given. An id of another unit, or unknown, is NotFound: a unit prints
 // only its own filings.
-func FilingsToPrint(ctx context.Context, db bun.IDB, unitID int64, ids []int64) ([]PrintableFiling, error) {
+func FilingsToPrint(ctx context.Context, db bun.IDB, sc Scope, unitID int64, ids []int64) ([]PrintableFiling, error) {
 	if len(ids) == 0 {
 		return nil, notFound("申報資料")
 	}
 	var fs []Filing
-	if err := db.NewSelect().Model(&fs).Where("unit_id = ? AND id IN (?)", unitID, bun.List(ids)).Scan(ctx); err != nil {
+	if err := sc.ofUnits(db.NewSelect().Model(&fs).Where("unit_id = ? AND id IN (?)", unitID, bun.List(ids)), "unit_id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: filings to print: %w", err)
 	}
 	byID := make(map[int64]Filing, len(fs))

@@ -57,7 +57,7 @@ func registrationUnit(ctx context.Context, tx bun.IDB, code, ban string) (*Unit,
 	if u.Status != UnitActive {
 		return nil, ClosedUnitError(u.Branch)
 	}
-	a, err := ActiveAccount(ctx, tx, u.ID)
+	a, err := ActiveAccount(ctx, tx, UnitScope(u.ID), u.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +195,7 @@ func nhiRegistrableUnit(ctx context.Context, tx bun.IDB, code, ban string, card 
 	case u.Status != UnitActive:
 		return u, "單位暫時關閉", nil
 	}
-	a, err := ActiveAccount(ctx, tx, u.ID)
+	a, err := ActiveAccount(ctx, tx, UnitScope(u.ID), u.ID)
 	if err != nil {
 		return nil, "", err
 	}
@@ -278,7 +278,7 @@ func (s *Store) RegisterUnitNHI(ctx context.Context, in UnitNHIRegistration) (st
 		case "單位暫時關閉":
 			return fail(ClosedUnitError(u.Branch), reason, u)
 		default:
-			a, err := ActiveAccount(ctx, tx, u.ID)
+			a, err := ActiveAccount(ctx, tx, UnitScope(u.ID), u.ID)
 			if err != nil {
 				return err
 			}
@@ -297,7 +297,7 @@ func (s *Store) RegisterUnitNHI(ctx context.Context, in UnitNHIRegistration) (st
 		if err := s.ClearFailures(ctx, tx, ThrottleNHILogin, in.UnitCode); err != nil {
 			return err
 		}
-		acct, err := ActiveAccount(ctx, tx, u.ID)
+		acct, err := ActiveAccount(ctx, tx, UnitScope(u.ID), u.ID)
 		if err != nil {
 			return err
 		}

@@ -22,7 +22,7 @@ func (s *Store) ChangeUnitCert(ctx context.Context, a Actor, unitID int64, cert 
 		if err != nil {
 			return err
 		}
-		acct, err := ActiveAccount(ctx, tx, unitID)
+		acct, err := ActiveAccount(ctx, tx, UnitScope(unitID), unitID)
 		if err != nil {
 			return err
 		}

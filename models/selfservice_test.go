@@ -32,7 +32,7 @@ func TestSelfServiceActions(t *testing.T) {
 				IDNo: id, Name: "吳小華", Email: "wu@example.com"}); !apperr.Is(err, apperr.Invalid) {
 				t.Fatalf("adding the same person twice: %v", err)
 			}
-			acct, _ := models.ActiveAccount(ctx, db, u.ID)
+			acct, _ := models.ActiveAccount(ctx, db, models.ScopeAll, u.ID)
 			tok, _, err := s.NewSession(ctx, db, models.Session{Kind: models.SessionClerk, Role: models.RoleClerkFiler, UnitID: &u.ID, AccountID: &acct.ID, ClerkID: &h.ID})
 			if err != nil {
 				t.Fatal(err)
@@ -70,7 +70,7 @@ func TestSelfServiceActions(t *testing.T) {
 			if err := s.ChangeUnitCert(ctx, a, f.nhi.ID, cert, f.nhi.BAN); !apperr.Is(err, apperr.Invalid) {
 				t.Errorf("an NHI-card unit: %v", err)
 			}
-			acct, _ := models.ActiveAccount(ctx, db, u.ID)
+			acct, _ := models.ActiveAccount(ctx, db, models.ScopeAll, u.ID)
 			if *acct.CertSerial != "abc123" {
 				t.Errorf("serial %s", *acct.CertSerial)
 			}

@@ -199,7 +199,7 @@ func (s *Store) UnitNHILogin(ctx context.Context, in NHILogin) (string, *Unit, e
 			return fmt.Errorf("models: unit NHI login: %w", err)
 		}
 		change.UnitID, change.Branch = u.ID, u.BranchCode
-		acct, err := ActiveAccount(ctx, tx, u.ID)
+		acct, err := ActiveAccount(ctx, tx, UnitScope(u.ID), u.ID)
 		if err != nil {
 			return err
 		}

@@ -221,7 +221,7 @@ func TestUnitNHILogin(t *testing.T) {
 			t.Fatalf("right password while delayed: %v, want Locked", err)
 		}
 		// The holder learns of it: a notice on the unit's portal.
-		ns, err := models.NoticesOfUnit(ctx, db, f.nhi.ID, 5)
+		ns, err := models.NoticesOfUnit(ctx, db, models.ScopeAll, f.nhi.ID, 5)
 		if err != nil || len(ns) == 0 || ns[0].Title != "負責人健保卡登入多次失敗" {
 			t.Fatalf("notices after the delay: %+v %v", ns, err)
 		}
@@ -345,7 +345,7 @@ func TestRegisterUnit(t *testing.T) {
 		if err := db.NewSelect().Model(&fresh).Where("code = ?", demo.UnitCode(9)).Scan(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if a, _ := models.ActiveAccount(ctx, db, fresh.ID); a != nil {
+		if a, _ := models.ActiveAccount(ctx, db, models.ScopeAll, fresh.ID); a != nil {
 			t.Fatal("demo unit 9 is registered")
 		}
 		owner := models.NHICard{CardNo: "000012345678", Name: fresh.OwnerName, IDNo: *fresh.OwnerIDNo}

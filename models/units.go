@@ -188,9 +188,9 @@ func UnitDomain(ctx context.Context, db bun.IDB, id int64) (code, branch string,
 }
 
 // ActiveAccount returns the unit's active account, or nil when it has none.
-func ActiveAccount(ctx context.Context, db bun.IDB, unitID int64) (*UnitAccount, error) {
+func ActiveAccount(ctx context.Context, db bun.IDB, sc Scope, unitID int64) (*UnitAccount, error) {
 	a := new(UnitAccount)
-	err := db.NewSelect().Model(a).Where("unit_id = ? AND status = ?", unitID, AccountActive).Scan(ctx)
+	err := sc.ofUnits(db.NewSelect().Model(a).Where("unit_id = ? AND status = ?", unitID, AccountActive), "unit_id").Scan(ctx)
 	if isNoRows(err) {
 		return nil, nil
 	}

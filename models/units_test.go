@@ -146,3 +146,49 @@ func TestUnitNameSearchMatchesLike(t *testing.T) {
 		}
 	})
 }
+
+// A unit's reads apply the scope they are given: the unit's own, its
+// branch's and the head office's see its account; another unit's or
+// another branch's see nothing.
+func TestUnitReadsTakeAScope(t *testing.T) {
+	t.Parallel()
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		s, _ := modelstest.NewStore(db)
+		if _, err := demo.Seed(ctx, s, 12); err != nil {
+			t.Fatal(err)
+		}
+		var u models.Unit
+		if err := db.NewSelect().Model(&u).Where("id IN (SELECT unit_id FROM unit_accounts WHERE status = 'active')").
+			OrderExpr("id").Limit(1).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		other := "1"
+		if u.BranchCode == other {
+			other = "2"
+		}
+		for _, c := range []struct {
+			name string
+			sc   models.Scope
+			sees bool
+		}{
+			{"the unit", models.UnitScope(u.ID), true},
+			{"its branch", models.BranchScope(&u.BranchCode), true},
+			{"the head office", models.ScopeAll, true},
+			{"another unit", models.UnitScope(u.ID + 1), false},
+			{"another branch", models.BranchScope(&other), false},
+		} {
+			acct, err := models.ActiveAccount(ctx, db, c.sc, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs, n, err := models.FilingsOfUnit(ctx, db, c.sc, u.ID, models.FilingFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (acct != nil) != c.sees || (!c.sees && (n != 0 || len(fs) != 0)) {
+				t.Errorf("%s: account %v, %d filings; want seen = %v", c.name, acct != nil, n, c.sees)
+			}
+		}
+	})
+}

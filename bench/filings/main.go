@@ -102,7 +102,7 @@ func run() error {
 	if err := db.NewSelect().Table("filings").Column("unit_id").Group("unit_id").OrderExpr("COUNT(*) DESC").Limit(1).Scan(ctx, &unitID); err != nil {
 		return err
 	}
-	acct, err := models.ActiveAccount(ctx, db, unitID)
+	acct, err := models.ActiveAccount(ctx, db, models.ScopeAll, unitID)
 	if err != nil || acct == nil {
 		return fmt.Errorf("unit %d has no account: %v", unitID, err)
 	}
