@@ -449,3 +449,54 @@
 
   schedule(Number(body.getAttribute("data-session-left")));
 })();
+
+// Reflow: the menu folds behind a disclosure button on a narrow screen
+// (without script the button stays hidden and the menu shows), and a wide
+// table not already in a scroll region scrolls inside a focusable,
+// labelled one of its own instead of the page.
+(function () {
+  "use strict";
+  var toggle = document.querySelector(".menu-toggle");
+  if (toggle) {
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      toggle.setAttribute("aria-expanded", toggle.getAttribute("aria-expanded") === "true" ? "false" : "true");
+    });
+  }
+  // The region is named and focusable only while its table is wider than
+  // it: a table that fits is no extra stop for the keyboard.
+  function mark(region) {
+    var wide = region.scrollWidth > region.clientWidth + 1;
+    if (wide && !region.hasAttribute("role")) {
+      var table = region.querySelector("table");
+      var caption = table.querySelector("caption");
+      var heading = table.closest("section, main");
+      heading = heading && heading.querySelector("h1, h2");
+      var name = caption ? caption.textContent.trim() : (heading ? heading.textContent.trim() : "表格");
+      region.setAttribute("role", "region");
+      region.setAttribute("tabindex", "0");
+      region.setAttribute("aria-label", name + "（可左右捲動）");
+    } else if (!wide && region.hasAttribute("role")) {
+      region.removeAttribute("role");
+      region.removeAttribute("tabindex");
+      region.removeAttribute("aria-label");
+    }
+  }
+  function wrapTables(root) {
+    root.querySelectorAll("table.data:not(.stack)").forEach(function (table) {
+      if (table.closest(".scroll, .table-scroll")) { return; }
+      var region = document.createElement("div");
+      region.className = "table-scroll";
+      table.parentNode.insertBefore(region, table);
+      region.appendChild(table);
+      mark(region);
+    });
+  }
+  var resizing = 0;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizing);
+    resizing = window.setTimeout(function () { document.querySelectorAll(".table-scroll").forEach(mark); }, 150);
+  });
+  wrapTables(document);
+  document.addEventListener("htmx:afterSwap", function (e) { if (e.detail.target && e.detail.target.isConnected) { wrapTables(e.detail.target); } });
+})();
