@@ -33,6 +33,10 @@ func checkReflow(t *testing.T, ctx context.Context, base, path, shot string) {
 		t.Errorf("%s at 320 px is %d px wide; too wide: %v", path, width, wide)
 	}
 	if os.Getenv(reflowShots) != "" && shot != "" {
+		// The results, not the search form above them.
+		if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(document.querySelector("main table") || document.querySelector("main h1")).scrollIntoView()`)); err != nil {
+			t.Fatal(err)
+		}
 		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatal(err)
