@@ -40,9 +40,10 @@ var routeAccess = map[string]access{
 	"GET /":             {roles: "any"},
 
 	// Staff login and logout.
-	"GET /console/login":   {roles: "any"},
-	"POST /console/login":  {roles: "any"},
-	"POST /console/logout": {roles: allStaff},
+	"GET /console/login":    {roles: "any"},
+	"POST /console/login":   {roles: "any"},
+	"POST /console/logout":  {roles: allStaff},
+	"POST /console/session": {roles: allStaff},
 
 	// Console units.
 	"GET /console":                                              {roles: allStaff},
@@ -132,6 +133,7 @@ var routeAccess = map[string]access{
 	// Unit portal.
 	"GET /portal":                       {roles: allUnit},
 	"POST /portal/logout":               {roles: allUnit},
+	"POST /portal/session":              {roles: allUnit},
 	"GET /portal/handlers":              {roles: managers},
 	"POST /portal/handlers":             {roles: managers},
 	"POST /portal/handlers/:hid/revoke": {roles: managers, scoped: true},

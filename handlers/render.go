@@ -30,6 +30,9 @@ type Page struct {
 	Agent   *AgentInfo // set on pages that use the card agent
 	// Can says which menu entries the user may open, "object.action" → true.
 	Can map[string]bool
+	// SessionIdle and SessionLeft (seconds) tell the time-out warning the
+	// idle limit and how long the session lasts from this page.
+	SessionIdle, SessionLeft int
 }
 
 // menuRights are the policy questions the menus ask, per layout.
@@ -64,6 +67,9 @@ func (s *Server) page(c *fiber.Ctx, title, nav string) Page {
 		layout = "portal"
 	}
 	pg := Page{Title: title, User: p, CSRF: p.CSRF(), Nav: nav, Layout: layout, Path: c.Path(), Version: s.Version}
+	if p.LoggedIn() {
+		pg.SessionIdle, pg.SessionLeft = int(s.Store.SessionIdle.Seconds()), s.sessionLeft(p)
+	}
 	if rights := menuRights[layout]; rights != nil {
 		pg.Can = map[string]bool{}
 		for _, r := range rights {

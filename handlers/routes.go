@@ -45,6 +45,7 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/console/login", guard("staff_session", "new"), s.showStaffLogin},
 		{"POST", "/console/login", guard("staff_session", "create"), s.createStaffSession},
 		{"POST", "/console/logout", guard("staff_session", "delete"), s.deleteStaffSession},
+		{"POST", "/console/session", guard("staff_session", "update"), s.extendSession}, // 「繼續使用」
 
 		// Bureau console (健保署): units, their status, 開通碼 and NHI passwords.
 		{"GET", "/console", guard("console", "read"), s.showConsoleHome},
@@ -136,6 +137,7 @@ func (s *Server) routeTable() []Route {
 		// Unit portal (投保單位).
 		{"GET", "/portal", guard("portal", "read"), s.showPortalHome},
 		{"POST", "/portal/logout", guard("unit_session", "delete"), s.deleteUnitSession},
+		{"POST", "/portal/session", guard("unit_session", "update"), s.extendSession}, // 「繼續使用」
 		// 系統管理作業: clerks (Q1) and the unit certificate (Q3).
 		{"GET", "/portal/handlers", guard("unit_clerk", "list"), s.showClerks},
 		{"POST", "/portal/handlers", guard("unit_clerk", "create"), s.createClerk},

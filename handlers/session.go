@@ -189,6 +189,8 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 			}
 			s.clearSessionCookie(c)
 			p = anonymous
+		} else {
+			setSessionLeft(c, s.sessionLeft(&p))
 		}
 	}
 	return c.Next()
@@ -276,9 +278,25 @@ func (s *Server) checkCSRF(c *fiber.Ctx) error {
 		got = c.FormValue("_csrf")
 	}
 	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		if p.Session == nil && got != "" && loginNeeded(c.Path()) {
+			// A page of a session that has since ended: the user is told
+			// to log in again (and the page's script keeps what they typed).
+			return errExpired
+		}
 		return errCSRF
 	}
 	return c.Next()
+}
+
+// errExpired answers a form of the portal or the console sent after its
+// session ended: handleError sends the user to log in again.
+var errExpired = apperr.New(apperr.Unauthorized, "登入已逾時，請重新登入。")
+
+// loginNeeded reports whether a path is behind a login (the portal, the
+// console), its login pages excepted.
+func loginNeeded(path string) bool {
+	return (path == "/portal" || strings.HasPrefix(path, "/portal/") || path == "/console" || strings.HasPrefix(path, "/console/")) &&
+		path != "/console/login"
 }
 
 var errCSRF = apperr.New(apperr.Forbidden, "頁面已逾時或來源不明，為保護您的資料，請重新整理頁面後再試一次。")

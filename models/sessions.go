@@ -155,13 +155,43 @@ func (s *Store) sessionByToken(ctx context.Context, token string, touch bool) (*
 		}
 		return nil, nil
 	}
-	if touch && now.Sub(sess.LastSeenAt) >= time.Minute {
+	if touch && now.Sub(sess.LastSeenAt) >= s.touchEvery() {
 		sess.LastSeenAt = now
 		if _, err := s.DB.NewUpdate().Model((*Session)(nil)).Set("last_seen_at = ?", now).Where("id = ?", sess.ID).Exec(ctx); err != nil {
 			return nil, fmt.Errorf("models: touch session: %w", err)
 		}
 	}
 	return sess, nil
+}
+
+// touchEvery is how stale last_seen_at may get before a request records
+// activity: a minute, or a tenth of a shorter idle limit, so that a
+// session in use never lapses.
+func (s *Store) touchEvery() time.Duration {
+	return min(time.Minute, s.SessionIdle/10)
+}
+
+// TouchSession records activity on a live session now, whatever its last
+// record: the 「繼續使用」 of the time-out warning must give the user the
+// whole idle limit again, not up to a minute less.
+func (s *Store) TouchSession(ctx context.Context, sess *Session) error {
+	now := s.now()
+	if _, err := s.DB.NewUpdate().Model((*Session)(nil)).Set("last_seen_at = ?", now).Where("id = ?", sess.ID).Exec(ctx); err != nil {
+		return fmt.Errorf("models: touch session: %w", err)
+	}
+	sess.LastSeenAt = now
+	return nil
+}
+
+// SessionLeft is how long the session lasts without another request: to
+// its idle limit, or to its absolute limit when that comes first.
+func (s *Store) SessionLeft(sess *Session) time.Duration {
+	now := s.now()
+	left := sess.LastSeenAt.Add(s.SessionIdle).Sub(now)
+	if abs := sess.ExpiresAt.Sub(now); abs < left {
+		left = abs
+	}
+	return max(left, 0)
 }
 
 // DeleteSession ends one session by its cookie token.

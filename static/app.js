@@ -219,3 +219,284 @@
     bar.value = Math.round(e.detail.loaded * 100 / e.detail.total);
   });
 })();
+
+// Session time-out (WCAG 2.2.1). The logged-in layouts carry the idle limit
+// and how long the session lasts (data-session-idle, data-session-left);
+// every answer to a request the user made says it again (X-Session-Left),
+// the 工作台's polling does not move it. Some minutes before the end an
+// alertdialog offers 「繼續使用」 (a POST that records activity) or 「登出」;
+// at the end, or when a request is refused for want of a session (401),
+// another dialog offers to log in again and come back to this page.
+//
+// Drafts: a form of a logged-in page is kept in sessionStorage, keyed by
+// its action, when it is sent (state "pending") or when the session ends
+// under it ("kept"), never its passwords, PINs, files or CSRF token. A
+// logged-in page reached afterwards drops the pending ones (the form got
+// through); a login page keeps them and returns there after the login; the
+// form's page, logged in again, fills the form back in and says so.
+(function () {
+  "use strict";
+  var body = document.body;
+  var PREFIX = "multicert-draft:";
+  var MAX_AGE = 2 * 3600 * 1000;
+  var loggedIn = body.hasAttribute("data-session-idle");
+
+  function keyOf(form) {
+    return PREFIX + new URL(form.getAttribute("action") || location.href, location.href).pathname;
+  }
+  function private_(el) {
+    return !el.name || el.disabled || el.name === "_csrf" || el.name === "next" ||
+      /^(password|file|hidden|submit|button|reset|image)$/.test(el.type) ||
+      /pin|passw|secret|otp/i.test(el.name + " " + (el.id || "") + " " + (el.getAttribute("autocomplete") || ""));
+  }
+  function draftable(form) {
+    if (!form || form.tagName !== "FORM" || form.hasAttribute("data-no-draft")) { return false; }
+    var post = (form.getAttribute("method") || "").toLowerCase() === "post" || form.hasAttribute("hx-post");
+    return post && !/\/(logout|session|login)$/.test(new URL(form.getAttribute("action") || location.href, location.href).pathname);
+  }
+  function fields(form) {
+    return Array.prototype.filter.call(form.elements, function (el) { return !private_(el); });
+  }
+  function saveDraft(form, state) {
+    if (!draftable(form)) { return; }
+    var values = [], seen = {};
+    fields(form).forEach(function (el) {
+      if (el.type === "checkbox" || el.type === "radio") { values.push({ n: el.name, v: el.value, c: el.checked }); return; }
+      var i = seen[el.name] = (seen[el.name] || 0) + 1;
+      var v = el.multiple ? Array.prototype.filter.call(el.options, function (o) { return o.selected; }).map(function (o) { return o.value; }) : el.value;
+      values.push({ n: el.name, i: i - 1, v: v });
+    });
+    if (!values.some(function (d) { return d.c || (d.v && d.v.length); })) { return; }
+    try {
+      sessionStorage.setItem(keyOf(form), JSON.stringify({ state: state, page: location.pathname + location.search, at: Date.now(), values: values }));
+    } catch (err) { /* storage full or off: nothing to keep */ }
+  }
+  function restoreDraft(form, draft) {
+    var els = fields(form);
+    draft.values.forEach(function (d) {
+      var same = els.filter(function (el) { return el.name === d.n; });
+      if ("c" in d) {
+        same.forEach(function (el) { if (el.value === d.v) { el.checked = d.c; } });
+        return;
+      }
+      var el = same.filter(function (x) { return x.type !== "checkbox" && x.type !== "radio"; })[d.i];
+      if (!el) { return; }
+      if (el.multiple) {
+        Array.prototype.forEach.call(el.options, function (o) { o.selected = d.v.indexOf(o.value) >= 0; });
+      } else {
+        el.value = d.v;
+      }
+    });
+  }
+  function drafts() {
+    var out = [];
+    for (var i = 0; i < sessionStorage.length; i++) {
+      var k = sessionStorage.key(i);
+      if (k.indexOf(PREFIX) !== 0) { continue; }
+      try { out.push([k, JSON.parse(sessionStorage.getItem(k))]); } catch (err) { sessionStorage.removeItem(k); }
+    }
+    return out;
+  }
+
+  // What a page does with the drafts when it loads.
+  try {
+    var restored = false;
+    drafts().forEach(function (kd) {
+      var key = kd[0], d = kd[1];
+      if (!d || Date.now() - d.at > MAX_AGE) { sessionStorage.removeItem(key); return; }
+      if (!loggedIn) {
+        if (d.state === "pending") { d.state = "kept"; sessionStorage.setItem(key, JSON.stringify(d)); }
+        return;
+      }
+      if (d.state === "pending") { sessionStorage.removeItem(key); return; }
+      var form = Array.prototype.filter.call(document.forms, function (f) { return draftable(f) && keyOf(f) === key; })[0];
+      if (!form) { return; }
+      restoreDraft(form, d);
+      sessionStorage.removeItem(key);
+      restored = true;
+    });
+    if (restored) {
+      var box = document.getElementById("flash");
+      if (box) {
+        var div = document.createElement("div");
+        div.className = "alert info";
+        div.setAttribute("role", "status");
+        div.setAttribute("data-draft-restored", "");
+        div.textContent = "已還原您先前輸入的內容，請確認後再送出。";
+        box.appendChild(div);
+      }
+    }
+    if (!loggedIn) {
+      // A login page after a form that did not get through: come back to it.
+      var kept = drafts().filter(function (kd) { return kd[1].state === "kept"; }).sort(function (a, b) { return b[1].at - a[1].at; })[0];
+      var login = document.querySelector('form[action$="/login"]');
+      if (kept && login) {
+        var next = login.querySelector('input[name="next"]');
+        if (!next) {
+          next = document.createElement("input");
+          next.type = "hidden";
+          next.name = "next";
+          login.appendChild(next);
+        }
+        if (!next.value) { next.value = kept[1].page; }
+      }
+    }
+  } catch (err) { /* no sessionStorage: drafts are a convenience */ }
+
+  if (!loggedIn) { return; }
+
+  // In the capture phase, before htmx takes the submit over (a form the
+  // user did not confirm was stopped earlier, by data-confirm).
+  document.addEventListener("submit", function (e) { saveDraft(e.target, "pending"); }, true);
+  function saveAll() {
+    Array.prototype.forEach.call(document.forms, function (f) { saveDraft(f, "kept"); });
+  }
+
+  var warning = document.getElementById("session-warning");
+  var ended = document.getElementById("session-expired");
+  var idle = Number(body.getAttribute("data-session-idle"));
+  var lead = Math.min(120, idle / 3) * 1000; // the warning comes this long before the end
+  var deadline = 0, warnTimer = 0, endTimer = 0, returnTo = null;
+
+  function schedule(left) {
+    deadline = Date.now() + left * 1000;
+    window.clearTimeout(warnTimer);
+    window.clearTimeout(endTimer);
+    if (warning && warning.open && left * 1000 > lead) { closeWarning(); }
+    warnTimer = window.setTimeout(showWarning, Math.max(0, deadline - lead - Date.now()));
+    endTimer = window.setTimeout(showEnded, Math.max(0, deadline - Date.now()) + 1000);
+  }
+  function open(dialog, focus) {
+    if (!dialog || dialog.open) { return; }
+    if (!returnTo) { returnTo = document.activeElement; }
+    dialog.showModal();
+    if (focus) { focus.focus(); }
+  }
+  function close(dialog) {
+    if (dialog && dialog.open) { dialog.close(); }
+    if (!document.querySelector("dialog[open]") && returnTo && returnTo.isConnected) { returnTo.focus(); returnTo = null; }
+  }
+  function closeWarning() { close(warning); }
+  function showWarning() {
+    if (!warning || (ended && ended.open)) { return; }
+    var at = warning.querySelector("[data-session-at]");
+    if (at) { at.textContent = new Date(deadline).toLocaleTimeString("zh-TW", { hour: "2-digit", minute: "2-digit" }); }
+    open(warning, warning.querySelector("[data-session-continue]"));
+  }
+  function showEnded() {
+    window.clearTimeout(warnTimer);
+    window.clearTimeout(endTimer);
+    if (!ended) { return; }
+    close(warning);
+    saveAll();
+    var link = ended.querySelector("[data-session-relogin]");
+    if (link) {
+      var login = body.getAttribute("data-session-login") || link.getAttribute("href").split("?")[0];
+      link.setAttribute("href", login + "?next=" + encodeURIComponent(location.pathname + location.search));
+    }
+    open(ended, link);
+  }
+  function csrf() {
+    try { return JSON.parse(body.getAttribute("hx-headers"))["X-CSRF-Token"] || ""; } catch (err) { return ""; }
+  }
+  function extend() {
+    window.fetch(body.getAttribute("data-session-extend"), {
+      method: "POST", credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf(), "Accept": "application/json" }
+    }).then(function (res) {
+      var left = res.headers.get("X-Session-Left");
+      if (!res.ok || left === null) { showEnded(); return; }
+      schedule(Number(left));
+      closeWarning();
+      if (window.multicertAnnounce) { window.multicertAnnounce("已延長使用時間。"); }
+    }, function () {
+      closeWarning();
+      if (window.multicertAnnounce) { window.multicertAnnounce("無法連線到伺服器，請檢查網路連線後再試一次。"); }
+    });
+  }
+
+  if (warning) {
+    warning.querySelector("[data-session-continue]").addEventListener("click", extend);
+    // Escape means the user is here: the same as 「繼續使用」.
+    warning.addEventListener("cancel", function (e) { e.preventDefault(); extend(); });
+  }
+  if (ended) {
+    ended.querySelector("[data-session-close]").addEventListener("click", function () { close(ended); });
+    ended.addEventListener("cancel", function (e) { e.preventDefault(); close(ended); });
+    ended.querySelector("[data-session-relogin]").addEventListener("click", saveAll);
+  }
+
+  // Every answer says how long the session lasts now.
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var xhr = e.detail.xhr;
+    if (!xhr) { return; }
+    var left = xhr.getResponseHeader("X-Session-Left");
+    if (left !== null && xhr.status !== 401) { schedule(Number(left)); }
+    var elt = e.detail.elt;
+    var form = elt && elt.closest ? elt.closest("form") : null;
+    if (form && xhr.status && xhr.status !== 401 && draftable(form)) {
+      try { sessionStorage.removeItem(keyOf(form)); } catch (err) { /* nothing kept */ }
+    }
+  });
+  // A request refused for want of a session: no redirect and no swap, so
+  // that the page and what was typed stay; the dialog offers to log in.
+  document.addEventListener("htmx:beforeOnLoad", function (e) {
+    if (e.detail.xhr && e.detail.xhr.status === 401) {
+      e.preventDefault();
+      showEnded();
+    }
+  });
+
+  schedule(Number(body.getAttribute("data-session-left")));
+})();
+
+// Reflow: the menu folds behind a disclosure button on a narrow screen
+// (without script the button stays hidden and the menu shows), and a wide
+// table not already in a scroll region scrolls inside a focusable,
+// labelled one of its own instead of the page.
+(function () {
+  "use strict";
+  var toggle = document.querySelector(".menu-toggle");
+  if (toggle) {
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      toggle.setAttribute("aria-expanded", toggle.getAttribute("aria-expanded") === "true" ? "false" : "true");
+    });
+  }
+  // The region is named and focusable only while its table is wider than
+  // it: a table that fits is no extra stop for the keyboard.
+  function mark(region) {
+    var wide = region.scrollWidth > region.clientWidth + 1;
+    if (wide && !region.hasAttribute("role")) {
+      var table = region.querySelector("table");
+      var caption = table.querySelector("caption");
+      var heading = table.closest("section, main");
+      heading = heading && heading.querySelector("h1, h2");
+      var name = caption ? caption.textContent.trim() : (heading ? heading.textContent.trim() : "表格");
+      region.setAttribute("role", "region");
+      region.setAttribute("tabindex", "0");
+      region.setAttribute("aria-label", name + "（可左右捲動）");
+    } else if (!wide && region.hasAttribute("role")) {
+      region.removeAttribute("role");
+      region.removeAttribute("tabindex");
+      region.removeAttribute("aria-label");
+    }
+  }
+  function wrapTables(root) {
+    root.querySelectorAll("table.data:not(.stack)").forEach(function (table) {
+      if (table.closest(".scroll, .table-scroll")) { return; }
+      var region = document.createElement("div");
+      region.className = "table-scroll";
+      table.parentNode.insertBefore(region, table);
+      region.appendChild(table);
+      mark(region);
+    });
+  }
+  var resizing = 0;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizing);
+    resizing = window.setTimeout(function () { document.querySelectorAll(".table-scroll").forEach(mark); }, 150);
+  });
+  wrapTables(document);
+  document.addEventListener("htmx:afterSwap", function (e) { if (e.detail.target && e.detail.target.isConnected) { wrapTables(e.detail.target); } });
+})();

@@ -196,8 +196,9 @@ func (c *Config) validate() error {
 	if c.Addr == "" {
 		errs = append(errs, errors.New("config: addr is empty"))
 	}
-	if c.SessionIdle < time.Minute {
-		errs = append(errs, errors.New("config: session-idle must be at least 1m"))
+	// Under a minute only makes sense for trying out the time-out warning.
+	if c.SessionIdle < 10*time.Second {
+		errs = append(errs, errors.New("config: session-idle must be at least 10s"))
 	}
 	if c.CRLRefresh < time.Minute {
 		errs = append(errs, errors.New("config: crl-refresh must be at least 1m"))
