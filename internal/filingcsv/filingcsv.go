@@ -130,7 +130,7 @@ var layout = [numColumns]Column{
 	{Name: "眷屬身分證號", Field: rules.FieldDependentID, Help: "眷屬的身分證號或居留證號；本人的資料留空", Example: "A223456781"},
 	{Name: "姓名", Field: rules.FieldName, Help: "申報對象（本人或眷屬）的姓名", Example: "王大明"},
 	{Name: "性別", Field: rules.FieldSex, Help: "男 或 女（也可填 M、F）", Example: "男"},
-	{Name: "出生日期", Field: rules.FieldBirth, Help: "申報對象的出生日期，民國年月日 7 碼（例如 0790315）或 79/03/15；Excel 去掉的前導 0 不必補回", Example: "0790315"},
+	{Name: "出生日期", Field: rules.FieldBirth, Help: "申報對象的出生日期，民國年月日 7 碼（例如 0790315）或 79/03/15；民國前出生請加 -（例如民前 5 年 3 月 1 日填 -0050301 或 -005/03/01）；Excel 去掉的前導 0 不必補回", Example: "0790315"},
 	{Name: "稱謂", Field: rules.FieldRelation, Help: "眷屬與員工的關係，填代碼或稱謂：" + relationHelp() + "；本人留空", Example: "3"},
 	{Name: "原因", Field: rules.FieldReason, Help: "原因代碼或名稱，例如 A1 到職起薪、D1 隨同被保險人加保、W1 離職、E1 隨同被保險人轉出、M1 調整投保金額（見原因代碼表）", Example: "A1"},
 	{Name: "投保金額", Field: rules.FieldAmount, Help: "本人加保及投保金額調整時填投保金額分級表中的金額（元）；眷屬及退保留空", Example: "45800"},
@@ -525,17 +525,22 @@ func parseOperation(s string) (string, string) {
 }
 
 // padDate restores the leading zeros Excel drops from a 7-digit 民國 date:
-// 790315 and 90101 become 0790315 and 0090101.
+// 790315 and 90101 become 0790315 and 0090101, and a 民前 date kept as a
+// negative number, -50301, becomes -0050301.
 func padDate(s string) string {
-	if len(s) != 5 && len(s) != 6 {
+	sign, digits := "", s
+	if rest, ok := strings.CutPrefix(s, "-"); ok {
+		sign, digits = "-", rest
+	}
+	if len(digits) < 5 || len(digits) > 6 {
 		return s
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
 			return s
 		}
 	}
-	return strings.Repeat("0", 7-len(s)) + s
+	return sign + strings.Repeat("0", 7-len(digits)) + digits
 }
 
 // relationCode turns a 稱謂 name (子女) into its code (3); codes and
