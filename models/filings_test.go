@@ -546,3 +546,34 @@ func TestFilingAgeConfirmation(t *testing.T) {
 		}
 	})
 }
+
+// TestSubmitFilingBeforeROC files an insured born 民前 5 年 (1907) and reads
+// the birth date back unchanged; a child born 民前 1 年, four years later,
+// still gets the seed's code 2 (issue 13.8).
+func TestSubmitFilingBeforeROC(t *testing.T) {
+	t.Parallel()
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		if err := f.s.EnsureReferenceData(ctx); err != nil {
+			t.Fatal(err)
+		}
+		by := filer(t, f)
+		ins := insuredAdd(1000031)
+		ins.Birth = day(1907, 3, 1)
+		got, err := f.s.SubmitFiling(ctx, by, ins)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var birth string
+		if err := db.NewSelect().Table("filings").Column("birth").Where("id = ?", got.ID).Scan(ctx, &birth); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(birth, "1907-03-01") {
+			t.Errorf("stored birth = %q, want 1907-03-01", birth)
+		}
+		if _, err := f.s.SubmitFiling(ctx, by, childAdd(ins, 2000031, day(1911, 12, 31))); strings.Join(refusedCodes(t, err), ",") != "2" {
+			t.Errorf("child born 民前 1 年, 4 years after the insured: %v", err)
+		}
+	})
+}
