@@ -160,12 +160,20 @@ type Row struct {
 	// 日期格式錯誤…」. It is "" for a readable row, which still has to pass
 	// rules.Check.
 	Err string
+	// UnitCode is the 健保投保單位代碼 of a row of a joint 勞健保 file, for
+	// the caller to compare with the unit's; "" otherwise.
+	UnitCode string
 }
 
 // Result is a parsed file.
 type Result struct {
-	Encoding string // EncodingUTF8 or EncodingBig5
+	Encoding string // EncodingUTF8 or EncodingBig5, or "Excel (.xlsx)"
 	Rows     []Row  // data rows in file order; blank rows are left out
+	// Layout is the layout of an .xlsx file (LayoutOwn …); "" for CSV.
+	Layout string
+	// Ignored are the columns of a joint 勞健保 file that are not read
+	// (labour insurance and pension), in the file's order.
+	Ignored []string
 }
 
 // Errors of the whole file. Parse returns one of these or an error that
@@ -260,7 +268,7 @@ func Parse(r io.Reader, maxBytes int64, maxRows int) (*Result, error) {
 			continue
 		} else {
 			line, _ := cr.FieldPos(0)
-			row = parseRow(line, rec)
+			row = parseRow(line, rec, &ownNames)
 		}
 		if len(res.Rows) == maxRows {
 			return nil, fileErr(ErrTooManyRows, "檔案超過 %d 筆資料的上限（第 %d 行是第 %d 筆），請分成幾個檔案上傳。", maxRows, row.Line, maxRows+1)
@@ -370,8 +378,17 @@ func quoteMessage(pe *csv.ParseError) string {
 	return fmt.Sprintf("第 %d 行：%s。含有逗號或雙引號的欄位請整欄用雙引號括住，欄內的雙引號寫成兩個（\"\"）。", pe.StartLine, quoteProblem(pe))
 }
 
-// parseRow reads one data row.
-func parseRow(line int, rec []string) Row {
+// ownNames are the column names of the layout, for messages.
+var ownNames = func() (n [numColumns]string) {
+	for i, c := range layout {
+		n[i] = c.Name
+	}
+	return n
+}()
+
+// parseRow reads one data row in the order of layout; names are the
+// columns' names in the file, for messages.
+func parseRow(line int, rec []string, names *[numColumns]string) Row {
 	row := Row{Line: line}
 	if len(rec) > numColumns && !blank(rec[numColumns:]) {
 		row.Err = fmt.Sprintf("第 %d 行有 %d 欄，範本只有 %d 欄。若欄位內容含有逗號（例如金額 30,300），請整欄用雙引號括住，或去掉逗號。", line, lastNonBlank(rec)+1, numColumns)
@@ -385,7 +402,7 @@ func parseRow(line int, rec []string) Row {
 	}
 	for i := range min(len(rec), numColumns) {
 		if r, ok := privateUse(rec[i]); ok {
-			row.Err = fmt.Sprintf("第 %d 行「%s」：含有造字（U+%04X，電腦自造的字），系統無法辨識。請改用標準字；Big5 沒有的罕用字（例如「峯」、「堃」）請以 Excel「CSV UTF-8（逗號分隔）」儲存後上傳。", line, layout[i].Name, r)
+			row.Err = fmt.Sprintf("第 %d 行「%s」：含有造字（U+%04X，電腦自造的字），系統無法辨識。請改用標準字；Big5 沒有的罕用字（例如「峯」、「堃」）請以 Excel「CSV UTF-8（逗號分隔）」儲存後上傳。", line, names[i], r)
 			return row
 		}
 	}
@@ -393,15 +410,15 @@ func parseRow(line int, rec []string) Row {
 	f := &row.Filing
 	var msg string
 	if f.Kind, msg = parseKind(cell(colKind)); msg != "" {
-		row.Err = cellErr(line, colKind, msg)
+		row.Err = cellErr(line, names[colKind], msg)
 		return row
 	}
 	if f.Person, msg = parsePerson(cell(colPerson)); msg != "" {
-		row.Err = cellErr(line, colPerson, msg)
+		row.Err = cellErr(line, names[colPerson], msg)
 		return row
 	}
 	if f.Operation, msg = parseOperation(cell(colOperation)); msg != "" {
-		row.Err = cellErr(line, colOperation, msg)
+		row.Err = cellErr(line, names[colOperation], msg)
 		return row
 	}
 	for i := colInsuredID; i < numColumns; i++ {
@@ -419,15 +436,15 @@ func parseRow(line int, rec []string) Row {
 			if c := cell(i); c != "" {
 				msg += "（檔案中是「" + clip(c) + "」）"
 			}
-			row.Err = cellErr(line, i, msg)
+			row.Err = cellErr(line, names[i], msg)
 			return row
 		}
 	}
 	return row
 }
 
-func cellErr(line, col int, msg string) string {
-	return fmt.Sprintf("第 %d 行「%s」：%s", line, layout[col].Name, msg)
+func cellErr(line int, name, msg string) string {
+	return fmt.Sprintf("第 %d 行「%s」：%s", line, name, msg)
 }
 
 func lastNonBlank(rec []string) int {
