@@ -15,7 +15,8 @@
 // that payroll software produces (add / out / mod), but it uses their words
 // so that clerks recognise them: 異動別, 出生日期 in 民國 YYYMMDD, 稱謂 codes
 // 1–9 (rules.Relations), and 1 本人 / 2 眷屬 as their 投保者 column. A joint
-// batch file is not read; its header gets a message saying so.
+// batch file is not read as CSV; its header gets a message saying so. As an
+// .xlsx workbook it is (ParseXLSX, xlsx.go): its health columns are taken.
 //
 // # What Parse checks
 //
@@ -34,8 +35,9 @@
 // UTF-8 as a whole; otherwise it is read as Big5 (Windows code page 950, what
 // Excel on a Traditional Chinese Windows writes for "CSV（逗號分隔）"), and a
 // byte sequence that is not Big5 either makes the whole file ErrEncoding.
-// Excel workbooks (.xlsx, .xls) and UTF-16 text ("Unicode 文字") are
-// recognised and refused with a message telling how to save as CSV.
+// Excel workbooks (.xlsx, .xls) and UTF-16 text ("Unicode 文字") given to
+// Parse are recognised and refused with a message telling how to save as
+// CSV; an .xlsx workbook goes to ParseXLSX instead.
 //
 // Big5 cannot carry every name. Characters outside Big5, such as 峯 and 堃
 // in 林峯堃, exist only as user-defined characters (造字) of each office's
