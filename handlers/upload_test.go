@@ -170,4 +170,23 @@ func TestMediaUploadXLSXPreview(t *testing.T) {
 	r = c.multipartPost("/portal/filings/upload", map[string]string{"step": "preview"}, map[string][2]string{"file": {"wrong.xlsx", string(wrong)}})
 	wantStatus(t, r, http.StatusUnprocessableEntity)
 	wantContains(t, r, "Excel 檔的第一列應為下列其中一種標題列", "勞健保聯合退保檔")
+
+	// A broken workbook; more rows than the limit.
+	r = c.multipartPost("/portal/filings/upload", map[string]string{"step": "preview"}, map[string][2]string{"file": {"broken.xlsx", string(data[:len(data)/2])}})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	wantContains(t, r, "Excel")
+	many := [][]string{header}
+	for i := range filingcsv.DefaultMaxRows + 1 {
+		many = append(many, row(uploadRow(twid.MakeNationalID('G', 1, i), "許一", "0740601", "30300")))
+	}
+	big, err := filingcsv.WriteXLSX(many)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = c.multipartPost("/portal/filings/upload", map[string]string{"step": "preview"}, map[string][2]string{"file": {"many.xlsx", string(big)}})
+	wantStatus(t, r, http.StatusRequestEntityTooLarge)
+	wantContains(t, r, "超過 10000 筆資料的上限")
+	if n := stored(); n != 1 {
+		t.Fatalf("refused files stored %d rows", n-1)
+	}
 }
