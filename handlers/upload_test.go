@@ -131,6 +131,10 @@ func TestMediaUploadXLSXPreview(t *testing.T) {
 	if n := stored(); n != 1 {
 		t.Fatalf("%d rows stored, want the one valid", n)
 	}
+	// The 民前 birth is exported in words: Excel would compute -005/03/01.
+	if r := c.get("/portal/filings/export"); !strings.Contains(r.body, "民前 5 年 3 月 1 日") || strings.Contains(r.body, "-005/03/01") {
+		t.Errorf("export: want 民前 5 年 3 月 1 日, got\n%s", r.body)
+	}
 	// The token is spent.
 	r = c.post("/portal/filings/upload/confirm", url.Values{"token": {token}})
 	wantStatus(t, r, http.StatusUnprocessableEntity)
