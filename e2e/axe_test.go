@@ -25,20 +25,21 @@ var axeTags = []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa"}
 
 // notPages are the GET routes the accessibility test does not open, and why.
 var notPages = map[string]string{
-	"/healthz":                     "JSON for the load balancer",
-	"/readyz":                      "JSON for the load balancer",
-	"/metrics":                     "Prometheus text",
-	"/static/:name":                "scripts, styles and images",
-	"/environment/downloads/:name": "an installer download",
-	"/portal/filings/template.csv": "a CSV download",
-	"/portal/filings/export":       "a CSV download",
-	"/portal/roster/export":        "a CSV download",
-	"/console/work":                "an HTMX fragment the 工作台 polls (a plain GET redirects to /console, checked)",
-	"/console/nightly":             "an HTMX fragment /console/grades polls (a plain GET redirects there, checked)",
-	"/portal/documents/:did":       "the uploaded PDF itself",
-	"/console/documents/:did":      "the uploaded PDF itself",
-	"/address/townships":           "<option> fragments, checked inside the address forms",
-	"/address/villages":            "<option> fragments, checked inside the address forms",
+	"/healthz":                      "JSON for the load balancer",
+	"/readyz":                       "JSON for the load balancer",
+	"/metrics":                      "Prometheus text",
+	"/static/:name":                 "scripts, styles and images",
+	"/environment/downloads/:name":  "an installer download",
+	"/portal/filings/template.csv":  "a CSV download",
+	"/portal/filings/template.xlsx": "an Excel download",
+	"/portal/filings/export":        "a CSV download",
+	"/portal/roster/export":         "a CSV download",
+	"/console/work":                 "an HTMX fragment the 工作台 polls (a plain GET redirects to /console, checked)",
+	"/console/nightly":              "an HTMX fragment /console/grades polls (a plain GET redirects there, checked)",
+	"/portal/documents/:did":        "the uploaded PDF itself",
+	"/console/documents/:did":       "the uploaded PDF itself",
+	"/address/townships":            "<option> fragments, checked inside the address forms",
+	"/address/villages":             "<option> fragments, checked inside the address forms",
 }
 
 // axeAllowed lists violations the test accepts, by rule and route, with the

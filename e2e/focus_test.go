@@ -251,8 +251,9 @@ func TestFocusAfterSwapsUnit(t *testing.T) {
 	}
 	wantFocus(t, ctx, "the live check", "#name")
 
-	// 媒體上傳: the report's heading takes focus and its summary is
-	// announced; a send without a file shows the error summary.
+	// 媒體上傳: the preview's and then the report's heading take focus and
+	// their summaries are announced; a send without a file shows the error
+	// summary.
 	csv := filepath.Join(t.TempDir(), "filings.csv")
 	rows := "異動別,身份,作業別,員工身分證號,眷屬身分證號,姓名,性別,出生日期,稱謂,原因,投保金額,生效日期\r\n" +
 		"加保,本人,健保專用," + twid.MakeNationalID('C', 1, 2) + ",,張二,男,0741301,,A1,30300,1150302\r\n"
@@ -271,9 +272,16 @@ func TestFocusAfterSwapsUnit(t *testing.T) {
 	}
 	step(t, ctx, "#upload-page", "請修正以下問題", chromedp.Click(`//form[@action="/portal/filings/upload"]//button[@type="submit"]`))
 	wantFocus(t, ctx, "an upload without a file", "[data-error-summary]")
-	step(t, ctx, "#upload-report", "第 2 行",
+	step(t, ctx, "#upload-preview", "第 2 行",
 		chromedp.SetUploadFiles(chromedp.ID("file"), []string{csv}),
 		chromedp.Click(`//form[@action="/portal/filings/upload"]//button[@type="submit"]`),
+	)
+	wantFocus(t, ctx, "the upload preview", "#h-preview")
+	if _, err := waitText(ctx, "#page-status", "1 筆有誤"); err != nil {
+		t.Errorf("the upload preview is not announced: %v", err)
+	}
+	step(t, ctx, "#upload-report", "第 2 行",
+		chromedp.Click(`//form[@action="/portal/filings/upload/confirm"]//button[@type="submit"]`),
 	)
 	wantFocus(t, ctx, "the upload report", "#h-report")
 	if _, err := waitText(ctx, "#page-status", "1 筆有誤"); err != nil {

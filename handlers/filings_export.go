@@ -63,7 +63,7 @@ func (s *Server) exportFilings(c *fiber.Ctx) error {
 			}
 			return emit([]string{note, x.Codes, sourceNames[x.Source], kindNames[x.Kind], opNames[x.Operation],
 				rocdate.FormatSlash(dateOf(x.FiledOn)), personNames[x.Person], x.InsuredID, x.DependentID, csvCell(x.Name), sexNames[x.Sex],
-				rocdate.FormatSlash(dateOf(x.Birth)), amount, rocdate.FormatSlash(dateOf(x.EffectiveDate)), ageConfirmText(x)})
+				birthCell(dateOf(x.Birth)), amount, rocdate.FormatSlash(dateOf(x.EffectiveDate)), ageConfirmText(x)})
 		})
 	})
 	return nil
@@ -84,4 +84,14 @@ func ageConfirmText(f *models.Filing) string {
 func dateOf(s string) time.Time {
 	t, _ := time.Parse(time.DateOnly, s)
 	return t
+}
+
+// birthCell writes a birth date for a CSV export: "79/03/15", and a 民前
+// date in words, "民前 5 年 3 月 1 日", because Excel would compute
+// "-005/03/01" as a formula.
+func birthCell(t time.Time) string {
+	if rocdate.BeforeYear(t) > 0 {
+		return rocdate.Format(t)
+	}
+	return rocdate.FormatSlash(t)
 }

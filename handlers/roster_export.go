@@ -48,7 +48,7 @@ func (s *Server) exportRoster(c *fiber.Ctx) error {
 			for i, x := range r.Filings {
 				ids[i] = strconv.FormatInt(x.ID, 10)
 			}
-			return emit([]string{r.InsuredID, r.PersonID, personNames[r.Person], csvCell(r.Name), sexNames[r.Sex], rocdate.FormatSlash(dateOf(r.Birth)),
+			return emit([]string{r.InsuredID, r.PersonID, personNames[r.Person], csvCell(r.Name), sexNames[r.Sex], birthCell(dateOf(r.Birth)),
 				relation, rocdate.FormatSlash(dateOf(r.Since)), amount, amountSince, strings.Join(ids, " ")})
 		})
 	})

@@ -162,7 +162,9 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/portal/filings", guard("filing", "create"), s.createFiling},
 		{"GET", "/portal/filings/upload", guard("filing", "create"), s.showUpload},
 		{"POST", "/portal/filings/upload", guard("filing", "create"), s.uploadFilings},
+		{"POST", "/portal/filings/upload/confirm", guard("filing", "create"), s.confirmUpload},
 		{"GET", "/portal/filings/template.csv", guard("filing", "create"), s.downloadTemplate},
+		{"GET", "/portal/filings/template.xlsx", guard("filing", "create"), s.downloadTemplateXLSX},
 		{"GET", "/portal/filings", guard("filing", "list"), s.showFilings},
 		{"GET", "/portal/filings/export", guard("filing", "list"), s.exportFilings},
 		// 補正 and 撤回 of the unit's own filings, by clerks who may file.

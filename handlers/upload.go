@@ -3,8 +3,11 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"io"
+	"path"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -14,7 +17,11 @@ import (
 	"github.com/multicert/multicert/models"
 )
 
-// 列印及媒體上傳 → 媒體上傳: many filings at once from a CSV file.
+// 列印及媒體上傳 → 媒體上傳: many filings at once from a CSV or .xlsx file.
+// The page's form asks for a preview (step=preview): the file is read and
+// checked, nothing stored, and the rows wait for the clerk's confirmation
+// (upload_confirm.go). A post without step imports at once, as before the
+// preview existed.
 
 // UploadRow is one line of the upload report.
 type UploadRow struct {
@@ -31,18 +38,22 @@ type UploadRow struct {
 type UploadView struct {
 	Page
 	Columns   []filingcsv.Column
+	Layouts   []filingcsv.Layout
 	Done      bool
 	Encoding  string
+	Layout    string // the name of an .xlsx file's layout
+	Ignored   []string
 	Rows      int
 	Accepted  int
 	Rejected  []UploadRow
 	AllOrNone bool
 	NothingIn bool // all-or-nothing with a bad row: nothing was imported
 	FileErr   string
+	Preview   *UploadPreview
 }
 
 func (s *Server) uploadView(c *fiber.Ctx) UploadView {
-	return UploadView{Page: s.page(c, "媒體上傳", "upload"), Columns: filingcsv.Columns, AllOrNone: true}
+	return UploadView{Page: s.page(c, "媒體上傳", "upload"), Columns: filingcsv.Columns, Layouts: filingcsv.Layouts, AllOrNone: true}
 }
 
 // showUpload shows the layout, the templates and the upload form.
@@ -62,61 +73,121 @@ func (s *Server) downloadTemplate(c *fiber.Ctx) error {
 	return c.Send(body)
 }
 
-// uploadFilings reads the file, validates every row with the entry form's
-// rules, and imports in one transaction: all valid rows, or — when the unit
-// chose so — all or nothing.
-func (s *Server) uploadFilings(c *fiber.Ctx) error {
+// downloadTemplateXLSX sends the .xlsx template of a layout (?layout=).
+func (s *Server) downloadTemplateXLSX(c *fiber.Ctx) error {
+	id := c.Query("layout", filingcsv.LayoutOwn)
+	body, err := filingcsv.TemplateXLSX(id)
+	if err != nil {
+		return apperr.New(apperr.NotFound, "沒有這種範本。")
+	}
+	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="filings-template-`+id+`.xlsx"`)
+	c.Set("X-Content-Type-Options", "nosniff")
+	return c.Send(body)
+}
+
+// parsedUpload is a read file: the rows to submit, with their lines, and
+// the rows that could not be read.
+type parsedUpload struct {
+	res      *filingcsv.Result
+	good     []rules.Filing
+	lines    []int
+	rejected []UploadRow
+}
+
+// readUpload reads the posted file, CSV or .xlsx by its content. It
+// returns a message for the form when the file as a whole is refused, or
+// an error for the error handler (too large, a read failure).
+func (s *Server) readUpload(c *fiber.Ctx) (*parsedUpload, string, error) {
 	p := principal(c)
-	vm := s.uploadView(c)
-	vm.AllOrNone = c.FormValue("mode") != "valid_only"
 	fh, err := c.FormFile("file")
 	if err != nil {
-		vm.FileErr = "請選擇要上傳的 CSV 檔。"
-		return s.render(c, fiber.StatusUnprocessableEntity, "upload", vm)
+		return nil, "請選擇要上傳的 CSV 或 Excel（.xlsx）檔。", nil
 	}
 	if fh.Size > filingcsv.DefaultMaxBytes {
-		return apperr.Newf(apperr.TooLarge, "檔案超過 %d MB，請分成幾個檔案上傳（每檔最多 %d 筆）。", filingcsv.DefaultMaxBytes>>20, filingcsv.DefaultMaxRows)
+		return nil, "", apperr.Newf(apperr.TooLarge, "檔案超過 %d MB，請分成幾個檔案上傳（每檔最多 %d 筆）。", filingcsv.DefaultMaxBytes>>20, filingcsv.DefaultMaxRows)
 	}
 	f, err := fh.Open()
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	defer f.Close()
-	res, err := filingcsv.Parse(f, filingcsv.DefaultMaxBytes, filingcsv.DefaultMaxRows)
+	head := make([]byte, 4)
+	n, _ := io.ReadFull(f, head)
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, "", err
+	}
+	parse := filingcsv.Parse
+	if filingcsv.IsXLSX(head[:n]) || strings.EqualFold(path.Ext(fh.Filename), ".xlsx") {
+		parse = filingcsv.ParseXLSX
+	}
+	res, err := parse(f, filingcsv.DefaultMaxBytes, filingcsv.DefaultMaxRows)
 	if err != nil {
 		e, ok := apperr.As(err)
-		if !ok {
-			return err
+		if !ok || e.Code == apperr.TooLarge {
+			return nil, "", err
 		}
-		if e.Code == apperr.TooLarge {
-			return err
-		}
-		vm.FileErr = e.Message
-		return s.render(c, fiber.StatusUnprocessableEntity, "upload", vm)
+		return nil, e.Message, nil
 	}
-	vm.Done, vm.Encoding, vm.Rows = true, res.Encoding, len(res.Rows)
-	var good []rules.Filing
-	var lines []int
+	var unitCode string
+	if res.Layout != "" && res.Layout != filingcsv.LayoutOwn {
+		u, err := models.UnitByID(c.UserContext(), s.Store.R(), p.Scope(), p.UnitID)
+		if err != nil {
+			return nil, "", err
+		}
+		unitCode = u.Code
+	}
+	out := &parsedUpload{res: res}
 	for _, r := range res.Rows {
+		if r.Err == "" && r.UnitCode != "" && unitCode != "" && r.UnitCode != unitCode {
+			r.Err = fmt.Sprintf("第 %d 行「健保投保單位代碼」：%s 不是本單位的代碼 %s，這一筆不是本單位的資料。", r.Line, r.UnitCode, unitCode)
+		}
 		if r.Err != "" {
-			vm.Rejected = append(vm.Rejected, UploadRow{Line: r.Line, Name: r.Filing.Name, Err: r.Err})
+			out.rejected = append(out.rejected, UploadRow{Line: r.Line, Name: r.Filing.Name, Err: r.Err})
 			continue
 		}
-		good = append(good, r.Filing)
-		lines = append(lines, r.Line)
+		out.good = append(out.good, r.Filing)
+		out.lines = append(out.lines, r.Line)
 	}
+	return out, "", nil
+}
+
+// uploadFilings reads the file and validates every row with the entry
+// form's rules; with step=preview it shows the rows and waits for the
+// clerk's confirmation, otherwise it imports at once.
+func (s *Server) uploadFilings(c *fiber.Ctx) error {
+	vm := s.uploadView(c)
+	vm.AllOrNone = c.FormValue("mode") != "valid_only"
+	up, msg, err := s.readUpload(c)
+	if err != nil {
+		return err
+	}
+	if msg != "" {
+		vm.FileErr = msg
+		return s.render(c, fiber.StatusUnprocessableEntity, "upload", vm)
+	}
+	if c.FormValue("step") == "preview" {
+		return s.previewUpload(c, vm, up)
+	}
+	return s.importUpload(c, vm, up)
+}
+
+// importUpload stores the rows in one transaction: all valid rows, or —
+// when the unit chose so — all or nothing, and renders the report.
+func (s *Server) importUpload(c *fiber.Ctx, vm UploadView, up *parsedUpload) error {
+	p := principal(c)
+	vm.Done, vm.Encoding, vm.Rows = true, up.res.Encoding, len(up.res.Rows)
+	vm.Layout, vm.Ignored = layoutName(up.res.Layout), up.res.Ignored
+	vm.Rejected = slices.Clone(up.rejected)
 	if len(vm.Rejected) > 0 && vm.AllOrNone {
 		vm.NothingIn = true
 		return s.render(c, fiber.StatusUnprocessableEntity, "upload", vm)
 	}
 	by := models.Filer{Actor: p.Actor(c), UnitID: p.UnitID, ClerkID: p.ClerkID, Source: "upload"}
-	stored, err := s.Store.SubmitFilings(c.UserContext(), by, good, vm.AllOrNone)
+	stored, err := s.Store.SubmitFilings(c.UserContext(), by, up.good, vm.AllOrNone)
 	var br *models.BatchRefused
 	if errors.As(err, &br) {
-		for _, row := range br.Rows {
-			byForm := slices.ContainsFunc(row.Codes, func(i rules.Info) bool { return rules.Warning(i.Code) })
-			vm.Rejected = append(vm.Rejected, UploadRow{Line: lines[row.Index], Name: good[row.Index].Name, Codes: row.Codes, ByForm: byForm})
-		}
+		vm.Rejected = append(vm.Rejected, codeRows(br.Rows, up)...)
 		sort.Slice(vm.Rejected, func(i, j int) bool { return vm.Rejected[i].Line < vm.Rejected[j].Line })
 		vm.NothingIn = vm.AllOrNone
 	} else if err != nil {
@@ -131,4 +202,21 @@ func (s *Server) uploadFilings(c *fiber.Ctx) error {
 		s.flash(c, fmt.Sprintf("已匯入 %d 筆，檢核結果：審核正確。", vm.Accepted))
 	}
 	return s.render(c, status, "upload", vm)
+}
+
+// codeRows are the report lines of rows the rules refused.
+func codeRows(rows []models.RowError, up *parsedUpload) []UploadRow {
+	out := make([]UploadRow, 0, len(rows))
+	for _, row := range rows {
+		byForm := slices.ContainsFunc(row.Codes, func(i rules.Info) bool { return rules.Warning(i.Code) })
+		out = append(out, UploadRow{Line: up.lines[row.Index], Name: up.good[row.Index].Name, Codes: row.Codes, ByForm: byForm})
+	}
+	return out
+}
+
+func layoutName(id string) string {
+	if l, ok := filingcsv.LayoutByID(id); ok {
+		return l.Name
+	}
+	return ""
 }

@@ -3,11 +3,13 @@ package handlers_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
 	"golang.org/x/text/encoding/traditionalchinese"
 
+	"github.com/multicert/multicert/internal/filingcsv"
 	"github.com/multicert/multicert/internal/twid"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
@@ -67,4 +69,128 @@ func TestMediaUpload(t *testing.T) {
 	r = c.multipartPost("/portal/filings/upload", nil, map[string][2]string{"file": {"big.csv", big}})
 	wantStatus(t, r, http.StatusRequestEntityTooLarge)
 	wantContains(t, r, "MB")
+}
+
+// TestMediaUploadXLSXPreview: an .xlsx upload is previewed with each row's
+// code and nothing stored; the confirmation stores the valid rows as the
+// clerk chose; a joint file of another unit's code and a wrong header are
+// refused; the templates download.
+func TestMediaUploadXLSXPreview(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, modelstest.MustOpenSQLite(t))
+	ctx := context.Background()
+	if err := e.store.EnsureReferenceData(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := e.unitClient(ownUnit, models.RoleClerkFiler)
+	for _, l := range filingcsv.Layouts {
+		r := c.get("/portal/filings/template.xlsx?layout=" + l.ID)
+		wantStatus(t, r, http.StatusOK)
+		if !filingcsv.IsXLSX([]byte(r.body)) {
+			t.Errorf("template %s is not an .xlsx file", l.ID)
+		}
+	}
+	stored := func() int {
+		n, err := e.db.NewSelect().Table("filings").Where("source = 'upload'").Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return int(n)
+	}
+	header := strings.Split(strings.TrimSpace(uploadHeader), ",")
+	row := func(s string) []string { return strings.Split(strings.TrimSpace(s), ",") }
+	data, err := filingcsv.WriteXLSX([][]string{header,
+		row(uploadRow(twid.MakeNationalID('E', 1, 1), "許一", "-0050301", "30300")), // 民前 5 年
+		row(uploadRow(twid.MakeNationalID('E', 1, 2), "許二", "0740601", "30000")),  // line 3: not a grade (code 5)
+		row(uploadRow(twid.MakeNationalID('E', 1, 3), "許三", "0741301", "30300")),  // line 4: a bad date
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.multipartPost("/portal/filings/upload", map[string]string{"step": "preview", "mode": "valid_only"}, map[string][2]string{"file": {"f.xlsx", string(data)}})
+	wantStatus(t, r, http.StatusOK)
+	wantContains(t, r, "預覽：尚未匯入", "本系統範本", "1 筆檢核正確", "2 筆有誤", "民前 5 年 3 月 1 日", "錯誤代碼 5", "第 4 行「出生日期」")
+	if n := stored(); n != 0 {
+		t.Fatalf("the preview stored %d rows", n)
+	}
+	token, _ := r.doc(t).Find(`#upload-preview input[name="token"]`).Attr("value")
+	if token == "" {
+		t.Fatal("no token in the preview")
+	}
+	// Another clerk's or a forged token finds nothing.
+	forged := "0" + token[1:]
+	if forged == token {
+		forged = "1" + token[1:]
+	}
+	r = c.post("/portal/filings/upload/confirm", url.Values{"token": {forged}, "mode": {"valid_only"}})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	wantContains(t, r, "重新上傳")
+	r = c.post("/portal/filings/upload/confirm", url.Values{"token": {token}, "mode": {"valid_only"}})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	wantContains(t, r, "匯入 1 筆", "2 筆有誤", "錯誤代碼 5")
+	if n := stored(); n != 1 {
+		t.Fatalf("%d rows stored, want the one valid", n)
+	}
+	// The 民前 birth is exported in words: Excel would compute -005/03/01.
+	if r := c.get("/portal/filings/export"); !strings.Contains(r.body, "民前 5 年 3 月 1 日") || strings.Contains(r.body, "-005/03/01") {
+		t.Errorf("export: want 民前 5 年 3 月 1 日, got\n%s", r.body)
+	}
+	// The token is spent.
+	r = c.post("/portal/filings/upload/confirm", url.Values{"token": {token}})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+
+	// A joint 勞健保 add file: labour columns ignored; another unit's code refused.
+	l, _ := filingcsv.LayoutByID(filingcsv.LayoutJointAdd)
+	jrow := func(unit, id string) []string {
+		m := map[string]string{"健保投保單位代碼": unit, "投保者": "1", "身分證號/居留證/護照": id, "姓名": "蔡一", "出生日期": "0740601", "性別": "1",
+			"健保投保薪資": "30300", "健保加保原因別": "A1", "健保加保原因發生日期": "1150302", "月實際工資": "30000"}
+		out := make([]string, len(l.Header))
+		for i, h := range l.Header {
+			out[i] = m[h]
+		}
+		return out
+	}
+	u, err := models.UnitByID(ctx, e.db, models.UnitScope(ownUnit), ownUnit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	joint, err := filingcsv.WriteXLSX([][]string{l.Header, jrow(u.Code, twid.MakeNationalID('F', 1, 1)), jrow("999999999", twid.MakeNationalID('F', 1, 2))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = c.multipartPost("/portal/filings/upload", map[string]string{"step": "preview"}, map[string][2]string{"file": {"joint.xlsx", string(joint)}})
+	wantStatus(t, r, http.StatusOK)
+	wantContains(t, r, "勞健保聯合加保檔", "系統未讀取", "勞工保險證號", "999999999 不是本單位的代碼")
+	token, _ = r.doc(t).Find(`#upload-preview input[name="token"]`).Attr("value")
+	r = c.post("/portal/filings/upload/confirm", url.Values{"token": {token}, "mode": {"all_or_none"}})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	wantContains(t, r, "這次沒有匯入任何資料")
+	if n := stored(); n != 1 {
+		t.Fatalf("all or nothing stored %d rows, want none more", n-1)
+	}
+
+	// A workbook with a header of no layout.
+	wrong, _ := filingcsv.WriteXLSX([][]string{{"員工編號", "姓名"}, {"1", "王大明"}})
+	r = c.multipartPost("/portal/filings/upload", map[string]string{"step": "preview"}, map[string][2]string{"file": {"wrong.xlsx", string(wrong)}})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	wantContains(t, r, "Excel 檔的第一列應為下列其中一種標題列", "勞健保聯合退保檔")
+
+	// A broken workbook; more rows than the limit.
+	r = c.multipartPost("/portal/filings/upload", map[string]string{"step": "preview"}, map[string][2]string{"file": {"broken.xlsx", string(data[:len(data)/2])}})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	wantContains(t, r, "Excel")
+	many := [][]string{header}
+	for i := range filingcsv.DefaultMaxRows + 1 {
+		many = append(many, row(uploadRow(twid.MakeNationalID('G', 1, i), "許一", "0740601", "30300")))
+	}
+	big, err := filingcsv.WriteXLSX(many)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = c.multipartPost("/portal/filings/upload", map[string]string{"step": "preview"}, map[string][2]string{"file": {"many.xlsx", string(big)}})
+	wantStatus(t, r, http.StatusRequestEntityTooLarge)
+	wantContains(t, r, "超過 10000 筆資料的上限")
+	if n := stored(); n != 1 {
+		t.Fatalf("refused files stored %d rows", n-1)
+	}
 }

@@ -65,7 +65,7 @@ func (s *Store) CorrectFiling(ctx context.Context, by Filer, id int64, in rules.
 	fix := func(ctx context.Context, tx bun.Tx, u *Unit, today time.Time) (*Filing, error) {
 		return voidFiling(ctx, tx, u.ID, id, today, FilingCorrected, by.Actor.Name, "", s.now())
 	}
-	fs, err := s.submitFilings(ctx, by, []rules.Filing{in}, confirms, true, fix)
+	fs, err := s.submitFilings(ctx, by, []rules.Filing{in}, confirms, true, fix, false)
 	if err != nil {
 		return nil, err
 	}

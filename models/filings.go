@@ -317,7 +317,7 @@ type Filer struct {
 // (a *BatchRefused with one row). An accepted one is stored as 審核正確 and
 // updates who the unit insures.
 func (s *Store) SubmitFiling(ctx context.Context, by Filer, in rules.Filing) (*Filing, error) {
-	fs, err := s.submitFilings(ctx, by, []rules.Filing{in}, nil, true, nil)
+	fs, err := s.submitFilings(ctx, by, []rules.Filing{in}, nil, true, nil, false)
 	if err != nil {
 		return nil, err
 	}
@@ -373,7 +373,7 @@ func (a AgeConfirmation) Check() error {
 // raise code 2 is stored as SubmitFiling would, without the confirmation.
 func (s *Store) SubmitConfirmedFiling(ctx context.Context, by Filer, in rules.Filing, conf AgeConfirmation) (*Filing, error) {
 	conf.Note = strings.TrimSpace(conf.Note)
-	fs, err := s.submitFilings(ctx, by, []rules.Filing{in}, map[int]AgeConfirmation{0: conf}, true, nil)
+	fs, err := s.submitFilings(ctx, by, []rules.Filing{in}, map[int]AgeConfirmation{0: conf}, true, nil, false)
 	if err != nil {
 		return nil, err
 	}
@@ -397,15 +397,34 @@ func (e *BatchRefused) Error() string { return fmt.Sprintf("%d filings refused",
 // later in it. With allOrNothing, one refused row stores nothing; without,
 // the valid rows are stored and the refused ones reported.
 func (s *Store) SubmitFilings(ctx context.Context, by Filer, in []rules.Filing, allOrNothing bool) ([]Filing, error) {
-	return s.submitFilings(ctx, by, in, nil, allOrNothing, nil)
+	return s.submitFilings(ctx, by, in, nil, allOrNothing, nil, false)
 }
+
+// PreviewFilings checks filings as SubmitFilings would, in order and
+// against the unit's roster, and stores nothing: it returns the rows that
+// SubmitFilings would refuse now, for 媒體上傳's preview.
+func (s *Store) PreviewFilings(ctx context.Context, by Filer, in []rules.Filing) ([]RowError, error) {
+	_, err := s.submitFilings(ctx, by, in, nil, true, nil, true)
+	var br *BatchRefused
+	if errors.As(err, &br) {
+		return br.Rows, nil
+	}
+	if errors.Is(err, errPreviewed) {
+		return nil, nil
+	}
+	return nil, err
+}
+
+// errPreviewed ends PreviewFilings' transaction when every row passed.
+var errPreviewed = errors.New("models: previewed")
 
 // submitFilings is SubmitFilings with the clerk's confirmations of code 2,
 // by index of in. With fix, in's one filing is a correction (補正): fix
 // voids the original inside the transaction before the new filing is
-// validated, so the original no longer counts, and returns it.
+// validated, so the original no longer counts, and returns it. With dry,
+// the rows are checked and nothing is stored (errPreviewed when all pass).
 func (s *Store) submitFilings(ctx context.Context, by Filer, in []rules.Filing, confirms map[int]AgeConfirmation, allOrNothing bool,
-	fix func(ctx context.Context, tx bun.Tx, u *Unit, today time.Time) (*Filing, error)) ([]Filing, error) {
+	fix func(ctx context.Context, tx bun.Tx, u *Unit, today time.Time) (*Filing, error), dry bool) ([]Filing, error) {
 	var stored []Filing
 	var refused []RowError
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -471,6 +490,9 @@ func (s *Store) submitFilings(ctx context.Context, by Filer, in []rules.Filing, 
 		}
 		if len(refused) > 0 && allOrNothing {
 			return errRollback // store nothing
+		}
+		if dry {
+			return errPreviewed
 		}
 		if len(stored) == 0 {
 			return nil

@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/filingcsv"
 	"github.com/multicert/multicert/internal/mail"
 	"github.com/multicert/multicert/internal/mail/mailtest"
 	"github.com/multicert/multicert/internal/rules"
@@ -545,4 +547,110 @@ func TestFilingAgeConfirmation(t *testing.T) {
 			t.Error(err)
 		}
 	})
+}
+
+// TestSubmitFilingBeforeROC files an insured born 民前 5 年 (1907) and reads
+// the birth date back unchanged; a child born 民前 1 年, four years later,
+// still gets the seed's code 2 (issue 13.8).
+func TestSubmitFilingBeforeROC(t *testing.T) {
+	t.Parallel()
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		if err := f.s.EnsureReferenceData(ctx); err != nil {
+			t.Fatal(err)
+		}
+		by := filer(t, f)
+		ins := insuredAdd(1000031)
+		ins.Birth = day(1907, 3, 1)
+		got, err := f.s.SubmitFiling(ctx, by, ins)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var birth string
+		if err := db.NewSelect().Table("filings").Column("birth").Where("id = ?", got.ID).Scan(ctx, &birth); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(birth, "1907-03-01") {
+			t.Errorf("stored birth = %q, want 1907-03-01", birth)
+		}
+		if _, err := f.s.SubmitFiling(ctx, by, childAdd(ins, 2000031, day(1911, 12, 31))); strings.Join(refusedCodes(t, err), ",") != "2" {
+			t.Errorf("child born 民前 1 年, 4 years after the insured: %v", err)
+		}
+	})
+}
+
+// TestPreviewFilings checks a batch as SubmitFilings would — a dependent
+// counts its insured added earlier in the batch — and stores nothing.
+func TestPreviewFilings(t *testing.T) {
+	t.Parallel()
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		if err := f.s.EnsureReferenceData(ctx); err != nil {
+			t.Fatal(err)
+		}
+		by := filer(t, f)
+		ins := insuredAdd(1000041)
+		bad := insuredAdd(1000042)
+		bad.Amount = 30000
+		rows, err := f.s.PreviewFilings(ctx, by, []rules.Filing{ins, childAdd(ins, 2000041, day(2016, 5, 5)), bad})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 1 || rows[0].Index != 2 || len(rows[0].Codes) != 1 || rows[0].Codes[0].Code != "5" {
+			t.Errorf("refused rows = %+v, want row 2 with code 5", rows)
+		}
+		if rows, err := f.s.PreviewFilings(ctx, by, []rules.Filing{ins}); err != nil || rows != nil {
+			t.Errorf("a valid batch: %v, %v; want no rows", rows, err)
+		}
+		if n := count(t, db, "filings", "unit_id = ?", by.UnitID); n != 0 {
+			t.Errorf("the preview stored %d filings", n)
+		}
+		if n := count(t, db, "audit_events", "action = 'filing.submit'"); n != 0 {
+			t.Errorf("the preview wrote %d audit events", n)
+		}
+	})
+}
+
+// BenchmarkUploadXLSX10000 is 媒體上傳 of a 10,000-row .xlsx file on
+// SQLite: read, check and store (the confirmation's work; the preview's
+// check is the same without the INSERTs).
+func BenchmarkUploadXLSX10000(b *testing.B) {
+	rows := [][]string{filingcsv.Layouts[0].Header}
+	for i := range 10000 {
+		rows = append(rows, []string{"加保", "本人", "健保專用", twid.MakeNationalID('A'+byte(i%26), 1, 1000000+i), "", "陳志明", "男",
+			fmt.Sprintf("0%02d%02d%02d", 60+i%30, 1+i%12, 1+i%28), "", "A1", "30300", "1150302"})
+	}
+	data, err := filingcsv.WriteXLSX(rows)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		db := modelstest.MustOpenSQLite(b)
+		f := newLoginFixture(b, db)
+		if err := f.s.EnsureReferenceData(ctx); err != nil {
+			b.Fatal(err)
+		}
+		by := filer(b, f)
+		b.StartTimer()
+		res, err := filingcsv.ParseXLSX(bytes.NewReader(data), filingcsv.DefaultMaxBytes, filingcsv.DefaultMaxRows)
+		if err != nil {
+			b.Fatal(err)
+		}
+		in := make([]rules.Filing, len(res.Rows))
+		for i, r := range res.Rows {
+			if r.Err != "" {
+				b.Fatal(r.Err)
+			}
+			in[i] = r.Filing
+		}
+		stored, err := f.s.SubmitFilings(ctx, by, in, true)
+		if err != nil || len(stored) != 10000 {
+			b.Fatalf("stored %d: %v", len(stored), err)
+		}
+	}
 }

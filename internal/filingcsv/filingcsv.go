@@ -15,7 +15,8 @@
 // that payroll software produces (add / out / mod), but it uses their words
 // so that clerks recognise them: 異動別, 出生日期 in 民國 YYYMMDD, 稱謂 codes
 // 1–9 (rules.Relations), and 1 本人 / 2 眷屬 as their 投保者 column. A joint
-// batch file is not read; its header gets a message saying so.
+// batch file is not read as CSV; its header gets a message saying so. As an
+// .xlsx workbook it is (ParseXLSX, xlsx.go): its health columns are taken.
 //
 // # What Parse checks
 //
@@ -34,8 +35,9 @@
 // UTF-8 as a whole; otherwise it is read as Big5 (Windows code page 950, what
 // Excel on a Traditional Chinese Windows writes for "CSV（逗號分隔）"), and a
 // byte sequence that is not Big5 either makes the whole file ErrEncoding.
-// Excel workbooks (.xlsx, .xls) and UTF-16 text ("Unicode 文字") are
-// recognised and refused with a message telling how to save as CSV.
+// Excel workbooks (.xlsx, .xls) and UTF-16 text ("Unicode 文字") given to
+// Parse are recognised and refused with a message telling how to save as
+// CSV; an .xlsx workbook goes to ParseXLSX instead.
 //
 // Big5 cannot carry every name. Characters outside Big5, such as 峯 and 堃
 // in 林峯堃, exist only as user-defined characters (造字) of each office's
@@ -130,7 +132,7 @@ var layout = [numColumns]Column{
 	{Name: "眷屬身分證號", Field: rules.FieldDependentID, Help: "眷屬的身分證號或居留證號；本人的資料留空", Example: "A223456781"},
 	{Name: "姓名", Field: rules.FieldName, Help: "申報對象（本人或眷屬）的姓名", Example: "王大明"},
 	{Name: "性別", Field: rules.FieldSex, Help: "男 或 女（也可填 M、F）", Example: "男"},
-	{Name: "出生日期", Field: rules.FieldBirth, Help: "申報對象的出生日期，民國年月日 7 碼（例如 0790315）或 79/03/15；Excel 去掉的前導 0 不必補回", Example: "0790315"},
+	{Name: "出生日期", Field: rules.FieldBirth, Help: "申報對象的出生日期，民國年月日 7 碼（例如 0790315）或 79/03/15；民國前出生請加 -（例如民前 5 年 3 月 1 日填 -0050301 或 -005/03/01）；Excel 去掉的前導 0 不必補回", Example: "0790315"},
 	{Name: "稱謂", Field: rules.FieldRelation, Help: "眷屬與員工的關係，填代碼或稱謂：" + relationHelp() + "；本人留空", Example: "3"},
 	{Name: "原因", Field: rules.FieldReason, Help: "原因代碼或名稱，例如 A1 到職起薪、D1 隨同被保險人加保、W1 離職、E1 隨同被保險人轉出、M1 調整投保金額（見原因代碼表）", Example: "A1"},
 	{Name: "投保金額", Field: rules.FieldAmount, Help: "本人加保及投保金額調整時填投保金額分級表中的金額（元）；眷屬及退保留空", Example: "45800"},
@@ -160,12 +162,20 @@ type Row struct {
 	// 日期格式錯誤…」. It is "" for a readable row, which still has to pass
 	// rules.Check.
 	Err string
+	// UnitCode is the 健保投保單位代碼 of a row of a joint 勞健保 file, for
+	// the caller to compare with the unit's; "" otherwise.
+	UnitCode string
 }
 
 // Result is a parsed file.
 type Result struct {
-	Encoding string // EncodingUTF8 or EncodingBig5
+	Encoding string // EncodingUTF8 or EncodingBig5, or "Excel (.xlsx)"
 	Rows     []Row  // data rows in file order; blank rows are left out
+	// Layout is the layout of an .xlsx file (LayoutOwn …); "" for CSV.
+	Layout string
+	// Ignored are the columns of a joint 勞健保 file that are not read
+	// (labour insurance and pension), in the file's order.
+	Ignored []string
 }
 
 // Errors of the whole file. Parse returns one of these or an error that
@@ -260,7 +270,7 @@ func Parse(r io.Reader, maxBytes int64, maxRows int) (*Result, error) {
 			continue
 		} else {
 			line, _ := cr.FieldPos(0)
-			row = parseRow(line, rec)
+			row = parseRow(line, rec, &ownNames)
 		}
 		if len(res.Rows) == maxRows {
 			return nil, fileErr(ErrTooManyRows, "檔案超過 %d 筆資料的上限（第 %d 行是第 %d 筆），請分成幾個檔案上傳。", maxRows, row.Line, maxRows+1)
@@ -370,8 +380,17 @@ func quoteMessage(pe *csv.ParseError) string {
 	return fmt.Sprintf("第 %d 行：%s。含有逗號或雙引號的欄位請整欄用雙引號括住，欄內的雙引號寫成兩個（\"\"）。", pe.StartLine, quoteProblem(pe))
 }
 
-// parseRow reads one data row.
-func parseRow(line int, rec []string) Row {
+// ownNames are the column names of the layout, for messages.
+var ownNames = func() (n [numColumns]string) {
+	for i, c := range layout {
+		n[i] = c.Name
+	}
+	return n
+}()
+
+// parseRow reads one data row in the order of layout; names are the
+// columns' names in the file, for messages.
+func parseRow(line int, rec []string, names *[numColumns]string) Row {
 	row := Row{Line: line}
 	if len(rec) > numColumns && !blank(rec[numColumns:]) {
 		row.Err = fmt.Sprintf("第 %d 行有 %d 欄，範本只有 %d 欄。若欄位內容含有逗號（例如金額 30,300），請整欄用雙引號括住，或去掉逗號。", line, lastNonBlank(rec)+1, numColumns)
@@ -385,7 +404,7 @@ func parseRow(line int, rec []string) Row {
 	}
 	for i := range min(len(rec), numColumns) {
 		if r, ok := privateUse(rec[i]); ok {
-			row.Err = fmt.Sprintf("第 %d 行「%s」：含有造字（U+%04X，電腦自造的字），系統無法辨識。請改用標準字；Big5 沒有的罕用字（例如「峯」、「堃」）請以 Excel「CSV UTF-8（逗號分隔）」儲存後上傳。", line, layout[i].Name, r)
+			row.Err = fmt.Sprintf("第 %d 行「%s」：含有造字（U+%04X，電腦自造的字），系統無法辨識。請改用標準字；Big5 沒有的罕用字（例如「峯」、「堃」）請以 Excel「CSV UTF-8（逗號分隔）」儲存後上傳。", line, names[i], r)
 			return row
 		}
 	}
@@ -393,15 +412,15 @@ func parseRow(line int, rec []string) Row {
 	f := &row.Filing
 	var msg string
 	if f.Kind, msg = parseKind(cell(colKind)); msg != "" {
-		row.Err = cellErr(line, colKind, msg)
+		row.Err = cellErr(line, names[colKind], msg)
 		return row
 	}
 	if f.Person, msg = parsePerson(cell(colPerson)); msg != "" {
-		row.Err = cellErr(line, colPerson, msg)
+		row.Err = cellErr(line, names[colPerson], msg)
 		return row
 	}
 	if f.Operation, msg = parseOperation(cell(colOperation)); msg != "" {
-		row.Err = cellErr(line, colOperation, msg)
+		row.Err = cellErr(line, names[colOperation], msg)
 		return row
 	}
 	for i := colInsuredID; i < numColumns; i++ {
@@ -419,15 +438,15 @@ func parseRow(line int, rec []string) Row {
 			if c := cell(i); c != "" {
 				msg += "（檔案中是「" + clip(c) + "」）"
 			}
-			row.Err = cellErr(line, i, msg)
+			row.Err = cellErr(line, names[i], msg)
 			return row
 		}
 	}
 	return row
 }
 
-func cellErr(line, col int, msg string) string {
-	return fmt.Sprintf("第 %d 行「%s」：%s", line, layout[col].Name, msg)
+func cellErr(line int, name, msg string) string {
+	return fmt.Sprintf("第 %d 行「%s」：%s", line, name, msg)
 }
 
 func lastNonBlank(rec []string) int {
@@ -525,17 +544,22 @@ func parseOperation(s string) (string, string) {
 }
 
 // padDate restores the leading zeros Excel drops from a 7-digit 民國 date:
-// 790315 and 90101 become 0790315 and 0090101.
+// 790315 and 90101 become 0790315 and 0090101, and a 民前 date kept as a
+// negative number, -50301, becomes -0050301.
 func padDate(s string) string {
-	if len(s) != 5 && len(s) != 6 {
+	sign, digits := "", s
+	if rest, ok := strings.CutPrefix(s, "-"); ok {
+		sign, digits = "-", rest
+	}
+	if len(digits) < 5 || len(digits) > 6 {
 		return s
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
 			return s
 		}
 	}
-	return strings.Repeat("0", 7-len(s)) + s
+	return sign + strings.Repeat("0", 7-len(digits)) + digits
 }
 
 // relationCode turns a 稱謂 name (子女) into its code (3); codes and

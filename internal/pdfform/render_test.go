@@ -45,6 +45,21 @@ func TestRenderText(t *testing.T) {
 	}
 }
 
+// TestRenderBeforeROC prints a birth before 1912 as 「民前 5 年 3 月 1 日」
+// (issue 13.8), never as a padded year that reads as 民國.
+func TestRenderBeforeROC(t *testing.T) {
+	r := mustRenderer(t)
+	f := sampleForm()
+	f.Insured.Birth = date(1907, 3, 1)
+	f.Dependents[0].Birth = date(1911, 12, 31)
+	text := pdfText(t, mustRender(t, r, f), 0, 0)
+	for _, want := range []string{"民前 5 年 3 月 1 日", "民前 1 年 12 月 31 日"} {
+		if !strings.Contains(strings.Join(strings.Fields(text), " "), want) && !strings.Contains(text, strings.ReplaceAll(want, " ", "")) {
+			t.Errorf("text lacks %q; got:\n%s", want, text)
+		}
+	}
+}
+
 func TestRenderMissingGlyph(t *testing.T) {
 	r := mustRenderer(t)
 	tests := []struct {

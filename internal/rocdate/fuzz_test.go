@@ -12,7 +12,7 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"", "108 年 12 月 11 日", "108年12月11日", "068年01月01日", "108/12/11",
 		"108/1/1", "68-1-1", "108.12.11", "1081211", "0680101", "１０８／１２／１１",
-		"民國108年12月11日", "109/02/29", "108/02/29", "0/01/01", "2019/12/11",
+		"-005/03/01", "民前 5 年 3 月 1 日", "民國108年12月11日", "109/02/29", "108/02/29", "0/01/01", "2019/12/11",
 		"20191211", "108年12月", "-1/1/1", "999/12/31", "\xff/1/1",
 	} {
 		f.Add(s)
@@ -28,7 +28,7 @@ func FuzzParse(f *testing.F) {
 		if got.Location() != time.UTC || got.Hour() != 0 || got.Minute() != 0 || got.Second() != 0 || got.Nanosecond() != 0 {
 			t.Fatalf("Parse(%q) = %v, want midnight UTC", s, got)
 		}
-		if y := rocdate.Year(got); y < 1 || y > 999 {
+		if y := rocdate.Year(got); y < -998 || y > 999 {
 			t.Fatalf("Parse(%q) = %v, ROC year %d out of range", s, got, y)
 		}
 		formats := []func(time.Time) string{rocdate.Format, rocdate.FormatSlash, rocdate.FormatForm}

@@ -59,14 +59,28 @@ const (
 //	108/12/11             also "108/1/1" and "68/1/1"; '-' or '.' may replace '/'
 //	1081211               exactly 7 digits YYYMMDD, year zero padded ("0680101")
 //
-// The ROC year must be 1 (1912) or later and have at most 3 digits. Input in
+// Dates before 1912 are written with 民前 years, as the bureau's forms ask
+// (「民國前出生請加-」): a leading '-' or "民前" / "民國前", so that
+// "-005/03/01", "-0050301" and "民前 5 年 3 月 1 日" are all 1907-03-01. There
+// is no year 0: 民前 1 年 is 1911 and 民國 1 年 is 1912.
+//
+// The year must be 1 or more and have at most 3 digits. Input in
 // none of these forms yields an error wrapping ErrFormat; a date that does
 // not exist (month 13, day 0, 108/02/29, year 0) yields an error wrapping
 // ErrInvalid.
 func Parse(s string) (time.Time, error) {
 	s = strings.TrimSpace(normalize(s))
-	if rest, ok := strings.CutPrefix(s, "民國"); ok {
-		s = strings.TrimSpace(rest)
+	before := false
+	for _, p := range []string{"民國前", "民前", "-"} {
+		if rest, ok := strings.CutPrefix(s, p); ok {
+			s, before = strings.TrimSpace(rest), true
+			break
+		}
+	}
+	if !before {
+		if rest, ok := strings.CutPrefix(s, "民國"); ok {
+			s = strings.TrimSpace(rest)
+		}
 	}
 	if s == "" {
 		return time.Time{}, newErr(ErrFormat, "請輸入日期，格式為民國年月日，例如 108/12/11")
@@ -101,7 +115,17 @@ func Parse(s string) (time.Time, error) {
 	if len(fields[1]) > maxMDDigits || len(fields[2]) > maxMDDigits {
 		return time.Time{}, ErrFormat
 	}
-	return makeDate(atoi(fields[0]), atoi(fields[1]), atoi(fields[2]))
+	y := atoi(fields[0])
+	if before {
+		if y < 1 {
+			return time.Time{}, newErr(ErrInvalid, "日期不存在：民前年應從 1 年開始（民前 1 年是西元 1911 年）")
+		}
+		// 民前 y 年 is the ROC year 1-y: 民前 1 年 (1911) is year 0 here.
+		y = 1 - y
+	} else if y < 1 {
+		return time.Time{}, newErr(ErrInvalid, "日期不存在：民國年應從 1 年開始")
+	}
+	return makeDate(y, atoi(fields[1]), atoi(fields[2]))
 }
 
 // normalize maps full-width digits and separators to ASCII.
@@ -206,70 +230,101 @@ func gregorianErr() error {
 	return newErr(ErrFormat, "日期格式錯誤：請輸入民國年而非西元年，例如 2019 年 12 月 11 日應輸入 108/12/11")
 }
 
-// makeDate validates an ROC year, month and day and builds the date.
+// makeDate validates a month and day of an ROC year (0 or less for 民前
+// years: 0 is 民前 1 年) and builds the date.
 func makeDate(y, m, d int) (time.Time, error) {
-	if y < 1 {
-		return time.Time{}, newErr(ErrInvalid, "日期不存在：民國年應從 1 年開始")
-	}
 	if m < 1 || m > 12 {
 		return time.Time{}, newErr(ErrInvalid, "日期不存在：月份應為 1 到 12")
 	}
 	gy := y + yearOffset
 	days := time.Date(gy, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 	if d < 1 || d > days {
-		return time.Time{}, newErr(ErrInvalid, fmt.Sprintf("日期不存在：民國 %d 年 %d 月的日期應為 1 到 %d 日", y, m, days))
+		return time.Time{}, newErr(ErrInvalid, fmt.Sprintf("日期不存在：%s %d 月的日期應為 1 到 %d 日", yearName(y), m, days))
 	}
 	return time.Date(gy, time.Month(m), d, 0, 0, 0, 0, time.UTC), nil
 }
 
+// yearName names an ROC year for messages: "民國 108 年", "民前 5 年".
+func yearName(y int) string {
+	if y < 1 {
+		return fmt.Sprintf("民前 %d 年", 1-y)
+	}
+	return fmt.Sprintf("民國 %d 年", y)
+}
+
 // Year returns the ROC year of t, t.Year()-1911. It is 0 or negative for
-// dates before 1912.
+// dates before 1912 (0 is 民前 1 年); BeforeYear gives the 民前 year.
 func Year(t time.Time) int { return t.Year() - yearOffset }
 
-// beforeROC reports whether t falls before 1912-01-01, where the ROC
-// calendar does not apply. The Format functions then fall back to the
-// Gregorian ISO date (YYYY-MM-DD).
-func beforeROC(t time.Time) bool { return t.Year() < 1+yearOffset }
+// BeforeYear returns the 民前 year of a date before 1912 (1 for 1911, 5 for
+// 1907) and 0 for a date in 1912 or later.
+func BeforeYear(t time.Time) int {
+	if y := Year(t); y < 1 {
+		return 1 - y
+	}
+	return 0
+}
+
+// maxBeforeYear is the earliest 民前 year the Format functions write (1 AD,
+// the zero time.Time, would be 民前 1911 年 and is no birth date); earlier
+// dates fall back to the Gregorian ISO date (YYYY-MM-DD).
+const maxBeforeYear = 999
+
+func tooEarly(t time.Time) bool { return BeforeYear(t) > maxBeforeYear }
 
 func iso(t time.Time) string { return t.Format(time.DateOnly) }
 
 // Format returns t as "108 年 12 月 11 日": no zero padding, single spaces,
-// as printed in the body text of documents. Dates before 1912 are returned
-// as Gregorian "YYYY-MM-DD".
+// as printed in the body text of documents. Dates before 1912 are written
+// "民前 5 年 3 月 1 日" (1907-03-01).
 func Format(t time.Time) string {
-	if beforeROC(t) {
+	if tooEarly(t) {
 		return iso(t)
+	}
+	if b := BeforeYear(t); b > 0 {
+		return fmt.Sprintf("民前 %d 年 %d 月 %d 日", b, int(t.Month()), t.Day())
 	}
 	return fmt.Sprintf("%d 年 %d 月 %d 日", Year(t), int(t.Month()), t.Day())
 }
 
 // FormatSlash returns t as "108/12/11": month and day zero padded to 2
-// digits, the year not padded. Dates before 1912 are returned as Gregorian
-// "YYYY-MM-DD".
+// digits, the year not padded. Dates before 1912 are written as the
+// bureau's forms ask, with a minus sign and the 民前 year padded to 3
+// digits: "-005/03/01" (1907-03-01).
 func FormatSlash(t time.Time) string {
-	if beforeROC(t) {
+	if tooEarly(t) {
 		return iso(t)
+	}
+	if b := BeforeYear(t); b > 0 {
+		return fmt.Sprintf("-%03d/%02d/%02d", b, int(t.Month()), t.Day())
 	}
 	return fmt.Sprintf("%d/%02d/%02d", Year(t), int(t.Month()), t.Day())
 }
 
 // FormatCompact returns t as "1081211": year zero padded to 3 digits, month
 // and day to 2. ROC years above 999 (after 2910) produce more than 7 digits,
-// which Parse does not accept. Dates before 1912 are returned as Gregorian
-// "YYYY-MM-DD".
+// which Parse does not accept. Dates before 1912 get a minus sign:
+// "-0050301".
 func FormatCompact(t time.Time) string {
-	if beforeROC(t) {
+	if tooEarly(t) {
 		return iso(t)
+	}
+	if b := BeforeYear(t); b > 0 {
+		return fmt.Sprintf("-%03d%02d%02d", b, int(t.Month()), t.Day())
 	}
 	return fmt.Sprintf("%03d%02d%02d", Year(t), int(t.Month()), t.Day())
 }
 
 // FormatForm returns t as "068年01月01日", as printed on the bureau's paper
 // forms: year zero padded to 3 digits, month and day to 2, no spaces. Dates
-// before 1912 are returned as Gregorian "YYYY-MM-DD".
+// before 1912 are written as Format writes them, "民前 5 年 3 月 1 日", so
+// that nobody reads a padded 民前 year as a 民國 year.
 func FormatForm(t time.Time) string {
-	if beforeROC(t) {
+	if tooEarly(t) {
 		return iso(t)
+	}
+	if BeforeYear(t) > 0 {
+		return Format(t)
 	}
 	return fmt.Sprintf("%03d年%02d月%02d日", Year(t), int(t.Month()), t.Day())
 }

@@ -73,9 +73,12 @@ func TestParseErrors(t *testing.T) {
 		{"missing day", "108年12月", rocdate.ErrFormat},
 		{"missing day slash", "108/12", rocdate.ErrFormat},
 		{"four fields", "108/12/11/1", rocdate.ErrFormat},
-		{"negative year", "-108/12/11", rocdate.ErrFormat},
+		{"double minus", "--5/03/01", rocdate.ErrFormat},
+		{"minus and 民前", "民前-5年3月1日", rocdate.ErrFormat},
 		{"negative month", "108/-1/11", rocdate.ErrFormat},
-		{"negative compact", "-1081211", rocdate.ErrFormat},
+		{"民前 year 0", "-000/03/01", rocdate.ErrInvalid},
+		{"民前 year 0 Chinese", "民前 0 年 3 月 1 日", rocdate.ErrInvalid},
+		{"民前 Feb 29 in 1911", "-001/02/29", rocdate.ErrInvalid},
 		{"Gregorian year slash", "2019/12/11", rocdate.ErrFormat},
 		{"Gregorian year Chinese", "2019年12月11日", rocdate.ErrFormat},
 		{"mixed separators", "108/12-11", rocdate.ErrFormat},
@@ -149,7 +152,10 @@ func TestFormat(t *testing.T) {
 		{"late in the day", time.Date(2019, 12, 11, 23, 59, 59, 0, time.UTC), 108, "108 年 12 月 11 日", "108/12/11", "1081211", "108年12月11日"},
 		{"local zone not converted", time.Date(2019, 12, 11, 1, 0, 0, 0, time.FixedZone("CST", 8*3600)), 108, "108 年 12 月 11 日", "108/12/11", "1081211", "108年12月11日"},
 		{"4-digit ROC year", date(2911, 1, 1), 1000, "1000 年 1 月 1 日", "1000/01/01", "10000101", "1000年01月01日"},
-		{"before 1912", date(1911, 12, 31), 0, "1911-12-31", "1911-12-31", "1911-12-31", "1911-12-31"},
+		{"民前 1 年 (1911-12-31)", date(1911, 12, 31), 0, "民前 1 年 12 月 31 日", "-001/12/31", "-0011231", "民前 1 年 12 月 31 日"},
+		{"民前 5 年 (1907-03-01)", date(1907, 3, 1), -4, "民前 5 年 3 月 1 日", "-005/03/01", "-0050301", "民前 5 年 3 月 1 日"},
+		{"民前 999 年 (913)", date(913, 1, 1), -998, "民前 999 年 1 月 1 日", "-999/01/01", "-9990101", "民前 999 年 1 月 1 日"},
+		{"before 民前 999 年", date(912, 12, 31), -999, "0912-12-31", "0912-12-31", "0912-12-31", "0912-12-31"},
 		{"long before 1912", date(1, 1, 1), -1910, "0001-01-01", "0001-01-01", "0001-01-01", "0001-01-01"},
 		{"zero time", time.Time{}, -1910, "0001-01-01", "0001-01-01", "0001-01-01", "0001-01-01"},
 	}
@@ -219,4 +225,58 @@ func TestEveryDay(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestBeforeROC covers 民前 dates (issue 13.8): the bureau's form asks for
+// 「民國前出生請加-」, and there is no year 0.
+func TestBeforeROC(t *testing.T) {
+	t.Run("Parse", func(t *testing.T) {
+		for _, in := range []string{"-005/03/01", "-5/3/1", "-0050301", "民前 5 年 3 月 1 日", "民前5年3月1日", "民國前5年3月1日", "民國前 005/03/01", "－００５／０３／０１", " -005.03.01 "} {
+			got, err := rocdate.Parse(in)
+			if err != nil {
+				t.Errorf("Parse(%q) error: %v", in, err)
+			} else if want := date(1907, 3, 1); got != want {
+				t.Errorf("Parse(%q) = %v, want %v", in, got, want)
+			}
+		}
+	})
+	t.Run("edges", func(t *testing.T) {
+		for in, want := range map[string]time.Time{
+			"-001/12/31": date(1911, 12, 31), "民前 1 年 1 月 1 日": date(1911, 1, 1),
+			"1/01/01": date(1912, 1, 1), "001年01月01日": date(1912, 1, 1),
+			"-0011231": date(1911, 12, 31), "0010101": date(1912, 1, 1),
+		} {
+			if got, err := rocdate.Parse(in); err != nil || got != want {
+				t.Errorf("Parse(%q) = %v, %v; want %v", in, got, err, want)
+			}
+		}
+	})
+	t.Run("message", func(t *testing.T) {
+		_, err := rocdate.Parse("-001/02/29")
+		if want := "日期不存在：民前 1 年 2 月的日期應為 1 到 28 日"; err == nil || err.Error() != want {
+			t.Errorf("Parse(-001/02/29) error %v, want %q", err, want)
+		}
+	})
+	t.Run("round trip 1890-1912", func(t *testing.T) {
+		formats := map[string]func(time.Time) string{"Format": rocdate.Format, "FormatSlash": rocdate.FormatSlash,
+			"FormatCompact": rocdate.FormatCompact, "FormatForm": rocdate.FormatForm}
+		for y := 1890; y <= 1912; y++ {
+			for _, d := range []time.Time{date(y, 1, 1), date(y, 2, 28), date(y, 12, 31)} {
+				for name, format := range formats {
+					out := format(d)
+					got, err := rocdate.Parse(out)
+					if err != nil || got != d {
+						t.Errorf("Parse(%s(%v) = %q) = %v, %v", name, d, out, got, err)
+					}
+				}
+				want := 0
+				if y < 1912 {
+					want = 1912 - y
+				}
+				if b := rocdate.BeforeYear(d); b != want {
+					t.Errorf("BeforeYear(%v) = %d, want %d", d, b, want)
+				}
+			}
+		}
+	})
 }

@@ -268,6 +268,8 @@ func TestRule2DescendantAge(t *testing.T) {
 		{"daughter's child", dependentAdd(birth(date(2000, 5, 1), "7")), rules.Context{}, true},
 		{"spouse 10 years younger", dependentAdd(birth(date(2000, 5, 1), "1")), rules.Context{}, false},
 		{"parent", dependentAdd(birth(date(1960, 5, 1), "2")), rules.Context{}, false},
+		{"民前: child born 10 years after", dependentAdd(birth(date(1911, 12, 31), "3"), func(f *rules.Filing) { f.InsuredBirth = date(1901, 6, 1) }), rules.Context{}, true},
+		{"民前: child born 20 years after", dependentAdd(birth(date(1911, 12, 31), "3"), func(f *rules.Filing) { f.InsuredBirth = date(1891, 6, 1) }), rules.Context{}, false},
 		{"insured's birth unknown", dependentAdd(birth(date(2000, 5, 1), "3"), func(f *rules.Filing) { f.InsuredBirth = time.Time{} }), rules.Context{}, false},
 	})
 }

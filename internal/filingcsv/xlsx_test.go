@@ -1,0 +1,230 @@
+package filingcsv_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/multicert/multicert/internal/filingcsv"
+	"github.com/multicert/multicert/internal/rules"
+)
+
+func mustXLSX(tb testing.TB, rows [][]string) []byte {
+	tb.Helper()
+	b, err := filingcsv.WriteXLSX(rows)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+func mustTemplate(tb testing.TB, id string) []byte {
+	tb.Helper()
+	b, err := filingcsv.TemplateXLSX(id)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+func parseXLSX(data []byte, rows int) (*filingcsv.Result, error) {
+	return filingcsv.ParseXLSX(bytes.NewReader(data), maxBytes, rows)
+}
+
+// TestParseXLSXLayouts reads the .xlsx template of every layout back: the
+// CSV layout and the joint 勞健保 add, out and mod files, whose labour
+// columns are reported as ignored.
+func TestParseXLSXLayouts(t *testing.T) {
+	with := func(f rules.Filing, change func(*rules.Filing)) rules.Filing { change(&f); return f }
+	out := func(f *rules.Filing) {
+		f.Kind, f.Amount, f.EffectiveDate = rules.KindWithdraw, 0, date(2026, 3, 31)
+		f.Reason = map[string]string{rules.PersonInsured: "W1", rules.PersonDependent: "E1"}[f.Person]
+	}
+	tests := []struct {
+		layout  string
+		want    []rules.Filing
+		ignored []string // some of them
+		unit    string
+	}{
+		{filingcsv.LayoutOwn, []rules.Filing{wantAdd, wantDep}, nil, ""},
+		{filingcsv.LayoutJointAdd, []rules.Filing{wantAdd, wantDep}, []string{"勞工保險證號", "月實際工資", "勞退提繳日期"}, "012345678"},
+		{filingcsv.LayoutJointOut, []rules.Filing{with(wantAdd, out), with(wantDep, out)}, []string{"退保原因說明", "健保投保薪資"}, "012345678"},
+		{filingcsv.LayoutJointMod, []rules.Filing{with(wantAdd, func(f *rules.Filing) {
+			f.Kind, f.Reason, f.Amount, f.EffectiveDate = rules.KindAdjust, "M1", 48200, date(2026, 4, 1)
+		})}, []string{"調後月實際工資", "健保調前投保薪資"}, "012345678"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.layout, func(t *testing.T) {
+			res, err := parseXLSX(mustTemplate(t, tt.layout), maxRows)
+			if err != nil {
+				t.Fatalf("ParseXLSX: %v", err)
+			}
+			if res.Layout != tt.layout {
+				t.Errorf("Layout = %q, want %q", res.Layout, tt.layout)
+			}
+			if len(res.Rows) != len(tt.want) {
+				t.Fatalf("%d rows, want %d: %+v", len(res.Rows), len(tt.want), res.Rows)
+			}
+			for i, r := range res.Rows {
+				if r.Err != "" || r.Filing != tt.want[i] || r.Line != i+2 || r.UnitCode != tt.unit {
+					t.Errorf("row %d = %+v\nwant line %d, unit %q, %+v", i, r, i+2, tt.unit, tt.want[i])
+				}
+			}
+			for _, c := range tt.ignored {
+				if !slices.Contains(res.Ignored, c) {
+					t.Errorf("Ignored = %v, want it to hold %q", res.Ignored, c)
+				}
+			}
+			if tt.layout == filingcsv.LayoutOwn && len(res.Ignored) > 0 {
+				t.Errorf("Ignored = %v, want none", res.Ignored)
+			}
+		})
+	}
+}
+
+// TestParseXLSXRows: a joint file's errors name its own columns; 民前
+// dates and Excel's dropped zeros are read as in CSV; columns may come in
+// any order.
+func TestParseXLSXRows(t *testing.T) {
+	l, _ := filingcsv.LayoutByID(filingcsv.LayoutJointAdd)
+	header := slices.Clone(l.Header)
+	slices.Reverse(header)
+	row := func(m map[string]string) []string {
+		r := make([]string, len(header))
+		for i, h := range header {
+			r[i] = m[h]
+		}
+		return r
+	}
+	good := map[string]string{"投保者": "1", "身分證號/居留證/護照": "A123456789", "姓名": "王大明", "出生日期": "-50301", "性別": "男",
+		"健保投保薪資": "45,800", "健保加保原因別": "到職起薪", "健保加保原因發生日期": "1150302"}
+	bad := maps(good, "眷屬出生日期", "1131350")
+	bad["投保者"], bad["眷屬姓名"], bad["眷屬身分證號"], bad["稱謂代碼"], bad["健保加保原因別"] = "2", "王小美", "A223456781", "3", "D1"
+	res, err := parseXLSX(mustXLSX(t, [][]string{header, row(good), {}, row(bad)}), maxRows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 2 {
+		t.Fatalf("%d rows, want 2", len(res.Rows))
+	}
+	want := wantAdd
+	want.Birth = date(1907, 3, 1)
+	if r := res.Rows[0]; r.Err != "" || r.Filing != want {
+		t.Errorf("row 2 = %+v, want %+v", r, want)
+	}
+	if r := res.Rows[1]; r.Line != 4 || !strings.HasPrefix(r.Err, "第 4 行「眷屬出生日期」：日期不存在") {
+		t.Errorf("row 4 = line %d, %q; want an error naming 眷屬出生日期", r.Line, r.Err)
+	}
+}
+
+func maps(m map[string]string, k, v string) map[string]string {
+	out := map[string]string{k: v}
+	for a, b := range m {
+		if a != k {
+			out[a] = b
+		}
+	}
+	return out
+}
+
+// TestParseXLSXRefused: a broken file, an unknown header, a joint header
+// without a health column, too many rows, a zip bomb and an empty sheet are
+// refused as a whole with a message in Traditional Chinese.
+func TestParseXLSXRefused(t *testing.T) {
+	own := mustTemplate(t, filingcsv.LayoutOwn)
+	tooMany := [][]string{filingcsv.Layouts[0].Header}
+	for range 4 {
+		tooMany = append(tooMany, []string{"加保", "本人", "", "A123456789", "", "王大明", "男", "0790315", "", "A1", "45800", "1150302"})
+	}
+	l, _ := filingcsv.LayoutByID(filingcsv.LayoutJointOut)
+	noReasonDate := slices.DeleteFunc(slices.Clone(l.Header), func(h string) bool { return h == "退保原因發生日期" })
+	tests := []struct {
+		name string
+		data []byte
+		rows int
+		kind error
+		msg  []string
+	}{
+		{"not a zip", []byte("PK\x03\x04 this is not a workbook"), maxRows, filingcsv.ErrXLSX, []string{"不是有效的 Excel 活頁簿"}},
+		{"truncated", own[:len(own)/2], maxRows, filingcsv.ErrXLSX, []string{"Excel"}},
+		{"zip without a workbook", zipOf(t, "hello.txt", 10), maxRows, filingcsv.ErrXLSX, []string{"無法開啟這個 Excel 檔"}},
+		{"unknown header", mustXLSX(t, [][]string{{"員工編號", "姓名", "部門"}, {"1", "王大明", "業務"}}), maxRows, filingcsv.ErrHeader,
+			[]string{"標題列", "「本系統範本」", "「勞健保聯合加保檔」", "「勞健保聯合退保檔」", "「勞健保聯合調整檔」", "員工身分證號", "健保加保原因發生日期"}},
+		{"joint header without a health column", mustXLSX(t, [][]string{noReasonDate, make([]string, len(noReasonDate))}), maxRows, filingcsv.ErrHeader,
+			[]string{"勞健保聯合退保檔", "缺少「退保原因發生日期」"}},
+		{"too many rows", mustXLSX(t, tooMany), 3, filingcsv.ErrTooManyRows, []string{"超過 3 筆資料的上限", "第 5 列是第 4 筆"}},
+		{"zip bomb", zipOf(t, "xl/worksheets/sheet1.xml", 80<<20), maxRows, filingcsv.ErrTooLarge, []string{"解壓縮後超過 64 MB"}},
+		{"header only", mustXLSX(t, [][]string{filingcsv.Layouts[0].Header}), maxRows, filingcsv.ErrEmpty, []string{"只有標題列"}},
+		{"empty sheet", mustXLSX(t, nil), maxRows, filingcsv.ErrEmpty, []string{"空的"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := parseXLSX(tt.data, tt.rows)
+			if err == nil {
+				t.Fatalf("ParseXLSX = %+v, want an error", res)
+			}
+			if !errors.Is(err, tt.kind) {
+				t.Errorf("error %v, want %v", err, tt.kind)
+			}
+			for _, m := range tt.msg {
+				if !strings.Contains(message(err), m) {
+					t.Errorf("message %q lacks %q", message(err), m)
+				}
+			}
+		})
+	}
+	if _, err := filingcsv.ParseXLSX(bytes.NewReader(own), int64(len(own)-1), maxRows); !errors.Is(err, filingcsv.ErrTooLarge) {
+		t.Errorf("a file over maxBytes: %v, want ErrTooLarge", err)
+	}
+}
+
+// zipOf is a zip with one entry of n zero bytes: n = 80 MB makes a zip
+// bomb of some 80 KB.
+func zipOf(tb testing.TB, name string, n int) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.Create(name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	zero := make([]byte, 1<<20)
+	for n > 0 {
+		k := min(n, len(zero))
+		if _, err := w.Write(zero[:k]); err != nil {
+			tb.Fatal(err)
+		}
+		n -= k
+	}
+	if err := zw.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// xlsx10000 is file10000 as an .xlsx workbook in the CSV layout.
+func xlsx10000(tb testing.TB) []byte {
+	tb.Helper()
+	lines := strings.Split(strings.TrimSuffix(strings.TrimPrefix(file10000(tb), "\ufeff"), "\r\n"), "\r\n")
+	rows := make([][]string, len(lines))
+	for i, l := range lines {
+		rows[i] = strings.Split(l, ",")
+	}
+	return mustXLSX(tb, rows)
+}
+
+func BenchmarkParseXLSX10000(b *testing.B) {
+	data := xlsx10000(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := filingcsv.ParseXLSX(bytes.NewReader(data), 10<<20, 10000)
+		if err != nil || len(res.Rows) != 10000 {
+			b.Fatal(fmt.Sprint("ParseXLSX: ", err))
+		}
+	}
+}
