@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -66,5 +68,23 @@ func TestLocalNetworkAccess(t *testing.T) {
 			}
 			t.Logf("%s, local-network-access %s: the self-test says %q", v.Product, c.setting, c.advice)
 		})
+	}
+}
+
+// TestNewerAgentVersion: when manifest.json names a newer version than the
+// running agent's, the self-test says 「有新版元件，請下載更新」.
+func TestNewerAgentVersion(t *testing.T) {
+	dir := t.TempDir()
+	manifest := `{"version": "99.0.0", "files": [], "notes": []}`
+	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, "--agent-downloads", dir)
+	ctx := newBrowser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/environment"), chromedp.Click(chromedp.ID("selftest-run"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitText(ctx, "#selftest-steps", "有新版元件，請下載更新"); err != nil {
+		t.Error(err)
 	}
 }
