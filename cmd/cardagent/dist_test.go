@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"crypto/md5" //nolint:gosec // the manifest carries MD5 beside SHA-256 for the bureau's old pages
 	"crypto/sha256"
@@ -20,7 +21,8 @@ import (
 // manifests are equal (a reproducible build), the manifest's sizes and
 // hashes are the files', the .deb holds the agent and its systemd user
 // service, and the MSI holds cardagent.exe and the HKCU Run key that starts
-// it at logon on the loopback address.
+// it at logon on the loopback address; --zip builds a zip with the exe
+// and install.cmd, uninstall.cmd instead.
 func TestDist(t *testing.T) {
 	if testing.Short() {
 		t.Skip("scripts/dist builds the agent twice: not with -short")
@@ -120,6 +122,25 @@ func TestDist(t *testing.T) {
 	want := "Software\\Microsoft\\Windows\\CurrentVersion\\Run\tmulticert-cardagent\t\"[INSTALLDIR]cardagent.exe\" --addr 127.0.0.1:56161 --origin " + origin
 	if !strings.Contains(reg, "\t1\t"+want) { // root 1: HKCU
 		t.Errorf("the MSI's Registry table lacks the HKCU Run key %q:\n%s", want, reg)
+	}
+
+	// --zip: the Windows installer without wixl.
+	zdir := t.TempDir()
+	cmd := exec.Command("../../scripts/dist", "--origin", origin, "--out", zdir, "--zip")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("scripts/dist --zip: %v\n%s", err, b)
+	}
+	zr, err := zip.OpenReader(filepath.Join(zdir, "multicert-cardagent-"+agent.Version+"-windows-x64.zip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+	}
+	if got := strings.Join(names, " "); got != "cardagent.exe install.cmd uninstall.cmd" {
+		t.Errorf("zip holds %s", got)
 	}
 }
 
