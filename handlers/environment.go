@@ -128,15 +128,18 @@ func (s *Server) downloads() ([]Download, *agentManifest, error) {
 	}
 	m, err := s.readManifest()
 	if err != nil {
-		return nil, nil, err
+		// A broken manifest must not take 環境說明 down: list the directory.
+		s.Log.Warn("agent downloads: manifest unreadable, listing the directory", "err", err)
 	}
-	if m != nil {
+	if err == nil && m != nil {
 		var out []Download
 		for _, f := range m.Files {
 			if f.Name != filepath.Base(f.Name) || strings.HasPrefix(f.Name, ".") {
 				continue // never a path
 			}
-			if fi, err := os.Stat(filepath.Join(s.Downloads, f.Name)); err != nil || !fi.Mode().IsRegular() {
+			// A file missing, or not the one the manifest describes (replaced
+			// since), is not offered with the manifest's hashes.
+			if fi, err := os.Stat(filepath.Join(s.Downloads, f.Name)); err != nil || !fi.Mode().IsRegular() || fi.Size() != f.Size {
 				continue
 			}
 			out = append(out, Download{Name: f.Name, OS: f.OS, Size: f.Size, SHA256: strings.ToLower(f.SHA256), MD5: strings.ToUpper(f.MD5)})

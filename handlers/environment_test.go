@@ -13,9 +13,11 @@ import (
 )
 
 // TestEnvironmentManifest: with scripts/dist's manifest.json beside the
-// installers, 環境說明 lists the manifest's files (only those present) with
+// installers, 環境說明 lists the manifest's files (only those present at the
+// manifest's size) with
 // its hashes, its notes (why an OS has none), the install and removal steps
-// per OS, and passes the manifest's version to the self-test.
+// per OS, and passes the manifest's version to the self-test; a broken
+// manifest falls back to listing the directory.
 func TestEnvironmentManifest(t *testing.T) {
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	dir := e.srv.Downloads
@@ -26,6 +28,7 @@ func TestEnvironmentManifest(t *testing.T) {
 			{"name": "multicert-cardagent-1.2.0-x64.msi", "os": "Windows", "size": 9, "sha256": "` + strings.Repeat("a", 64) + `", "md5": "` + strings.Repeat("b", 32) + `"},
 			{"name": "multicert-cardagent_1.2.0_amd64.deb", "os": "Linux", "size": 9, "sha256": "` + strings.Repeat("c", 64) + `", "md5": "` + strings.Repeat("d", 32) + `"},
 			{"name": "gone.zip", "os": "Windows", "size": 1, "sha256": "", "md5": ""},
+			{"name": "` + testInstaller + `", "os": "Linux", "size": 1, "sha256": "", "md5": ""},
 			{"name": "../main_test.go", "os": "Linux", "size": 1, "sha256": "", "md5": ""}],
 		 "notes": [{"os": "macOS", "text": "macOS 版須在 Mac 上建置"}]}`,
 	} {
@@ -73,9 +76,17 @@ func TestEnvironmentManifest(t *testing.T) {
 	if dl.StatusCode != http.StatusOK || dl.body != "deb bytes" {
 		t.Errorf("download: %d %q", dl.StatusCode, dl.body)
 	}
-	for _, name := range []string{"manifest.json", "gone.zip", "..%2fmain_test.go"} {
+	for _, name := range []string{"manifest.json", "gone.zip", "..%2fmain_test.go", testInstaller} {
 		if r := e.anonymous().get("/environment/downloads/" + name); r.StatusCode != http.StatusNotFound {
 			t.Errorf("download %s: %d, want 404", name, r.StatusCode)
 		}
 	}
+
+	// A broken manifest: the directory's files, hashed here.
+	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = e.anonymous().get("/environment")
+	wantStatus(t, r, http.StatusOK)
+	wantContains(t, r, testInstaller, "multicert-cardagent-1.2.0-x64.msi")
 }
