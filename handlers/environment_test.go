@@ -14,10 +14,9 @@ import (
 
 // TestEnvironmentManifest: with scripts/dist's manifest.json beside the
 // installers, 環境說明 lists the manifest's files (only those present at the
-// manifest's size) with
-// its hashes, its notes (why an OS has none), the install and removal steps
-// per OS, and passes the manifest's version to the self-test; a broken
-// manifest falls back to listing the directory.
+// manifest's size) with its hashes, its notes (why an OS has none), the
+// install and removal steps per OS, and passes the manifest's version to the
+// self-test; a broken manifest falls back to listing the directory.
 func TestEnvironmentManifest(t *testing.T) {
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	dir := e.srv.Downloads
