@@ -4,6 +4,8 @@ import (
 	"crypto/md5" //nolint:gosec // MD5 is shown beside SHA-256 because the bureau's old pages printed it (Q2)
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -30,6 +32,33 @@ type Download struct {
 type EnvironmentView struct {
 	Page
 	Downloads []Download
+	// Latest is the version of the installers (the manifest's), empty
+	// without a manifest: the self-test tells an older agent to update.
+	Latest string
+	// Notes say why an OS has no installer, or what it has instead.
+	Notes []DownloadNote
+}
+
+// DownloadNote is one of the manifest's notes, e.g. why there is no MSI.
+type DownloadNote struct {
+	OS   string `json:"os"`
+	Text string `json:"text"`
+}
+
+// manifestName is the file scripts/dist writes beside the installers.
+const manifestName = "manifest.json"
+
+// agentManifest is scripts/dist's manifest.json.
+type agentManifest struct {
+	Version string `json:"version"`
+	Files   []struct {
+		Name   string `json:"name"`
+		OS     string `json:"os"`
+		Size   int64  `json:"size"`
+		SHA256 string `json:"sha256"`
+		MD5    string `json:"md5"`
+	} `json:"files"`
+	Notes []DownloadNote `json:"notes"`
 }
 
 type digestKey struct {
@@ -73,12 +102,57 @@ func osOf(name string) string {
 	}
 }
 
-// downloads lists the installers in the downloads directory. A missing
-// directory is an empty list.
-func (s *Server) downloads() ([]Download, error) {
-	if s.Downloads == "" {
+// readManifest reads the downloads directory's manifest.json; nil when
+// there is none.
+func (s *Server) readManifest() (*agentManifest, error) {
+	b, err := os.ReadFile(filepath.Join(s.Downloads, manifestName))
+	if os.IsNotExist(err) {
 		return nil, nil
 	}
+	if err != nil {
+		return nil, err
+	}
+	var m agentManifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("handlers: %s: %w", manifestName, err)
+	}
+	return &m, nil
+}
+
+// downloads lists the installers: the manifest's files that are present
+// (with the manifest's hashes) when there is a manifest, else every file in
+// the downloads directory. A missing directory is an empty list.
+func (s *Server) downloads() ([]Download, *agentManifest, error) {
+	if s.Downloads == "" {
+		return nil, nil, nil
+	}
+	m, err := s.readManifest()
+	if err != nil {
+		// A broken manifest must not take 環境說明 down: list the directory.
+		s.Log.Warn("agent downloads: manifest unreadable, listing the directory", "err", err)
+	}
+	if err == nil && m != nil {
+		var out []Download
+		for _, f := range m.Files {
+			if f.Name != filepath.Base(f.Name) || strings.HasPrefix(f.Name, ".") {
+				continue // never a path
+			}
+			// A file missing, or not the one the manifest describes (replaced
+			// since), is not offered with the manifest's hashes.
+			if fi, err := os.Stat(filepath.Join(s.Downloads, f.Name)); err != nil || !fi.Mode().IsRegular() || fi.Size() != f.Size {
+				continue
+			}
+			out = append(out, Download{Name: f.Name, OS: f.OS, Size: f.Size, SHA256: strings.ToLower(f.SHA256), MD5: strings.ToUpper(f.MD5)})
+		}
+		return out, m, nil
+	}
+	ds, err := s.listDownloads()
+	return ds, nil, err
+}
+
+// listDownloads lists every installer in the downloads directory with
+// hashes computed here.
+func (s *Server) listDownloads() ([]Download, error) {
 	entries, err := os.ReadDir(s.Downloads)
 	if os.IsNotExist(err) {
 		return nil, nil
@@ -88,7 +162,7 @@ func (s *Server) downloads() ([]Download, error) {
 	}
 	var out []Download
 	for _, e := range entries {
-		if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") {
+		if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") || e.Name() == manifestName {
 			continue
 		}
 		fi, err := e.Info()
@@ -108,18 +182,22 @@ func (s *Server) downloads() ([]Download, error) {
 // showEnvironment shows 環境說明: installers with checksums, install notes,
 // the live self-test, and help for forgotten PINs and locked cards.
 func (s *Server) showEnvironment(c *fiber.Ctx) error {
-	ds, err := s.downloads()
+	ds, m, err := s.downloads()
 	if err != nil {
 		return err
 	}
-	return s.render(c, fiber.StatusOK, "environment", EnvironmentView{Page: s.agentPage(c, "環境說明", "environment"), Downloads: ds})
+	v := EnvironmentView{Page: s.agentPage(c, "環境說明", "environment"), Downloads: ds}
+	if m != nil {
+		v.Latest, v.Notes = m.Version, m.Notes
+	}
+	return s.render(c, fiber.StatusOK, "environment", v)
 }
 
 // downloadInstaller sends one installer. The name must be a listed file:
 // never a path.
 func (s *Server) downloadInstaller(c *fiber.Ctx) error {
 	name := c.Params("name")
-	ds, err := s.downloads()
+	ds, _, err := s.downloads()
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,41 @@
     this.code = code; this.message = message; this.extra = extra || {};
   }
 
+  // lnaState resolves with the browser's Local Network Access permission
+  // for this site (Chrome 142+ asks before a public page may reach
+  // 127.0.0.1): "granted", "denied", "prompt", or "unsupported" where the
+  // browser knows neither name (querying an unknown name throws or rejects).
+  function lnaState() {
+    var names = ["local-network-access", "loopback-network"];
+    if (!navigator.permissions || !navigator.permissions.query) { return Promise.resolve("unsupported"); }
+    function tryName(i) {
+      if (i >= names.length) { return Promise.resolve("unsupported"); }
+      var p;
+      try { p = navigator.permissions.query({ name: names[i] }); } catch (e) { return tryName(i + 1); }
+      return Promise.resolve(p).then(function (st) { return st.state; }, function () { return tryName(i + 1); });
+    }
+    return tryName(0);
+  }
+
+  var allowSteps = "請按網址列左側的圖示 →「網站設定」→「本機網路存取」（Local network access）改為「允許」，再重新整理頁面。";
+
+  // unreachable tells why a request to the agent failed, from the
+  // permission state: denied (the user blocked it), prompt (the prompt was
+  // dismissed: a granted permission or no prompt at all would have let the
+  // request through), or else the agent is not running.
+  function unreachable(state) {
+    if (state === "denied") {
+      return new AgentError("lna_denied", "瀏覽器封鎖了本網站連線到您電腦上的憑證元件（本機網路存取）。" + allowSteps);
+    }
+    // A page on this computer itself (the demo) reaches 127.0.0.1 without a
+    // prompt: there a failure means the agent is not running.
+    if (state === "prompt" && !/^(localhost|127\.0\.0\.1|\[::1\])$/.test(location.hostname)) {
+      return new AgentError("lna_prompt", "瀏覽器尚未允許本網站連線到您電腦上的憑證元件：瀏覽器詢問是否允許存取本機網路（區域網路上的裝置）時請選「允許」。若已關閉詢問視窗，" + allowSteps);
+    }
+    return new AgentError("agent_unreachable",
+      "找不到憑證元件（讀卡程式）。請確認已安裝並啟動憑證元件" + (state === "granted" ? "（瀏覽器已允許本網站連線到本機）。" : "；瀏覽器詢問是否允許存取本機網路時請選「允許」。"));
+  }
+
   function call(method, path, body) {
     var opts = { method: method, headers: {}, cache: "no-store" };
     if (body !== undefined) {
@@ -39,8 +74,7 @@
         return data;
       });
     }, function () {
-      throw new AgentError("agent_unreachable",
-        "找不到憑證元件（讀卡程式）。請確認已安裝並啟動憑證元件，瀏覽器詢問是否允許存取區域網路裝置時請選「允許」。");
+      return lnaState().then(function (state) { throw unreachable(state); });
     });
   }
 
@@ -72,7 +106,7 @@
 
   window.multicertAgent = {
     url: agentURL, minVersion: minVersion, compareVersions: compareVersions,
-    version: version,
+    version: version, lnaState: lnaState, unreachable: unreachable,
     readers: function () { return call("GET", "/v1/readers"); },
     read: function (reader) { return call("POST", "/v1/read", { reader: reader || "" }); },
     sign: function (reader, pin, nonce) { return call("POST", "/v1/sign", { reader: reader || "", pin: pin, nonce: nonce }); },

@@ -5,6 +5,9 @@
   var agent = window.multicertAgent;
   var steps = document.getElementById("selftest-steps");
   var advice = document.getElementById("selftest-advice");
+  var section = document.getElementById("selftest");
+  var latest = section ? section.getAttribute("data-latest-version") : ""; // the installers' version (manifest.json)
+  var lnaNames = { granted: "已允許", denied: "已封鎖", prompt: "尚未允許（瀏覽器會詢問）" };
   var typeNames = { nhi_card: "健保卡", citizen_cert: "自然人憑證", business_cert: "工商憑證", unknown: "無法辨識的卡片" };
 
   function step(ok, text) {
@@ -32,11 +35,20 @@
   function selfTest() {
     steps.innerHTML = ""; advice.innerHTML = "";
     if (!agent) { step(false, "頁面元件未載入"); advise("請重新整理頁面。"); return; }
-    agent.version().then(function (v) {
+    var update = "";
+    agent.lnaState().then(function (state) {
+      if (state !== "unsupported") { step(state !== "denied", "瀏覽器的本機網路存取權限：" + (lnaNames[state] || state)); }
+      return agent.version();
+    }).then(function (v) {
       step(true, "憑證元件已啟動，版本 " + v.version + "（最低需 " + agent.minVersion + "）");
+      if (latest && agent.compareVersions(v.version, latest) < 0) {
+        update = "有新版元件，請下載更新（您的版本 " + v.version + "，最新版 " + latest + "）。";
+        step(false, update);
+      }
       return agent.readers();
     }, function (e) {
       if (e.code === "3003") { step(true, "憑證元件已啟動"); step(false, e.message); advise("請下載並安裝下方最新的元件安裝檔，安裝後重新啟動電腦再檢測一次。"); }
+      else if (e.code === "lna_denied" || e.code === "lna_prompt") { step(false, "瀏覽器未允許本網站連線到憑證元件"); advise(e.message); }
       else { step(false, "找不到憑證元件"); advise(e.message + " 若尚未安裝，請下載下方的元件安裝檔。"); }
       throw null;
     }).then(function (r) {
@@ -55,6 +67,7 @@
       var first = withCard[0];
       if (first.pinLocked) { advise("卡片已被鎖住，請依下方「忘記 PIN 碼或卡片被鎖」的說明向發卡單位解鎖。"); }
       else if (first.cardType === "unknown") { advise("讀卡機中的卡片無法辨識，請改插健保卡、自然人憑證或工商憑證。"); }
+      else if (update) { advise(update + "目前的版本仍可登入。"); }
       else { advise("一切正常，可以回登入頁登入。", "ok"); }
     }).catch(function (e) { if (e) { step(false, e.message || String(e)); } });
   }

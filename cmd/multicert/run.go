@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -146,6 +147,29 @@ func runWithInput(ctx context.Context, args []string, stdin io.Reader, out io.Wr
 	}
 	fs.Usage()
 	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// demoDist is where scripts/dist writes the agent's installers by default.
+const demoDist = "dist/agent"
+
+// downloadsDir is the directory of agent installers. The demo, when its own
+// has no manifest.json and none was configured, finds the ones scripts/dist
+// built in the working directory; 環境說明 says when there are none.
+func downloadsDir(cfg *config.Config, log *slog.Logger) string {
+	dir := cfg.DownloadsDir()
+	if !cfg.Demo || cfg.AgentDownloads != "" {
+		return dir
+	}
+	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err == nil {
+		return dir
+	}
+	if _, err := os.Stat(filepath.Join(demoDist, "manifest.json")); err == nil {
+		if abs, err := filepath.Abs(demoDist); err == nil {
+			log.Info("demo: agent installers from scripts/dist", "dir", abs)
+			return abs
+		}
+	}
+	return dir
 }
 
 func newLogger(out io.Writer, level string) *slog.Logger {
@@ -338,7 +362,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 		ready.Jobs = runner.Running
 	}
 	deps := handlers.Deps{Store: store, Enforcer: policy.MustNew(), Log: log, Version: version,
-		Cards: cards, Downloads: cfg.DownloadsDir(), Jobs: runner, Demo: cfg.Demo,
+		Cards: cards, Downloads: downloadsDir(cfg, log), Jobs: runner, Demo: cfg.Demo,
 		SecureCookies: cfg.SecureCookies(), TrustedProxies: cfg.TrustedProxies, MetricsNetworks: cfg.MetricsNetworks, Readiness: ready}
 	var app *fiber.App
 	if cfg.ServesPages() {

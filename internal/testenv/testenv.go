@@ -1,6 +1,6 @@
 // Package testenv is for tests that need a part of the machine: a browser,
 // pcscd with vpcd, SoftHSM2, the PDF fonts and poppler-utils, the MinGW
-// cross-compiler. Where the part is missing such a test skips with a
+// cross-compiler, the installer tools. Where the part is missing such a test skips with a
 // message, so that a plain `go test ./...` runs anywhere; where the part's
 // variable is set (.ci/run sets them all) it fails instead, so that CI
 // never passes by skipping.
@@ -18,6 +18,7 @@ const (
 	SoftHSM      = "MULTICERT_REQUIRE_SOFTHSM"
 	WindowsBuild = "MULTICERT_REQUIRE_WINDOWS_BUILD"
 	PDFTools     = "MULTICERT_REQUIRE_PDFTOOLS"
+	AgentDist    = "MULTICERT_REQUIRE_AGENT_DIST" // scripts/dist: wixl, msitools, dpkg-deb, MinGW
 )
 
 // Missing ends a test whose part is missing: why says what is missing and
