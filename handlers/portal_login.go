@@ -181,8 +181,13 @@ func (s *Server) createCertSession(c *fiber.Ctx) error {
 		s.countLogin(metrics.LoginUnitCertificate, err)
 	} else {
 		cl, _ := s.verify(c, s.Cards.Citizen, in)
-		token, _, err = s.Store.ClerkCertLogin(c.UserContext(), cl, strings.TrimSpace(c.FormValue("unit_code")))
+		var unit *models.Unit
+		token, unit, err = s.Store.ClerkCertLogin(c.UserContext(), cl, strings.TrimSpace(c.FormValue("unit_code")))
 		s.countLogin(metrics.LoginClerkCertificate, err)
+		if err == nil && unit == nil {
+			s.setSessionCookie(c, token)
+			return c.JSON(fiber.Map{"redirect": "/login/units"})
+		}
 	}
 	if err != nil {
 		return err
@@ -228,8 +233,13 @@ func (s *Server) createNHISession(c *fiber.Ctx) error {
 		token, _, err = s.Store.UnitNHILogin(c.UserContext(), in)
 		s.countLogin(metrics.LoginUnitNHI, err)
 	} else {
-		token, _, err = s.Store.ClerkNHILogin(c.UserContext(), in)
+		var unit *models.Unit
+		token, unit, err = s.Store.ClerkNHILogin(c.UserContext(), in)
 		s.countLogin(metrics.LoginClerkNHI, err)
+		if err == nil && unit == nil {
+			s.setSessionCookie(c, token)
+			return c.JSON(fiber.Map{"redirect": "/login/units"})
+		}
 	}
 	if err != nil {
 		return err

@@ -92,7 +92,6 @@ func ClerkUnits(ctx context.Context, db bun.IDB, clerkID int64) ([]ClerkUnit, er
 	return out, nil
 }
 
-
 // CountClerkUnits counts the units the person of an assignment may act
 // for now (active assignments in active units): the portal offers
 // 「切換單位」 when there are several.
