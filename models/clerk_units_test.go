@@ -198,3 +198,60 @@ func TestClerkOfSeveralUnits(t *testing.T) {
 		})
 	})
 }
+
+func TestNHIClerkOfSeveralUnits(t *testing.T) {
+	t.Parallel()
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		h := nhiClerk(t, db)
+		var others []models.Unit
+		for _, u := range openUnits(t, db) {
+			if u.ID != h.UnitID {
+				others = append(others, u)
+			}
+		}
+		b, c := others[0], others[1]
+		assignAlso(t, db, h, b.ID, true, false)
+		f.setNHIPassword(t, models.NHICard{CardNo: h.CardSerial, Name: h.Name, IDNo: h.IDNo}, h.Email, "Secret-123", "192.0.2.8")
+		// The third unit read another card (proving a card with the e-mail
+		// code moves every assignment to it; this one came after).
+		old := h
+		old.CardSerial = "000099990000"
+		assignAlso(t, db, old, c.ID, true, false)
+		login := func(unitCode string) (string, *models.Unit) {
+			t.Helper()
+			sess, _ := f.preLogin(t, models.PurposeClerkLogin)
+			tok, u, err := f.s.ClerkNHILogin(ctx, models.NHILogin{Session: sess, UnitCode: unitCode, CardNo: h.CardSerial, IDNo: h.IDNo,
+				Password: "Secret-123", IP: "192.0.2.8"})
+			if err != nil {
+				t.Fatalf("login: %v", err)
+			}
+			return tok, u
+		}
+		tok, u := login("")
+		if u != nil {
+			t.Fatalf("logged in to %s, want a choice", u.Code)
+		}
+		sess, err := f.s.SessionByToken(ctx, tok)
+		if err != nil || sess == nil || sess.ChoosingClerk() == 0 {
+			t.Fatalf("choosing session %+v, %v", sess, err)
+		}
+		units, err := models.ClerkUnits(ctx, db, sess.ChoosingClerk())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(units) != 2 {
+			t.Fatalf("got %+v, want the two units of this card", units)
+		}
+		if _, _, err := f.s.ChooseClerkUnit(ctx, models.UnitChoice{Session: sess, UnitID: c.ID}); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("the unit of the other card: %v, want NotFound", err)
+		}
+		if _, u, err := f.s.ChooseClerkUnit(ctx, models.UnitChoice{Session: sess, UnitID: b.ID}); err != nil || u.ID != b.ID {
+			t.Fatalf("pick: %v, %v", u, err)
+		}
+		if _, u := login(b.Code); u == nil || u.ID != b.ID {
+			t.Fatalf("with the unit code: %v, want %s", u, b.Code)
+		}
+	})
+}
