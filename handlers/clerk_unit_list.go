@@ -12,7 +12,8 @@ import (
 type ClerkUnitsView struct {
 	Page
 	Units   []models.ClerkUnit
-	Current int64 // the unit the clerk acts for now; 0 before the choice
+	Current int64  // the unit the clerk acts for now; 0 before the choice
+	Next    string // after the login's choice: the local page the login came for
 }
 
 // showClerkUnits lists the units the person may choose. A visitor whose
@@ -27,7 +28,8 @@ func (s *Server) showClerkUnits(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	vm := ClerkUnitsView{Page: s.page(c, "選擇投保單位", "units"), Units: units, Current: p.UnitID}
+	vm := ClerkUnitsView{Page: s.page(c, "選擇投保單位", "units"), Units: units, Current: p.UnitID,
+		Next: localNext(c.Query("next"))}
 	if p.IsUnit() {
 		vm.Title = "切換單位"
 	}

@@ -33,5 +33,5 @@ func (s *Server) switchClerkUnit(c *fiber.Ctx) error {
 	}
 	s.setSessionCookie(c, token)
 	s.flash(c, fmt.Sprintf("目前單位：%s（%s）。", u.Name, u.Code))
-	return redirect(c, "/portal")
+	return redirect(c, afterLogin(c))
 }

@@ -112,6 +112,17 @@ func TestClerkChoosesUnit(t *testing.T) {
 			t.Errorf("header %q, want the chosen unit's name and code", head)
 		}
 	})
+	t.Run("NextKeptThroughTheChoice", func(t *testing.T) {
+		c := e.choosingClient(first, second)
+		r := c.get("/login/units?next=" + url.QueryEscape("/portal/filings?status=error"))
+		if v, _ := r.doc(t).Find(`form[action="/login/units"] input[name="next"]`).First().Attr("value"); v != "/portal/filings?status=error" {
+			t.Fatalf("next in the choice form %q", v)
+		}
+		r = c.post("/login/units", url.Values{"unit_id": {fmtID(e.unitID(first))}, "next": {"/portal/filings?status=error"}})
+		if loc := r.Header.Get("Location"); loc != "/portal/filings?status=error" {
+			t.Errorf("after the choice to %q, want the next page", loc)
+		}
+	})
 	t.Run("NoProofNoPicker", func(t *testing.T) {
 		r := e.anonymous().get("/login/units")
 		if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/login" {

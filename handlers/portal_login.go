@@ -65,6 +65,15 @@ func afterLogin(c *fiber.Ctx) string {
 	return "/portal"
 }
 
+// chooseUnitURL is where a login that matched several units goes: the
+// choice of the unit, keeping the local ?next= for after it.
+func chooseUnitURL(c *fiber.Ctx) string {
+	if next := afterLogin(c); next != "/portal" {
+		return "/login/units?next=" + url.QueryEscape(next)
+	}
+	return "/login/units"
+}
+
 func (s *Server) agentPage(c *fiber.Ctx, title, nav string) Page {
 	pg := s.page(c, title, nav)
 	a := s.Cards.Agent
@@ -186,7 +195,7 @@ func (s *Server) createCertSession(c *fiber.Ctx) error {
 		s.countLogin(metrics.LoginClerkCertificate, err)
 		if err == nil && unit == nil {
 			s.setSessionCookie(c, token)
-			return c.JSON(fiber.Map{"redirect": "/login/units"})
+			return c.JSON(fiber.Map{"redirect": chooseUnitURL(c)})
 		}
 	}
 	if err != nil {
@@ -238,7 +247,7 @@ func (s *Server) createNHISession(c *fiber.Ctx) error {
 		s.countLogin(metrics.LoginClerkNHI, err)
 		if err == nil && unit == nil {
 			s.setSessionCookie(c, token)
-			return c.JSON(fiber.Map{"redirect": "/login/units"})
+			return c.JSON(fiber.Map{"redirect": chooseUnitURL(c)})
 		}
 	}
 	if err != nil {
