@@ -212,6 +212,22 @@ func TestAxeEveryPage(t *testing.T) {
 					return firstLink(ctx, base, "/console/announcements", regexp.MustCompile(`^/console/announcements/[0-9]+$`))
 				},
 			}},
+		// Last: it assigns the demo clerk in a second unit, so that the
+		// clerk's login above would ask for the unit.
+		{who: "clerk of two units", routes: []string{"/login/units", "/portal/units"},
+			login: func(t *testing.T, ctx context.Context, base string) {
+				assignDemoClerkAlso(t, srv, 1)
+				clerkLoginToPicker(t, ctx, base)
+			},
+			resolve: map[string]func(ctx context.Context, base string) (string, error){
+				"/portal/units": func(ctx context.Context, base string) (string, error) {
+					if err := chromedp.Do(ctx, chromedp.Click(`//main//form[@action="/login/units"]//button`)); err != nil {
+						return "", err
+					}
+					_, err := waitPath(ctx, "/portal")
+					return "/portal/units", err
+				},
+			}},
 	}
 
 	covered := map[string]bool{}

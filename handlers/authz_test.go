@@ -129,11 +129,15 @@ var routeAccess = map[string]access{
 	"GET /environment/downloads/:name": {roles: "any"},
 	"GET /services":                    {roles: "any"},
 	"GET /announcements":               {roles: "any"},
+	"GET /login/units":                 {roles: "any"}, // the choice after a login that matched several units
+	"POST /login/units":                {roles: "any"},
 
 	// Unit portal.
 	"GET /portal":                       {roles: allUnit},
 	"POST /portal/logout":               {roles: allUnit},
 	"POST /portal/session":              {roles: allUnit},
+	"GET /portal/units":                 {roles: "clerk,clerk_filer"},
+	"POST /portal/units/:id":            {roles: "clerk,clerk_filer", scoped: true}, // another unit: 404 unless it assigned the clerk
 	"GET /portal/handlers":              {roles: managers},
 	"POST /portal/handlers":             {roles: managers},
 	"POST /portal/handlers/:hid/revoke": {roles: managers, scoped: true},
@@ -211,7 +215,13 @@ var actors = []actor{
 	{"clerk", []string{"clerk"}, func(e *env) *client { return e.unitClient(ownUnit, models.RoleClerk) }},
 	{"clerk_filer", []string{"clerk_filer"}, func(e *env) *client { return e.unitClient(ownUnit, models.RoleClerkFiler) }},
 	{"clerk+unit_manager", []string{"clerk", "unit_manager"}, func(e *env) *client { return e.unitClient(ownUnit, models.RoleUnitManager) }},
+	// A clerk assigned by both units, acting for the own one: the other
+	// unit's objects are as foreign to them as to anyone of the own unit.
+	{twoUnits, []string{"clerk_filer"}, func(e *env) *client { return e.clerkOfTwoUnits(ownUnit, otherUnit) }},
 }
+
+// twoUnits names the actor assigned by both units of the matrix.
+const twoUnits = "clerk_filer of two units"
 
 // fixture holds, for each route parameter, an object of the own unit and
 // one of the other unit.
@@ -354,6 +364,11 @@ func TestRoutePolicy(t *testing.T) {
 					case !allowed:
 						if got != http.StatusForbidden {
 							t.Errorf("status %d, want 403", got)
+						}
+					case which == 1 && a.name == twoUnits && key == "POST /portal/units/:id":
+						// The one route where the other unit is theirs: the switch.
+						if got != http.StatusNoContent {
+							t.Errorf("status %d, want the switch to the other unit that assigned them\n%s", got, res.body)
 						}
 					case which == 1 && !headOffice:
 						if got != http.StatusNotFound {

@@ -65,6 +65,15 @@ func afterLogin(c *fiber.Ctx) string {
 	return "/portal"
 }
 
+// chooseUnitURL is where a login that matched several units goes: the
+// choice of the unit, keeping the local ?next= for after it.
+func chooseUnitURL(c *fiber.Ctx) string {
+	if next := afterLogin(c); next != "/portal" {
+		return "/login/units?next=" + url.QueryEscape(next)
+	}
+	return "/login/units"
+}
+
 func (s *Server) agentPage(c *fiber.Ctx, title, nav string) Page {
 	pg := s.page(c, title, nav)
 	a := s.Cards.Agent
@@ -181,8 +190,13 @@ func (s *Server) createCertSession(c *fiber.Ctx) error {
 		s.countLogin(metrics.LoginUnitCertificate, err)
 	} else {
 		cl, _ := s.verify(c, s.Cards.Citizen, in)
-		token, _, err = s.Store.ClerkCertLogin(c.UserContext(), cl, strings.TrimSpace(c.FormValue("unit_code")))
+		var unit *models.Unit
+		token, unit, err = s.Store.ClerkCertLogin(c.UserContext(), cl, strings.TrimSpace(c.FormValue("unit_code")))
 		s.countLogin(metrics.LoginClerkCertificate, err)
+		if err == nil && unit == nil {
+			s.setSessionCookie(c, token)
+			return c.JSON(fiber.Map{"redirect": chooseUnitURL(c)})
+		}
 	}
 	if err != nil {
 		return err
@@ -228,8 +242,13 @@ func (s *Server) createNHISession(c *fiber.Ctx) error {
 		token, _, err = s.Store.UnitNHILogin(c.UserContext(), in)
 		s.countLogin(metrics.LoginUnitNHI, err)
 	} else {
-		token, _, err = s.Store.ClerkNHILogin(c.UserContext(), in)
+		var unit *models.Unit
+		token, unit, err = s.Store.ClerkNHILogin(c.UserContext(), in)
 		s.countLogin(metrics.LoginClerkNHI, err)
+		if err == nil && unit == nil {
+			s.setSessionCookie(c, token)
+			return c.JSON(fiber.Map{"redirect": chooseUnitURL(c)})
+		}
 	}
 	if err != nil {
 		return err

@@ -133,11 +133,18 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/environment/downloads/:name", guard("environment", "read"), s.downloadInstaller},
 		{"GET", "/services", guard("services", "read"), s.showServices},
 		{"GET", "/announcements", guard("announcement_board", "read"), s.showAnnouncementBoard},
+		// A clerk assigned by several units chooses one after the login.
+		{"GET", "/login/units", guard("unit_session", "new"), s.showClerkUnits},
+		{"POST", "/login/units", guard("unit_session", "create"), s.switchClerkUnit},
 
 		// Unit portal (投保單位).
 		{"GET", "/portal", guard("portal", "read"), s.showPortalHome},
 		{"POST", "/portal/logout", guard("unit_session", "delete"), s.deleteUnitSession},
 		{"POST", "/portal/session", guard("unit_session", "update"), s.extendSession}, // 「繼續使用」
+		// 切換單位: a clerk of several units switches without a new login;
+		// the store refuses (404) a unit that did not assign them.
+		{"GET", "/portal/units", guard("clerk_unit", "list"), s.showClerkUnits},
+		{"POST", "/portal/units/:id", guard("clerk_unit", "switch"), s.switchClerkUnit},
 		// 系統管理作業: clerks (Q1) and the unit certificate (Q3).
 		{"GET", "/portal/handlers", guard("unit_clerk", "list"), s.showClerks},
 		{"POST", "/portal/handlers", guard("unit_clerk", "create"), s.createClerk},

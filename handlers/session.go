@@ -33,6 +33,9 @@ type Principal struct {
 	UnitName  string
 	ClerkID   int64
 	MayManage bool // a clerk who is the unit's manager (單位管理者)
+	// Units counts the units a clerk may act for now: with several, the
+	// portal's header offers 「切換單位」.
+	Units int64
 }
 
 // LoggedIn reports whether the request has a logged-in user.
@@ -218,7 +221,7 @@ func (s *Server) loadIdentity(ctx context.Context, p *Principal) (bool, error) {
 			return false, err
 		}
 		p.Role, p.UnitID, p.UnitCode, p.UnitName = sess.Role, id.UnitID, id.UnitCode, id.UnitName
-		p.Name, p.ClerkID, p.Domain, p.MayManage = id.Name, id.ClerkID, "unit:"+id.UnitCode, id.MayManage
+		p.Name, p.ClerkID, p.Domain, p.MayManage, p.Units = id.Name, id.ClerkID, "unit:"+id.UnitCode, id.MayManage, id.Units
 		return true, nil
 	}
 	return false, nil

@@ -61,6 +61,7 @@ var auditActions = []AuditAction{
 	{Code: "clerk.login", Label: "承辦人登入", Object: "clerk", Former: []string{"handler.login"}},
 	{Code: "clerk.login_failed", Label: "承辦人登入失敗", Object: "nhi_registration", Former: []string{"handler.login_failed"}},
 	{Code: "clerk.logout", Label: "承辦人登出", Object: "clerk", Former: []string{"handler.logout"}},
+	{Code: "clerk.switch_unit", Label: "承辦人切換投保單位", Object: "clerk"},
 	{Code: "clerk.add", Label: "新增承辦人", Object: "clerk", Former: []string{"handler.add"}},
 	{Code: "clerk.revoke", Label: "刪除承辦人", Object: "clerk", Former: []string{"handler.revoke"}},
 	{Code: "clerk.card_replaced", Label: "承辦人換發健保卡", Object: "clerk", Former: []string{"handler.card_replaced"}},

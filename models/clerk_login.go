@@ -44,18 +44,23 @@ func (s *Store) startClerkSession(ctx context.Context, tx bun.IDB, old *Session,
 }
 
 // ClerkCertLogin logs a clerk in with a citizen certificate bound to an
-// active clerk. A person assigned by several units chooses the unit with
-// unitCode; with one assignment it may be empty.
+// active clerk. With unitCode it goes straight to that unit. Without, a
+// person assigned by several active units gets a choosing session instead:
+// the token is returned with a nil unit, and ChooseClerkUnit ends the login.
 func (s *Store) ClerkCertLogin(ctx context.Context, in CertLogin, unitCode string) (string, *Unit, error) {
 	return s.certLoginTx(ctx, in, PurposeClerkLogin, "clerk.login_failed", func(ctx context.Context, tx bun.Tx, now time.Time, fail loginFail) (string, *Unit, error) {
 		q := tx.NewSelect().Model((*Clerk)(nil)).
 			Where("h.card_type = ? AND h.status = ? AND h.card_serial = ? AND h.cert_issuer = ?", CardCitizenCert, ClerkActive, in.Serial, in.Issuer)
-		h, err := pickClerk(ctx, q, unitCode)
+		hs, err := personClerks(ctx, q, unitCode)
 		if err != nil {
 			return "", nil, err
 		}
-		if h == nil {
+		if len(hs) == 0 {
 			return "", nil, fail(ErrClerkUnknown, "憑證未指派為有效的承辦人", 0, "")
+		}
+		h, choosing, err := s.chooseAmong(ctx, tx, in.Session, hs, in.IP, in.UserAgent)
+		if err != nil || h == nil {
+			return choosing, nil, err
 		}
 		token, unit, lerr, err := s.startClerkSession(ctx, tx, in.Session, h, in.IP, in.UserAgent)
 		if err != nil {
@@ -70,28 +75,23 @@ func (s *Store) ClerkCertLogin(ctx context.Context, in CertLogin, unitCode strin
 	})
 }
 
-// pickClerk finds the one clerk the query matches, narrowed to a unit
-// code when the person is a clerk of several units.
-func pickClerk(ctx context.Context, q *bun.SelectQuery, unitCode string) (*Clerk, error) {
+// personClerks finds the active assignments the query matches, narrowed
+// to the unit code when one was typed.
+func personClerks(ctx context.Context, q *bun.SelectQuery, unitCode string) ([]Clerk, error) {
 	q = q.ModelTableExpr("clerks AS h").ColumnExpr("h.*")
 	if unitCode != "" {
 		q = q.Join("JOIN units AS u ON u.id = h.unit_id").Where("u.code = ?", unitCode)
 	}
 	var hs []Clerk
-	if err := q.OrderExpr("h.id").Limit(2).Scan(ctx, &hs); err != nil {
+	if err := q.OrderExpr("h.id").Limit(200).Scan(ctx, &hs); err != nil {
 		return nil, fmt.Errorf("models: find clerk: %w", err)
 	}
-	switch len(hs) {
-	case 0:
-		return nil, nil
-	case 1:
-		return &hs[0], nil
-	}
-	return nil, apperr.New(apperr.Invalid, "您是多個投保單位的承辦人，請輸入要登入的投保單位代號。")
+	return hs, nil
 }
 
 // ClerkNHILogin logs a clerk in with their NHI card and the password of
-// their 健保卡網路服務註冊. The card must be the one the unit read when it
+// their 健保卡網路服務註冊; a person assigned by several active units gets
+// a choosing session, as with ClerkCertLogin. The card must be the one the unit read when it
 // assigned them (or one the person proved with an e-mail code). Failures
 // are throttled per ID and per client; an unregistered ID, a wrong password
 // and a wrong card get the same answer in about the same time.
@@ -141,13 +141,36 @@ func (s *Store) ClerkNHILogin(ctx context.Context, in NHILogin) (string, *Unit, 
 		}
 		q := tx.NewSelect().Model((*Clerk)(nil)).
 			Where("h.card_type = ? AND h.status = ? AND h.id_no = ?", CardNHI, ClerkActive, in.IDNo)
-		h, err := pickClerk(ctx, q, in.UnitCode)
+		hs, err := personClerks(ctx, q, in.UnitCode)
 		if err != nil {
 			return err
 		}
-		if h == nil {
+		if len(hs) == 0 {
 			loginErr, change.Reason = ErrClerkUnknown, "不是有效的承辦人"
 			return audit(ctx, tx, now, actor, change)
+		}
+		// Only the assignments of the card in the reader count; another
+		// card's are told apart below.
+		h := &hs[0]
+		var ofCard []Clerk
+		for i := range hs {
+			if hs[i].CardSerial == in.CardNo {
+				ofCard = append(ofCard, hs[i])
+			}
+		}
+		if len(ofCard) > 0 {
+			if err := s.ClearFailures(ctx, tx, ThrottleNHILogin, in.IDNo); err != nil {
+				return err
+			}
+			var choosing string
+			h, choosing, err = s.chooseAmong(ctx, tx, in.Session, ofCard, in.IP, in.UserAgent)
+			if err != nil {
+				return err
+			}
+			if h == nil {
+				token = choosing
+				return nil
+			}
 		}
 		if h.CardSerial != in.CardNo {
 			if _, err := s.RecordFailure(ctx, tx, ThrottleNHILogin, in.IDNo, in.IP); err != nil {

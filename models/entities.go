@@ -161,19 +161,37 @@ func (s *Staff) Domain() string {
 // value, so a copy of the table does not hand out live sessions.
 type Session struct {
 	bun.BaseModel `bun:"table:sessions"`
-	ID            string    `bun:"id,pk"`
-	CSRFToken     string    `bun:"csrf_token"`
-	Kind          string    `bun:"kind"`
-	Role          string    `bun:"role"`
-	StaffID       *int64    `bun:"staff_id"`
-	UnitID        *int64    `bun:"unit_id"`
-	AccountID     *int64    `bun:"account_id"`
-	ClerkID       *int64    `bun:"clerk_id"`
-	ClientIP      string    `bun:"client_ip"`
-	UserAgent     string    `bun:"user_agent"`
-	CreatedAt     time.Time `bun:"created_at"`
-	LastSeenAt    time.Time `bun:"last_seen_at"`
-	ExpiresAt     time.Time `bun:"expires_at"`
+	ID            string `bun:"id,pk"`
+	CSRFToken     string `bun:"csrf_token"`
+	Kind          string `bun:"kind"`
+	Role          string `bun:"role"`
+	StaffID       *int64 `bun:"staff_id"`
+	UnitID        *int64 `bun:"unit_id"`
+	AccountID     *int64 `bun:"account_id"`
+	ClerkID       *int64 `bun:"clerk_id"`
+	// ChoosingClerkID is, on an anonymous session, the assignment of a
+	// person a login proved who has still to choose one of their units.
+	ChoosingClerkID *int64    `bun:"choosing_clerk_id"`
+	ClientIP        string    `bun:"client_ip"`
+	UserAgent       string    `bun:"user_agent"`
+	CreatedAt       time.Time `bun:"created_at"`
+	LastSeenAt      time.Time `bun:"last_seen_at"`
+	ExpiresAt       time.Time `bun:"expires_at"`
+}
+
+// ChoosingClerk is the assignment whose person may choose a unit with
+// the session: a clerk's own, or the one a login proved before the choice;
+// 0 for anyone else.
+func (s *Session) ChoosingClerk() int64 {
+	switch {
+	case s == nil:
+		return 0
+	case s.Kind == SessionClerk && s.ClerkID != nil:
+		return *s.ClerkID
+	case s.Kind == SessionAnonymous && s.ChoosingClerkID != nil:
+		return *s.ChoosingClerkID
+	}
+	return 0
 }
 
 // AuditEvent is one link of the append-only, hash-chained audit log.

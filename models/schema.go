@@ -1073,4 +1073,16 @@ var migrations = []Migration{
 		Up:      []string{`CREATE INDEX sessions_anonymous_ip ON sessions (client_ip, created_at) WHERE kind = 'anonymous'`},
 		Down:    []string{`DROP INDEX sessions_anonymous_ip`},
 	},
+	// A login that matched a person assigned by several units proves the
+	// person before they choose the unit: the anonymous session carries
+	// one of their assignments until then (ChooseClerkUnit).
+	{
+		Version: 24,
+		Name:    "sessions: a proven clerk choosing a unit",
+		Up: []string{
+			`ALTER TABLE sessions ADD COLUMN choosing_clerk_id BIGINT REFERENCES clerks(id) ON DELETE CASCADE
+				CHECK (choosing_clerk_id IS NULL OR kind = 'anonymous')`,
+		},
+		Down: []string{`ALTER TABLE sessions DROP COLUMN choosing_clerk_id`},
+	},
 }

@@ -250,6 +250,8 @@ type Identity struct {
 	Name      string // the clerk's name, or the unit's name for the unit account
 	ClerkID   int64
 	MayManage bool // the clerk is the unit's manager
+	// Units counts the units the clerk may act for now, this one included.
+	Units int64
 }
 
 // SessionIdentity returns who a unit or clerk session belongs to, or nil
@@ -283,7 +285,7 @@ func SessionIdentity(ctx context.Context, db bun.IDB, sess *Session) (*Identity,
 	}
 	if sess.ClerkID != nil {
 		h := new(Clerk)
-		err := db.NewSelect().Model(h).Column("id", "name", "status", "may_manage", "may_file").
+		err := db.NewSelect().Model(h).Column("id", "name", "status", "may_manage", "may_file", "card_type", "card_serial", "cert_issuer", "id_no").
 			Where("id = ? AND unit_id = ?", *sess.ClerkID, u.ID).Scan(ctx)
 		if isNoRows(err) {
 			return nil, nil
@@ -298,6 +300,9 @@ func SessionIdentity(ctx context.Context, db bun.IDB, sess *Session) (*Identity,
 			return nil, nil // the unit changed the clerk's rights: log in again
 		}
 		id.Name, id.ClerkID, id.MayManage = h.Name, h.ID, h.MayManage
+		if id.Units, err = CountClerkUnits(ctx, db, h); err != nil {
+			return nil, err
+		}
 	}
 	return id, nil
 }
