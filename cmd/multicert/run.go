@@ -270,6 +270,9 @@ func seedDemo(ctx context.Context, db *bun.DB, keys *models.AuditKeys, units, fi
 	if err != nil {
 		return err
 	}
+	if err := models.Analyze(ctx, db); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "demo filings: added %d in %s\n", n, time.Since(start).Round(time.Millisecond))
 	printLogins(out, res)
 	return nil
@@ -319,6 +322,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 			return err
 		}
 		if _, err := demo.SeedFilings(ctx, store, 2*cfg.DemoUnits); err != nil {
+			return err
+		}
+		if err := models.Analyze(ctx, db); err != nil {
 			return err
 		}
 		log.Info("demo data ready", "added_units", seeded.Units, "took", time.Since(start).Round(time.Millisecond))
