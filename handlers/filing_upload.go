@@ -23,69 +23,6 @@ import (
 // (upload_confirm.go). A post without step imports at once, as before the
 // preview existed.
 
-// UploadRow is one line of the upload report.
-type UploadRow struct {
-	Line  int
-	Name  string
-	Err   string
-	Codes []rules.Info
-	// ByForm: the row has code 2, a warning the upload cannot confirm; the
-	// clerk files it through the form with a reason.
-	ByForm bool
-}
-
-// UploadView is the model of 媒體上傳 and its report.
-type UploadView struct {
-	Page
-	Columns   []filingcsv.Column
-	Layouts   []filingcsv.Layout
-	Done      bool
-	Encoding  string
-	Layout    string // the name of an .xlsx file's layout
-	Ignored   []string
-	Rows      int
-	Accepted  int
-	Rejected  []UploadRow
-	AllOrNone bool
-	NothingIn bool // all-or-nothing with a bad row: nothing was imported
-	FileErr   string
-	Preview   *UploadPreview
-}
-
-func (s *Server) uploadView(c *fiber.Ctx) UploadView {
-	return UploadView{Page: s.page(c, "媒體上傳", "upload"), Columns: filingcsv.Columns, Layouts: filingcsv.Layouts, AllOrNone: true}
-}
-
-// showUpload shows the layout, the templates and the upload form.
-func (s *Server) showUpload(c *fiber.Ctx) error {
-	return s.render(c, fiber.StatusOK, "upload", s.uploadView(c))
-}
-
-// downloadTemplate sends the CSV template, UTF-8 (default) or Big5.
-func (s *Server) downloadTemplate(c *fiber.Ctx) error {
-	body, name := filingcsv.Template(), "filings-template-utf8.csv"
-	if c.Query("encoding") == "big5" {
-		body, name = filingcsv.TemplateBig5(), "filings-template-big5.csv"
-	}
-	c.Set(fiber.HeaderContentType, "text/csv")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	c.Set("X-Content-Type-Options", "nosniff")
-	return c.Send(body)
-}
-
-// downloadTemplateXLSX sends the .xlsx template of a layout (?layout=).
-func (s *Server) downloadTemplateXLSX(c *fiber.Ctx) error {
-	id := c.Query("layout", filingcsv.LayoutOwn)
-	body, err := filingcsv.TemplateXLSX(id)
-	if err != nil {
-		return apperr.New(apperr.NotFound, "沒有這種範本。")
-	}
-	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="filings-template-`+id+`.xlsx"`)
-	c.Set("X-Content-Type-Options", "nosniff")
-	return c.Send(body)
-}
-
 // parsedUpload is a read file: the rows to submit, with their lines, and
 // the rows that could not be read.
 type parsedUpload struct {
@@ -212,11 +149,4 @@ func codeRows(rows []models.RowError, up *parsedUpload) []UploadRow {
 		out = append(out, UploadRow{Line: up.lines[row.Index], Name: up.good[row.Index].Name, Codes: row.Codes, ByForm: byForm})
 	}
 	return out
-}
-
-func layoutName(id string) string {
-	if l, ok := filingcsv.LayoutByID(id); ok {
-		return l.Name
-	}
-	return ""
 }
