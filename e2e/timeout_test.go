@@ -14,11 +14,20 @@ import (
 // waitJS waits until the expression is true, for up to timeout.
 func waitJS(t *testing.T, ctx context.Context, expr string, timeout time.Duration) {
 	t.Helper()
-	wctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	if _, err := chromedp.Run(wctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
-		t.Fatalf("waiting for %s: %v", expr, err)
+	// Evaluated again and again rather than with chromedp.Poll: a poll
+	// fails outright when the page's execution context changes under it
+	// (seen once in CI on a loaded machine), an evaluation is just retried.
+	deadline := time.Now().Add(timeout)
+	var last error
+	for time.Now().Before(deadline) {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		if err == nil && ok {
+			return
+		}
+		last = err
+		time.Sleep(100 * time.Millisecond)
 	}
+	t.Fatalf("waiting for %s: not true after %s (last error: %v)", expr, timeout, last)
 }
 
 func evalJS[T any](t *testing.T, ctx context.Context, expr string) T {
