@@ -251,8 +251,16 @@ func TestNightlyBatch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if committed+second != n {
-			t.Errorf("validated %d, then %d filings, want %d in all (each once)", committed, second, n)
+		// committed+second may fall short of n: on PostgreSQL a commit the
+		// cancelled client gave up on can land on the server after the
+		// read above (seen once in CI: 2 read, then 5 of 9). It may never
+		// exceed n (a filing validated twice); the counter and the filings
+		// marked for the day say that each was validated exactly once.
+		if committed+second > n {
+			t.Errorf("validated %d, then %d filings: more than the %d there are", committed, second, n)
+		}
+		if marked, err := db.NewSelect().Table("filings").Where("batch_on = ?", "2026-03-03").Count(ctx); err != nil || marked != n {
+			t.Errorf("%d filings marked validated for the day, want %d: %v", marked, n, err)
 		}
 		var validated int
 		if err := db.NewSelect().Table("filing_batches").Column("validated").Where("batch_on = ?", "2026-03-03").Scan(ctx, &validated); err != nil || validated != n {
