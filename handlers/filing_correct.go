@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 
@@ -106,25 +105,7 @@ func (s *Server) createCorrection(c *fiber.Ctx) error {
 		confp = &conf
 	}
 	stored, err := s.Store.CorrectFiling(ctx, by, orig.ID, f, confp)
-	var br *models.BatchRefused
-	if errors.As(err, &br) {
-		if codes := br.Rows[0].Codes; onlyWarnings(codes) {
-			vm.AgeWarning = codes
-		} else {
-			vm.Refused = codes
-		}
-		return s.render(c, fiber.StatusUnprocessableEntity, "filing_form", vm)
-	}
-	if e, ok := apperr.As(err); ok && confirm && e.Code == apperr.Invalid && len(e.Fields) > 0 {
-		for k, v := range e.Fields {
-			vm.Errors[k] = v
-		}
-		if vm.AgeWarning, err = explainCodes(ctx, s.Store, rules.CodeDescendantAge); err != nil {
-			return err
-		}
-		return s.render(c, fiber.StatusUnprocessableEntity, "filing_form", vm)
-	}
-	if err != nil {
+	if answered, err := s.filingRefused(c, vm, confirm, err); answered || err != nil {
 		return err
 	}
 	s.flash(c, "已補正，檢核結果：審核正確。原申報資料已標示為「已補正」。")

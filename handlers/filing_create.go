@@ -37,31 +37,39 @@ func (s *Server) createFiling(c *fiber.Ctx) error {
 	} else {
 		stored, err = s.Store.SubmitFiling(ctx, by, f)
 	}
-	var br *models.BatchRefused
-	if errors.As(err, &br) {
-		codes := br.Rows[0].Codes
-		if onlyWarnings(codes) {
-			vm.AgeWarning = codes
-		} else {
-			vm.Refused = codes
-		}
-		return s.render(c, fiber.StatusUnprocessableEntity, "filing_form", vm)
-	}
-	if e, ok := apperr.As(err); ok && confirm && e.Code == apperr.Invalid && len(e.Fields) > 0 {
-		// The confirmation's reason is missing or wrong: code 2 stands.
-		for k, v := range e.Fields {
-			vm.Errors[k] = v
-		}
-		if vm.AgeWarning, err = explainCodes(ctx, s.Store, rules.CodeDescendantAge); err != nil {
-			return err
-		}
-		return s.render(c, fiber.StatusUnprocessableEntity, "filing_form", vm)
-	}
-	if err != nil {
+	if answered, err := s.filingRefused(c, vm, confirm, err); answered || err != nil {
 		return err
 	}
 	s.flash(c, "已申報，檢核結果：審核正確。")
 	return redirect(c, "/portal/filings/new?done="+strconv.FormatInt(stored.ID, 10))
+}
+
+// filingRefused shows the form again when a filing (new or a correction)
+// was refused: with its codes, a warning alone asking to be confirmed; or,
+// when a confirmation's reason is missing or wrong, with code 2 standing
+// and the reason's field errors. It reports whether it answered; any other
+// error is returned as it is.
+func (s *Server) filingRefused(c *fiber.Ctx, vm FilingFormView, confirm bool, err error) (bool, error) {
+	var br *models.BatchRefused
+	if errors.As(err, &br) {
+		if codes := br.Rows[0].Codes; onlyWarnings(codes) {
+			vm.AgeWarning = codes
+		} else {
+			vm.Refused = codes
+		}
+		return true, s.render(c, fiber.StatusUnprocessableEntity, "filing_form", vm)
+	}
+	if e, ok := apperr.As(err); ok && confirm && e.Code == apperr.Invalid && len(e.Fields) > 0 {
+		for k, v := range e.Fields {
+			vm.Errors[k] = v
+		}
+		var xerr error
+		if vm.AgeWarning, xerr = explainCodes(c.UserContext(), s.Store, rules.CodeDescendantAge); xerr != nil {
+			return true, xerr
+		}
+		return true, s.render(c, fiber.StatusUnprocessableEntity, "filing_form", vm)
+	}
+	return false, err
 }
 
 // onlyWarnings reports whether a refusal's codes are all warnings the
