@@ -86,7 +86,7 @@ func (s *Server) createRequest(c *fiber.Ctx) error {
 		}
 		vm.Form, vm.Errors = in, errs
 		vm.Reg = addressField("reg", "變更登記地址", models.NormalizeAddress(in.NewReg), errs)
-		return s.render(c, status, "portal_requests", vm)
+		return s.render(c, status, "change_request_list", vm)
 	}
 	if len(errs) > 0 {
 		if err := in.Validate(s.Store.Now().In(models.Taipei())); err != nil {
