@@ -1,6 +1,8 @@
 // Package e2e drives the multicert server with a real browser (Chromium,
 // through chromedp). Each test starts its own server on a fresh demo
-// database and its own headless browser.
+// database and its own headless browser, so the tests run in parallel
+// (t.Parallel, as many at once as -parallel allows: GOMAXPROCS by default).
+// The real-card test does not: it shares pcscd's virtual reader.
 //
 // Run with: go test ./e2e/ -v -count=1
 //
