@@ -1085,4 +1085,23 @@ var migrations = []Migration{
 		},
 		Down: []string{`ALTER TABLE sessions DROP COLUMN choosing_clerk_id`},
 	},
+	// The previews of 媒體上傳 wait in the database, not in one process's
+	// memory, so that the confirmation may reach another instance
+	// (KeepUploadPreview, TakeUploadPreview).
+	{
+		Version: 30,
+		Name:    "upload previews",
+		Up: []string{
+			`CREATE TABLE upload_previews (
+				token_hash TEXT PRIMARY KEY CHECK (length(token_hash) = 64),
+				unit_id BIGINT NOT NULL REFERENCES units(id) ON DELETE CASCADE,
+				clerk_id BIGINT NOT NULL, -- 0: the unit itself (its certificate or NHI card)
+				body {{BLOB}} NOT NULL,
+				expires_at {{TS}} NOT NULL,
+				UNIQUE (unit_id, clerk_id)
+			)`,
+			`CREATE INDEX upload_previews_expires ON upload_previews (expires_at)`,
+		},
+		Down: []string{`DROP TABLE upload_previews`},
+	},
 }
