@@ -273,6 +273,13 @@ func (s *server) stop(t *testing.T) {
 // the page's HTML are saved under e2e/screenshots/ first.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
+	return newBrowserFor(t, testTimeout)
+}
+
+// newBrowserFor is newBrowser whose context ends after d instead of
+// testTimeout, for a test that browses for minutes.
+func newBrowserFor(t *testing.T, d time.Duration) context.Context {
+	t.Helper()
 	if browserPath == "" {
 		t.Fatal("newBrowser: no browser (TestMain did not run)")
 	}
@@ -319,7 +326,7 @@ func newBrowser(t *testing.T) context.Context {
 		}
 	}()
 
-	ctx, cancel := context.WithTimeout(browserCtx, testTimeout)
+	ctx, cancel := context.WithTimeout(browserCtx, d)
 	t.Cleanup(func() {
 		cancel()
 		if !t.Failed() {
