@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -30,6 +32,7 @@ type browseProblems struct {
 	mu       sync.Mutex
 	list     []string
 	requests int
+	slowest  map[string]time.Duration // by path without the query: the longest open
 }
 
 func (p *browseProblems) add(format string, args ...any) {
@@ -85,7 +88,8 @@ func TestBrowseForMinutes(t *testing.T) {
 			}
 			p.mu.Lock()
 			defer p.mu.Unlock()
-			t.Logf("%s: %d rounds, %d pages, %d requests of the server in %s", person.name, rounds, pages, p.requests, d)
+			t.Logf("%s: %d rounds, %d pages, %d requests of the server in %s; each page's longest open (navigation to a ready page):%s",
+				person.name, rounds, pages, p.requests, d, p.slowPages())
 			if len(p.list) > 0 {
 				t.Errorf("%s met %d problems:\n  %s", person.name, len(p.list), strings.Join(p.list, "\n  "))
 			}
@@ -118,6 +122,7 @@ func watch(ctx context.Context, base string, p *browseProblems) {
 // htmx; a page that does not come is a problem.
 func open(t *testing.T, ctx context.Context, base, path string, p *browseProblems) bool {
 	t.Helper()
+	start := time.Now()
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS("main h1"))); err != nil {
 		p.add("open %s: %v", path, err)
 		return false
@@ -126,7 +131,32 @@ func open(t *testing.T, ctx context.Context, base, path string, p *browseProblem
 		p.add("open %s: %v", path, err)
 		return false
 	}
+	took := time.Since(start)
+	key, _, _ := strings.Cut(path, "?")
+	key = digits.ReplaceAllString(key, "/:id")
+	p.mu.Lock()
+	if p.slowest == nil {
+		p.slowest = map[string]time.Duration{}
+	}
+	p.slowest[key] = max(p.slowest[key], took)
+	p.mu.Unlock()
 	return true
+}
+
+var digits = regexp.MustCompile(`/[0-9]+`)
+
+// slowPages lists the pages by their longest open, slowest first.
+func (p *browseProblems) slowPages() string {
+	keys := make([]string, 0, len(p.slowest))
+	for k := range p.slowest {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return p.slowest[keys[i]] > p.slowest[keys[j]] })
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "\n  %-28s %s", k, p.slowest[k].Round(time.Millisecond))
+	}
+	return b.String()
 }
 
 // browseConsole is one round of a branch's staff member: log in, the work
