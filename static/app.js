@@ -206,6 +206,72 @@
   });
 })();
 
+// Double submits: a form being sent takes no second submit (a double
+// click, Enter pressed twice) until its answer has come. Its submit
+// buttons say so with aria-disabled rather than disabled: a disabled
+// button would drop its own name and value from the form sent, and a
+// focused button that becomes disabled throws focus to <body>. An htmx
+// form is released when its request ends, however it ended (an error, a
+// time-out, a session that ended); a form whose answer is a download
+// (data-download) a few seconds after it was sent, since the page stays;
+// every form when the page comes back from the back-forward cache. The
+// server answers a copy that still gets through with the first one's
+// result (「此申請已送出，請勿重複送出」). Card forms (data-card-flow) are
+// guarded by cardagent.js.
+(function () {
+  "use strict";
+  var BUSY = "data-submitting";
+  function buttons(form) {
+    return Array.prototype.filter.call(form.querySelectorAll("button, input[type=submit]"), function (b) {
+      return (b.type || "submit") === "submit" || b.tagName === "INPUT";
+    }).concat(form.id ? Array.prototype.slice.call(document.querySelectorAll('[form="' + form.id + '"][type=submit]')) : []);
+  }
+  function busy(form) {
+    form.setAttribute(BUSY, "");
+    form.setAttribute("aria-busy", "true");
+    buttons(form).forEach(function (b) {
+      if (b.getAttribute("aria-disabled") !== "true") { b.setAttribute("aria-disabled", "true"); b.setAttribute("data-busy-button", ""); }
+    });
+  }
+  function release(form) {
+    if (!form || !form.hasAttribute(BUSY)) { return; }
+    form.removeAttribute(BUSY);
+    form.removeAttribute("aria-busy");
+    form.querySelectorAll("[data-busy-button]").forEach(function (b) { b.removeAttribute("aria-disabled"); b.removeAttribute("data-busy-button"); });
+    document.querySelectorAll('[data-busy-button][form="' + form.id + '"]').forEach(function (b) { b.removeAttribute("aria-disabled"); b.removeAttribute("data-busy-button"); });
+  }
+  window.multicertReleaseForm = release;
+  // In the capture phase, after data-confirm's listener (registered
+  // earlier: a submit the user did not confirm never gets here).
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form || form.tagName !== "FORM" || e.defaultPrevented || form.hasAttribute("data-card-flow")) { return; }
+    if (form.hasAttribute(BUSY)) {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      if (window.multicertAnnounce) { window.multicertAnnounce("正在送出，請稍候，不必再按一次。"); }
+      return;
+    }
+    busy(form);
+    if (form.hasAttribute("data-download")) {
+      window.setTimeout(function () { release(form); }, 3000);
+    }
+  }, true);
+  function ended(e) {
+    var elt = e.detail && e.detail.elt;
+    var form = elt && elt.closest ? elt.closest("form") : null;
+    if (form && !(e.type === "htmx:afterRequest" && e.detail.successful && e.detail.xhr && e.detail.xhr.getResponseHeader("HX-Redirect"))) {
+      release(form);
+    }
+  }
+  ["htmx:afterRequest", "htmx:sendError", "htmx:timeout", "htmx:sendAbort", "htmx:responseError"].forEach(function (name) {
+    document.addEventListener(name, ended);
+  });
+  window.addEventListener("pageshow", function (e) {
+    if (e.persisted) { document.querySelectorAll("form[" + BUSY + "]").forEach(release); }
+  });
+})();
+
 // Upload progress: a form with data-progress="id" sent by htmx shows the
 // bytes sent in <progress id="id">.
 (function () {
