@@ -184,6 +184,7 @@
     }
     var active = document.activeElement;
     if (active && active !== document.body && active.isConnected) { return; }
+    if (elt && elt.closest && elt.closest("[data-draft-restoring]")) { return; } // a restored draft reloading its choices
     focusOn(scope.querySelector("[data-focus-after-swap]")) ||
       focusOn(scope.querySelector("h1, h2, h3")) ||
       focusOn(target);
@@ -353,6 +354,45 @@
         el.value = d.v;
       }
     });
+    var wanted = {};
+    draft.values.forEach(function (d) { if (!("c" in d) && d.i === 0 && typeof d.v === "string") { wanted[d.n] = d.v; } });
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", function () { cascade(form, wanted); });
+    } else {
+      cascade(form, wanted);
+    }
+  }
+  // cascade reloads the selects whose options come from the one before
+  // (an address's 縣市 → 鄉鎮市區 → 村里: <select hx-get hx-target>), in
+  // order, so that the restored choices exist to be chosen: the page came
+  // with the options of no 縣市, or of another one. Focus stays where it
+  // is (the swaps are marked data-draft-restoring, which the focus rule
+  // after a swap leaves alone).
+  function cascade(form, wanted) {
+    if (!window.htmx) { return; }
+    function step(src) {
+      var sel = src.getAttribute("hx-target");
+      var target = sel ? document.querySelector(sel) : null;
+      if (!src.value || !target || target.tagName !== "SELECT" || !form.contains(target) || !wanted[target.name]) { return Promise.resolve(); }
+      var want = wanted[target.name];
+      var has = function () { return Array.prototype.some.call(target.options, function (o) { return o.value === want; }); };
+      var loaded = has() ? Promise.resolve() :
+        window.htmx.ajax("GET", src.getAttribute("hx-get"), { source: src, target: target, swap: "innerHTML" });
+      return loaded.then(function () {
+        if (!has()) { return; } // no longer a choice: left for the person to choose
+        target.value = want;
+        return step(target);
+      });
+    }
+    var firsts = Array.prototype.filter.call(form.querySelectorAll("select[hx-get][hx-target]"), function (src) {
+      // the first of each chain: no select of the form loads its options
+      return !Array.prototype.some.call(form.querySelectorAll("select[hx-get][hx-target]"), function (other) {
+        return other !== src && document.querySelector(other.getAttribute("hx-target")) === src;
+      });
+    });
+    form.setAttribute("data-draft-restoring", "");
+    Promise.all(firsts.map(step)).then(function () { form.removeAttribute("data-draft-restoring"); },
+      function () { form.removeAttribute("data-draft-restoring"); });
   }
   function drafts() {
     var out = [];
