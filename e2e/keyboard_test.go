@@ -556,6 +556,11 @@ func TestKeyboardSwitchesUnits(t *testing.T) {
 	}
 	k.skipLinkFirst()
 	k.tabTo("link", "切換單位")
+	// Seen, not only reached: the link in the header is not drawn in the
+	// header's own colour (it was blue on blue).
+	if same := evalJS[bool](t, ctx, `getComputedStyle(document.activeElement).color === getComputedStyle(document.querySelector("header.topbar")).backgroundColor`); same {
+		t.Error("切換單位 is drawn in the colour of the header behind it")
+	}
 	k.press(kb.Enter)
 	k.newPage("/portal/units")
 	k.skipLinkFirst()
