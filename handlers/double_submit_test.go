@@ -128,6 +128,33 @@ func TestDoubleSubmit(t *testing.T) {
 			wantStatus(t, r, http.StatusUnprocessableEntity)
 		})
 
+		t.Run("a phone case and its note", func(t *testing.T) {
+			c := e.staffClient("taipei.staff")
+			f := caseForm("notes", "重送測試：同一通電話")
+			first := c.post("/console/cases", f)
+			wantStatus(t, first, http.StatusSeeOther)
+			wantRepeatAnswer(t, c, c.post("/console/cases", f), first.Header.Get("Location"))
+			if n := countRows(t, db, "cases", "notes = ?", "重送測試：同一通電話"); n != 1 {
+				t.Errorf("%d cases after a double submit, want 1", n)
+			}
+			note := url.Values{"text": {"已回電說明"}}
+			wantStatus(t, c.post(first.Header.Get("Location")+"/notes", note), http.StatusSeeOther)
+			wantRepeatAnswer(t, c, c.post(first.Header.Get("Location")+"/notes", note), first.Header.Get("Location"))
+			if n := countRows(t, db, "case_notes", "text = ?", "已回電說明"); n != 1 {
+				t.Errorf("%d notes after a double submit, want 1", n)
+			}
+		})
+
+		t.Run("an announcement", func(t *testing.T) {
+			c := e.staffClient("taipei.staff")
+			f := url.Values{"title": {"重送測試公告"}, "body": {"3 月 7 日暫停服務。"}, "starts": {"115/03/02"}, "ends": {"115/03/31"}, "important": {"1"}, "audience": {"1"}}
+			wantStatus(t, c.post("/console/announcements", f), http.StatusSeeOther)
+			wantRepeatAnswer(t, c, c.post("/console/announcements", f), "/console/announcements")
+			if n := countRows(t, db, "announcements", "title = ?", "重送測試公告"); n != 1 {
+				t.Errorf("%d announcements after a double submit, want 1", n)
+			}
+		})
+
 		t.Run("a deregistration request", func(t *testing.T) {
 			c := e.staffClient("taipei.staff")
 			id := fmtID(unitID)

@@ -55,9 +55,18 @@ func TestAdminCreatesStaffWhoMustChangePassword(t *testing.T) {
 	clerk.scrapeCSRF(page)
 	r = clerk.post("/console/password", url.Values{"current": {"Initial-2026-x"}, "password": {"Initial-2026-x"}, "password2": {"Initial-2026-x"}})
 	wantStatus(t, r, http.StatusUnprocessableEntity)
-	r = clerk.post("/console/password", url.Values{"current": {"Initial-2026-x"}, "password": {"Mine-forever-77"}, "password2": {"Mine-forever-77"}})
+	change := url.Values{"current": {"Initial-2026-x"}, "password": {"Mine-forever-77"}, "password2": {"Mine-forever-77"}}
+	r = clerk.post("/console/password", change)
 	wantStatus(t, r, http.StatusSeeOther)
 	wantStatus(t, clerk.get("/console/units"), http.StatusOK)
+	// The same change sent twice: told it was made, not that the current
+	// password is wrong.
+	r = clerk.post("/console/password", change)
+	wantStatus(t, r, http.StatusSeeOther)
+	wantContains(t, clerk.get(r.Header.Get("Location")), "此密碼變更已送出，請勿重複送出")
+	r = clerk.post("/console/password", url.Values{"current": {"Initial-2026-x"}, "password": {"Other-forever-88"}, "password2": {"Other-forever-88"}})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	wantContains(t, r, "目前的密碼不正確")
 
 	// Disabled: the session ends at once.
 	st, err := models.StaffByUsername(context.Background(), e.db, "new.clerk")

@@ -95,7 +95,8 @@ func (s *Store) AddClerk(ctx context.Context, a Actor, unitID int64, in ClerkInp
 		var prev Clerk
 		err := tx.NewSelect().Model(&prev).Column("id").
 			Where("unit_id = ? AND id_no = ? AND status = ? AND card_type = ? AND card_serial = ? AND created_at >= ?",
-				unitID, h.IDNo, ClerkActive, h.CardType, h.CardSerial, now.Add(-RepeatWindow)).Limit(1).Scan(ctx)
+				unitID, h.IDNo, ClerkActive, h.CardType, h.CardSerial, now.Add(-RepeatWindow)).
+			Where("name = ? AND email = ? AND may_file = ? AND may_manage = ?", h.Name, h.Email, h.MayFile, h.MayManage).Limit(1).Scan(ctx)
 		if err == nil {
 			return &Repeated{What: "clerk", ID: prev.ID}
 		}

@@ -272,6 +272,12 @@ func (s *Store) ChangeOwnPassword(ctx context.Context, a Actor, keepToken, curre
 			return fmt.Errorf("models: change password: %w", err)
 		}
 		if !ok {
+			// The same change sent twice: the first made the new
+			// password the current one, so the second's "current" no
+			// longer matches. Told so, not that the password is wrong.
+			if again, _ := password.Verify(pw, st.PasswordHash); again && current != pw {
+				return &Repeated{What: "password", ID: st.ID}
+			}
 			return apperr.InvalidFields("目前的密碼不正確。", map[string]string{"current": "目前的密碼不正確。"})
 		}
 		if current == pw {
