@@ -35,9 +35,13 @@ func TestAdminCreatesStaffWhoMustChangePassword(t *testing.T) {
 		"password": {"short"}})
 	wantStatus(t, r, http.StatusUnprocessableEntity)
 	wantContains(t, r, "密碼至少需 12 個字元", "新同仁")
-	r = admin.post("/console/staff", url.Values{"username": {"new.clerk"}, "name": {"新同仁"}, "role": {"staff"}, "branch": {"3"},
-		"password": {"Initial-2026-x"}})
+	add := url.Values{"username": {"new.clerk"}, "name": {"新同仁"}, "role": {"staff"}, "branch": {"3"}, "password": {"Initial-2026-x"}}
+	r = admin.post("/console/staff", add)
 	wantStatus(t, r, http.StatusSeeOther)
+	// The same form again at once is a double submit: the first account.
+	r = admin.post("/console/staff", add)
+	wantStatus(t, r, http.StatusSeeOther)
+	wantContains(t, admin.get("/console/staff"), "此帳號已送出，請勿重複送出")
 	r = admin.post("/console/staff", url.Values{"username": {"New.Clerk"}, "name": {"另一位"}, "role": {"staff"}, "password": {"Initial-2026-x"}})
 	wantStatus(t, r, http.StatusUnprocessableEntity)
 	wantContains(t, r, "已有人使用")

@@ -20,7 +20,7 @@ const RepeatWindow = 2 * time.Minute
 // staff member: the caller answers with the stored one (ID) instead of a
 // refusal, so that the second answer of a double submit is no dead end.
 type Repeated struct {
-	What string // "filing", "clerk", "change_request", "deregistration", "case", "case_note", "announcement" or "password"
+	What string // "filing", "clerk", "change_request", "deregistration", "case", "case_note", "announcement", "password" or "staff"
 	ID   int64  // the one stored by the first submit
 }
 
