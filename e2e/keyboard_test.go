@@ -346,6 +346,41 @@ func TestKeyboardCardLogin(t *testing.T) {
 	k.skipLinkFirst()
 }
 
+// TestKeyboardCardLoginSimulated is the same with the demo's simulated
+// reader, where no PC/SC stack is installed: the card is put in from
+// 環境說明 by keyboard too (the list of demo cards, 插入卡片).
+func TestKeyboardCardLoginSimulated(t *testing.T) {
+	srv := startServer(t)
+	ctx := newBrowser(t)
+	k := keys(t, ctx)
+	k.insertCardKeys(srv.URL, "工商憑證：")
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/login")); err != nil {
+		t.Fatal(err)
+	}
+	k.newPage("/login")
+	k.skipLinkFirst()
+	k.tabTo("textbox", "憑證 PIN 碼")
+	k.typeText("000000", false) // a wrong PIN first: the error takes focus, next to the form
+	k.press(kb.Enter)
+	if _, err := waitText(ctx, "#card-status", "尚可再試 2 次"); err != nil {
+		t.Fatal(err)
+	}
+	if f := k.kept("a wrong PIN"); !evalJS[bool](t, ctx, `document.activeElement.matches("#card-status .alert")`) {
+		t.Errorf("after a wrong PIN focus is on %s, want the message next to the form", f)
+	}
+	k.shiftTabTo("textbox", "憑證 PIN 碼")
+	k.typeText("123456", true)
+	k.press(kb.Enter)
+	if _, err := waitPath(ctx, "/portal"); err != nil {
+		status, _, _ := textOf(ctx, "#card-status")
+		t.Fatalf("after Enter in the PIN: %v (status: %s)", err, status)
+	}
+	if _, err := waitText(ctx, "header .who", demo.UnitCode(0)); err != nil {
+		t.Fatal(err)
+	}
+	k.skipLinkFirst()
+}
+
 // TestKeyboardAssignsClerk is Q1 by keyboard: the unit, its clerk's NHI
 // card in the reader, goes to 單位管理者登錄作業 from the menu, chooses
 // 健保卡 with the arrow keys, reads the card, allows filing with Space,
