@@ -111,7 +111,11 @@ func TestDoubleSubmit(t *testing.T) {
 			rs := make([]*response, 2)
 			for i, cl := range []*client{c, &other} {
 				wg.Add(1)
-				go func() { defer wg.Done(); rs[i] = cl.post("/portal/filings", adj) }()
+				form := url.Values{} // post adds the CSRF token to its form: one each
+				for k, v := range adj {
+					form[k] = v
+				}
+				go func() { defer wg.Done(); rs[i] = cl.post("/portal/filings", form) }()
 			}
 			wg.Wait()
 			for i, r := range rs {
