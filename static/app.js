@@ -207,8 +207,9 @@
   });
 })();
 
-// Double submits: a form being sent takes no second submit (a double
-// click, Enter pressed twice) until its answer has come. Its submit
+// Double submits: a form that changes something (POST), being sent, takes
+// no second submit (a double click, Enter pressed twice) until its answer
+// has come; a search (GET) may be sent again at will. Its submit
 // buttons say so with aria-disabled rather than disabled: a disabled
 // button would drop its own name and value from the form sent, and a
 // focused button that becomes disabled throws focus to <body>. An htmx
@@ -242,11 +243,17 @@
     document.querySelectorAll('[data-busy-button][form="' + form.id + '"]').forEach(function (b) { b.removeAttribute("aria-disabled"); b.removeAttribute("data-busy-button"); });
   }
   window.multicertReleaseForm = release;
+  // Only forms that change something: a search (GET) sent again just asks
+  // again, and a live search replaces its own request (hx-sync).
+  function changes(form) {
+    return (form.getAttribute("method") || "get").toLowerCase() === "post" ||
+      ["hx-post", "hx-put", "hx-patch", "hx-delete"].some(function (a) { return form.hasAttribute(a); });
+  }
   // In the capture phase, after data-confirm's listener (registered
   // earlier: a submit the user did not confirm never gets here).
   document.addEventListener("submit", function (e) {
     var form = e.target;
-    if (!form || form.tagName !== "FORM" || e.defaultPrevented || form.hasAttribute("data-card-flow")) { return; }
+    if (!form || form.tagName !== "FORM" || e.defaultPrevented || form.hasAttribute("data-card-flow") || !changes(form)) { return; }
     if (form.hasAttribute(BUSY)) {
       e.preventDefault();
       e.stopImmediatePropagation();
