@@ -67,6 +67,7 @@ func docShot(t *testing.T, ctx context.Context, name string) {
 // door with the 「詳見公告欄!!!」 banner, the 公告欄 as a clerk sees it, and
 // the unit switcher (切換單位) of a clerk whom two units assigned.
 func TestDocScreenshots(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	first, second := assignDemoClerkAlso(t, srv, 1)
 	ctx := newBrowser(t)

@@ -325,6 +325,7 @@ func (k *keyboard) open(name, path string) {
 // vpcd, the card agent signing through PKCS#11), logged in from the
 // keyboard: Tab to the PIN, type it, Enter.
 func TestKeyboardCardLogin(t *testing.T) {
+	// Not parallel: it shares pcscd's reader with TestUnitLogsInThroughRealAgent.
 	srv := realCardServer(t)
 	ctx := newBrowser(t)
 	k := keys(t, ctx)
@@ -350,6 +351,7 @@ func TestKeyboardCardLogin(t *testing.T) {
 // reader, where no PC/SC stack is installed: the card is put in from
 // 環境說明 by keyboard too (the list of demo cards, 插入卡片).
 func TestKeyboardCardLoginSimulated(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := newBrowser(t)
 	k := keys(t, ctx)
@@ -386,6 +388,7 @@ func TestKeyboardCardLoginSimulated(t *testing.T) {
 // 健保卡 with the arrow keys, reads the card, allows filing with Space,
 // types the e-mail address and saves with Enter.
 func TestKeyboardAssignsClerk(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := newBrowser(t)
 	k := keys(t, ctx)
@@ -453,6 +456,7 @@ func fileByKeys(k *keyboard, id, name string) {
 // typed, 申報 with Enter), then in 申報資料套印表格 searches, ticks the
 // filing with Space and prints: the PDF is downloaded.
 func TestKeyboardFilesAndPrints(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := newBrowser(t)
 	k := keys(t, ctx)
@@ -520,6 +524,7 @@ func countFilings(t *testing.T, srv *server, where string, args ...any) int {
 // TestKeyboardCorrectsFiling: a filing the nightly check found wrong
 // (code 5) is corrected (補正) by keyboard from 異動檢核後查詢.
 func TestKeyboardCorrectsFiling(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := newBrowser(t)
 	k := keys(t, ctx)
@@ -576,6 +581,7 @@ func TestKeyboardCorrectsFiling(t *testing.T) {
 // TestKeyboardSwitchesUnits: a clerk of two units picks the first after
 // logging in, then switches to the second from the header, by keyboard.
 func TestKeyboardSwitchesUnits(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	first, second := assignDemoClerkAlso(t, srv, 1)
 	ctx := newBrowser(t)
@@ -612,6 +618,7 @@ func TestKeyboardSwitchesUnits(t *testing.T) {
 // does); staff log in, open the review from the menu and approve it by
 // keyboard, confirming the browser's question.
 func TestKeyboardApprovesAddressChange(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	unit := newBrowser(t)
 	unitLogin(t, unit, srv.URL)
@@ -685,6 +692,7 @@ func TestKeyboardApprovesAddressChange(t *testing.T) {
 // answer to a copy. (A plain form is sent once by the browser itself: a
 // second Enter on 申報 while its page loads sends no second POST.)
 func TestKeyboardDoubleEnter(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := newBrowser(t)
 	k := keys(t, ctx)
