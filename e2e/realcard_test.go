@@ -84,6 +84,32 @@ func (e *buildError) Error() string {
 // through ebfe/scard, signing through PKCS#11 on a SoftHSM2 token holding the
 // card's key), the browser, the server's checks, the portal home.
 func TestUnitLogsInThroughRealAgent(t *testing.T) {
+	srv := realCardServer(t)
+	b := newBrowser(t)
+	err := chromedp.Do(b,
+		chromedp.Navigate(srv.URL+"/login"),
+		chromedp.WaitVisible(chromedp.ID("pin")),
+		chromedp.SendKeys(chromedp.ID("pin"), "123456"),
+		chromedp.Click(chromedp.CSS(`form[data-card-flow] button[type="submit"]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitPath(b, "/portal"); err != nil {
+		status, _, _ := textOf(b, "#card-status")
+		t.Fatalf("after signing in through the real agent: %v (status: %s)", err, status)
+	}
+	if _, err := waitText(b, "main", demo.UnitCode(0)); err != nil {
+		t.Fatalf("portal home: %v", err)
+	}
+}
+
+// realCardServer starts a demo server without its simulated reader, and
+// the real card agent for it with the demo unit's own business card
+// (from the server's development CA) in vpcd's second reader, its key on
+// a SoftHSM2 token; it skips as requireCardStack does.
+func realCardServer(t *testing.T) *server {
+	t.Helper()
 	agentPath, hsm := requireCardStack(t)
 	agentAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t)))
 	srv := startServer(t, "--demo-agent=false", "--agent-url", "http://"+agentAddr)
@@ -139,24 +165,7 @@ func TestUnitLogsInThroughRealAgent(t *testing.T) {
 		}
 	})
 	waitHTTP(t, "http://"+agentAddr+"/")
-
-	b := newBrowser(t)
-	err = chromedp.Do(b,
-		chromedp.Navigate(srv.URL+"/login"),
-		chromedp.WaitVisible(chromedp.ID("pin")),
-		chromedp.SendKeys(chromedp.ID("pin"), "123456"),
-		chromedp.Click(chromedp.CSS(`form[data-card-flow] button[type="submit"]`)),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := waitPath(b, "/portal"); err != nil {
-		status, _, _ := textOf(b, "#card-status")
-		t.Fatalf("after signing in through the real agent: %v (status: %s)", err, status)
-	}
-	if _, err := waitText(b, "main", demo.UnitCode(0)); err != nil {
-		t.Fatalf("portal home: %v", err)
-	}
+	return srv
 }
 
 // waitHTTP waits until url answers.

@@ -96,6 +96,9 @@ func (s *Server) createRequest(c *fiber.Ctx) error {
 		return showAgain(apperr.New(apperr.Invalid, "申請資料有誤。"), fiber.StatusUnprocessableEntity)
 	}
 	req, err := s.Store.SubmitChangeRequest(c.UserContext(), p.Actor(c), p.UnitID, in)
+	if answered, err := s.repeatedSubmit(c, err, "申請", func(id int64) string { return "/portal/requests/" + strconv.FormatInt(id, 10) }); answered {
+		return err
+	}
 	if err != nil {
 		e, ok := apperr.As(err)
 		if !ok || (e.Code != apperr.Invalid && e.Code != apperr.Conflict) {

@@ -435,6 +435,16 @@ func (s *Store) submitFilings(ctx context.Context, by Filer, in []rules.Filing, 
 		if err != nil {
 			return err
 		}
+		if fix == nil && !dry && len(in) == 1 && by.Source == "web" {
+			// The same filing sent twice from the entry form: answered
+			// with the first, not refused as a duplicate enrollment.
+			if rep, err := repeatedFilingOf(ctx, tx, u.ID, in[0], now); err != nil || rep != nil {
+				if err == nil {
+					err = rep
+				}
+				return err
+			}
+		}
 		var orig *Filing
 		var corrects int64
 		if fix != nil {

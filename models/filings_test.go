@@ -80,7 +80,14 @@ func TestSubmitFilings(t *testing.T) {
 		if got.Status != models.FilingValidated || got.FiledOn != "2026-03-02" || got.Source != "web" {
 			t.Errorf("stored %+v", got)
 		}
-		// Duplicate enrollment.
+		// The same filing again at once is a double submit, answered
+		// with the first and stored once.
+		var rep *models.Repeated
+		if _, err := f.s.SubmitFiling(ctx, by, ins); !errors.As(err, &rep) || rep.ID != got.ID {
+			t.Errorf("the same filing again at once: %v, want Repeated{%d}", err, got.ID)
+		}
+		// Duplicate enrollment: the same filing later.
+		f.clk.Advance(models.RepeatWindow + time.Second)
 		if _, err := f.s.SubmitFiling(ctx, by, ins); !contains(strings.Join(refusedCodes(t, err), ","), "s") {
 			t.Errorf("duplicate add: %v", err)
 		}
