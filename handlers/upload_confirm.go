@@ -123,6 +123,9 @@ func (s *Server) previewUpload(c *fiber.Ctx, vm UploadView, up *parsedUpload) er
 		}
 		if f.Amount > 0 {
 			row.Amount = strconv.Itoa(f.Amount)
+			if f.PartTime {
+				row.Amount += "（部分工時）"
+			}
 		}
 		pv.Shown = append(pv.Shown, row)
 	}

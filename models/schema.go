@@ -1085,6 +1085,22 @@ var migrations = []Migration{
 		},
 		Down: []string{`ALTER TABLE sessions DROP COLUMN choosing_clerk_id`},
 	},
+	// 部分工時 (issue 13.7): a grade table may list lower amounts for
+	// part-time employees (grade_tables.part_time, comma-separated like
+	// grades, '' for none), which only a filing marked part_time may
+	// carry. The mark needs an amount: dependents and withdrawals have none.
+	{
+		Version: 27,
+		Name:    "part-time (部分工時): the part-time amounts of a grade table and the filings marked part-time",
+		Up: []string{
+			`ALTER TABLE grade_tables ADD COLUMN part_time TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE filings ADD COLUMN part_time BOOLEAN NOT NULL DEFAULT FALSE CHECK (NOT part_time OR amount > 0)`,
+		},
+		Down: []string{
+			`ALTER TABLE filings DROP COLUMN part_time`,
+			`ALTER TABLE grade_tables DROP COLUMN part_time`,
+		},
+	},
 	// The previews of 媒體上傳 wait in the database, not in one process's
 	// memory, so that the confirmation may reach another instance
 	// (KeepUploadPreview, TakeUploadPreview).
