@@ -2,20 +2,14 @@ package e2e
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/multicert/multicert/internal/rocdate"
-	"github.com/multicert/multicert/internal/testenv"
 	"github.com/multicert/multicert/internal/twid"
 )
 
@@ -173,13 +167,12 @@ func TestClerkConfirmsCode2WithReason(t *testing.T) {
 	}
 }
 
-// TestClerkPrintsTwoFilingsAsOnePDF is Q11: select two filings, print,
-// download one PDF with two pages.
+// TestClerkPrintsTwoFilingsAsOnePDF is Q11: select two enrolments, print,
+// download one PDF of the bureau's 投保(轉入)申報表 with both on its one
+// page (five persons a page).
 func TestClerkPrintsTwoFilingsAsOnePDF(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("pdfinfo"); err != nil {
-		testenv.Missing(t, testenv.PDFTools, "pdfinfo missing: run scripts/fonts/install.sh")
-	}
+	requirePDFInfo(t)
 	srv := startServer(t)
 	ctx := newBrowser(t)
 	clerkLogin(t, ctx, srv.URL)
@@ -191,41 +184,15 @@ func TestClerkPrintsTwoFilingsAsOnePDF(t *testing.T) {
 			t.Fatalf("filing %d: %v", i, err)
 		}
 	}
-	dir := t.TempDir()
-	if _, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir}); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/portal/print?search=1"), chromedp.WaitVisible(chromedp.CSS(`input[name="filing"]`))); err != nil {
 		t.Fatal(err)
 	}
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(srv.URL+"/portal/print?search=1"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name="filing"]`)),
-		// Only the two just filed: the demo unit has filings of its own.
-		chromedp.Evaluate[chromedp.Void](`['林峯堃', '王大明'].forEach(n => document.querySelector('input[name="filing"][aria-label="選取 ' + n + '"]').checked = true)`),
-		chromedp.Click(`//form[@id="print-form"]//button[normalize-space()="列印"]`),
-	)
-	if err != nil {
-		t.Fatal(err)
+	// Only the two just filed: the demo unit has filings of its own.
+	p := downloadPDF(t, ctx, tick("林峯堃"), tick("王大明"), chromedp.Click(printButton))
+	if !strings.Contains(p.name, "2筆") {
+		t.Errorf("file name %q does not say what it holds", p.name)
 	}
-	// Wait for the download to finish: one .pdf file whose pdfinfo answers.
-	var pdf string
-	var out []byte
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && pdf == ""; time.Sleep(200 * time.Millisecond) {
-		files, _ := filepath.Glob(filepath.Join(dir, "*.pdf"))
-		if len(files) == 1 {
-			if o, err := exec.Command("pdfinfo", files[0]).Output(); err == nil {
-				pdf, out = files[0], o
-			}
-		}
-	}
-	if pdf == "" {
-		entries, _ := os.ReadDir(dir)
-		t.Fatalf("no PDF downloaded (%v)", entries)
-	}
-	if !strings.Contains(filepath.Base(pdf), "2筆") {
-		t.Errorf("file name %q does not say what it holds", filepath.Base(pdf))
-	}
-	if !regexp.MustCompile(`(?m)^Pages:\s+2$`).Match(out) {
-		t.Errorf("pdfinfo:\n%s", out)
-	}
+	p.want(t, 1, "全民健康保險保險對象投保(轉入)申報表", "林峯堃", "王大明", twid.MakeNationalID('B', 1, 13))
 }
 
 // todayROC is today in Taipei as 115/03/02.

@@ -21,7 +21,7 @@ func TestAuditSearchOffersEveryAction(t *testing.T) {
 	e := newEnv(t, modelstest.MustOpenSQLite(t))
 	unitID := e.unitID(ownUnit)
 	if err := e.store.AuditPrint(context.Background(), models.Actor{Kind: "clerk", ID: 1, Name: "列印者", UnitID: unitID},
-		unitID, []int64{7, 8}); err != nil {
+		unitID, models.PrintRecord{Report: "enrol", IDs: []int64{7, 8}, Pages: 1}); err != nil {
 		t.Fatal(err)
 	}
 	auditor := e.staffClient("hq.audit")

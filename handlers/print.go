@@ -1,37 +1,71 @@
 package handlers
 
 import (
-	"bytes"
-	"errors"
-	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/multicert/multicert/internal/apperr"
 	"github.com/multicert/multicert/internal/pdfform"
 	"github.com/multicert/multicert/internal/rocdate"
 	"github.com/multicert/multicert/internal/rules"
 	"github.com/multicert/multicert/models"
 )
 
-// 列印及媒體上傳 → 申報資料套印表格 (Q11).
+// 列印及媒體上傳 → 申報資料套印表格 (Q11): pick 表格類型 and 報表類別,
+// 申報證明文件查詢 lists the filings of that kind, 列印 prints the ticked
+// ones on the bureau's form (print_filings.go).
 
-// renderer loads the forms' fonts once, on the first print: they are large.
-var renderer = sync.OnceValues(func() (*pdfform.Renderer, error) { return pdfform.NewRenderer() })
+// printPageSize is the list's page.
+const printPageSize = 50
 
 // PrintView is the model of 申報資料套印表格.
 type PrintView struct {
 	Page
-	FormType, Report string
-	From, To         string
-	Errors           map[string]string
-	Rows             []models.Filing
-	Searched         bool
+	FormType string
+	Report   models.PrintReport
+	Reports  []models.PrintReport
+	From, To string
+	Errors   map[string]string
+	Rows     []models.Filing
+	Searched bool
+	Total    int
+	Pages    int
+	PageNo   int
+	// Flagged counts the rows of the page that have error codes.
+	Flagged int
+	// Codes explains the error codes: code → message.
+	Codes map[string]string
+}
+
+// FormTitle is the title of the form the 報表類別 prints.
+func (v PrintView) FormTitle() string { return formKind(v.Report.Kind).Title() }
+
+// PageURL is the list's URL for another page, keeping the filter.
+func (v PrintView) PageURL(page int) string {
+	return printListURL(v.Report.Code, v.From, v.To, page)
+}
+
+// printListURL is the list of a 報表類別 and dates, on a page.
+func printListURL(report, from, to string, page int) string {
+	q := url.Values{"search": {"1"}, "form_type": {"health"}, "report": {report}, "from": {from}, "to": {to}}
+	if page > 1 {
+		q.Set("page", strconv.Itoa(page))
+	}
+	return "/portal/print?" + q.Encode()
+}
+
+// formKind is the form that prints filings of a kind.
+func formKind(kind string) pdfform.Kind {
+	switch kind {
+	case rules.KindWithdraw:
+		return pdfform.Withdraw
+	case rules.KindAdjust:
+		return pdfform.Adjust
+	}
+	return pdfform.Enrol
 }
 
 func (s *Server) todayTaipei() time.Time {
@@ -44,19 +78,30 @@ func (s *Server) todayTaipei() time.Time {
 }
 
 // showPrint shows the selection (表格類型, 報表類別, dates) and, after
-// 申報證明文件查詢, the unit's enrollments with a box each.
+// 申報證明文件查詢, a page of the unit's filings of that 報表類別 with a
+// box each.
 func (s *Server) showPrint(c *fiber.Ctx) error {
 	p := principal(c)
 	today := s.todayTaipei()
-	vm := PrintView{Page: s.page(c, "申報資料套印表格", "print"), FormType: "health", Report: "enrol",
-		From: strings.Clone(c.Query("from")), To: strings.Clone(c.Query("to")), Errors: map[string]string{}}
+	vm := PrintView{Page: s.page(c, "申報資料套印表格", "print"), FormType: "health", Reports: models.PrintReports,
+		From: strings.TrimSpace(strings.Clone(c.Query("from"))), To: strings.TrimSpace(strings.Clone(c.Query("to"))), Errors: map[string]string{}}
 	if vm.From == "" {
 		vm.From = rocdate.FormatSlash(today.AddDate(0, -2, 0))
 	}
 	if vm.To == "" {
 		vm.To = rocdate.FormatSlash(today)
 	}
-	if c.Query("search") == "" {
+	vm.Report = models.PrintReports[0]
+	if code := c.Query("report"); code != "" {
+		if r, ok := models.FindPrintReport(code); ok {
+			vm.Report = r
+		} else {
+			vm.Errors["report"] = "報表類別：請從清單選擇。"
+		}
+	}
+	page, _ := strconv.Atoi(c.Query("page"))
+	vm.PageNo = max(page, 1)
+	if c.Query("search") == "" && len(vm.Errors) == 0 {
 		return s.render(c, fiber.StatusOK, "print", vm)
 	}
 	from, err1 := rocdate.Parse(vm.From)
@@ -74,96 +119,28 @@ func (s *Server) showPrint(c *fiber.Ctx) error {
 	if len(vm.Errors) > 0 {
 		return s.render(c, fiber.StatusUnprocessableEntity, "print", vm)
 	}
-	rows, err := models.PrintableFilings(c.UserContext(), s.Store.R(), principal(c).Scope(), p.UnitID,
-		models.PrintFilter{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), Operation: "health"}, 500)
+	rows, total, err := models.PrintableFilings(c.UserContext(), s.Store.R(), p.Scope(), p.UnitID, models.PrintFilter{
+		From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), Operation: vm.FormType, Kind: vm.Report.Kind,
+		Page: vm.PageNo, PageSize: printPageSize})
 	if err != nil {
 		return err
 	}
-	vm.Rows, vm.Searched = rows, true
+	vm.Rows, vm.Total, vm.Searched = rows, total, true
+	vm.Pages = (total + printPageSize - 1) / printPageSize
+	for _, f := range rows {
+		if f.Status == models.FilingError {
+			vm.Flagged++
+		}
+	}
+	if vm.Flagged > 0 {
+		codes, err := models.ErrorCodes(c.UserContext(), s.Store.R())
+		if err != nil {
+			return err
+		}
+		vm.Codes = make(map[string]string, len(codes))
+		for _, i := range codes {
+			vm.Codes[string(i.Code)] = i.Message
+		}
+	}
 	return s.render(c, fiber.StatusOK, "print", vm)
-}
-
-// printFilings renders the chosen filings as one PDF, one form each, and
-// records who printed which. Another unit's filing is 404.
-func (s *Server) printFilings(c *fiber.Ctx) error {
-	p := principal(c)
-	ctx := c.UserContext()
-	form, err := c.MultipartForm()
-	var raw []string
-	if err == nil {
-		raw = form.Value["filing"]
-	} else {
-		for _, v := range c.Request().PostArgs().PeekMulti("filing") {
-			raw = append(raw, string(v))
-		}
-	}
-	if len(raw) == 0 {
-		return apperr.New(apperr.Invalid, "請勾選要列印的申報資料。")
-	}
-	if len(raw) > 200 {
-		return apperr.New(apperr.Invalid, "一次最多列印 200 筆，請分批列印。")
-	}
-	ids := make([]int64, 0, len(raw))
-	for _, v := range raw {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || id <= 0 {
-			return apperr.New(apperr.NotFound, "找不到這筆申報資料。")
-		}
-		ids = append(ids, id)
-	}
-	fs, err := models.FilingsToPrint(ctx, s.Store.R(), principal(c).Scope(), p.UnitID, ids)
-	if err != nil {
-		return err
-	}
-	u, err := models.UnitByID(ctx, s.Store.R(), p.Scope(), p.UnitID)
-	if err != nil {
-		return err
-	}
-	forms := make([]pdfform.Form, len(fs))
-	for i, f := range fs {
-		forms[i] = formOf(u, &f)
-	}
-	r, err := renderer()
-	if err != nil {
-		return fmt.Errorf("handlers: print: %w", err)
-	}
-	var buf bytes.Buffer
-	if err := r.Render(&buf, forms...); err != nil {
-		var ge *pdfform.GlyphError
-		if errors.As(err, &ge) {
-			return apperr.Newf(apperr.Invalid, "無法列印：姓名或資料中有字型缺少的字「%c」（%U），請電洽本組承辦人協助。", ge.Rune, ge.Rune)
-		}
-		return err
-	}
-	if err := s.Store.AuditPrint(ctx, p.Actor(c), p.UnitID, ids); err != nil {
-		return err
-	}
-	name := fmt.Sprintf("投保申報表-%s-%s", u.Code, rocdate.FormatCompact(s.todayTaipei()))
-	if len(fs) == 1 {
-		name += "-" + fs[0].Name
-	} else {
-		name += fmt.Sprintf("-%d筆", len(fs))
-	}
-	name += ".pdf"
-	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="filings-%s.pdf"; filename*=UTF-8''%s`, u.Code, url.PathEscape(name)))
-	c.Set("X-Content-Type-Options", "nosniff")
-	return c.Send(buf.Bytes())
-}
-
-// formOf lays a filing out as the bureau's form.
-func formOf(u *models.Unit, f *models.PrintableFiling) pdfform.Form {
-	reason := f.Reason
-	if r, ok := rules.FindReason(f.Reason); ok {
-		reason = r.Name
-	}
-	form := pdfform.Form{UnitName: u.Name, UnitCode: u.Code, Reason: reason, ReasonDate: dateOf(f.EffectiveDate), FiledOn: dateOf(f.FiledOn), FormNo: "C",
-		Insured: pdfform.Person{Name: f.InsuredName, IDNo: f.InsuredID, Birth: dateOf(f.InsuredBirth)}}
-	if f.Person == rules.PersonDependent {
-		form.DependentsOnly = true
-		form.Dependents = []pdfform.Person{{Name: f.Name, IDNo: f.DependentID, Birth: dateOf(f.Birth), Relation: rules.RelationName(f.Relation)}}
-	} else {
-		form.Amount, form.PartTime = f.Amount, f.PartTime
-	}
-	return form
 }

@@ -14,37 +14,35 @@ func (w *countWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func benchmarkRender(b *testing.B, forms []pdfform.Form) {
+func benchmarkRender(b *testing.B, doc pdfform.Document) {
 	r := mustRenderer(b)
-	pages := 0
-	for _, f := range forms {
-		pages += max(1, (len(f.Dependents)+pdfform.DependentsPerPage-1)/pdfform.DependentsPerPage)
-	}
+	pages := doc.Pages()
 	var n countWriter
 	for b.Loop() {
 		n = 0
-		if err := r.Render(&n, forms...); err != nil {
+		if err := r.Render(&n, doc); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(n)/float64(pages), "B/page")
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(forms)), "ns/form")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(pages), "ns/page")
 }
 
-// BenchmarkRenderOne renders one form as its own PDF: the font subset is
+// BenchmarkRenderOne renders one page as its own PDF: the font subset is
 // most of the time and of the bytes.
 func BenchmarkRenderOne(b *testing.B) {
-	benchmarkRender(b, []pdfform.Form{sampleForm()})
+	benchmarkRender(b, sampleDoc())
 }
 
-// BenchmarkRender100 renders 100 forms into one PDF, which embeds the font
-// subset once.
+// BenchmarkRender100 renders 100 pages into one PDF (100 insured persons
+// with two dependents each, one to a page), which embeds the font subset
+// once.
 func BenchmarkRender100(b *testing.B) {
 	forms := make([]pdfform.Form, 100)
 	for i := range forms {
 		forms[i] = sampleForm()
 	}
-	benchmarkRender(b, forms)
+	benchmarkRender(b, sampleDoc(forms...))
 }
 
 // BenchmarkNewRenderer is the cost Render avoids by keeping the parsed

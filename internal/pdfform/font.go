@@ -279,6 +279,9 @@ func (r *Renderer) width(s string) (float64, error) {
 func glyphError(err error, form int, field string) error {
 	var u errUnprintable
 	if errors.As(err, &u) {
+		if field == "label" { // the form's own text belongs to no form
+			form = -1
+		}
 		return &GlyphError{Form: form, Field: field, Rune: rune(u)}
 	}
 	return err

@@ -68,30 +68,40 @@ var (
 
 func date(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
 
-// sampleForm is a filled form with a rare-character name (峯 and 堃) and
-// two dependents.
+// sampleForm is an insured person with a rare-character name (峯 and
+// 堃) and two dependents, filed for enrolment.
 func sampleForm() pdfform.Form {
 	return pdfform.Form{
-		UnitName: "峯堃國際股份有限公司",
-		UnitCode: "012345678",
-		Insured:  pdfform.Person{Name: "林峯堃", IDNo: "A123456789", Birth: date(1979, 1, 1)},
-		Amount:   45800,
+		Insured: pdfform.Person{Name: "林峯堃", IDNo: "A123456789", Birth: date(1979, 1, 1), Reason: "到職起薪", Date: date(2019, 12, 11)},
+		Amount:  45800,
 		Dependents: []pdfform.Person{
-			{Name: "陳美玲", IDNo: "B223456789", Birth: date(1981, 5, 20), Relation: "配偶"},
-			{Name: "林犇", IDNo: "A134567890", Birth: date(2010, 11, 3), Relation: "子女"},
+			{Name: "陳美玲", IDNo: "B223456789", Birth: date(1981, 5, 20), Relation: "配偶", Reason: "隨同被保險人加保", Date: date(2019, 12, 11)},
+			{Name: "林犇", IDNo: "A134567890", Birth: date(2010, 11, 3), Relation: "子女", Reason: "隨同被保險人加保", Date: date(2019, 12, 12)},
 		},
-		Reason:     "到職起薪",
-		ReasonDate: date(2019, 12, 11),
-		FiledOn:    date(2019, 12, 24),
-		FormNo:     "C",
 	}
 }
 
-// mustRender renders forms with r and checks the PDF's structure.
-func mustRender(tb testing.TB, r *pdfform.Renderer, forms ...pdfform.Form) []byte {
+// sampleDoc is the enrolment form of the forms given, sampleForm when
+// none is.
+func sampleDoc(forms ...pdfform.Form) pdfform.Document {
+	if len(forms) == 0 {
+		forms = []pdfform.Form{sampleForm()}
+	}
+	return pdfform.Document{
+		Kind:     pdfform.Enrol,
+		UnitName: "峯堃國際股份有限公司",
+		UnitCode: "012345678",
+		FilledOn: date(2019, 12, 24),
+		FormNo:   "C",
+		Forms:    forms,
+	}
+}
+
+// mustRender renders doc with r and checks the PDF's structure.
+func mustRender(tb testing.TB, r *pdfform.Renderer, doc pdfform.Document) []byte {
 	tb.Helper()
 	var buf bytes.Buffer
-	if err := r.Render(&buf, forms...); err != nil {
+	if err := r.Render(&buf, doc); err != nil {
 		tb.Fatalf("Render() error: %v", err)
 	}
 	checkXref(tb, buf.Bytes())

@@ -1,8 +1,19 @@
-// Package pdfform prints filed enrolment forms as PDF: the bureau's
-// 「全民健康保險保險對象投保(轉入)申報表」 (the form for insured persons of
-// categories 1 to 3), one A4 portrait page per form, with the insured
-// person, the dependents, the reason, ROC dates and amounts laid out in a
-// fixed grid that prints on an ordinary printer.
+// Package pdfform prints filed forms as PDF, drawn like the bureau's own
+// paper forms for insured persons of categories 1 to 3:
+//
+//   - 「全民健康保險保險對象投保(轉入)申報表」 (Enrol): enrolments and
+//     transfers in, of insured persons and their dependents;
+//   - 「全民健康保險保險對象退保(轉出)申報表」 (Withdraw): withdrawals and
+//     transfers out, of insured persons and their dependents;
+//   - 「全民健康保險投保金額調整申報表」 (Adjust): insured amounts changed.
+//
+// A Document is one PDF of one kind of form for one unit. Its Forms are the
+// insured persons, each with the dependents filed under them; every person
+// is one row of the table, RowsPerPage (five) rows a page, and an insured
+// with their dependents is kept on one page where they fit. An insured with
+// more dependents than a page holds starts a page and continues on the next,
+// marked 續. Dates are ROC dates, amounts have no thousands separators, as
+// on the bureau's forms.
 //
 // A Renderer holds the parsed fonts. Create it once with NewRenderer, which
 // reads and parses each font file a single time, and share it: Render is
@@ -26,6 +37,28 @@ import (
 	"time"
 )
 
+// Kind is which of the bureau's forms a Document prints.
+type Kind int
+
+// The forms.
+const (
+	// Enrol is 全民健康保險保險對象投保(轉入)申報表: 加保 and 轉入.
+	Enrol Kind = iota
+	// Withdraw is 全民健康保險保險對象退保(轉出)申報表: 退保 and 轉出.
+	Withdraw
+	// Adjust is 全民健康保險投保金額調整申報表: 投保金額調整 of insured
+	// persons (dependents have no amount).
+	Adjust
+)
+
+// Title is the form's printed title.
+func (k Kind) Title() string {
+	if s, ok := specs[k]; ok {
+		return s.title
+	}
+	return ""
+}
+
 // Person is one person on the form: the insured (被保險人) or a dependent
 // (眷屬).
 type Person struct {
@@ -35,54 +68,72 @@ type Person struct {
 	// (國民身分證統一編號(居留證號碼)).
 	IDNo string
 	// Birth is the date of birth, printed in the ROC calendar
-	// ("068年01月01日"). The zero time prints as blank.
+	// ("068年01月01日", or 「民前 5 年 3 月 1 日」 before 1912). The zero
+	// time prints as blank.
 	Birth time.Time
 	// Relation is a dependent's relation to the insured (稱謂), e.g. 配偶
 	// or 子女. It is not printed for the insured.
 	Relation string
+	// Reason is why the person is filed for, printed in the row's 原因
+	// cell: 合於投保條件原因 (到職起薪, 隨同被保險人加保 …) on the
+	// Enrol form, 退保(轉出)原因 (離職 …) on the Withdraw form, 調整原因
+	// on the Adjust form.
+	Reason string
+	// Date is the filed date under the reason: 生效日期 (Enrol),
+	// 退保(轉出)日期 (Withdraw) or 調整生效日期 (Adjust). The zero time
+	// prints as blank.
+	Date time.Time
 }
 
-// Form is one filed enrolment (投保(轉入)申報) as printed.
+// Form is one insured person (被保險人) and the dependents filed under
+// them: the insured's own row (unless DependentsOnly), then one row per
+// dependent, each naming the insured. The rows stay on one page when they
+// fit; more than RowsPerPage continue on the next page, marked 續.
 type Form struct {
-	// UnitName and UnitCode are the enrolling unit's name (投保單位名稱)
-	// and code (投保單位代號).
-	UnitName, UnitCode string
-	// Insured is the insured person (被保險人). Their row comes first on
-	// every page of the form.
+	// Insured is the insured person, with their own reason and date.
 	Insured Person
-	// Amount is the insured amount in NT$ (投保金額(元)), printed without
-	// thousands separators as on the bureau's forms ("45800"). Zero prints
-	// as blank; a negative amount is an error.
+	// Amount is the insured amount in NT$, printed without thousands
+	// separators as on the bureau's forms ("45800"): 投保金額(元) on the
+	// Enrol form, 調整後投保金額(元) on the Adjust form. The Withdraw form
+	// has none. Zero prints as blank; a negative amount is an error.
 	Amount int
 	// PartTime marks an insured part-time employee (部分工時), whose amount
 	// may be one of the grade table's part-time amounts: 「部分工時」 is
 	// printed after the amount.
 	PartTime bool
-	// Dependents are the dependents filed with the insured, one row each.
-	// A page holds DependentsPerPage of them; more continue on further
-	// pages, each repeating the insured's row.
-	Dependents []Person
-	// DependentsOnly marks a filing for dependents of an insured person who
-	// is already enrolled: the insured's row is printed for reference, with
-	// no Y in 本人 and no reason.
-	DependentsOnly bool
-	// Reason is the reason the person qualifies (合於投保條件原因), e.g.
-	// 到職起薪 or 隨同被保險人加保, and ReasonDate the date it took effect.
-	// They are printed on every filed row. A zero ReasonDate prints as
+	// OldAmount is the Adjust form's 調整前投保金額(元); zero prints as
 	// blank.
-	Reason     string
-	ReasonDate time.Time
-	// FiledOn is the date the unit filed the form (單位申報日). The zero
-	// time prints as blank.
-	FiledOn time.Time
-	// FormNo is the form number ticked in the 表號 boxes: one of "C", "D",
-	// "E", "F", "G" or "H" (承表C …; case and surrounding spaces are
-	// ignored), or "" to tick none. Anything else is an error.
-	FormNo string
+	OldAmount int
+	// Dependents are the dependents filed under the insured, one row each
+	// (not on the Adjust form).
+	Dependents []Person
+	// DependentsOnly marks dependents filed under an insured person whose
+	// own filing is not on this form (already enrolled, say): the insured
+	// has no row of their own and is named on each dependent's row.
+	DependentsOnly bool
 }
 
-// DependentsPerPage is the number of dependent rows on one page.
-const DependentsPerPage = 4
+// Document is one PDF: the forms of one kind that one unit prints together.
+type Document struct {
+	// Kind is which form prints.
+	Kind Kind
+	// UnitName and UnitCode are the unit's name (投保單位名稱) and code
+	// (投保單位代號), on every page.
+	UnitName, UnitCode string
+	// FilledOn is the form's date (填表日期) on every page. The zero time
+	// prints as blank.
+	FilledOn time.Time
+	// FormNo is the form number ticked in the Enrol form's 表號 boxes: one
+	// of "C", "D", "E", "F", "G" or "H" (承表C …; case and surrounding
+	// spaces are ignored), or "" to tick none. Only the Enrol form has the
+	// boxes; anything else is an error.
+	FormNo string
+	// Forms are printed in order.
+	Forms []Form
+}
+
+// RowsPerPage is the number of persons (table rows) on one page.
+const RowsPerPage = 5
 
 // FormNumbers are the form numbers printed in the 表號 boxes, in order.
 var FormNumbers = []string{"C", "D", "E", "F", "G", "H"}
@@ -97,8 +148,9 @@ var (
 	// ErrTooLong reports a value too long to fit its box even in the
 	// smallest type size the form allows.
 	ErrTooLong = errors.New("text does not fit its box")
-	// ErrInvalidForm reports a form that cannot be printed as given: an
-	// unknown FormNo, a negative Amount, or no forms at all.
+	// ErrInvalidForm reports a document that cannot be printed as given:
+	// an unknown Kind or FormNo, a negative amount, a form with no row, a
+	// field the kind of form does not have, or no forms at all.
 	ErrInvalidForm = errors.New("invalid form")
 	// ErrNoFont reports that NewRenderer was given no font path and found
 	// no font in the default places.
@@ -108,12 +160,14 @@ var (
 // GlyphError is the error Render returns for a character that no font can
 // print. It wraps ErrMissingGlyph.
 type GlyphError struct {
-	// Form is the index of the form among those passed to Render.
+	// Form is the index of the form in Document.Forms holding the
+	// character, or -1 for the document's own fields (UnitName, UnitCode)
+	// and labels.
 	Form int
 	// Field names the field holding the character, as a Go expression on
-	// Form ("Insured.Name", "Dependents[1].Name", "UnitName"), or "label"
-	// for the form's own printed text (only when the primary font lacks
-	// one of the form's Chinese labels).
+	// the Form ("Insured.Name", "Dependents[1].Name") or the Document
+	// ("UnitName"), or "label" for the form's own printed text (only when
+	// the primary font lacks one of the form's Chinese labels).
 	Field string
 	// Rune is the character.
 	Rune rune
@@ -121,8 +175,14 @@ type GlyphError struct {
 
 // Error names the form, the field and the character.
 func (e *GlyphError) Error() string {
+	if e.Form < 0 {
+		return fmt.Sprintf("pdfform: %s: %v %q (U+%04X)", e.Field, ErrMissingGlyph, e.Rune, e.Rune)
+	}
 	return fmt.Sprintf("pdfform: forms[%d].%s: %v %q (U+%04X)", e.Form, e.Field, ErrMissingGlyph, e.Rune, e.Rune)
 }
 
 // Unwrap returns ErrMissingGlyph.
 func (e *GlyphError) Unwrap() error { return ErrMissingGlyph }
+
+// Pages is the number of pages Render prints for the document.
+func (d Document) Pages() int { return len(paginate(d.Forms)) }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,7 +21,7 @@ import (
 
 func TestRenderText(t *testing.T) {
 	r := mustRenderer(t)
-	pdf := mustRender(t, r, sampleForm())
+	pdf := mustRender(t, r, sampleDoc())
 	if got := countPages(pdf); got != 1 {
 		t.Errorf("pages = %d, want 1", got)
 	}
@@ -29,11 +30,13 @@ func TestRenderText(t *testing.T) {
 		"全民健康保險保險對象投保(轉入)申報表",
 		"(本表專供第一至第三類被保險人的投保單位填用)",
 		"林峯堃", "A123456789", "068年01月01日", // the insured
-		"45800",                                 // the amount, without separators
+		"45800",              // the amount, without separators
+		"到職起薪", "108年12月11日", // the insured's reason and its date
 		"陳美玲", "B223456789", "070年05月20日", "配偶", // dependent 1
 		"林犇", "A134567890", "099年11月03日", "子女", // dependent 2
-		"到職起薪", "108年12月11日", // the reason and its date
-		"峯堃國際股份有限公司", "012345678", "108年12月24日", // the unit
+		"隨同被保險人加保", "108年12月12日", // the dependents' reason and date
+		"生效日期", "填表日期",
+		"峯堃國際股份有限公司", "012345678", "108年12月24日", // the unit and the form's date
 		"投保單位印章", "負責人印章", "第 1 頁／共 1 頁",
 	} {
 		if !strings.Contains(text, want) {
@@ -43,6 +46,61 @@ func TestRenderText(t *testing.T) {
 	if strings.Contains(text, "45,800") {
 		t.Error("amount printed with a thousands separator; the form prints 45800")
 	}
+	// One row per person: the insured's name is on their own row and on
+	// each dependent's, and nowhere else.
+	if n := strings.Count(text, "林峯堃"); n != 3 {
+		t.Errorf("the insured's name printed %d times, want 3 (their row and their two dependents' rows)", n)
+	}
+}
+
+// TestRenderKinds prints the withdrawal and the amount-change forms.
+func TestRenderKinds(t *testing.T) {
+	r := mustRenderer(t)
+	t.Run("Withdraw", func(t *testing.T) {
+		f := sampleForm()
+		f.Amount = 0
+		f.Insured.Reason, f.Insured.Date = "離職", date(2020, 3, 1)
+		f.Dependents[0].Reason, f.Dependents[1].Reason = "隨同被保險人轉出", "死亡"
+		doc := sampleDoc(f)
+		doc.Kind, doc.FormNo = pdfform.Withdraw, ""
+		text := pdfText(t, mustRender(t, r, doc), 0, 0)
+		for _, want := range []string{"全民健康保險保險對象退保(轉出)申報表", "退保者", "退保(轉出)日期", "核定退保日期",
+			"林峯堃", "A123456789", "離職", "109年03月01日", "陳美玲", "配偶", "隨同被保險人轉出", "林犇", "死亡"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("text lacks %q; got:\n%s", want, text)
+			}
+		}
+		for _, absent := range []string{"投保金額", "表號"} {
+			if strings.Contains(text, absent) {
+				t.Errorf("the withdrawal form prints %q", absent)
+			}
+		}
+	})
+	t.Run("Adjust", func(t *testing.T) {
+		var forms []pdfform.Form
+		for i, name := range []string{"林峯堃", "王大明", "李小華"} {
+			forms = append(forms, pdfform.Form{
+				Insured:   pdfform.Person{Name: name, IDNo: "A12345678" + strconv.Itoa(i), Birth: date(1980+i, 2, 3), Reason: "調整投保金額", Date: date(2026, 3, 1)},
+				OldAmount: 30300, Amount: 36300 + 1000*i,
+			})
+		}
+		doc := sampleDoc(forms...)
+		doc.Kind, doc.FormNo = pdfform.Adjust, ""
+		pdf := mustRender(t, r, doc)
+		if got := countPages(pdf); got != 1 {
+			t.Errorf("pages = %d, want 1", got)
+		}
+		text := pdfText(t, pdf, 0, 0)
+		for _, want := range []string{"全民健康保險投保金額調整申報表", "序號", "調整前", "調整後", "調整生效日期",
+			"林峯堃", "王大明", "李小華", "A123456782", "30300", "36300", "37300", "38300", "調整投保金額", "115年03月01日"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("text lacks %q; got:\n%s", want, text)
+			}
+		}
+		if strings.Contains(text, "相關眷屬") {
+			t.Error("the amount-change form has a dependents' column")
+		}
+	})
 }
 
 // TestRenderPartTime prints 「部分工時」 after the amount of a part-time
@@ -51,11 +109,11 @@ func TestRenderPartTime(t *testing.T) {
 	r := mustRenderer(t)
 	f := sampleForm()
 	f.Amount, f.PartTime = 11100, true
-	text := pdfText(t, mustRender(t, r, f), 0, 0)
+	text := pdfText(t, mustRender(t, r, sampleDoc(f)), 0, 0)
 	if !strings.Contains(strings.Join(strings.Fields(text), ""), "11100部分工時") {
 		t.Errorf("text lacks 「11100 部分工時」; got:\n%s", text)
 	}
-	if text := pdfText(t, mustRender(t, r, sampleForm()), 0, 0); strings.Contains(text, "部分工時") {
+	if text := pdfText(t, mustRender(t, r, sampleDoc(sampleForm())), 0, 0); strings.Contains(text, "部分工時") {
 		t.Error("a full-time employee's form says 部分工時")
 	}
 }
@@ -67,7 +125,7 @@ func TestRenderBeforeROC(t *testing.T) {
 	f := sampleForm()
 	f.Insured.Birth = date(1907, 3, 1)
 	f.Dependents[0].Birth = date(1911, 12, 31)
-	text := pdfText(t, mustRender(t, r, f), 0, 0)
+	text := pdfText(t, mustRender(t, r, sampleDoc(f)), 0, 0)
 	for _, want := range []string{"民前 5 年 3 月 1 日", "民前 1 年 12 月 31 日"} {
 		if !strings.Contains(strings.Join(strings.Fields(text), " "), want) && !strings.Contains(text, strings.ReplaceAll(want, " ", "")) {
 			t.Errorf("text lacks %q; got:\n%s", want, text)
@@ -79,28 +137,29 @@ func TestRenderMissingGlyph(t *testing.T) {
 	r := mustRenderer(t)
 	tests := []struct {
 		name  string
-		edit  func(*pdfform.Form)
+		edit  func(*pdfform.Document)
+		form  int
 		field string
 		char  rune
 	}{
 		// U+E000 is private use: no font maps it.
-		{"PrivateUse", func(f *pdfform.Form) { f.Dependents[1].Name = "林\ue000" }, "Dependents[1].Name", 0xE000},
+		{"PrivateUse", func(d *pdfform.Document) { d.Forms[1].Dependents[1].Name = "林\ue000" }, 1, "Dependents[1].Name", 0xE000},
 		// U+9FA6 (龦, CJK Unified, Unicode 4.1) is absent from TW-Sung and
 		// from its Ext-B and Plus companions.
-		{"AbsentFromTWSung", func(f *pdfform.Form) { f.Insured.Name = "王龦明" }, "Insured.Name", 0x9FA6},
-		{"UnitName", func(f *pdfform.Form) { f.UnitName = "某\ue000公司" }, "UnitName", 0xE000},
-		{"Relation", func(f *pdfform.Form) { f.Dependents[0].Relation = "配\ue000" }, "Dependents[0].Relation", 0xE000},
-		{"Reason", func(f *pdfform.Form) { f.Reason = "到職\ue000" }, "Reason", 0xE000},
-		{"ControlCharacter", func(f *pdfform.Form) { f.Insured.Name = "林\n峯" }, "Insured.Name", '\n'},
-		{"InvalidUTF8", func(f *pdfform.Form) { f.Insured.IDNo = "A12345\xff789" }, "Insured.IDNo", '\uFFFD'},
+		{"AbsentFromTWSung", func(d *pdfform.Document) { d.Forms[1].Insured.Name = "王龦明" }, 1, "Insured.Name", 0x9FA6},
+		{"UnitName", func(d *pdfform.Document) { d.UnitName = "某\ue000公司" }, -1, "UnitName", 0xE000},
+		{"Relation", func(d *pdfform.Document) { d.Forms[1].Dependents[0].Relation = "配\ue000" }, 1, "Dependents[0].Relation", 0xE000},
+		{"Reason", func(d *pdfform.Document) { d.Forms[1].Insured.Reason = "到職\ue000" }, 1, "Insured.Reason", 0xE000},
+		{"DependentReason", func(d *pdfform.Document) { d.Forms[1].Dependents[1].Reason = "結\ue000" }, 1, "Dependents[1].Reason", 0xE000},
+		{"ControlCharacter", func(d *pdfform.Document) { d.Forms[1].Insured.Name = "林\n峯" }, 1, "Insured.Name", '\n'},
+		{"InvalidUTF8", func(d *pdfform.Document) { d.Forms[1].Insured.IDNo = "A12345\xff789" }, 1, "Insured.IDNo", '\uFFFD'},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			good := sampleForm()
-			bad := sampleForm()
-			tt.edit(&bad)
+			doc := sampleDoc(sampleForm(), sampleForm())
+			tt.edit(&doc)
 			var buf bytes.Buffer
-			err := r.Render(&buf, good, bad)
+			err := r.Render(&buf, doc)
 			if !errors.Is(err, pdfform.ErrMissingGlyph) {
 				t.Fatalf("Render() error = %v, want ErrMissingGlyph", err)
 			}
@@ -108,8 +167,8 @@ func TestRenderMissingGlyph(t *testing.T) {
 			if !errors.As(err, &ge) {
 				t.Fatalf("Render() error %T is not a *GlyphError", err)
 			}
-			if ge.Form != 1 || ge.Field != tt.field || ge.Rune != tt.char {
-				t.Errorf("GlyphError = {Form %d, Field %q, Rune %U}, want {1, %q, %U}", ge.Form, ge.Field, ge.Rune, tt.field, tt.char)
+			if ge.Form != tt.form || ge.Field != tt.field || ge.Rune != tt.char {
+				t.Errorf("GlyphError = {Form %d, Field %q, Rune %U}, want {%d, %q, %U}", ge.Form, ge.Field, ge.Rune, tt.form, tt.field, tt.char)
 			}
 			code := fmt.Sprintf("U+%04X", tt.char)
 			if msg := err.Error(); !strings.Contains(msg, code) || !strings.Contains(msg, tt.field) {
@@ -148,13 +207,13 @@ func TestFallbackFont(t *testing.T) {
 			t.Fatal(err)
 		}
 		var ge *pdfform.GlyphError
-		if err := r.Render(io.Discard, f); !errors.As(err, &ge) || ge.Rune != 0x20000 || ge.Field != "Dependents[1].Name" {
+		if err := r.Render(io.Discard, sampleDoc(f)); !errors.As(err, &ge) || ge.Rune != 0x20000 || ge.Field != "Dependents[1].Name" {
 			t.Fatalf("Render() error = %v, want a GlyphError for U+20000 in Dependents[1].Name", err)
 		}
 	})
 	t.Run("WithExtB", func(t *testing.T) {
 		r := mustRenderer(t)
-		pdf := mustRender(t, r, f)
+		pdf := mustRender(t, r, sampleDoc(f))
 		text := pdfText(t, pdf, 0, 0)
 		for _, want := range []string{"林𠀀犇", "林峯堃"} {
 			if !strings.Contains(text, want) {
@@ -166,7 +225,7 @@ func TestFallbackFont(t *testing.T) {
 		}
 	})
 	t.Run("OnlyWhenUsed", func(t *testing.T) {
-		pdf := mustRender(t, mustRenderer(t), sampleForm())
+		pdf := mustRender(t, mustRenderer(t), sampleDoc())
 		if n := bytes.Count(pdf, []byte("/Subtype /Type0")); n != 1 {
 			t.Errorf("PDF embeds %d fonts, want 1: fallbacks only when used", n)
 		}
@@ -180,30 +239,55 @@ func TestLabelsChecked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := pdfform.Form{Insured: pdfform.Person{Name: "ABC"}}
+	doc := pdfform.Document{Forms: []pdfform.Form{{Insured: pdfform.Person{Name: "ABC"}}}}
 	var ge *pdfform.GlyphError
-	if err := r.Render(io.Discard, f); !errors.As(err, &ge) || ge.Field != "label" {
+	if err := r.Render(io.Discard, doc); !errors.As(err, &ge) || ge.Field != "label" || ge.Form != -1 {
 		t.Fatalf("Render() error = %v, want a GlyphError for a label", err)
 	}
 }
 
+// people makes a form of an insured and n dependents named by prefix.
+func people(prefix string, self bool, n int) pdfform.Form {
+	f := pdfform.Form{Insured: pdfform.Person{Name: prefix + "甲", IDNo: "A10000000" + strconv.Itoa(len(prefix)%10), Reason: "到職起薪"},
+		Amount: 30300, DependentsOnly: !self}
+	for i := range n {
+		f.Dependents = append(f.Dependents, pdfform.Person{Name: prefix + "眷" + strconv.Itoa(i+1), IDNo: "B2000000" + strconv.Itoa(10+i), Relation: "子女", Reason: "隨同被保險人加保"})
+	}
+	return f
+}
+
+// TestPaginate checks how rows are laid out: five a page, an insured's
+// rows kept on one page when they fit, more continued (續).
+func TestPaginate(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		forms []pdfform.Form
+		want  []string // per page: the rows as form or form.dependent; … marks 續
+	}{
+		{"OneInsured", []pdfform.Form{people("林", true, 0)}, []string{"0"}},
+		{"FivePersonsOnePage", []pdfform.Form{people("林", true, 2), people("王", true, 1)}, []string{"0 0.0 0.1 1 1.0"}},
+		{"KeptTogether", []pdfform.Form{people("林", true, 2), people("王", true, 2)}, []string{"0 0.0 0.1", "1 1.0 1.1"}},
+		{"SmallFillsTheGap", []pdfform.Form{people("林", true, 2), people("王", true, 2), people("張", false, 1)}, []string{"0 0.0 0.1", "1 1.0 1.1 2.0"}},
+		{"InsuredAndFourDependents", []pdfform.Form{people("林", true, 4)}, []string{"0 0.0 0.1 0.2 0.3"}},
+		{"Continued", []pdfform.Form{people("王", true, 1), people("林", true, 6), people("張", true, 0)},
+			[]string{"0 0.0", "1 1.0 1.1 1.2 1.3 …", "… 1.4 1.5 2"}},
+		{"DependentsOnlyContinued", []pdfform.Form{people("林", false, 11)},
+			[]string{"0.0 0.1 0.2 0.3 0.4 …", "… 0.5 0.6 0.7 0.8 0.9 …", "… 0.10"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := pdfform.Paginate(tt.forms); !slices.Equal(got, tt.want) {
+				t.Errorf("pages = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestRenderPages renders forms over several pages and reads each page.
 func TestRenderPages(t *testing.T) {
 	r := mustRenderer(t)
-	none := sampleForm()
-	none.Dependents = nil
-	full := sampleForm()
-	full.Dependents = nil
-	more := sampleForm()
-	more.Insured.Name = "張大千"
-	more.Dependents = nil
-	for i := range pdfform.DependentsPerPage {
-		full.Dependents = append(full.Dependents, pdfform.Person{Name: "眷屬" + strconv.Itoa(i+1), IDNo: "B22345678" + strconv.Itoa(i)})
-	}
-	for i := range pdfform.DependentsPerPage + 2 {
-		more.Dependents = append(more.Dependents, pdfform.Person{Name: "張小" + strconv.Itoa(i+1), IDNo: "C12345678" + strconv.Itoa(i), Relation: "子女"})
-	}
-	pdf := mustRender(t, r, none, full, more)
-	const want = 1 + 1 + 2
+	doc := sampleDoc(people("王", true, 2), people("陳", true, 2), people("張", false, 1), people("林", true, 6), people("李", true, 0))
+	pdf := mustRender(t, r, doc)
+	const want = 4
 	if got := countPages(pdf); got != want {
 		t.Errorf("page objects = %d, want %d", got, want)
 	}
@@ -221,16 +305,26 @@ func TestRenderPages(t *testing.T) {
 	} else if os.Getenv(testenv.PDFTools) != "" {
 		t.Errorf("pdfinfo not installed (%s is set)", testenv.PDFTools)
 	}
-
-	// The last form continues on a second page that repeats the insured.
-	last := pdfText(t, pdf, 4, 4)
-	for _, want := range []string{"張大千", "張小5", "張小6", "第 2 頁／共 2 頁"} {
-		if !strings.Contains(last, want) {
-			t.Errorf("page 4 lacks %q; got:\n%s", want, last)
+	for _, p := range []struct {
+		page        int
+		has, hasNot []string
+	}{
+		{1, []string{"王甲", "王眷1", "王眷2", "第 1 頁／共 4 頁"}, []string{"陳甲", "續"}},
+		{2, []string{"陳甲", "陳眷2", "張甲", "張眷1"}, []string{"王甲", "林甲", "續"}},
+		{3, []string{"林甲", "林眷1", "林眷4", "（下頁續）"}, []string{"林眷5", "續上頁"}},
+		{4, []string{"（續上頁）", "林甲", "林眷5", "林眷6", "李甲", "第 4 頁／共 4 頁"}, []string{"林眷4", "下頁續"}},
+	} {
+		text := pdfText(t, pdf, p.page, p.page)
+		for _, want := range p.has {
+			if !strings.Contains(text, want) {
+				t.Errorf("page %d lacks %q; got:\n%s", p.page, want, text)
+			}
 		}
-	}
-	if strings.Contains(last, "張小4") {
-		t.Error("page 4 repeats dependent 4 of page 3")
+		for _, not := range p.hasNot {
+			if strings.Contains(text, not) {
+				t.Errorf("page %d has %q", p.page, not)
+			}
+		}
 	}
 }
 
@@ -239,42 +333,51 @@ func TestRenderPages(t *testing.T) {
 // fails rather than overflow.
 func TestLongTextWraps(t *testing.T) {
 	r := mustRenderer(t)
-	f := sampleForm()
-	f.UnitName = "財團法人臺灣省私立峯堃社會福利慈善事業基金會附設臺北市私立犇犇老人長期照顧中心（養護型）"
-	text := pdfText(t, mustRender(t, r, f), 0, 0)
+	doc := sampleDoc()
+	doc.UnitName = "財團法人臺灣省私立峯堃社會福利慈善事業基金會附設臺北市私立犇犇老人長期照顧中心（養護型）"
+	text := pdfText(t, mustRender(t, r, doc), 0, 0)
 	joined := strings.NewReplacer("\n", "", " ", "").Replace(text)
-	if !strings.Contains(joined, f.UnitName) {
-		t.Errorf("text lacks the unit name %q whole; got:\n%s", f.UnitName, text)
+	if !strings.Contains(joined, doc.UnitName) {
+		t.Errorf("text lacks the unit name %q whole; got:\n%s", doc.UnitName, text)
 	}
-	if strings.Contains(text, f.UnitName) {
+	if strings.Contains(text, doc.UnitName) {
 		t.Error("unit name was not wrapped; make it longer to test wrapping")
 	}
 
-	f.Insured.Name = strings.Repeat("林峯堃", 40)
-	if err := r.Render(io.Discard, f); !errors.Is(err, pdfform.ErrTooLong) || !strings.Contains(err.Error(), "Insured.Name") {
-		t.Errorf("Render(very long name) error = %v, want ErrTooLong naming Insured.Name", err)
+	doc.Forms[0].Insured.Name = strings.Repeat("林峯堃", 40)
+	if err := r.Render(io.Discard, doc); !errors.Is(err, pdfform.ErrTooLong) || !strings.Contains(err.Error(), "forms[0].Insured.Name") {
+		t.Errorf("Render(very long name) error = %v, want ErrTooLong naming forms[0].Insured.Name", err)
 	}
 }
 
 func TestRenderInvalid(t *testing.T) {
 	r := mustRenderer(t)
-	if err := r.Render(io.Discard); !errors.Is(err, pdfform.ErrInvalidForm) {
-		t.Errorf("Render(no forms) error = %v, want ErrInvalidForm", err)
-	}
-	f := sampleForm()
-	f.FormNo = "Z"
-	if err := r.Render(io.Discard, f); !errors.Is(err, pdfform.ErrInvalidForm) {
-		t.Errorf("Render(FormNo Z) error = %v, want ErrInvalidForm", err)
-	}
-	f = sampleForm()
-	f.Amount = -1
-	if err := r.Render(io.Discard, f); !errors.Is(err, pdfform.ErrInvalidForm) {
-		t.Errorf("Render(Amount -1) error = %v, want ErrInvalidForm", err)
+	for _, tt := range []struct {
+		name string
+		edit func(*pdfform.Document)
+	}{
+		{"NoForms", func(d *pdfform.Document) { d.Forms = nil }},
+		{"UnknownKind", func(d *pdfform.Document) { d.Kind = 9 }},
+		{"FormNoZ", func(d *pdfform.Document) { d.FormNo = "Z" }},
+		{"FormNoOnWithdraw", func(d *pdfform.Document) { d.Kind = pdfform.Withdraw; d.Forms[0].Amount = 0 }},
+		{"NegativeAmount", func(d *pdfform.Document) { d.Forms[0].Amount = -1 }},
+		{"AmountOnWithdraw", func(d *pdfform.Document) { d.Kind, d.FormNo = pdfform.Withdraw, "" }},
+		{"OldAmountOnEnrol", func(d *pdfform.Document) { d.Forms[0].OldAmount = 30300 }},
+		{"DependentsOnAdjust", func(d *pdfform.Document) { d.Kind, d.FormNo = pdfform.Adjust, "" }},
+		{"DependentsOnlyWithNone", func(d *pdfform.Document) { d.Forms[0].DependentsOnly, d.Forms[0].Dependents = true, nil }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := sampleDoc()
+			tt.edit(&doc)
+			if err := r.Render(io.Discard, doc); !errors.Is(err, pdfform.ErrInvalidForm) {
+				t.Errorf("Render() error = %v, want ErrInvalidForm", err)
+			}
+		})
 	}
 	for _, no := range append([]string{"", "d", " E "}, pdfform.FormNumbers...) {
-		f := sampleForm()
-		f.FormNo = no
-		if err := r.Render(io.Discard, f); err != nil {
+		doc := sampleDoc()
+		doc.FormNo = no
+		if err := r.Render(io.Discard, doc); err != nil {
 			t.Errorf("Render(FormNo %q) error = %v", no, err)
 		}
 	}
@@ -284,7 +387,7 @@ func TestRenderInvalid(t *testing.T) {
 func TestRenderWriteError(t *testing.T) {
 	r := mustRenderer(t)
 	boom := errors.New("disk full")
-	if err := r.Render(failWriter{boom}, sampleForm()); !errors.Is(err, boom) {
+	if err := r.Render(failWriter{boom}, sampleDoc()); !errors.Is(err, boom) {
 		t.Errorf("Render() error = %v, want %v", err, boom)
 	}
 }
@@ -350,7 +453,7 @@ func TestFontReadOnce(t *testing.T) {
 	if err := os.Remove(p); err != nil {
 		t.Fatal(err)
 	}
-	mustRender(t, r, sampleForm())
+	mustRender(t, r, sampleDoc())
 	if got := r.FontPaths(); len(got) != 1 || got[0] != p {
 		t.Errorf("FontPaths() = %q, want [%q]", got, p)
 	}
@@ -361,18 +464,19 @@ func TestFontReadOnce(t *testing.T) {
 func TestRenderConcurrent(t *testing.T) {
 	r := mustRenderer(t)
 	const workers, each = 6, 3
-	forms := make([]pdfform.Form, workers)
+	docs := make([]pdfform.Document, workers)
 	want := make([][]byte, workers)
-	for i := range forms {
-		forms[i] = sampleForm()
-		forms[i].Insured.Name = "林峯堃" + strconv.Itoa(i)
+	for i := range docs {
+		docs[i] = sampleDoc()
+		f := &docs[i].Forms[0]
+		f.Insured.Name = "林峯堃" + strconv.Itoa(i)
 		if i%2 == 1 {
-			forms[i].Dependents[0].Name = "陳𠀀" // the Ext-B fallback too
+			f.Dependents[0].Name = "陳𠀀" // the Ext-B fallback too
 		}
 		if _, err := os.Stat(extBPath); err != nil && i%2 == 1 {
-			forms[i].Dependents[0].Name = "陳美玲"
+			f.Dependents[0].Name = "陳美玲"
 		}
-		want[i] = mustRender(t, r, forms[i])
+		want[i] = mustRender(t, r, docs[i])
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, workers*each)
@@ -380,7 +484,7 @@ func TestRenderConcurrent(t *testing.T) {
 		wg.Go(func() {
 			for range each {
 				var buf bytes.Buffer
-				if err := r.Render(&buf, forms[i]); err != nil {
+				if err := r.Render(&buf, docs[i]); err != nil {
 					errs <- err
 					return
 				}
@@ -400,7 +504,7 @@ func TestRenderConcurrent(t *testing.T) {
 
 func TestFixToUnicode(t *testing.T) {
 	r := mustRenderer(t)
-	plain := mustRender(t, r, sampleForm())
+	plain := mustRender(t, r, sampleDoc())
 	got, err := pdfform.FixToUnicode(plain)
 	if err != nil || !bytes.Equal(got, plain) {
 		t.Errorf("FixToUnicode(BMP only) changed the PDF or failed: %v", err)
