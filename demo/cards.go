@@ -147,10 +147,11 @@ var kindUnits = []struct {
 	kind  certlogin.Kind
 	index int
 	id    string
+	name  string
 }{
-	{certlogin.KindGCA, 11, "2.16.886.101.90000.20011"},
-	{certlogin.KindXCA, 12, "2.16.886.101.90000.30012"},
-	{certlogin.KindHCA, 13, "3599990013"},
+	{certlogin.KindGCA, 11, "2.16.886.101.90000.20011", "示範市政府環境保護局"},
+	{certlogin.KindXCA, 12, "2.16.886.101.90000.30012", "示範科技大學"},
+	{certlogin.KindHCA, 13, "3599990013", "示範綜合醫院"},
 }
 
 // KindUnits returns the demo's units of the other unit certificate kinds

@@ -318,6 +318,7 @@ func unit(i int, now time.Time) models.Unit {
 	}
 	for _, k := range kindUnits {
 		if k.index == i {
+			u.Name = k.name
 			id := k.id
 			switch k.kind {
 			case certlogin.KindGCA:
