@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -153,4 +154,64 @@ func TestUnitCertificateKinds(t *testing.T) {
 			t.Fatalf("login with the new 醫事憑證: %d %v", code, res)
 		}
 	})
+}
+
+// TestStaffSetsUnitCertIDs: staff record the identifier a unit's 醫事憑證
+// carries on the console's unit page; the unit then registers with that
+// card. An identifier names one unit only.
+func TestStaffSetsUnitCertIDs(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, modelstest.MustOpenSQLite(t))
+	ctx := context.Background()
+	staff := e.staffClient("taipei.staff")
+	id := e.unitID(ownUnit)
+	path := "/console/units/" + strconv.FormatInt(id, 10)
+	wantContains(t, staff.get(path), "單位憑證識別碼", `name="medical_code"`)
+
+	r := staff.post(path+"/cert-ids", url.Values{"medical_code": {"12-34"}})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	wantStatus(t, staff.post(path+"/cert-ids", url.Values{"medical_code": {"3599990055"}}), http.StatusSeeOther)
+	var u models.Unit
+	if err := e.db.NewSelect().Model(&u).Where("id = ?", id).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if u.MedicalCode == nil || *u.MedicalCode != "3599990055" {
+		t.Fatalf("medical_code = %v", u.MedicalCode)
+	}
+	if auditCount(t, e.db, "unit.cert_ids") != 1 {
+		t.Error("no unit.cert_ids audit event")
+	}
+	wantContains(t, staff.get(path), "3599990055", "醫事憑證")
+
+	// The demo hospital holds its own code; another unit cannot take it.
+	units, err := demo.KindUnits(ctx, e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hospital models.Unit
+	if err := e.db.NewSelect().Model(&hospital).Where("code = ?", units[2].Code).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r = e.staffClient("hq.staff").post("/console/units/"+strconv.FormatInt(hospital.ID, 10)+"/cert-ids", url.Values{"medical_code": {"3599990055"}})
+	wantStatus(t, r, http.StatusConflict)
+
+	// The unit's 醫事憑證 now logs it in once bound: register after
+	// deregistration is another journey; here the certificate change.
+	ca := devCA(t)
+	nb, na := modelstest.Clock.AddDate(-1, 0, 0), modelstest.Clock.AddDate(2, 0, 0)
+	hca, err := ca.IssueHCA("3599990055", u.Name, nb, na)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.unitClient(ownUnit, models.RoleUnitOwner)
+	der := base64.StdEncoding.EncodeToString(hca.Cert.Raw)
+	wantStatus(t, c.post("/portal/certificate", url.Values{"cert": {der}, "step": {"save"}}), http.StatusSeeOther)
+	if code, res := e.cardClient().signIn(t, "/login/certificate", models.PurposeUnitLogin, hca, testOrigin, url.Values{"as_unit": {"1"}}); code != http.StatusOK {
+		t.Fatalf("login with the 醫事憑證: %d %v", code, res)
+	}
+	// Clearing the code stops it.
+	wantStatus(t, staff.post(path+"/cert-ids", url.Values{"medical_code": {""}}), http.StatusSeeOther)
+	if code, res := e.cardClient().signIn(t, "/login/certificate", models.PurposeUnitLogin, hca, testOrigin, url.Values{"as_unit": {"1"}}); code != http.StatusUnauthorized {
+		t.Fatalf("login after the code was cleared: %d %v, want 401", code, res)
+	}
 }

@@ -3,11 +3,13 @@ package models_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/uptrace/bun"
 
 	"github.com/multicert/multicert/demo"
+	"github.com/multicert/multicert/internal/apperr"
 	"github.com/multicert/multicert/internal/certlogin"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
@@ -99,6 +101,54 @@ func TestUnitCertKinds(t *testing.T) {
 		_, err := db.NewUpdate().Model((*models.Unit)(nil)).Set("medical_code = ?", code).Where("id = ?", f.cert.ID).Exec(ctx)
 		if err == nil {
 			t.Error("a second unit with the same 醫事機構代碼: want a unique violation")
+		}
+	})
+}
+
+// TestSetUnitCertIDs: staff record a unit's identifiers of the other kinds;
+// the form is checked, an identifier names one unit, "" removes one.
+func TestSetUnitCertIDs(t *testing.T) {
+	t.Parallel()
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		f := newLoginFixture(t, db)
+		ctx := context.Background()
+		a := models.Actor{Kind: "staff", Name: "hq.staff", Role: models.RoleStaff}
+		ids := models.UnitCertIDs{AgencyCode: "2.16.886.101.90000.1", OrgCode: " A21030000I ", MedicalCode: "3599990001"}
+		if err := f.s.SetUnitCertIDs(ctx, a, models.ScopeAll, f.cert.ID, ids); err != nil {
+			t.Fatal(err)
+		}
+		var u models.Unit
+		if err := db.NewSelect().Model(&u).Where("id = ?", f.cert.ID).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			kind certlogin.Kind
+			want string
+		}{{certlogin.KindGCA, "2.16.886.101.90000.1"}, {certlogin.KindXCA, "A21030000I"}, {certlogin.KindHCA, "3599990001"}, {certlogin.KindMOEACA, u.BAN}} {
+			if got, ok := u.CertID(c.kind); !ok || got != c.want {
+				t.Errorf("CertID(%s) = %q, %v; want %q", c.kind, got, ok, c.want)
+			}
+		}
+		if err := f.s.SetUnitCertIDs(ctx, a, models.ScopeAll, f.cert.ID, ids); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("no change: %v, want Invalid", err)
+		}
+		if err := f.s.SetUnitCertIDs(ctx, a, models.ScopeAll, f.nhi.ID, models.UnitCertIDs{MedicalCode: "3599990001"}); !apperr.Is(err, apperr.Conflict) {
+			t.Errorf("another unit's 醫事機構代碼: %v, want Conflict", err)
+		}
+		for _, bad := range []models.UnitCertIDs{{MedicalCode: "12345"}, {AgencyCode: "機關"}, {OrgCode: strings.Repeat("1", 65)}} {
+			if err := f.s.SetUnitCertIDs(ctx, a, models.ScopeAll, f.nhi.ID, bad); !apperr.Is(err, apperr.Invalid) {
+				t.Errorf("%+v: %v, want Invalid", bad, err)
+			}
+		}
+		if err := f.s.SetUnitCertIDs(ctx, a, models.ScopeAll, f.cert.ID, models.UnitCertIDs{}); err != nil {
+			t.Fatal(err)
+		}
+		var cleared models.Unit
+		if err := db.NewSelect().Model(&cleared).Where("id = ?", f.cert.ID).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if cleared.AgencyCode != nil || cleared.OrgCode != nil || cleared.MedicalCode != nil {
+			t.Errorf("identifiers left after clearing: %v %v %v", cleared.AgencyCode, cleared.OrgCode, cleared.MedicalCode)
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/twid"
 )
 
 // Kind is a kind of certificate card, named after the certificate
@@ -141,6 +142,25 @@ func UnitID(kind Kind, c *x509.Certificate) (string, error) {
 		return v, nil
 	}
 	return "", fail(ErrNoUnitID, fmt.Errorf("%q is not a unit certificate kind", kind))
+}
+
+// CheckUnitID checks that id has the form of kind's identifier, as UnitID
+// accepts it from a certificate: for staff typing a unit's identifier of
+// a kind. The error says what is wrong, in Chinese.
+func CheckUnitID(kind Kind, id string) error {
+	ok := false
+	switch kind {
+	case KindMOEACA:
+		return twid.CheckBAN(id)
+	case KindGCA, KindXCA:
+		ok = reOrgID.MatchString(id)
+	case KindHCA:
+		ok = reHCACode.MatchString(id)
+	}
+	if !ok {
+		return fmt.Errorf("%s的格式不正確", kind.IDName())
+	}
+	return nil
 }
 
 // oneValue reads an identifier from the Subject Directory Attributes under
