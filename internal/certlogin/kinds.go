@@ -226,8 +226,11 @@ func DirectoryAttributes(c *x509.Certificate) (map[string][]string, error) {
 			Values []asn1.RawValue `asn1:"set"`
 		}
 		rest, err := asn1.Unmarshal(e.Value, &attrs)
-		if err != nil || len(rest) > 0 {
-			return nil, fmt.Errorf("Subject Directory Attributes: %v", err)
+		if err == nil && len(rest) > 0 {
+			err = errors.New("trailing data")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("the Subject Directory Attributes do not parse: %w", err)
 		}
 		for _, a := range attrs {
 			k := a.Type.String()
