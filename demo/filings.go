@@ -18,7 +18,8 @@ const filer = "示範資料"
 // SeedFilings brings the demo's filings up to n, spread over the
 // registered demo units and the past two months: employees enrolled with
 // grades of the table in force, one in three with a child, one in twenty
-// with an error code (as if the nightly batch had found it). Inserted in
+// with an error code (as if the nightly batch had found it), one in twenty
+// part-time (部分工時) at a part-time amount where the table has them. Inserted in
 // batches of 2,000 rows per transaction; running it again adds only what
 // is missing.
 func SeedFilings(ctx context.Context, s *models.Store, n int) (int, error) {
@@ -89,6 +90,9 @@ func filing(i int, unitID int64, day, now time.Time, tables []rules.GradeTable) 
 	f.Birth = date(time.Date(1965+r.IntN(35), time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC))
 	g := rules.TableOn(tables, filed)
 	f.Amount = g.Grades[r.IntN(min(len(g.Grades), 30))]
+	if i%20 == 11 && len(g.PartTime) > 0 { // a part-time employee (部分工時) at a part-time amount
+		f.PartTime, f.Amount = true, g.PartTime[r.IntN(len(g.PartTime))]
+	}
 	if i%20 == 6 { // as if the nightly batch had found an amount that is no grade
 		f.Status, f.Codes, f.Amount = models.FilingError, "5", f.Amount+100
 	}

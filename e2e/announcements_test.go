@@ -12,6 +12,7 @@ import (
 // as the 「詳見公告欄!!!」 banner, which leads to the 公告欄 listing it with
 // its address as a link. Withdrawn (after confirming), it leaves both.
 func TestStaffPublishAnnouncementUnitsSeeBanner(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	staff := newBrowser(t)
 	acceptDialogs(staff)

@@ -145,6 +145,7 @@ type axeGroup struct {
 // may see it and with the demo data, runs axe-core on it (WCAG 2.0/2.1 A
 // and AA) and fails on any violation not in axeAllowed.
 func TestAxeEveryPage(t *testing.T) {
+	t.Parallel()
 	src := axeSource(t)
 	srv := startServer(t)
 	staff := func(user string) func(t *testing.T, ctx context.Context, base string) {

@@ -50,6 +50,7 @@ func insertSimCard(t *testing.T, ctx context.Context, base, prefix string) {
 // TestUnitLogsInWithBusinessCertificate: the unit's 工商憑證 in the
 // simulated reader, its PIN typed on the login page, the portal home.
 func TestUnitLogsInWithBusinessCertificate(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := newBrowser(t)
 	insertSimCard(t, ctx, srv.URL, "工商憑證：")
@@ -121,6 +122,7 @@ func TestUnitsOfOtherKindsLogIn(t *testing.T) {
 // TestClerkLogsInWithNHICard: a clerk's 健保卡 and the password of its
 // 健保卡網路服務註冊.
 func TestClerkLogsInWithNHICard(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := newBrowser(t)
 	insertSimCard(t, ctx, srv.URL, "承辦人健保卡：")
@@ -147,6 +149,7 @@ func TestClerkLogsInWithNHICard(t *testing.T) {
 // TestOldAgentGetsError3003: a server that wants a newer card agent than
 // the one running shows error 3003 with the way to 環境說明.
 func TestOldAgentGetsError3003(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "--agent-min-version", "9.0.0")
 	ctx := newBrowser(t)
 	err := chromedp.Do(ctx,

@@ -56,6 +56,7 @@ func tryUnitLogin(t *testing.T, ctx context.Context, base string) {
 // close the unit, its login says 請洽詢承辦人 with the branch's phone; staff
 // reopen it and the unit logs in the same minute.
 func TestStaffReopensUnitAndUnitLogsInAtOnce(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	staff := newBrowser(t)
 	acceptDialogs(staff)
@@ -89,6 +90,7 @@ func TestStaffReopensUnitAndUnitLogsInAtOnce(t *testing.T) {
 // supervisor approves, the unit registers again with its business
 // certificate.
 func TestDeregistrationApprovedThenUnitRegistersAgain(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	staff := newBrowser(t)
 	acceptDialogs(staff)
@@ -130,6 +132,7 @@ func TestDeregistrationApprovedThenUnitRegistersAgain(t *testing.T) {
 // TestStaffApprovesAddressChange is Q9.1 from both sides: the unit asks,
 // staff approve, the unit sees its new registered address.
 func TestStaffApprovesAddressChange(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	unit := newBrowser(t)
 	unitLogin(t, unit, srv.URL)

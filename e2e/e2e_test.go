@@ -112,6 +112,7 @@ var unitPath = regexp.MustCompile(`^/console/units/[0-9]+$`)
 // TestStaffSearchesAndOpensUnit: taipei.staff logs in, finds a 臺北 unit by
 // its code with the live search, opens it and logs out.
 func TestStaffSearchesAndOpensUnit(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := newBrowser(t)
 	code := demo.UnitCode(0) // 100000001, 臺北業務組
@@ -169,6 +170,7 @@ func TestStaffSearchesAndOpensUnit(t *testing.T) {
 // TestStaffCannotFindOtherBranchUnit: a 北區 unit is invisible to
 // taipei.staff in the search but found by north.staff.
 func TestStaffCannotFindOtherBranchUnit(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := newBrowser(t)
 	code := demo.UnitCode(3) // 200000004, 北區業務組
@@ -201,6 +203,7 @@ func TestStaffCannotFindOtherBranchUnit(t *testing.T) {
 // TestStaffLoginWrongPassword: a wrong password shows the error on the login
 // page without a page load; the right one then gets in.
 func TestStaffLoginWrongPassword(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := newBrowser(t)
 

@@ -70,6 +70,7 @@ func submitFiling(t *testing.T, ctx context.Context) {
 // the insured's, sees code 2 explained at once (a warning), fixes it, and
 // finds both 審核正確 in 異動檢核後查詢.
 func TestClerkFilesDependentFixesCode2(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := newBrowser(t)
 	clerkLogin(t, ctx, srv.URL)
@@ -127,6 +128,7 @@ func TestClerkFilesDependentFixesCode2(t *testing.T) {
 // keyboard, the clerk chooses 其他, is told the note is required, writes
 // it, confirms, and finds the filing with its reason in 異動檢核後查詢.
 func TestClerkConfirmsCode2WithReason(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := newBrowser(t)
 	clerkLogin(t, ctx, srv.URL)
@@ -174,6 +176,7 @@ func TestClerkConfirmsCode2WithReason(t *testing.T) {
 // TestClerkPrintsTwoFilingsAsOnePDF is Q11: select two filings, print,
 // download one PDF with two pages.
 func TestClerkPrintsTwoFilingsAsOnePDF(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("pdfinfo"); err != nil {
 		testenv.Missing(t, testenv.PDFTools, "pdfinfo missing: run scripts/fonts/install.sh")
 	}

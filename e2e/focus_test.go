@@ -69,6 +69,7 @@ func title(t *testing.T, ctx context.Context) string {
 // (focus on the result count), a refused audit search (error summary,
 // the date field invalid) and a refused form sent without htmx.
 func TestFocusAfterSwapsStaff(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := newBrowser(t)
 
@@ -186,6 +187,7 @@ func TestFocusAfterSwapsStaff(t *testing.T) {
 // PIN field invalid; the filing form's live check marks its field invalid
 // and announces the message once the field is left.
 func TestFocusAfterSwapsUnit(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := newBrowser(t)
 

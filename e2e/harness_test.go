@@ -1,6 +1,8 @@
 // Package e2e drives the multicert server with a real browser (Chromium,
 // through chromedp). Each test starts its own server on a fresh demo
-// database and its own headless browser.
+// database and its own headless browser, so the tests run in parallel
+// (t.Parallel, as many at once as -parallel allows: GOMAXPROCS by default).
+// The real-card test does not: it shares pcscd's virtual reader.
 //
 // Run with: go test ./e2e/ -v -count=1
 //
@@ -271,6 +273,13 @@ func (s *server) stop(t *testing.T) {
 // the page's HTML are saved under e2e/screenshots/ first.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
+	return newBrowserFor(t, testTimeout)
+}
+
+// newBrowserFor is newBrowser whose context ends after d instead of
+// testTimeout, for a test that browses for minutes.
+func newBrowserFor(t *testing.T, d time.Duration) context.Context {
+	t.Helper()
 	if browserPath == "" {
 		t.Fatal("newBrowser: no browser (TestMain did not run)")
 	}
@@ -317,7 +326,7 @@ func newBrowser(t *testing.T) context.Context {
 		}
 	}()
 
-	ctx, cancel := context.WithTimeout(browserCtx, testTimeout)
+	ctx, cancel := context.WithTimeout(browserCtx, d)
 	t.Cleanup(func() {
 		cancel()
 		if !t.Failed() {

@@ -42,6 +42,7 @@ var mailedCode = regexp.MustCompile(`驗證碼：(\d{6})`)
 // get the 驗證碼 from the mail (the demo's mailbox page), set a password,
 // log in with it.
 func TestClerkSetsNHIPasswordWithMailedCode(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := newBrowser(t)
 	insertSimCard(t, ctx, srv.URL, "承辦人健保卡：")

@@ -19,6 +19,7 @@ import (
 // the permission skips that part. The decision itself (permission state →
 // message) is checked in every browser.
 func TestLocalNetworkAccess(t *testing.T) {
+	t.Parallel()
 	closed := "http://127.0.0.1:" + strconv.Itoa(freePort(t)) // nothing listens there
 	srv := startServer(t, "--demo-agent=false", "--agent-url", closed)
 	ctx := newBrowser(t)
@@ -74,6 +75,7 @@ func TestLocalNetworkAccess(t *testing.T) {
 // TestNewerAgentVersion: when manifest.json names a newer version than the
 // running agent's, the self-test says 「有新版元件，請下載更新」.
 func TestNewerAgentVersion(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	manifest := `{"version": "99.0.0", "files": [], "notes": []}`
 	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(manifest), 0o644); err != nil {

@@ -50,6 +50,7 @@ func unitLogin(t *testing.T, ctx context.Context, base string) {
 // card, saves them; the clerk logs in; the unit deletes them and their
 // next page is refused.
 func TestUnitAssignsAndRevokesClerk(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	unit := newBrowser(t)
 	acceptDialogs(unit)
@@ -117,6 +118,7 @@ func TestUnitAssignsAndRevokesClerk(t *testing.T) {
 // TestUnitRequestsAddressChange is Q9.1: a registered-address change with a
 // PDF, entered with the cascading selects, shown pending.
 func TestUnitRequestsAddressChange(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := newBrowser(t)
 	unitLogin(t, ctx, srv.URL)
@@ -208,6 +210,7 @@ func chooseAddress(t *testing.T, ctx context.Context, prefix, county, township, 
 // business certificate, reads the renewed card the simulated reader holds,
 // saves it, and logs in with it at once; the old card no longer logs in.
 func TestUnitRenewsCertificate(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := newBrowser(t)
 	acceptDialogs(ctx)

@@ -144,6 +144,7 @@ func wantInked(t *testing.T, where string, i int, pages string, wantPages string
 // (canvases with ink, not the broken-document icon of a sandboxed frame),
 // under the site's Content-Security-Policy.
 func TestReviewerSeesPDFProof(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	unit := newBrowser(t)
 	unitWatch := watchCSP(t, unit)

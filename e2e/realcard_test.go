@@ -86,8 +86,13 @@ func (e *buildError) Error() string {
 // through ebfe/scard, signing through PKCS#11 on a SoftHSM2 token holding the
 // card's key), the browser, the server's checks, the portal home.
 func TestUnitLogsInThroughRealAgent(t *testing.T) {
-	loginThroughRealAgent(t, func(ca *devca.CA, db *bun.DB) (*devca.Card, cardemu.Card) {
-		// The demo's own business card of unit 100000001, from the server's development CA.
+	loginThroughRealAgent(t, demoUnitCard(t), nil, "main", demo.UnitCode(0))
+}
+
+// demoUnitCard picks the demo's own business card of unit 100000001, from
+// the server's development CA.
+func demoUnitCard(t *testing.T) func(*devca.CA, *bun.DB) (*devca.Card, cardemu.Card) {
+	return func(ca *devca.CA, db *bun.DB) (*devca.Card, cardemu.Card) {
 		var ban string
 		if err := db.NewSelect().Table("units").Column("ban").Where("code = ?", demo.UnitCode(0)).Scan(context.Background(), &ban); err != nil {
 			t.Fatal(err)
@@ -99,7 +104,16 @@ func TestUnitLogsInThroughRealAgent(t *testing.T) {
 		}
 		t.Fatalf("no business card of the demo unit (統一編號 %s) in the development CA", ban)
 		return nil, nil
-	}, nil, "main", demo.UnitCode(0))
+	}
+}
+
+// realCardServer starts a demo server without its simulated reader, and
+// the real card agent for it with the demo unit's own business card
+// (from the server's development CA) in vpcd's second reader, its key on
+// a SoftHSM2 token; it skips as requireCardStack does.
+func realCardServer(t *testing.T) *server {
+	t.Helper()
+	return realAgentServer(t, demoUnitCard(t))
 }
 
 // TestHospitalLogsInThroughRealAgent: the demo hospital's 醫事憑證 (HCA)
@@ -158,12 +172,38 @@ func TestClerkLogsInWithTwoCertificateCard(t *testing.T) {
 	}, "header", demo.UnitCode(0))
 }
 
-// loginThroughRealAgent starts a demo server without its simulated reader,
-// puts the card pick chooses into vpcd's second reader (emulated as emu)
-// and into a SoftHSM2 token, runs the real card agent, and logs in on the
-// login page with the PIN and the extra form actions; the page reached
-// must be /portal with want in its sel.
+// loginThroughRealAgent starts a demo server and the real card agent with
+// the card pick chooses (realAgentServer), and logs in on the login page
+// with the PIN and the extra form actions; the page reached must be
+// /portal with want in its sel.
 func loginThroughRealAgent(t *testing.T, pick func(*devca.CA, *bun.DB) (*devca.Card, cardemu.Card), extra []chromedp.Action[chromedp.Void], sel, want string) {
+	t.Helper()
+	srv := realAgentServer(t, pick)
+	b := newBrowser(t)
+	actions := []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(srv.URL + "/login"),
+		chromedp.WaitVisible(chromedp.ID("pin")),
+		chromedp.SendKeys(chromedp.ID("pin"), "123456"),
+	}
+	actions = append(actions, extra...)
+	actions = append(actions, chromedp.Click(chromedp.CSS(`form[data-card-flow] button[type="submit"]`)))
+	if err := chromedp.Do(b, actions...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitPath(b, "/portal"); err != nil {
+		status, _, _ := textOf(b, "#card-status")
+		t.Fatalf("after signing in through the real agent: %v (status: %s)", err, status)
+	}
+	if _, err := waitText(b, sel, want); err != nil {
+		t.Fatalf("portal: %v", err)
+	}
+}
+
+// realAgentServer starts a demo server without its simulated reader, puts
+// the card pick chooses into vpcd's second reader (emulated as emu) and
+// into a SoftHSM2 token, and runs the real card agent for the server; it
+// skips as requireCardStack does.
+func realAgentServer(t *testing.T, pick func(*devca.CA, *bun.DB) (*devca.Card, cardemu.Card)) *server {
 	t.Helper()
 	agentPath, hsm := requireCardStack(t)
 	agentAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t)))
@@ -206,25 +246,7 @@ func loginThroughRealAgent(t *testing.T, pick func(*devca.CA, *bun.DB) (*devca.C
 		}
 	})
 	waitHTTP(t, "http://"+agentAddr+"/")
-
-	b := newBrowser(t)
-	actions := []chromedp.Action[chromedp.Void]{
-		chromedp.Navigate(srv.URL + "/login"),
-		chromedp.WaitVisible(chromedp.ID("pin")),
-		chromedp.SendKeys(chromedp.ID("pin"), "123456"),
-	}
-	actions = append(actions, extra...)
-	actions = append(actions, chromedp.Click(chromedp.CSS(`form[data-card-flow] button[type="submit"]`)))
-	if err := chromedp.Do(b, actions...); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := waitPath(b, "/portal"); err != nil {
-		status, _, _ := textOf(b, "#card-status")
-		t.Fatalf("after signing in through the real agent: %v (status: %s)", err, status)
-	}
-	if _, err := waitText(b, sel, want); err != nil {
-		t.Fatalf("portal: %v", err)
-	}
+	return srv
 }
 
 // waitHTTP waits until url answers.

@@ -38,6 +38,7 @@ func nightlyFindsCode5(t *testing.T, srv *server, ids ...string) {
 // second with a reason after confirming, and finds the roster right: the
 // first at the corrected amount, the second gone.
 func TestClerkCorrectsAndWithdrawsThenSeesRoster(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := newBrowser(t)
 	acceptDialogs(ctx)

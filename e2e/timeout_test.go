@@ -176,3 +176,57 @@ func TestSessionExpiredSearch(t *testing.T) {
 		t.Fatalf("after logging in again: %v", err)
 	}
 }
+
+// TestSessionExpiredAddressRestored: a change request's address, chosen
+// with the cascading selects, is kept when the session ends under it;
+// logged in again, the unit is back on the form with 縣市, 鄉鎮市區 and 村里
+// chosen again, each list reloaded for the one before, and focus not
+// pulled into the lists.
+func TestSessionExpiredAddressRestored(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, "--session-idle", "15s")
+	ctx := newBrowser(t)
+	unitLogin(t, ctx, srv.URL)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/portal/requests"),
+		chromedp.WaitVisible(chromedp.ID("effective_date")),
+		chromedp.SendKeys(chromedp.ID("effective_date"), "115/04/01"),
+		chromedp.Click(chromedp.CSS(`input[name="change_reg"]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	chooseAddress(t, ctx, "reg", "臺南市", "新化區", "𦰡拔里")
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("reg_street"), "中正路100號")); err != nil {
+		t.Fatal(err)
+	}
+	// The session ends; the dialog keeps the form. Log in again.
+	waitJS(t, ctx, `document.getElementById("session-expired").open`, 25*time.Second)
+	insertSimCard(t, ctx, srv.URL, "工商憑證：")
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/login"),
+		chromedp.WaitVisible(chromedp.ID("pin")),
+		chromedp.SendKeys(chromedp.ID("pin"), "123456"),
+		chromedp.Click(chromedp.CSS(`form[data-card-flow] button[type="submit"]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitPath(ctx, "/portal/requests"); err != nil {
+		t.Fatalf("after logging in again: %v", err)
+	}
+	if _, err := waitText(ctx, "[data-draft-restored]", "已還原您先前輸入的內容"); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, `document.getElementById("reg_village").value === "𦰡拔里"`, 10*time.Second)
+	for id, want := range map[string]string{"reg_county": "臺南市", "reg_township": "新化區", "reg_village": "𦰡拔里", "reg_street": "中正路100號", "effective_date": "115/04/01"} {
+		if got := evalJS[string](t, ctx, `document.getElementById("`+id+`").value`); got != want {
+			t.Errorf("#%s = %q after the restore, want %q", id, got, want)
+		}
+	}
+	// The lists hold the options of the restored choices, not of another 縣市.
+	if n := evalJS[int](t, ctx, `[...document.getElementById("reg_township").options].filter(o => o.value === "永康區").length`); n != 1 {
+		t.Errorf("鄉鎮市區 does not list 臺南市's townships (永康區: %d)", n)
+	}
+	if got := evalJS[string](t, ctx, `document.activeElement.tagName`); got == "SELECT" {
+		t.Errorf("the restore moved focus into a list (%s)", evalJS[string](t, ctx, `document.activeElement.id`))
+	}
+}

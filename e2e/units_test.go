@@ -66,6 +66,7 @@ func clerkLoginToPicker(t *testing.T, ctx context.Context, base string) {
 // there, switches from the header to the second without logging in again
 // and sees only the second unit's filings, then switches back.
 func TestClerkOfTwoUnitsPicksAndSwitches(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	first, second := assignDemoClerkAlso(t, srv, 1)
 	ctx := newBrowser(t)

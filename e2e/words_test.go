@@ -14,6 +14,7 @@ import (
 // asks 「此姓名含造字，請確認」, refuses the name with U+FFFD, and saves the
 // name typed with the right character.
 func TestClerkNameWithMadeCharacter(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	unit := newBrowser(t)
 	acceptDialogs(unit)

@@ -57,6 +57,9 @@ func (s *Server) createAnnouncement(c *fiber.Ctx) error {
 	p := principal(c)
 	in := announcementFromForm(c)
 	an, err := s.Store.PublishAnnouncement(c.UserContext(), p.Actor(c), p.Scope(), in)
+	if answered, err := s.repeatedSubmit(c, err, "公告", func(int64) string { return "/console/announcements" }); answered {
+		return err
+	}
 	if err != nil {
 		errs, status, err := caseFormErrors(err)
 		if err != nil {

@@ -68,8 +68,6 @@ type Server struct {
 
 	metricsNets    []netip.Prefix // MetricsNetworks, parsed
 	metricsHandler fiber.Handler
-
-	uploads pendingUploads // 媒體上傳 previews waiting for confirmation
 }
 
 // New builds the Fiber app with every route and middleware.

@@ -82,6 +82,9 @@ func (s *Server) createCase(c *fiber.Ctx) error {
 		in.UnitID = id
 	}
 	cs, err := s.Store.OpenCase(c.UserContext(), p.Actor(c), p.Scope(), in)
+	if answered, err := s.repeatedSubmit(c, err, "案件", caseURL); answered {
+		return err
+	}
 	if err != nil {
 		errs, status, err := caseFormErrors(err)
 		if err != nil {

@@ -15,7 +15,11 @@ func (s *Server) addCaseNote(c *fiber.Ctx) error {
 		return err
 	}
 	text := strings.Clone(c.FormValue("text"))
-	if _, err := s.Store.AddCaseNote(c.UserContext(), p.Actor(c), p.Scope(), id, text); err != nil {
+	_, err = s.Store.AddCaseNote(c.UserContext(), p.Actor(c), p.Scope(), id, text)
+	if answered, err := s.repeatedSubmit(c, err, "備註", func(int64) string { return caseURL(id) }); answered {
+		return err
+	}
+	if err != nil {
 		return s.caseFailed(c, err, func(vm *CaseView) { vm.Note = text })
 	}
 	s.flash(c, "已新增備註。")

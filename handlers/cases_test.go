@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -272,8 +273,8 @@ func TestCaseQueue(t *testing.T) {
 		wantContains(t, partial("assigned=nobody"), "2 天")
 
 		// Paging.
-		for i := 0; i < 20; i++ {
-			e.openCase("taipei.staff", models.CaseInput{})
+		for i := 0; i < 20; i++ { // twenty calls, not one recorded twenty times (a repeat within minutes is one case)
+			e.openCase("taipei.staff", models.CaseInput{CallerName: "來電者" + strconv.Itoa(i)})
 		}
 		p1 := c.get("/console/cases")
 		wantContains(t, p1, "共 22 件", "第 1 / 2 頁", `rel="next"`)

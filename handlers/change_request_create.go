@@ -86,7 +86,7 @@ func (s *Server) createRequest(c *fiber.Ctx) error {
 		}
 		vm.Form, vm.Errors = in, errs
 		vm.Reg = addressField("reg", "變更登記地址", models.NormalizeAddress(in.NewReg), errs)
-		return s.render(c, status, "portal_requests", vm)
+		return s.render(c, status, "change_request_list", vm)
 	}
 	if len(errs) > 0 {
 		if err := in.Validate(s.Store.Now().In(models.Taipei())); err != nil {
@@ -96,6 +96,9 @@ func (s *Server) createRequest(c *fiber.Ctx) error {
 		return showAgain(apperr.New(apperr.Invalid, "申請資料有誤。"), fiber.StatusUnprocessableEntity)
 	}
 	req, err := s.Store.SubmitChangeRequest(c.UserContext(), p.Actor(c), p.UnitID, in)
+	if answered, err := s.repeatedSubmit(c, err, "申請", func(id int64) string { return "/portal/requests/" + strconv.FormatInt(id, 10) }); answered {
+		return err
+	}
 	if err != nil {
 		e, ok := apperr.As(err)
 		if !ok || (e.Code != apperr.Invalid && e.Code != apperr.Conflict) {

@@ -46,5 +46,5 @@ func (s *Server) showRequests(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, fiber.StatusOK, "portal_requests", vm)
+	return s.render(c, fiber.StatusOK, "change_request_list", vm)
 }

@@ -35,7 +35,7 @@ func (s *Server) showRequest(c *fiber.Ctx) error {
 	vm := RequestView{Page: s.page(c, "申請案件 "+strconv.FormatInt(r.ID, 10), "requests"), Request: r,
 		Effective: rocdate.Format(r.Effective()), CanCancel: r.Status == models.RequestPending && s.may(c, "change_request", "cancel")}
 	vm.OldName, vm.OldReg = r.Before()
-	return s.render(c, fiber.StatusOK, "portal_request", vm)
+	return s.render(c, fiber.StatusOK, "change_request_show", vm)
 }
 
 // safeNames strips controls from the documents' names for display again:

@@ -46,6 +46,9 @@ func (s *Server) createClerk(c *fiber.Ctx) error {
 		}
 	}
 	_, err = s.Store.AddClerk(c.UserContext(), p.Actor(c), p.UnitID, in)
+	if answered, err := s.repeatedSubmit(c, err, "承辦人", func(int64) string { return "/portal/handlers" }); answered {
+		return err
+	}
 	if certErr != "" && err == nil {
 		err = apperr.InvalidFields(certErr, map[string]string{"card": certErr})
 	}

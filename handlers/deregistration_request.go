@@ -16,6 +16,9 @@ func (s *Server) requestDeregistration(c *fiber.Ctx) error {
 		return err
 	}
 	_, err = s.Store.RequestDeregistration(c.UserContext(), p.Actor(c), p.Scope(), id, c.FormValue("reason"))
+	if answered, err := s.repeatedSubmit(c, err, "註銷申請", func(int64) string { return "/console/units/" + strconv.FormatInt(id, 10) }); answered {
+		return err
+	}
 	if e, ok := apperr.As(err); ok && e.Code == apperr.Conflict {
 		// Another request waits, or the account is gone: the unit page
 		// says which, where the form was, with the way back.

@@ -37,6 +37,9 @@ func filingValues(f *models.Filing) map[string]string {
 	if f.LegalRep {
 		v["legal_rep"] = "1"
 	}
+	if f.PartTime {
+		v["part_time"] = "1"
+	}
 	return v
 }
 

@@ -37,6 +37,9 @@ func (s *Server) createFiling(c *fiber.Ctx) error {
 	} else {
 		stored, err = s.Store.SubmitFiling(ctx, by, f)
 	}
+	if answered, err := s.repeatedSubmit(c, err, "申報", func(id int64) string { return "/portal/filings/new?done=" + strconv.FormatInt(id, 10) }); answered {
+		return err
+	}
 	if answered, err := s.filingRefused(c, vm, confirm, err); answered || err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 // Filing entry (加保、退保、薪調, Q10): the form and reading it.
 
 // filingFields are the entry form's fields read through rules.Filing.Set.
-var filingFields = []string{"insured_id", "dependent_id", "name", "sex", "birth", "relation", "reason", "amount", "effective_date"}
+var filingFields = []string{"insured_id", "dependent_id", "name", "sex", "birth", "relation", "reason", "amount", "effective_date", "part_time"}
 
 // FilingFormView is the model of the entry form.
 type FilingFormView struct {

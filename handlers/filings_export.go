@@ -24,7 +24,7 @@ var (
 )
 
 // filingsCSVHeader names the export's columns.
-var filingsCSVHeader = []string{"備註", "錯誤代碼", "資料來源", "異動別", "作業別", "單位申報日", "身份", "員工身分證號", "眷屬身分證號", "姓名", "性別", "出生日", "投保金額", "生效日期", "錯誤代碼2確認原因"}
+var filingsCSVHeader = []string{"備註", "錯誤代碼", "資料來源", "異動別", "作業別", "單位申報日", "身份", "員工身分證號", "眷屬身分證號", "姓名", "性別", "出生日", "投保金額", "部分工時", "生效日期", "錯誤代碼2確認原因"}
 
 // exportFilings sends 異動檢核後查詢's rows as CSV, the same columns as the
 // page; a database error mid-stream fails the download (see streamCSV).
@@ -63,10 +63,18 @@ func (s *Server) exportFilings(c *fiber.Ctx) error {
 			}
 			return emit([]string{note, x.Codes, sourceNames[x.Source], kindNames[x.Kind], opNames[x.Operation],
 				rocdate.FormatSlash(dateOf(x.FiledOn)), personNames[x.Person], x.InsuredID, x.DependentID, csvCell(x.Name), sexNames[x.Sex],
-				birthCell(dateOf(x.Birth)), amount, rocdate.FormatSlash(dateOf(x.EffectiveDate)), ageConfirmText(x)})
+				birthCell(dateOf(x.Birth)), amount, yes(x.PartTime), rocdate.FormatSlash(dateOf(x.EffectiveDate)), ageConfirmText(x)})
 		})
 	})
 	return nil
+}
+
+// yes is a CSV cell for a mark: 是 or empty.
+func yes(b bool) string {
+	if b {
+		return "是"
+	}
+	return ""
 }
 
 // ageConfirmText is why the clerk confirmed code 2, "" when they did not.

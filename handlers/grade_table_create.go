@@ -7,7 +7,7 @@ import (
 
 	"github.com/multicert/multicert/internal/apperr"
 	"github.com/multicert/multicert/internal/rocdate"
-	"github.com/multicert/multicert/internal/rules"
+	"github.com/multicert/multicert/models"
 )
 
 // createGradeTable loads a new table in force from its effective date.
@@ -17,13 +17,14 @@ func (s *Server) createGradeTable(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	vm.Effective, vm.Grades, vm.Source = strings.TrimSpace(c.FormValue("effective_date")), c.FormValue("grades"), c.FormValue("source")
+	vm.Effective, vm.Grades, vm.PartTime, vm.Source = strings.TrimSpace(c.FormValue("effective_date")), c.FormValue("grades"), c.FormValue("part_time"), c.FormValue("source")
 	eff, perr := rocdate.Parse(vm.Effective)
 	if perr != nil {
 		vm.Errors["effective_date"] = perr.Error()
 		return s.render(c, fiber.StatusUnprocessableEntity, "grades", vm)
 	}
-	if err := s.Store.LoadGradeTable(c.UserContext(), p.Actor(c), eff, vm.Grades, vm.Source); err != nil {
+	load := models.GradeTableLoad{Effective: eff, Grades: vm.Grades, PartTime: vm.PartTime, Source: vm.Source}
+	if err := s.Store.LoadGradeTable(c.UserContext(), p.Actor(c), load); err != nil {
 		e, ok := apperr.As(err)
 		if !ok || e.Code != apperr.Invalid {
 			return err
@@ -35,11 +36,11 @@ func (s *Server) createGradeTable(c *fiber.Ctx) error {
 	return redirect(c, "/console/grades")
 }
 
-// gradeCount is how many grades a stored table has.
-func gradeCount(grades string) int {
-	gs, err := rules.ParseTable(grades)
-	if err != nil {
+// gradeCount is how many amounts a stored list has (grades or part-time
+// amounts, comma-separated).
+func gradeCount(amounts string) int {
+	if amounts == "" {
 		return 0
 	}
-	return len(gs)
+	return strings.Count(amounts, ",") + 1
 }

@@ -12,6 +12,7 @@ type GradesView struct {
 	Tables    []models.GradeTableRow
 	Effective string
 	Grades    string
+	PartTime  string
 	Source    string
 	Errors    map[string]string
 	CanLoad   bool

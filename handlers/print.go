@@ -163,7 +163,7 @@ func formOf(u *models.Unit, f *models.PrintableFiling) pdfform.Form {
 		form.DependentsOnly = true
 		form.Dependents = []pdfform.Person{{Name: f.Name, IDNo: f.DependentID, Birth: dateOf(f.Birth), Relation: rules.RelationName(f.Relation)}}
 	} else {
-		form.Amount = f.Amount
+		form.Amount, form.PartTime = f.Amount, f.PartTime
 	}
 	return form
 }

@@ -47,3 +47,16 @@ func printable(v string) string {
 		return r
 	}, strings.ToValidUTF8(v, ""))
 }
+
+// repeatedSubmit answers a double submit (models.Repeated): not a refusal
+// but the first submit's result page, told in words that the second one
+// was not taken, 「此申請已送出，請勿重複送出。」, so that whichever answer
+// the browser shows leads on. It reports whether it answered.
+func (s *Server) repeatedSubmit(c *fiber.Ctx, err error, what string, to func(id int64) string) (bool, error) {
+	var rep *models.Repeated
+	if !errors.As(err, &rep) {
+		return false, nil
+	}
+	s.flash(c, "此"+what+"已送出，請勿重複送出；以下是已送出的結果。")
+	return true, redirect(c, to(rep.ID))
+}

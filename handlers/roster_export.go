@@ -13,7 +13,7 @@ import (
 )
 
 // rosterCSVHeader names the roster export's columns.
-var rosterCSVHeader = []string{"被保險人身分證號", "身分證號", "身份", "姓名", "性別", "出生日", "稱謂", "投保日", "投保金額", "投保金額生效日", "申報資料編號"}
+var rosterCSVHeader = []string{"被保險人身分證號", "身分證號", "身份", "姓名", "性別", "出生日", "稱謂", "投保日", "投保金額", "部分工時", "投保金額生效日", "申報資料編號"}
 
 // exportRoster sends the unit's roster of the same filter as the page, all
 // pages, as CSV; a database error mid-stream fails the download (see
@@ -38,18 +38,18 @@ func (s *Server) exportRoster(c *fiber.Ctx) error {
 	log := s.log(c).With("export", "roster", "unit_id", unitID)
 	streamCSV(c, log, rosterCSVHeader, func(emit func([]string) error) error {
 		return models.RosterForExport(ctx, db, sc, unitID, f, 1_000_000, func(r *models.RosterRow) error {
-			amount, amountSince, relation := "", "", ""
+			amount, partTime, amountSince, relation := "", "", "", ""
 			if r.Dependent() {
 				relation = vm.RelationName(r.Relation)
 			} else {
-				amount, amountSince = strconv.Itoa(r.Amount), rocdate.FormatSlash(dateOf(r.AmountSince))
+				amount, partTime, amountSince = strconv.Itoa(r.Amount), yes(r.PartTime), rocdate.FormatSlash(dateOf(r.AmountSince))
 			}
 			ids := make([]string, len(r.Filings))
 			for i, x := range r.Filings {
 				ids[i] = strconv.FormatInt(x.ID, 10)
 			}
 			return emit([]string{r.InsuredID, r.PersonID, personNames[r.Person], csvCell(r.Name), sexNames[r.Sex], birthCell(dateOf(r.Birth)),
-				relation, rocdate.FormatSlash(dateOf(r.Since)), amount, amountSince, strings.Join(ids, " ")})
+				relation, rocdate.FormatSlash(dateOf(r.Since)), amount, partTime, amountSince, strings.Join(ids, " ")})
 		})
 	})
 	return nil

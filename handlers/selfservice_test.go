@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -69,6 +70,7 @@ func TestAddClerkWithNHICard(t *testing.T) {
 		if auditCount(t, db, "clerk.add") != before+1 {
 			t.Error("no clerk.add audit event")
 		}
+		e.clock.Advance(models.RepeatWindow + time.Second) // at once, the same form is a double submit (TestDoubleSubmit)
 		if r := c.post("/portal/handlers", good); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "已指派") {
 			t.Errorf("the same person twice: %d", r.StatusCode)
 		}
@@ -320,7 +322,9 @@ func TestChangeRequestWithProof(t *testing.T) {
 		if r := other.post(loc+"/cancel", nil); r.StatusCode != http.StatusNotFound {
 			t.Errorf("another unit cancelling: %d, want 404", r.StatusCode)
 		}
-		// One pending request at a time.
+		// One pending request at a time (the same form again at once is a
+		// double submit, answered with the first: TestDoubleSubmit).
+		e.clock.Advance(models.RepeatWindow + time.Second)
 		again := c.multipartPost("/portal/requests", fields, map[string][2]string{"doc1": {"p.pdf", pdf}})
 		wantStatus(t, again, http.StatusConflict)
 		wantContains(t, again, "已有一件審核中")

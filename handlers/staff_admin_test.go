@@ -35,9 +35,13 @@ func TestAdminCreatesStaffWhoMustChangePassword(t *testing.T) {
 		"password": {"short"}})
 	wantStatus(t, r, http.StatusUnprocessableEntity)
 	wantContains(t, r, "密碼至少需 12 個字元", "新同仁")
-	r = admin.post("/console/staff", url.Values{"username": {"new.clerk"}, "name": {"新同仁"}, "role": {"staff"}, "branch": {"3"},
-		"password": {"Initial-2026-x"}})
+	add := url.Values{"username": {"new.clerk"}, "name": {"新同仁"}, "role": {"staff"}, "branch": {"3"}, "password": {"Initial-2026-x"}}
+	r = admin.post("/console/staff", add)
 	wantStatus(t, r, http.StatusSeeOther)
+	// The same form again at once is a double submit: the first account.
+	r = admin.post("/console/staff", add)
+	wantStatus(t, r, http.StatusSeeOther)
+	wantContains(t, admin.get("/console/staff"), "此帳號已送出，請勿重複送出")
 	r = admin.post("/console/staff", url.Values{"username": {"New.Clerk"}, "name": {"另一位"}, "role": {"staff"}, "password": {"Initial-2026-x"}})
 	wantStatus(t, r, http.StatusUnprocessableEntity)
 	wantContains(t, r, "已有人使用")
@@ -55,9 +59,18 @@ func TestAdminCreatesStaffWhoMustChangePassword(t *testing.T) {
 	clerk.scrapeCSRF(page)
 	r = clerk.post("/console/password", url.Values{"current": {"Initial-2026-x"}, "password": {"Initial-2026-x"}, "password2": {"Initial-2026-x"}})
 	wantStatus(t, r, http.StatusUnprocessableEntity)
-	r = clerk.post("/console/password", url.Values{"current": {"Initial-2026-x"}, "password": {"Mine-forever-77"}, "password2": {"Mine-forever-77"}})
+	change := url.Values{"current": {"Initial-2026-x"}, "password": {"Mine-forever-77"}, "password2": {"Mine-forever-77"}}
+	r = clerk.post("/console/password", change)
 	wantStatus(t, r, http.StatusSeeOther)
 	wantStatus(t, clerk.get("/console/units"), http.StatusOK)
+	// The same change sent twice: told it was made, not that the current
+	// password is wrong.
+	r = clerk.post("/console/password", change)
+	wantStatus(t, r, http.StatusSeeOther)
+	wantContains(t, clerk.get(r.Header.Get("Location")), "此密碼變更已送出，請勿重複送出")
+	r = clerk.post("/console/password", url.Values{"current": {"Initial-2026-x"}, "password": {"Other-forever-88"}, "password2": {"Other-forever-88"}})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	wantContains(t, r, "目前的密碼不正確")
 
 	// Disabled: the session ends at once.
 	st, err := models.StaffByUsername(context.Background(), e.db, "new.clerk")

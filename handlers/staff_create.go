@@ -15,6 +15,9 @@ func (s *Server) createStaffAccount(c *fiber.Ctx) error {
 		Branch: c.FormValue("branch"), Email: c.FormValue("email")}
 	pw := c.FormValue("password")
 	st, err := s.Store.AddStaff(c.UserContext(), p.Actor(c), in, pw, true)
+	if answered, err := s.repeatedSubmit(c, err, "帳號", func(int64) string { return "/console/staff" }); answered {
+		return err
+	}
 	if err != nil {
 		e, ok := apperr.As(err)
 		if !ok || e.Code != apperr.Invalid {

@@ -36,6 +36,9 @@ func (s *Server) changeOwnPassword(c *fiber.Ctx) error {
 	} else {
 		err = s.Store.ChangeOwnPassword(c.UserContext(), p.Actor(c), p.Token, c.FormValue("current"), pw)
 	}
+	if answered, err := s.repeatedSubmit(c, err, "密碼變更", func(int64) string { return "/console" }); answered {
+		return err
+	}
 	if err != nil {
 		e, ok := apperr.As(err)
 		if !ok || e.Code != apperr.Invalid {

@@ -1,84 +1,72 @@
 package handlers
 
 import (
-	"crypto/rand"
-	"encoding/hex"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"strconv"
-	"sync"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/filingcsv"
 	"github.com/multicert/multicert/internal/rocdate"
 	"github.com/multicert/multicert/internal/rules"
 	"github.com/multicert/multicert/internal/twid"
 	"github.com/multicert/multicert/models"
 )
 
-// The preview of 媒體上傳: the read rows wait here, in this process's
-// memory, for the clerk's confirmation. They are the parsed filings, not the
-// file, and are checked again when stored. A restart or another instance
-// behind a load balancer loses them: the clerk is asked to upload again.
+// The preview of 媒體上傳: the read rows wait in the database (models'
+// upload previews), gzipped JSON of the parsed filings, not the file, for
+// the clerk's confirmation on whichever instance it reaches. They are
+// checked again when stored.
 
-// Bounds of the waiting previews: 10,000 filings are a few megabytes.
-const (
-	previewTTL  = 30 * time.Minute
-	maxPreviews = 32
-	previewRows = 20 // rows shown in the preview
-)
+const previewRows = 20 // rows shown in the preview
 
-type pendingUpload struct {
-	unitID, clerkID int64
-	up              *parsedUpload
-	expires         time.Time
+// savedUpload is a parsedUpload as the preview keeps it.
+type savedUpload struct {
+	Result   *filingcsv.Result
+	Good     []rules.Filing
+	Lines    []int
+	Rejected []UploadRow
 }
 
-// pendingUploads holds previews by a random token.
-type pendingUploads struct {
-	mu sync.Mutex
-	m  map[string]*pendingUpload
+// keepPreview stores up as the unit's and clerk's preview and returns its
+// token.
+func (s *Server) keepPreview(ctx context.Context, unitID, clerkID int64, up *parsedUpload) (string, error) {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // the level is valid
+	if err := json.NewEncoder(zw).Encode(savedUpload{up.res, up.good, up.lines, up.rejected}); err != nil {
+		return "", err
+	}
+	if err := zw.Close(); err != nil {
+		return "", err
+	}
+	return s.Store.KeepUploadPreview(ctx, unitID, clerkID, buf.Bytes())
 }
 
-func (p *pendingUploads) put(now time.Time, pu *pendingUpload) string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read does not fail
-	token := hex.EncodeToString(b[:])
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.m == nil {
-		p.m = map[string]*pendingUpload{}
+// takePreview takes back the preview the token names; nil when there is
+// none for this unit and clerk (expired, confirmed already, another's).
+func (s *Server) takePreview(ctx context.Context, token string, unitID, clerkID int64) (*parsedUpload, error) {
+	body, err := s.Store.TakeUploadPreview(ctx, token, unitID, clerkID)
+	if err != nil || body == nil {
+		return nil, err
 	}
-	var oldest string
-	for k, v := range p.m {
-		// One preview per clerk; expired ones go.
-		if now.After(v.expires) || v.unitID == pu.unitID && v.clerkID == pu.clerkID {
-			delete(p.m, k)
-		} else if oldest == "" || v.expires.Before(p.m[oldest].expires) {
-			oldest = k
-		}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("upload preview: %w", err)
 	}
-	if len(p.m) >= maxPreviews {
-		delete(p.m, oldest)
+	var su savedUpload
+	if err := json.NewDecoder(zr).Decode(&su); err != nil {
+		return nil, fmt.Errorf("upload preview: %w", err)
 	}
-	pu.expires = now.Add(previewTTL)
-	p.m[token] = pu
-	return token
-}
-
-// take removes and returns the unit's and clerk's preview.
-func (p *pendingUploads) take(now time.Time, token string, unitID, clerkID int64) *pendingUpload {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	pu, ok := p.m[token]
-	if !ok || pu.unitID != unitID || pu.clerkID != clerkID {
-		return nil
+	if su.Result == nil || len(su.Good) != len(su.Lines) {
+		return nil, errors.New("upload preview: malformed")
 	}
-	delete(p.m, token)
-	if now.After(pu.expires) {
-		return nil
-	}
-	return pu
+	return &parsedUpload{res: su.Result, good: su.Good, lines: su.Lines, rejected: su.Rejected}, nil
 }
 
 // UploadPreview is the preview of a read file.
@@ -135,10 +123,15 @@ func (s *Server) previewUpload(c *fiber.Ctx, vm UploadView, up *parsedUpload) er
 		}
 		if f.Amount > 0 {
 			row.Amount = strconv.Itoa(f.Amount)
+			if f.PartTime {
+				row.Amount += "（部分工時）"
+			}
 		}
 		pv.Shown = append(pv.Shown, row)
 	}
-	pv.Token = s.uploads.put(s.Store.Now(), &pendingUpload{unitID: p.UnitID, clerkID: p.ClerkID, up: up})
+	if pv.Token, err = s.keepPreview(c.UserContext(), p.UnitID, p.ClerkID, up); err != nil {
+		return err
+	}
 	vm.Preview = pv
 	return s.render(c, fiber.StatusOK, "upload", vm)
 }
@@ -149,15 +142,18 @@ func (s *Server) confirmUpload(c *fiber.Ctx) error {
 	p := principal(c)
 	vm := s.uploadView(c)
 	vm.AllOrNone = c.FormValue("mode") != "valid_only"
-	pu := s.uploads.take(s.Store.Now(), c.FormValue("token"), p.UnitID, p.ClerkID)
-	if pu == nil {
+	up, err := s.takePreview(c.UserContext(), c.FormValue("token"), p.UnitID, p.ClerkID)
+	if err != nil {
+		return err
+	}
+	if up == nil {
 		if c.FormValue("token") == "" {
 			return apperr.New(apperr.Invalid, "沒有要匯入的資料，請重新上傳檔案。")
 		}
 		vm.FileErr = "預覽已逾時（30 分鐘）或已匯入，請重新上傳檔案。"
 		return s.render(c, fiber.StatusUnprocessableEntity, "upload", vm)
 	}
-	return s.importUpload(c, vm, pu.up)
+	return s.importUpload(c, vm, up)
 }
 
 // personID is the ID of the person a filing is for.

@@ -194,3 +194,60 @@ func TestMediaUploadXLSXPreview(t *testing.T) {
 		t.Fatalf("refused files stored %d rows", n-1)
 	}
 }
+
+// TestUploadPreviewAcrossInstances: the preview made on one instance is
+// confirmed on another (they share the database, as behind a load
+// balancer), once. (Expiry: TestUploadPreviews in models.)
+func TestUploadPreviewAcrossInstances(t *testing.T) {
+	t.Parallel()
+	for _, d := range modelstest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			e1, e2 := twoInstances(t, d)
+			ctx := context.Background()
+			if err := e1.store.EnsureReferenceData(ctx); err != nil {
+				t.Fatal(err)
+			}
+			header := strings.Split(strings.TrimSpace(uploadHeader), ",")
+			row := func(id, name string) []string {
+				return strings.Split(strings.TrimSpace(uploadRow(id, name, "0740601", "30300")), ",")
+			}
+			data, err := filingcsv.WriteXLSX([][]string{header, row(twid.MakeNationalID('E', 1, 11), "許甲"), row(twid.MakeNationalID('E', 1, 12), "許乙")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			preview := func(c *client) string {
+				t.Helper()
+				r := c.multipartPost("/portal/filings/upload", map[string]string{"step": "preview"}, map[string][2]string{"file": {"f.xlsx", string(data)}})
+				wantStatus(t, r, http.StatusOK)
+				wantContains(t, r, "預覽：尚未匯入", "2 筆檢核正確")
+				token, _ := r.doc(t).Find(`#upload-preview input[name="token"]`).Attr("value")
+				if token == "" {
+					t.Fatal("no token in the preview")
+				}
+				return token
+			}
+			stored := func() int {
+				n, err := e1.db.NewSelect().Table("filings").Where("source = 'upload'").Count(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return int(n)
+			}
+			c1 := e1.unitClient(ownUnit, models.RoleClerkFiler)
+			c2 := *c1
+			c2.e = e2 // the same session, through the other instance
+
+			token := preview(c1)
+			r := c2.post("/portal/filings/upload/confirm", url.Values{"token": {token}, "mode": {"all_or_none"}})
+			wantStatus(t, r, http.StatusOK)
+			if n := stored(); n != 2 {
+				t.Fatalf("%d rows stored through the second instance, want 2", n)
+			}
+			r = c1.post("/portal/filings/upload/confirm", url.Values{"token": {token}, "mode": {"all_or_none"}})
+			wantStatus(t, r, http.StatusUnprocessableEntity)
+			if n := stored(); n != 2 {
+				t.Fatalf("the spent token stored again: %d rows", n)
+			}
+		})
+	}
+}

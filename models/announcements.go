@@ -164,6 +164,18 @@ func (s *Store) PublishAnnouncement(ctx context.Context, a Actor, sc Scope, in A
 		if !sc.All {
 			an.BranchCode = optBranch(sc.Branch)
 		}
+		// The same announcement published twice (a double submit): the first.
+		var prev int64
+		err := tx.NewSelect().Table("announcements").Column("id").
+			Where("created_by = ? AND title = ? AND body = ? AND important = ? AND starts_on = ? AND ends_on = ? AND withdrawn_at IS NULL AND created_at >= ?",
+				a.ID, an.Title, an.Body, an.Important, an.StartsOn, an.EndsOn, now.Add(-RepeatWindow)).
+			Order("id DESC").Limit(1).Scan(ctx, &prev)
+		if err == nil {
+			return &Repeated{What: "announcement", ID: prev}
+		}
+		if !isNoRows(err) {
+			return fmt.Errorf("models: publish announcement: %w", err)
+		}
 		if _, err := tx.NewInsert().Model(an).Exec(ctx); err != nil {
 			return fmt.Errorf("models: publish announcement: %w", err)
 		}

@@ -212,6 +212,18 @@ func (s *Store) OpenCase(ctx context.Context, a Actor, sc Scope, in CaseInput) (
 			}
 			c.AssignedTo = &a.ID
 		}
+		// The same call recorded twice (a double submit): the first case.
+		var prev int64
+		err = tx.NewSelect().Table("cases").Column("id").
+			Where("opened_by = ? AND branch_code = ? AND caller_name = ? AND caller_phone = ? AND caller_ref = ? AND topic = ? AND notes = ? AND opened_at >= ?",
+				a.ID, c.BranchCode, c.CallerName, c.CallerPhone, c.CallerRef, c.Topic, c.Notes, now.Add(-RepeatWindow)).
+			Order("id DESC").Limit(1).Scan(ctx, &prev)
+		if err == nil {
+			return &Repeated{What: "case", ID: prev}
+		}
+		if !isNoRows(err) {
+			return fmt.Errorf("models: open case: %w", err)
+		}
 		if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
 			return fmt.Errorf("models: open case: %w", err)
 		}
@@ -282,6 +294,16 @@ func (s *Store) AddCaseNote(ctx context.Context, a Actor, sc Scope, id int64, te
 		}
 		if rows, _ := res.RowsAffected(); rows != 1 {
 			return apperr.New(apperr.Conflict, "此案件已結案，不能再新增備註；單位如再來電，請開立新案件。")
+		}
+		var prev int64
+		err = tx.NewSelect().Table("case_notes").Column("id").
+			Where("case_id = ? AND staff_id = ? AND text = ? AND at >= ?", c.ID, a.ID, text, now.Add(-RepeatWindow)).
+			Order("id DESC").Limit(1).Scan(ctx, &prev)
+		if err == nil {
+			return &Repeated{What: "case_note", ID: prev} // the same note sent twice
+		}
+		if !isNoRows(err) {
+			return fmt.Errorf("models: note on case %d: %w", id, err)
 		}
 		n = &CaseNote{CaseID: c.ID, StaffID: a.ID, At: now, Text: text}
 		if _, err := tx.NewInsert().Model(n).Exec(ctx); err != nil {

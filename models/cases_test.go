@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"sync"
 	"testing"
@@ -23,6 +24,7 @@ type caseFixture struct {
 	db     *bun.DB
 	s      *models.Store
 	clock  *modelstest.Time
+	calls  int          // cases opened: each is another call (the same one twice is a double submit)
 	taipei *models.Unit // a 臺北 unit
 	north  *models.Unit // a 北區 unit
 }
@@ -73,7 +75,8 @@ func (f *caseFixture) staffID(username string) int64 {
 func (f *caseFixture) open(username string, edit func(in *models.CaseInput)) *models.Case {
 	f.t.Helper()
 	a, sc := f.staff(username)
-	in := models.CaseInput{CallerName: "王小姐", CallerPhone: "(02)2345-6789", Topic: "q5", Notes: "登入出現洽詢承辦人", AssignToMe: true}
+	f.calls++
+	in := models.CaseInput{CallerName: "王小姐", CallerPhone: "(02)2345-6789", Topic: "q5", Notes: fmt.Sprintf("登入出現洽詢承辦人（第 %d 通）", f.calls), AssignToMe: true}
 	if edit != nil {
 		edit(&in)
 	}

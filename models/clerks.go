@@ -89,6 +89,20 @@ func (s *Store) AddClerk(ctx context.Context, a Actor, unitID int64, in ClerkInp
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := s.now()
 		h.CreatedAt = now
+		// The same card saved twice (a double submit): answered with the
+		// first. Asked before the insert, whose unique violation would
+		// end a PostgreSQL transaction.
+		var prev Clerk
+		err := tx.NewSelect().Model(&prev).Column("id").
+			Where("unit_id = ? AND id_no = ? AND status = ? AND card_type = ? AND card_serial = ? AND created_at >= ?",
+				unitID, h.IDNo, ClerkActive, h.CardType, h.CardSerial, now.Add(-RepeatWindow)).
+			Where("name = ? AND email = ? AND may_file = ? AND may_manage = ?", h.Name, h.Email, h.MayFile, h.MayManage).Limit(1).Scan(ctx)
+		if err == nil {
+			return &Repeated{What: "clerk", ID: prev.ID}
+		}
+		if !isNoRows(err) {
+			return fmt.Errorf("models: add clerk: %w", err)
+		}
 		if _, err := tx.NewInsert().Model(h).Exec(ctx); err != nil {
 			if isUniqueViolation(err) {
 				return apperr.InvalidFields("此人已是貴單位的承辦人。", map[string]string{"id_no": "此身分證號已指派為貴單位的承辦人；如要變更資料，請先刪除再新增。"})

@@ -65,6 +65,18 @@ func (s *Store) RequestDeregistration(ctx context.Context, a Actor, sc Scope, un
 		if acct == nil {
 			return apperr.New(apperr.Conflict, "此單位沒有有效的多憑證帳號，不需註銷。")
 		}
+		// The same request sent twice by the same person: answered with
+		// the first, not with the other-request-waits refusal.
+		var prev Deregistration
+		err = tx.NewSelect().Model(&prev).Column("id").
+			Where("account_id = ? AND status = ? AND requested_by = ? AND reason = ? AND requested_at >= ?", acct.ID, DeregPending, a.ID, reason, now.Add(-RepeatWindow)).
+			Limit(1).Scan(ctx)
+		if err == nil {
+			return &Repeated{What: "deregistration", ID: prev.ID}
+		}
+		if !isNoRows(err) {
+			return fmt.Errorf("models: request deregistration: %w", err)
+		}
 		if err := pendingDeregistration(ctx, tx, acct.ID); err != nil {
 			return err
 		}

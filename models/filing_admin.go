@@ -14,7 +14,9 @@ import (
 
 // EnsureReferenceData loads the code table and the shipped grade tables
 // when the database has none yet; what admins changed stays, the codes
-// they never changed are brought up to this release's text.
+// they never changed are brought up to this release's text, and so are the
+// part-time amounts and source of a shipped grade table whose grades are
+// still the shipped ones (the 2026 table gained its part-time amounts).
 func (s *Store) EnsureReferenceData(ctx context.Context) error {
 	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := s.now()
@@ -29,11 +31,20 @@ func (s *Store) EnsureReferenceData(ctx context.Context) error {
 			}
 		}
 		n, err := tx.NewSelect().Table("grade_tables").Count(ctx)
-		if err != nil || n > 0 {
+		if err != nil {
 			return err
 		}
 		for _, g := range rules.Builtin() {
-			row := &GradeTableRow{EffectiveDate: dateString(g.Effective), Grades: joinInts(g.Grades), Source: g.Source, LoadedBy: "system", LoadedAt: now}
+			row := &GradeTableRow{EffectiveDate: dateString(g.Effective), Grades: joinInts(g.Grades), PartTime: joinInts(g.PartTime),
+				Source: g.Source, LoadedBy: "system", LoadedAt: now}
+			if n > 0 {
+				if _, err := tx.NewUpdate().Model(row).Column("part_time", "source").
+					Where("effective_date = ? AND loaded_by = 'system' AND grades = ?", row.EffectiveDate, row.Grades).
+					Where("(part_time <> ? OR source <> ?)", row.PartTime, row.Source).Exec(ctx); err != nil {
+					return fmt.Errorf("models: grade tables: %w", err)
+				}
+				continue
+			}
 			if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 				return fmt.Errorf("models: grade tables: %w", err)
 			}
@@ -83,28 +94,52 @@ func (s *Store) UpdateErrorCode(ctx context.Context, a Actor, code, message, fix
 	})
 }
 
-// LoadGradeTable stores a new 投保金額分級表 in force from effective
+// GradeTableLoad is a grade table as an admin types it.
+type GradeTableLoad struct {
+	Effective time.Time
+	Grades    string // the grades, one a line or comma-separated (rules.ParseTable)
+	PartTime  string // the part-time (部分工時) amounts, the same way; "" for none
+	Source    string // where the figures come from, e.g. the order that published them
+}
+
+// LoadGradeTable stores a new 投保金額分級表 in force from t.Effective
 // (admin staff); validation uses the table in force on a filing's
-// effective date.
-func (s *Store) LoadGradeTable(ctx context.Context, a Actor, effective time.Time, text, source string) error {
-	grades, err := rules.ParseTable(text)
+// effective date. Field errors (grades, part_time, effective_date, source)
+// are in Traditional Chinese.
+func (s *Store) LoadGradeTable(ctx context.Context, a Actor, t GradeTableLoad) error {
+	fe := fieldErrors{}
+	grades, err := rules.ParseTable(t.Grades)
 	if err != nil {
-		return apperr.InvalidFields(err.Error(), map[string]string{"grades": err.Error()})
+		fe["grades"] = err.Error()
 	}
-	if effective.IsZero() {
-		return apperr.InvalidFields("請輸入生效日期。", map[string]string{"effective_date": "請輸入生效日期（民國年月日）。"})
+	var partTime []int
+	if len(grades) > 0 {
+		if partTime, err = rules.ParsePartTime(t.PartTime, grades[0]); err != nil {
+			fe["part_time"] = "部分工時：" + err.Error()
+		}
+	}
+	if t.Effective.IsZero() {
+		fe["effective_date"] = "請輸入生效日期（民國年月日）。"
+	}
+	source := strings.TrimSpace(t.Source)
+	fe.text("source", "來源說明", source, 500)
+	if err := fe.err("分級表有誤，請依欄位旁的說明更正。"); err != nil {
+		return err
 	}
 	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := s.now()
-		row := &GradeTableRow{EffectiveDate: dateString(effective), Grades: joinInts(grades), Source: strings.TrimSpace(source), LoadedBy: a.Name, LoadedAt: now}
+		row := &GradeTableRow{EffectiveDate: dateString(t.Effective), Grades: joinInts(grades), PartTime: joinInts(partTime), Source: source, LoadedBy: a.Name, LoadedAt: now}
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			if isUniqueViolation(err) {
 				return apperr.InvalidFields("這個生效日期已有分級表。", map[string]string{"effective_date": "這個生效日期已有分級表。"})
 			}
 			return fmt.Errorf("models: load grade table: %w", err)
 		}
-		return audit(ctx, tx, now, a, Change{Action: "grade_table.load", ObjectType: "grade_table", ObjectID: row.EffectiveDate,
-			After: map[string]any{"effective_date": row.EffectiveDate, "grades": len(grades), "min": grades[0], "max": grades[len(grades)-1]}})
+		after := map[string]any{"effective_date": row.EffectiveDate, "grades": len(grades), "min": grades[0], "max": grades[len(grades)-1], "source": source}
+		if len(partTime) > 0 {
+			after["part_time"], after["part_time_min"], after["part_time_max"] = len(partTime), partTime[0], partTime[len(partTime)-1]
+		}
+		return audit(ctx, tx, now, a, Change{Action: "grade_table.load", ObjectType: "grade_table", ObjectID: row.EffectiveDate, After: after})
 	})
 }
 

@@ -42,6 +42,7 @@ type Filing struct {
 	Relation      string    `bun:"relation"`
 	Reason        string    `bun:"reason"`
 	Amount        int       `bun:"amount"`
+	PartTime      bool      `bun:"part_time"` // 部分工時: the amount may be a part-time one; only with an amount
 	EffectiveDate string    `bun:"effective_date"`
 	Category      string    `bun:"category"`
 	LegalRep      bool      `bun:"legal_rep"`
@@ -99,11 +100,12 @@ func dateString(t time.Time) string {
 // Rule returns the filing as the rules engine reads it.
 func (f *Filing) Rule(unitBranch string) rules.Filing {
 	return rules.Filing{Kind: f.Kind, Person: f.Person, Operation: f.Operation, InsuredID: f.InsuredID, DependentID: f.DependentID,
-		Name: f.Name, Sex: f.Sex, Birth: date(f.Birth), Relation: f.Relation, Reason: f.Reason, Amount: f.Amount,
+		Name: f.Name, Sex: f.Sex, Birth: date(f.Birth), Relation: f.Relation, Reason: f.Reason, Amount: f.Amount, PartTime: f.PartTime,
 		EffectiveDate: date(f.EffectiveDate), Category: f.Category, LegalRepresentative: f.LegalRep, UnitBranch: unitBranch}
 }
 
-// filingFromRule copies what was filed.
+// filingFromRule copies what was filed. The 部分工時 mark is kept only
+// with an amount: on a dependent or a withdrawal it means nothing.
 func filingFromRule(r rules.Filing) Filing {
 	cat := r.Category
 	if cat == "" {
@@ -115,7 +117,7 @@ func filingFromRule(r rules.Filing) Filing {
 	}
 	return Filing{Kind: r.Kind, Person: r.Person, Operation: op, InsuredID: r.InsuredID, DependentID: r.DependentID,
 		Name: r.Name, Sex: r.Sex, Birth: dateString(r.Birth), Relation: r.Relation, Reason: r.Reason, Amount: r.Amount,
-		EffectiveDate: dateString(r.EffectiveDate), Category: cat, LegalRep: r.LegalRepresentative}
+		PartTime: r.PartTime && r.Amount > 0, EffectiveDate: dateString(r.EffectiveDate), Category: cat, LegalRep: r.LegalRepresentative}
 }
 
 // gradeTables reads the loaded tables, newest last; the built-in ones
@@ -134,7 +136,11 @@ func gradeTables(ctx context.Context, db bun.IDB) ([]rules.GradeTable, error) {
 		if err != nil {
 			return nil, fmt.Errorf("models: grade table %s: %w", r.EffectiveDate, err)
 		}
-		out = append(out, rules.GradeTable{Effective: date(r.EffectiveDate), Grades: gs, Source: r.Source})
+		pt, err := rules.ParsePartTime(r.PartTime, gs[0])
+		if err != nil {
+			return nil, fmt.Errorf("models: grade table %s, part-time amounts: %w", r.EffectiveDate, err)
+		}
+		out = append(out, rules.GradeTable{Effective: date(r.EffectiveDate), Grades: gs, PartTime: pt, Source: r.Source})
 	}
 	return out, nil
 }
@@ -281,8 +287,9 @@ func storeFilings(ctx context.Context, tx bun.IDB, unitID int64, fs []Filing) er
 }
 
 // explain turns codes into the code table's entries (the database's copy,
-// which admins edit; the built-in text when a code is missing there).
-func explain(ctx context.Context, db bun.IDB, codes []rules.Code) ([]rules.Info, error) {
+// which admins edit; the built-in text when a code is missing there), with
+// the filing's own message of each code from details (nil for none).
+func explain(ctx context.Context, db bun.IDB, codes []rules.Code, details map[rules.Code]string) ([]rules.Info, error) {
 	table, err := ErrorCodes(ctx, db)
 	if err != nil {
 		return nil, err
@@ -293,13 +300,14 @@ func explain(ctx context.Context, db bun.IDB, codes []rules.Code) ([]rules.Info,
 	}
 	out := make([]rules.Info, 0, len(codes))
 	for _, c := range codes {
-		if i, ok := byCode[c]; ok {
-			out = append(out, i)
-		} else if i, ok := rules.Explain(c); ok {
-			out = append(out, i)
-		} else {
-			out = append(out, rules.Info{Code: c, Message: "未知的錯誤代碼"})
+		i, ok := byCode[c]
+		if !ok {
+			if i, ok = rules.Explain(c); !ok {
+				i = rules.Info{Code: c, Message: "未知的錯誤代碼"}
+			}
 		}
+		i.Detail = details[c]
+		out = append(out, i)
 	}
 	return out, nil
 }
@@ -435,6 +443,16 @@ func (s *Store) submitFilings(ctx context.Context, by Filer, in []rules.Filing, 
 		if err != nil {
 			return err
 		}
+		if fix == nil && !dry && len(in) == 1 && by.Source == "web" {
+			// The same filing sent twice from the entry form: answered
+			// with the first, not refused as a duplicate enrollment.
+			if rep, err := repeatedFilingOf(ctx, tx, u.ID, in[0], now); err != nil || rep != nil {
+				if err == nil {
+					err = rep
+				}
+				return err
+			}
+		}
 		var orig *Filing
 		var corrects int64
 		if fix != nil {
@@ -465,7 +483,7 @@ func (s *Store) submitFilings(ctx context.Context, by Filer, in []rules.Filing, 
 				res = res.Without(rules.CodeDescendantAge)
 			}
 			if !res.OK() {
-				infos, err := explain(ctx, tx, res.Codes)
+				infos, err := explain(ctx, tx, res.Codes, res.Details)
 				if err != nil {
 					return err
 				}
@@ -643,6 +661,7 @@ type GradeTableRow struct {
 	ID            int64     `bun:"id,pk,autoincrement"`
 	EffectiveDate string    `bun:"effective_date"`
 	Grades        string    `bun:"grades"`
+	PartTime      string    `bun:"part_time"` // the part-time (部分工時) amounts, comma-separated; "" for none
 	Source        string    `bun:"source"`
 	LoadedBy      string    `bun:"loaded_by"`
 	LoadedAt      time.Time `bun:"loaded_at"`

@@ -80,7 +80,14 @@ func TestSubmitFilings(t *testing.T) {
 		if got.Status != models.FilingValidated || got.FiledOn != "2026-03-02" || got.Source != "web" {
 			t.Errorf("stored %+v", got)
 		}
-		// Duplicate enrollment.
+		// The same filing again at once is a double submit, answered
+		// with the first and stored once.
+		var rep *models.Repeated
+		if _, err := f.s.SubmitFiling(ctx, by, ins); !errors.As(err, &rep) || rep.ID != got.ID {
+			t.Errorf("the same filing again at once: %v, want Repeated{%d}", err, got.ID)
+		}
+		// Duplicate enrollment: the same filing later.
+		f.clk.Advance(models.RepeatWindow + time.Second)
 		if _, err := f.s.SubmitFiling(ctx, by, ins); !contains(strings.Join(refusedCodes(t, err), ","), "s") {
 			t.Errorf("duplicate add: %v", err)
 		}
@@ -215,7 +222,7 @@ func TestNightlyBatch(t *testing.T) {
 		}
 		// The bureau corrects the 2026 table: 30300 is no longer a grade.
 		admin := staffActor(t, db, "hq.admin")
-		if err := f.s.LoadGradeTable(ctx, admin, day(2026, 2, 1), "29500\n30500\n31800\n33300", "更正"); err != nil {
+		if err := f.s.LoadGradeTable(ctx, admin, models.GradeTableLoad{Effective: day(2026, 2, 1), Grades: "29500\n30500\n31800\n33300", Source: "更正"}); err != nil {
 			t.Fatal(err)
 		}
 		f.s.BatchChunk = 2
@@ -409,7 +416,7 @@ func TestNightlyMailMasksIDs(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The insured's amount is no grade of the corrected table: code 5.
-		if err := f.s.LoadGradeTable(ctx, staffActor(t, db, "hq.admin"), day(2026, 2, 1), "29500\n30500\n31800\n33300", "更正"); err != nil {
+		if err := f.s.LoadGradeTable(ctx, staffActor(t, db, "hq.admin"), models.GradeTableLoad{Effective: day(2026, 2, 1), Grades: "29500\n30500\n31800\n33300", Source: "更正"}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.s.NightlyValidate(ctx, testToday.AddDate(0, 0, 1)); err != nil {

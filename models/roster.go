@@ -38,6 +38,8 @@ type RosterRow struct {
 	// last amount change's), 0 for a dependent.
 	Amount      int    `bun:"amount"`
 	AmountSince string `bun:"-"`
+	// PartTime is whether the filing that set Amount was marked 部分工時.
+	PartTime bool `bun:"part_time"`
 	// Filings made the row: its enrollment, then the amount changes in force.
 	Filings []RosterFiling `bun:"-"`
 }
@@ -48,6 +50,7 @@ type RosterFiling struct {
 	Kind          string `bun:"kind"`
 	InsuredID     string `bun:"insured_id"`
 	Amount        int    `bun:"amount"`
+	PartTime      bool   `bun:"part_time"`
 	EffectiveDate string `bun:"effective_date"`
 	FiledOn       string `bun:"filed_on"`
 }
@@ -97,7 +100,7 @@ const rosterDep = "CASE WHEN c.person_id = c.insured_id THEN 0 ELSE 1 END"
 
 // rosterColumns are RosterRow's columns.
 const rosterColumns = "c.id, c.person_id, c.insured_id, c.birth, c.since, c.add_filing_id, " +
-	"f.person, f.name, f.sex, f.relation, f.category, f.amount"
+	"f.person, f.name, f.sex, f.relation, f.category, f.amount, f.part_time"
 
 // RosterOfUnit is one page of the unit's roster on f.On, and the number of
 // rows in all; the unit must be in the scope.
@@ -177,7 +180,7 @@ func rosterAmounts(ctx context.Context, db bun.IDB, unitID int64, on time.Time, 
 	var ids []string
 	for i := range rows {
 		r := &rows[i]
-		r.Filings = []RosterFiling{{ID: r.AddFilingID, Kind: rules.KindAdd, InsuredID: r.InsuredID, Amount: r.Amount, EffectiveDate: r.Since}}
+		r.Filings = []RosterFiling{{ID: r.AddFilingID, Kind: rules.KindAdd, InsuredID: r.InsuredID, Amount: r.Amount, PartTime: r.PartTime, EffectiveDate: r.Since}}
 		r.AmountSince = r.Since
 		if r.Dependent() {
 			r.Amount = 0
@@ -189,7 +192,7 @@ func rosterAmounts(ctx context.Context, db bun.IDB, unitID int64, on time.Time, 
 		return nil
 	}
 	var adj []RosterFiling
-	if err := db.NewSelect().Table("filings").Column("id", "kind", "insured_id", "amount", "effective_date", "filed_on").
+	if err := db.NewSelect().Table("filings").Column("id", "kind", "insured_id", "amount", "part_time", "effective_date", "filed_on").
 		Where("unit_id = ? AND insured_id IN (?) AND kind = ? AND person = ? AND voided = '' AND effective_date <= ?",
 			unitID, bun.List(ids), rules.KindAdjust, rules.PersonInsured, dateString(on)).
 		Order("effective_date", "id").Scan(ctx, &adj); err != nil {
@@ -207,7 +210,7 @@ func rosterAmounts(ctx context.Context, db bun.IDB, unitID int64, on time.Time, 
 		for _, a := range byInsured[r.PersonID] {
 			if a.EffectiveDate >= r.Since {
 				r.Filings = append(r.Filings, a)
-				r.Amount, r.AmountSince = a.Amount, a.EffectiveDate
+				r.Amount, r.AmountSince, r.PartTime = a.Amount, a.EffectiveDate, a.PartTime
 			}
 		}
 	}

@@ -1114,4 +1114,39 @@ var migrations = []Migration{
 			`ALTER TABLE units DROP COLUMN agency_code`,
 		},
 	},
+	// 部分工時 (issue 13.7): a grade table may list lower amounts for
+	// part-time employees (grade_tables.part_time, comma-separated like
+	// grades, '' for none), which only a filing marked part_time may
+	// carry. The mark needs an amount: dependents and withdrawals have none.
+	{
+		Version: 27,
+		Name:    "part-time (部分工時): the part-time amounts of a grade table and the filings marked part-time",
+		Up: []string{
+			`ALTER TABLE grade_tables ADD COLUMN part_time TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE filings ADD COLUMN part_time BOOLEAN NOT NULL DEFAULT FALSE CHECK (NOT part_time OR amount > 0)`,
+		},
+		Down: []string{
+			`ALTER TABLE filings DROP COLUMN part_time`,
+			`ALTER TABLE grade_tables DROP COLUMN part_time`,
+		},
+	},
+	// The previews of 媒體上傳 wait in the database, not in one process's
+	// memory, so that the confirmation may reach another instance
+	// (KeepUploadPreview, TakeUploadPreview).
+	{
+		Version: 30,
+		Name:    "upload previews",
+		Up: []string{
+			`CREATE TABLE upload_previews (
+				token_hash TEXT PRIMARY KEY CHECK (length(token_hash) = 64),
+				unit_id BIGINT NOT NULL REFERENCES units(id) ON DELETE CASCADE,
+				clerk_id BIGINT NOT NULL, -- 0: the unit itself (its certificate or NHI card)
+				body {{BLOB}} NOT NULL,
+				expires_at {{TS}} NOT NULL,
+				UNIQUE (unit_id, clerk_id)
+			)`,
+			`CREATE INDEX upload_previews_expires ON upload_previews (expires_at)`,
+		},
+		Down: []string{`DROP TABLE upload_previews`},
+	},
 }

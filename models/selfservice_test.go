@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -106,7 +107,13 @@ func TestSelfServiceActions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.SubmitChangeRequest(ctx, a, u.ID, in); !apperr.Is(err, apperr.Conflict) {
+			var rep *models.Repeated
+			if _, err := s.SubmitChangeRequest(ctx, a, u.ID, in); !errors.As(err, &rep) || rep.ID != r.ID {
+				t.Fatalf("the same request again at once: %v, want Repeated{%d}", err, r.ID)
+			}
+			other := in
+			other.NewName = "另一個名稱股份有限公司"
+			if _, err := s.SubmitChangeRequest(ctx, a, u.ID, other); !apperr.Is(err, apperr.Conflict) {
 				t.Fatalf("second pending request: %v, want Conflict", err)
 			}
 			got, err := models.ChangeRequestByID(ctx, db, models.UnitScope(u.ID), r.ID)

@@ -115,7 +115,18 @@ func (s *Store) AddStaff(ctx context.Context, a Actor, in StaffInput, pw string,
 	st := &Staff{Username: in.Username, Name: in.Name, Role: in.Role, BranchCode: branchPtr(in.Branch), Email: in.Email,
 		PasswordHash: h, Status: StaffActive, MustChangePassword: mustChange}
 	err = s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		err := insertStaff(ctx, tx, s.now(), a, st)
+		// The same account sent twice (a double submit): the first.
+		prev := new(Staff)
+		err := tx.NewSelect().Model(prev).Where("username = ? AND name = ? AND role = ? AND email = ? AND created_at >= ?",
+			st.Username, st.Name, st.Role, st.Email, s.now().Add(-RepeatWindow)).Limit(1).Scan(ctx)
+		if err == nil {
+			if same, _ := password.Verify(pw, prev.PasswordHash); same {
+				return &Repeated{What: "staff", ID: prev.ID}
+			}
+		} else if !isNoRows(err) {
+			return fmt.Errorf("models: add staff: %w", err)
+		}
+		err = insertStaff(ctx, tx, s.now(), a, st)
 		if isUniqueViolation(err) {
 			return apperr.InvalidFields("帳號已有人使用。", map[string]string{"username": "這個帳號已有人使用，請換一個。"})
 		}
@@ -272,6 +283,12 @@ func (s *Store) ChangeOwnPassword(ctx context.Context, a Actor, keepToken, curre
 			return fmt.Errorf("models: change password: %w", err)
 		}
 		if !ok {
+			// The same change sent twice: the first made the new
+			// password the current one, so the second's "current" no
+			// longer matches. Told so, not that the password is wrong.
+			if again, _ := password.Verify(pw, st.PasswordHash); again && current != pw {
+				return &Repeated{What: "password", ID: st.ID}
+			}
 			return apperr.InvalidFields("目前的密碼不正確。", map[string]string{"current": "目前的密碼不正確。"})
 		}
 		if current == pw {

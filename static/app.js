@@ -184,6 +184,7 @@
     }
     var active = document.activeElement;
     if (active && active !== document.body && active.isConnected) { return; }
+    if (elt && elt.closest && elt.closest("[data-draft-restoring]")) { return; } // a restored draft reloading its choices
     focusOn(scope.querySelector("[data-focus-after-swap]")) ||
       focusOn(scope.querySelector("h1, h2, h3")) ||
       focusOn(target);
@@ -203,6 +204,79 @@
     });
     var text = box.textContent.trim();
     if (text) { announce(text); }
+  });
+})();
+
+// Double submits: a form that changes something (POST), being sent, takes
+// no second submit (a double click, Enter pressed twice) until its answer
+// has come; a search (GET) may be sent again at will. Its submit
+// buttons say so with aria-disabled rather than disabled: a disabled
+// button would drop its own name and value from the form sent, and a
+// focused button that becomes disabled throws focus to <body>. An htmx
+// form is released when its request ends, however it ended (an error, a
+// time-out, a session that ended); a form whose answer is a download
+// (data-download) a few seconds after it was sent, since the page stays;
+// every form when the page comes back from the back-forward cache. The
+// server answers a copy that still gets through with the first one's
+// result (「此申請已送出，請勿重複送出」). Card forms (data-card-flow) are
+// guarded by cardagent.js.
+(function () {
+  "use strict";
+  var BUSY = "data-submitting";
+  function buttons(form) {
+    return Array.prototype.filter.call(form.querySelectorAll("button, input[type=submit]"), function (b) {
+      return (b.type || "submit") === "submit" || b.tagName === "INPUT";
+    }).concat(form.id ? Array.prototype.slice.call(document.querySelectorAll('[form="' + form.id + '"][type=submit]')) : []);
+  }
+  function busy(form) {
+    form.setAttribute(BUSY, "");
+    form.setAttribute("aria-busy", "true");
+    buttons(form).forEach(function (b) {
+      if (b.getAttribute("aria-disabled") !== "true") { b.setAttribute("aria-disabled", "true"); b.setAttribute("data-busy-button", ""); }
+    });
+  }
+  function release(form) {
+    if (!form || !form.hasAttribute(BUSY)) { return; }
+    form.removeAttribute(BUSY);
+    form.removeAttribute("aria-busy");
+    form.querySelectorAll("[data-busy-button]").forEach(function (b) { b.removeAttribute("aria-disabled"); b.removeAttribute("data-busy-button"); });
+    document.querySelectorAll('[data-busy-button][form="' + form.id + '"]').forEach(function (b) { b.removeAttribute("aria-disabled"); b.removeAttribute("data-busy-button"); });
+  }
+  window.multicertReleaseForm = release;
+  // Only forms that change something: a search (GET) sent again just asks
+  // again, and a live search replaces its own request (hx-sync).
+  function changes(form) {
+    return (form.getAttribute("method") || "get").toLowerCase() === "post" ||
+      ["hx-post", "hx-put", "hx-patch", "hx-delete"].some(function (a) { return form.hasAttribute(a); });
+  }
+  // In the capture phase, after data-confirm's listener (registered
+  // earlier: a submit the user did not confirm never gets here).
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form || form.tagName !== "FORM" || e.defaultPrevented || form.hasAttribute("data-card-flow") || !changes(form)) { return; }
+    if (form.hasAttribute(BUSY)) {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      if (window.multicertAnnounce) { window.multicertAnnounce("正在送出，請稍候，不必再按一次。"); }
+      return;
+    }
+    busy(form);
+    if (form.hasAttribute("data-download")) {
+      window.setTimeout(function () { release(form); }, 3000);
+    }
+  }, true);
+  function ended(e) {
+    var elt = e.detail && e.detail.elt;
+    var form = elt && elt.closest ? elt.closest("form") : null;
+    if (form && !(e.type === "htmx:afterRequest" && e.detail.successful && e.detail.xhr && e.detail.xhr.getResponseHeader("HX-Redirect"))) {
+      release(form);
+    }
+  }
+  ["htmx:afterRequest", "htmx:sendError", "htmx:timeout", "htmx:sendAbort", "htmx:responseError"].forEach(function (name) {
+    document.addEventListener(name, ended);
+  });
+  window.addEventListener("pageshow", function (e) {
+    if (e.persisted) { document.querySelectorAll("form[" + BUSY + "]").forEach(release); }
   });
 })();
 
@@ -287,6 +361,45 @@
         el.value = d.v;
       }
     });
+    var wanted = {};
+    draft.values.forEach(function (d) { if (!("c" in d) && d.i === 0 && typeof d.v === "string") { wanted[d.n] = d.v; } });
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", function () { cascade(form, wanted); });
+    } else {
+      cascade(form, wanted);
+    }
+  }
+  // cascade reloads the selects whose options come from the one before
+  // (an address's 縣市 → 鄉鎮市區 → 村里: <select hx-get hx-target>), in
+  // order, so that the restored choices exist to be chosen: the page came
+  // with the options of no 縣市, or of another one. Focus stays where it
+  // is (the swaps are marked data-draft-restoring, which the focus rule
+  // after a swap leaves alone).
+  function cascade(form, wanted) {
+    if (!window.htmx) { return; }
+    function step(src) {
+      var sel = src.getAttribute("hx-target");
+      var target = sel ? document.querySelector(sel) : null;
+      if (!src.value || !target || target.tagName !== "SELECT" || !form.contains(target) || !wanted[target.name]) { return Promise.resolve(); }
+      var want = wanted[target.name];
+      var has = function () { return Array.prototype.some.call(target.options, function (o) { return o.value === want; }); };
+      var loaded = has() ? Promise.resolve() :
+        window.htmx.ajax("GET", src.getAttribute("hx-get"), { source: src, target: target, swap: "innerHTML" });
+      return loaded.then(function () {
+        if (!has()) { return; } // no longer a choice: left for the person to choose
+        target.value = want;
+        return step(target);
+      });
+    }
+    var firsts = Array.prototype.filter.call(form.querySelectorAll("select[hx-get][hx-target]"), function (src) {
+      // the first of each chain: no select of the form loads its options
+      return !Array.prototype.some.call(form.querySelectorAll("select[hx-get][hx-target]"), function (other) {
+        return other !== src && document.querySelector(other.getAttribute("hx-target")) === src;
+      });
+    });
+    form.setAttribute("data-draft-restoring", "");
+    Promise.all(firsts.map(step)).then(function () { form.removeAttribute("data-draft-restoring"); },
+      function () { form.removeAttribute("data-draft-restoring"); });
   }
   function drafts() {
     var out = [];

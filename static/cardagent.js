@@ -218,13 +218,21 @@
     });
   }
 
+  // While a card flow runs, its form takes no second submit: its button
+  // says so with aria-disabled (a disabled button that had focus would
+  // throw focus to <body>).
+  function busy(form, btn, on) {
+    if (on) { form.setAttribute("data-submitting", ""); } else { form.removeAttribute("data-submitting"); }
+    if (btn) { if (on) { btn.setAttribute("aria-disabled", "true"); } else { btn.removeAttribute("aria-disabled"); } }
+  }
   document.addEventListener("submit", function (e) {
     var form = e.target;
     if (!form.hasAttribute || !form.hasAttribute("data-card-flow")) { return; }
     e.preventDefault();
+    if (form.hasAttribute("data-submitting")) { return; }
     var btn = e.submitter || form.querySelector('button[type="submit"]');
-    if (btn) { btn.disabled = true; }
-    runFlow(form, e.submitter).then(function () { if (btn) { btn.disabled = false; } });
+    busy(form, btn, true);
+    runFlow(form, e.submitter).then(function () { busy(form, btn, false); });
   });
 
   // <button type="button" data-card-flow-button data-nhi-action=…> runs its
@@ -234,8 +242,9 @@
     var btn = e.target.closest ? e.target.closest("[data-card-flow-button]") : null;
     if (!btn || !btn.form) { return; }
     e.preventDefault();
-    btn.disabled = true;
-    runFlow(btn.form, btn).then(function () { btn.disabled = false; });
+    if (btn.form.hasAttribute("data-submitting")) { return; }
+    busy(btn.form, btn, true);
+    runFlow(btn.form, btn).then(function () { busy(btn.form, btn, false); });
   });
 
   // 讀取: <button data-card-read> reads the card in the reader into the

@@ -44,4 +44,15 @@ func TestBackupCommand(t *testing.T) {
 	if err := run(ctx, []string{"backup"}, &out, e); err == nil {
 		t.Error("backup without a path: want an error")
 	}
+	// The path may follow the flags; a second word is refused, not ignored.
+	copy2 := filepath.Join(dir, "backup-2.db")
+	if err := run(ctx, []string{"backup", "--data-dir", dir, copy2}, &out, e); err != nil {
+		t.Fatalf("backup --data-dir DIR PATH: %v", err)
+	}
+	if _, err := os.Stat(copy2); err != nil {
+		t.Errorf("backup --data-dir DIR PATH wrote no copy: %v", err)
+	}
+	if err := run(ctx, []string{"backup", filepath.Join(dir, "backup-3.db"), "extra"}, &out, e); err == nil || !strings.Contains(err.Error(), `unexpected argument "extra"`) {
+		t.Errorf("backup PATH extra: %v, want unexpected argument", err)
+	}
 }

@@ -120,6 +120,27 @@ func runWithInput(ctx context.Context, args []string, stdin io.Reader, out io.Wr
 		}
 		return err
 	}
+	// Words after the flags, as in `multicert backup --data-dir D PATH`, are
+	// taken as if they came first; anything else left over is refused
+	// rather than ignored.
+	rest := fs.Args()
+	take := func(dst *string) {
+		if *dst == "" && len(rest) > 0 {
+			*dst, rest = rest[0], rest[1:]
+		}
+	}
+	switch cmd {
+	case "migrate", "audit", "db":
+		take(&sub)
+	case "staff":
+		take(&sub)
+		take(&sf.username)
+	case "backup":
+		take(&backupPath)
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("%s: unexpected argument %q (see multicert --help)", cmd, rest[0])
+	}
 	log := newLogger(out, cfg.LogLevel)
 
 	switch cmd {

@@ -9,7 +9,9 @@
 // in that order; every later row is one filing. Header cells may have extra
 // spaces, full-width characters, a byte order mark and a parenthesised note
 // ("出生日期（民國）"), and 身份 and 身分 are read alike, but the order is
-// fixed. Data rows may leave trailing empty cells out.
+// fixed. The last column, 部分工時, may be left out of the header (files
+// made from the template of before it existed); a row then has no cell for
+// it. Data rows may leave trailing empty cells out.
 //
 // The layout is our own, simpler than the joint 勞健保 batch spreadsheets
 // that payroll software produces (add / out / mod), but it uses their words
@@ -120,8 +122,12 @@ const (
 	colReason
 	colAmount
 	colEffectiveDate
+	colPartTime // optional: a header may end before it
 	numColumns
 )
+
+// numRequired is how many columns a header must have: all but 部分工時.
+const numRequired = colPartTime
 
 // layout is the layout Parse reads; Columns is a copy for callers.
 var layout = [numColumns]Column{
@@ -137,6 +143,7 @@ var layout = [numColumns]Column{
 	{Name: "原因", Field: rules.FieldReason, Help: "原因代碼或名稱，例如 A1 到職起薪、D1 隨同被保險人加保、W1 離職、E1 隨同被保險人轉出、M1 調整投保金額（見原因代碼表）", Example: "A1"},
 	{Name: "投保金額", Field: rules.FieldAmount, Help: "本人加保及投保金額調整時填投保金額分級表中的金額（元）；眷屬及退保留空", Example: "45800"},
 	{Name: "生效日期", Field: rules.FieldEffectiveDate, Help: "到職、離職或調薪等異動的生效日，民國年月日，格式同出生日期", Example: "1150302"},
+	{Name: "部分工時", Field: rules.FieldPartTime, Help: "員工是部分工時人員時填「是」（也可填 Y、1），本人加保及投保金額調整的投保金額就可以填分級表中部分工時的金額；其他人留空。舊範本沒有這一欄也可上傳", Example: "是"},
 }
 
 // Columns are the columns of the layout, in order; the header row must carry
@@ -251,7 +258,8 @@ func Parse(r io.Reader, maxBytes int64, maxRows int) (*Result, error) {
 	cr.ReuseRecord = true
 	cr.TrimLeadingSpace = true
 
-	if err := readHeader(cr); err != nil {
+	width, err := readHeader(cr)
+	if err != nil {
 		return nil, err
 	}
 	// One row a line is the usual file; a few blank lines waste little.
@@ -270,7 +278,7 @@ func Parse(r io.Reader, maxBytes int64, maxRows int) (*Result, error) {
 			continue
 		} else {
 			line, _ := cr.FieldPos(0)
-			row = parseRow(line, rec, &ownNames)
+			row = parseRow(line, rec, &ownNames, width)
 		}
 		if len(res.Rows) == maxRows {
 			return nil, fileErr(ErrTooManyRows, "檔案超過 %d 筆資料的上限（第 %d 行是第 %d 筆），請分成幾個檔案上傳。", maxRows, row.Line, maxRows+1)
@@ -283,18 +291,19 @@ func Parse(r io.Reader, maxBytes int64, maxRows int) (*Result, error) {
 	return res, nil
 }
 
-// readHeader reads the first non-blank row and checks it against layout.
-func readHeader(cr *csv.Reader) error {
+// readHeader reads the first non-blank row and checks it against layout;
+// it returns how many columns the header has (see checkHeader).
+func readHeader(cr *csv.Reader) (int, error) {
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
-			return fileErr(ErrEmpty, "檔案是空的，沒有標題列也沒有申報資料。請下載範本，依範本的欄位填寫。")
+			return 0, fileErr(ErrEmpty, "檔案是空的，沒有標題列也沒有申報資料。請下載範本，依範本的欄位填寫。")
 		}
 		if pe, ok := errors.AsType[*csv.ParseError](err); ok {
-			return fileErr(ErrHeader, "第 %d 行的標題列無法讀取：%s。標題列應依序為：%s。", pe.StartLine, quoteProblem(pe), expectedHeader())
+			return 0, fileErr(ErrHeader, "第 %d 行的標題列無法讀取：%s。標題列應依序為：%s。", pe.StartLine, quoteProblem(pe), expectedHeader())
 		}
 		if err != nil {
-			return fmt.Errorf("filingcsv: %w", err)
+			return 0, fmt.Errorf("filingcsv: %w", err)
 		}
 		if blank(rec) {
 			continue
@@ -304,7 +313,10 @@ func readHeader(cr *csv.Reader) error {
 	}
 }
 
-func checkHeader(line int, rec []string) error {
+// checkHeader checks a header row against layout and returns how many of
+// its columns it has: numColumns, or numRequired when it ends before the
+// optional 部分工時.
+func checkHeader(line int, rec []string) (int, error) {
 	cells := rec
 	for len(cells) > 0 && strings.TrimSpace(strings.ReplaceAll(cells[len(cells)-1], "\ufeff", "")) == "" {
 		cells = cells[:len(cells)-1]
@@ -313,33 +325,33 @@ func checkHeader(line int, rec []string) error {
 	for i, c := range cells {
 		keys[i] = headerKey(c)
 	}
-	want := fmt.Sprintf("標題列應依序為：%s（共 %d 欄）。可下載範本，把資料貼到標題列下方。", expectedHeader(), numColumns)
+	want := fmt.Sprintf("標題列應依序為：%s（共 %d 欄，最後的「%s」可省略）。可下載範本，把資料貼到標題列下方。", expectedHeader(), numColumns, layout[colPartTime].Name)
 
 	if len(cells) == 0 {
-		return fileErr(ErrHeader, "第 %d 行應為標題列，但沒有任何欄位名稱。%s", line, want)
+		return 0, fileErr(ErrHeader, "第 %d 行應為標題列，但沒有任何欄位名稱。%s", line, want)
 	}
 	if slices.Contains(keys, "勞工保險證號") || slices.Contains(keys, "健保投保單位代碼") || slices.Contains(keys, "投保者") {
-		return fileErr(ErrHeader, "第 %d 行是勞健保聯合申報批次檔的標題列，本系統目前不能直接讀取這種檔案。請改用本系統的範本：%s", line, want)
+		return 0, fileErr(ErrHeader, "第 %d 行是勞健保聯合申報批次檔的標題列，本系統目前不能直接讀取這種檔案。請改用本系統的範本：%s", line, want)
 	}
 	if _, msg := parseKind(cells[0]); msg == "" {
-		return fileErr(ErrHeader, "檔案缺少標題列：第 %d 行已經是申報資料。請在資料上方加上一行標題列。%s", line, want)
+		return 0, fileErr(ErrHeader, "檔案缺少標題列：第 %d 行已經是申報資料。請在資料上方加上一行標題列。%s", line, want)
 	}
-	for i := range numColumns {
-		if i >= len(keys) {
-			missing := make([]string, 0, numColumns-i)
-			for _, c := range layout[i:] {
-				missing = append(missing, "「"+c.Name+"」")
-			}
-			return fileErr(ErrHeader, "第 %d 行的標題列只有 %d 欄，缺少%s。%s", line, len(keys), strings.Join(missing, "、"), want)
-		}
+	for i := range min(len(keys), numColumns) {
 		if keys[i] != headerKey(layout[i].Name) {
-			return fileErr(ErrHeader, "第 %d 行的標題列不符合範本：第 %d 欄應為「%s」，檔案中是「%s」。%s", line, i+1, layout[i].Name, clip(strings.TrimSpace(cells[i])), want)
+			return 0, fileErr(ErrHeader, "第 %d 行的標題列不符合範本：第 %d 欄應為「%s」，檔案中是「%s」。%s", line, i+1, layout[i].Name, clip(strings.TrimSpace(cells[i])), want)
 		}
+	}
+	if len(keys) < numRequired {
+		missing := make([]string, 0, numRequired-len(keys))
+		for _, c := range layout[len(keys):numRequired] {
+			missing = append(missing, "「"+c.Name+"」")
+		}
+		return 0, fileErr(ErrHeader, "第 %d 行的標題列只有 %d 欄，缺少%s。%s", line, len(keys), strings.Join(missing, "、"), want)
 	}
 	if len(keys) > numColumns {
-		return fileErr(ErrHeader, "第 %d 行的標題列有 %d 欄，第 %d 欄「%s」以後不在範本中，請刪除多出的欄位。%s", line, len(keys), numColumns+1, clip(strings.TrimSpace(cells[numColumns])), want)
+		return 0, fileErr(ErrHeader, "第 %d 行的標題列有 %d 欄，第 %d 欄「%s」以後不在範本中，請刪除多出的欄位。%s", line, len(keys), numColumns+1, clip(strings.TrimSpace(cells[numColumns])), want)
 	}
-	return nil
+	return len(keys), nil
 }
 
 // headerKey normalises a header cell for comparison: byte order marks and
@@ -389,11 +401,12 @@ var ownNames = func() (n [numColumns]string) {
 }()
 
 // parseRow reads one data row in the order of layout; names are the
-// columns' names in the file, for messages.
-func parseRow(line int, rec []string, names *[numColumns]string) Row {
+// columns' names in the file, for messages, and width is how many columns
+// the file's header has (numRequired or numColumns).
+func parseRow(line int, rec []string, names *[numColumns]string, width int) Row {
 	row := Row{Line: line}
-	if len(rec) > numColumns && !blank(rec[numColumns:]) {
-		row.Err = fmt.Sprintf("第 %d 行有 %d 欄，範本只有 %d 欄。若欄位內容含有逗號（例如金額 30,300），請整欄用雙引號括住，或去掉逗號。", line, lastNonBlank(rec)+1, numColumns)
+	if len(rec) > width && !blank(rec[width:]) {
+		row.Err = fmt.Sprintf("第 %d 行有 %d 欄，標題列只有 %d 欄。若欄位內容含有逗號（例如金額 30,300），請整欄用雙引號括住，或去掉逗號。", line, lastNonBlank(rec)+1, width)
 		return row
 	}
 	cell := func(i int) string {

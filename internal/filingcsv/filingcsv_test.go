@@ -18,7 +18,10 @@ import (
 )
 
 const (
+	// header is the header of the template before 部分工時 (issue 13.7),
+	// which files still have; header13 the template's.
 	header   = "異動別,身份,作業別,員工身分證號,眷屬身分證號,姓名,性別,出生日期,稱謂,原因,投保金額,生效日期"
+	header13 = header + ",部分工時"
 	rowAdd   = "加保,本人,健保專用,A123456789,,王大明,男,0790315,,A1,45800,1150302"
 	rowDep   = "加保,眷屬,健保專用,A123456789,A223456781,王小美,女,1130520,3,D1,,1150302"
 	bom      = "\ufeff"
@@ -159,7 +162,9 @@ func TestParseHeader(t *testing.T) {
 		{"wrong third column", "異動別,身份,員工身分證號,眷屬身分證號,姓名,性別,出生日期,稱謂,原因,投保金額,生效日期,作業別",
 			[]string{"第 1 行", "第 3 欄應為「作業別」", "檔案中是「員工身分證號」", header}},
 		{"too few columns", "異動別,身份,作業別,員工身分證號,眷屬身分證號,姓名,性別,出生日期,稱謂,原因", []string{"只有 10 欄", "缺少「投保金額」、「生效日期」", header}},
-		{"extra column", header + ",備註", []string{"有 13 欄", "「備註」", header}},
+		{"with 部分工時", header13, nil},
+		{"another 13th column", header + ",備註", []string{"第 13 欄應為「部分工時」", "「備註」", header13, "可省略"}},
+		{"extra column", header13 + ",備註", []string{"有 14 欄", "「備註」", header13}},
 		{"English", "kind,person,operation,insured_id,dependent_id,name,sex,birth,relation,reason,amount,effective_date", []string{"第 1 欄應為「異動別」", header}},
 		{"joint 勞健保 batch file", "異動別,勞工保險證號,檢查碼,健保投保單位代碼,投保別,投保者,被保險人外籍,身分證號,姓名,出生日期", []string{"勞健保聯合申報", header}},
 		{"a title line above", "加退保名冊", []string{"第 1 欄應為「異動別」", "檔案中是「加退保名冊」"}},
@@ -336,7 +341,7 @@ func TestParseRow(t *testing.T) {
 		{"bad amount", row(rowAdd, map[string]string{"投保金額": "四萬五"}), rules.Filing{},
 			"第 2 行「投保金額」：投保金額請填整數，例如 30300（檔案中是「四萬五」）"},
 		{"an unquoted comma", strings.Replace(rowAdd, "45800", "45,800", 1), rules.Filing{},
-			"第 2 行有 13 欄，範本只有 12 欄。…"},
+			"第 2 行有 13 欄，標題列只有 12 欄。…"},
 		{"a user-defined character", row(rowAdd, map[string]string{"姓名": "王\ue000明"}), rules.Filing{},
 			"第 2 行「姓名」：含有造字（U+E000，電腦自造的字），系統無法辨識。…"},
 	}
@@ -529,7 +534,7 @@ func TestTemplate(t *testing.T) {
 			}
 		})
 	}
-	if got, want := string(bytes.TrimPrefix(utf8Template, []byte(bom))), lines("\r\n", header, rowAdd, rowDep); got != want {
+	if got, want := string(bytes.TrimPrefix(utf8Template, []byte(bom))), lines("\r\n", header13, rowAdd+",", rowDep+","); got != want {
 		t.Errorf("Template =\n%s\nwant\n%s", got, want)
 	}
 }
@@ -550,13 +555,52 @@ func TestColumns(t *testing.T) {
 			}
 		}
 	}
-	if got := strings.Join(names, ","); got != header {
-		t.Errorf("Columns = %s\nwant %s", got, header)
+	if got := strings.Join(names, ","); got != header13 {
+		t.Errorf("Columns = %s\nwant %s", got, header13)
 	}
 	for _, r := range rules.Relations {
 		if !strings.Contains(filingcsv.Columns[8].Help, r.Code+" "+r.Name) {
 			t.Errorf("the help of 稱謂 does not list %s %s", r.Code, r.Name)
 		}
+	}
+}
+
+// TestParsePartTime: the 部分工時 column, and files without it.
+func TestParsePartTime(t *testing.T) {
+	partTimeAdd := wantAdd
+	partTimeAdd.Amount, partTimeAdd.PartTime = 12540, true
+	cheap := strings.Replace(rowAdd, "45800", "12540", 1)
+	tests := []struct {
+		name   string
+		header string
+		row    string
+		want   rules.Filing
+		err    string
+	}{
+		{"是", header13, cheap + ",是", partTimeAdd, ""},
+		{"Y", header13, cheap + ",Y", partTimeAdd, ""},
+		{"1", header13, cheap + ",1", partTimeAdd, ""},
+		{"empty", header13, rowAdd + ",", wantAdd, ""},
+		{"left out of the row", header13, rowAdd, wantAdd, ""},
+		{"否", header13, rowAdd + ",否", wantAdd, ""},
+		{"unreadable", header13, rowAdd + ",兼職", rules.Filing{}, "第 2 行「部分工時」：部分工時請填「是」，不是部分工時請留空或填「否」（檔案中是「兼職」）"},
+		{"old header", header, rowAdd, wantAdd, ""},
+		{"old header, a 13th cell", header, cheap + ",是", rules.Filing{}, "第 2 行有 13 欄，標題列只有 12 欄。若欄位內容含有逗號（例如金額 30,300），請整欄用雙引號括住，或去掉逗號。"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := parse(t, []byte(lines("\r\n", tt.header, tt.row)))
+			if len(res.Rows) != 1 {
+				t.Fatalf("rows = %+v", res.Rows)
+			}
+			got := res.Rows[0]
+			if got.Err != tt.err {
+				t.Fatalf("Err = %q, want %q", got.Err, tt.err)
+			}
+			if tt.err == "" && got.Filing != tt.want {
+				t.Errorf("Filing =\n %+v\nwant %+v", got.Filing, tt.want)
+			}
+		})
 	}
 }
 

@@ -10,8 +10,8 @@ import (
 // that survives Excel best (it only drops the leading zero, which Parse
 // restores).
 var examples = [][numColumns]string{
-	{"加保", "本人", "健保專用", "A123456789", "", "王大明", "男", "0790315", "", "A1", "45800", "1150302"},
-	{"加保", "眷屬", "健保專用", "A123456789", "A223456781", "王小美", "女", "1130520", "3", "D1", "", "1150302"},
+	{"加保", "本人", "健保專用", "A123456789", "", "王大明", "男", "0790315", "", "A1", "45800", "1150302", ""},
+	{"加保", "眷屬", "健保專用", "A123456789", "A223456781", "王小美", "女", "1130520", "3", "D1", "", "1150302", ""},
 }
 
 // Template returns the template to download: the header row and two

@@ -61,6 +61,10 @@ const (
 	jLaborNo     = "勞工保險證號"
 	jCheckDigit  = "檢查碼"
 	jInsuredType = "投保別"
+	// jPartTime is our column, not the payroll software's: the joint files
+	// have no column known to mark 部分工時 for health insurance (see
+	// docs/uploads.md). It is optional; the templates carry it.
+	jPartTime = "部分工時"
 )
 
 // jointBase are the columns every joint layout starts with.
@@ -76,14 +80,14 @@ func joined(parts ...[]string) []string { return slices.Concat(parts...) }
 var Layouts = []Layout{
 	{ID: LayoutOwn, Name: "本系統範本", Header: ownNames[:], Used: ownNames[:]},
 	{ID: LayoutJointAdd, Name: "勞健保聯合加保檔", Kind: rules.KindAdd,
-		Header: joined(jointBase, []string{jAddReason, jAddDate}, jointTail),
-		Used:   []string{jPerson, jID, jDepID, jName, jDepName, jSex, jBirth, jDepBirth, jRelation, jAddReason, jAmount, jAddDate, jUnit}},
+		Header: joined(jointBase, []string{jAddReason, jAddDate}, jointTail, []string{jPartTime}),
+		Used:   []string{jPerson, jID, jDepID, jName, jDepName, jSex, jBirth, jDepBirth, jRelation, jAddReason, jAmount, jAddDate, jUnit, jPartTime}},
 	{ID: LayoutJointOut, Name: "勞健保聯合退保檔", Kind: rules.KindWithdraw,
 		Header: joined(jointBase, jointTail, []string{jOutReason, "退保原因說明別", "退保原因說明", jOutDate}),
 		Used:   []string{jPerson, jID, jDepID, jName, jDepName, jSex, jBirth, jDepBirth, jRelation, jOutReason, jOutDate, jUnit}},
 	{ID: LayoutJointMod, Name: "勞健保聯合調整檔", Kind: rules.KindAdjust,
-		Header: joined(jointBase, jointTail, []string{"調後月實際工資", "健保調前投保薪資", jModAmount, jModDate}),
-		Used:   []string{jPerson, jID, jName, jSex, jBirth, jModAmount, jModDate, jUnit}},
+		Header: joined(jointBase, jointTail, []string{"調後月實際工資", "健保調前投保薪資", jModAmount, jModDate, jPartTime}),
+		Used:   []string{jPerson, jID, jName, jSex, jBirth, jModAmount, jModDate, jUnit, jPartTime}},
 }
 
 // LayoutByID returns the layout with the given ID.
@@ -220,11 +224,12 @@ func xlsxHeader(line int, rec []string, res *Result) (func(int, []string) Row, e
 	joint := has(keys, jPerson) || has(keys, jLaborNo) || has(keys, jUnit)
 	switch {
 	case !joint:
-		if err := checkHeader(line, rec); err != nil {
+		width, err := checkHeader(line, rec)
+		if err != nil {
 			return nil, fileErr(ErrHeader, "%s%s", strings.TrimSuffix(err.Error(), "可下載範本，把資料貼到標題列下方。"), expectedXLSX())
 		}
 		res.Layout = LayoutOwn
-		return func(line int, rec []string) Row { return parseRow(line, rec, &ownNames) }, nil
+		return func(line int, rec []string) Row { return parseRow(line, rec, &ownNames, width) }, nil
 	case has(keys, jOutReason):
 		l, _ = LayoutByID(LayoutJointOut)
 	case has(keys, jModAmount):
@@ -234,7 +239,7 @@ func xlsxHeader(line int, rec []string, res *Result) (func(int, []string) Row, e
 	}
 	var missing []string
 	for _, c := range l.Used {
-		if !has(keys, c) && c != jUnit {
+		if !has(keys, c) && c != jUnit && c != jPartTime {
 			missing = append(missing, "「"+c+"」")
 		}
 	}
@@ -294,6 +299,7 @@ func jointRow(line int, rec []string, l Layout, col func([]string, string) strin
 		set(colEffectiveDate, jAddDate)
 		if !dependent {
 			set(colAmount, jAmount)
+			set(colPartTime, jPartTime)
 		}
 	case LayoutJointOut:
 		set(colReason, jOutReason)
@@ -302,8 +308,9 @@ func jointRow(line int, rec []string, l Layout, col func([]string, string) strin
 		out[colReason] = "M1"
 		set(colAmount, jModAmount)
 		set(colEffectiveDate, jModDate)
+		set(colPartTime, jPartTime)
 	}
-	row := parseRow(line, out[:], &names)
+	row := parseRow(line, out[:], &names, numColumns)
 	row.UnitCode = col(rec, jUnit)
 	return row
 }

@@ -121,6 +121,65 @@ func TestParseXLSXRows(t *testing.T) {
 	}
 }
 
+// TestParseXLSXPartTime: the joint add and mod files mark 部分工時 in
+// their optional 部分工時 column (our own; the payroll software's files
+// have none we know of), on the insured's rows only; a file without the
+// column is read as before, as is our layout's header of 12 columns.
+func TestParseXLSXPartTime(t *testing.T) {
+	cells := func(header []string, m map[string]string) []string {
+		r := make([]string, len(header))
+		for i, h := range header {
+			r[i] = m[h]
+		}
+		return r
+	}
+	ins := map[string]string{"投保者": "1", "身分證號/居留證/護照": "A123456789", "姓名": "王大明", "出生日期": "0790315", "性別": "1",
+		"健保投保薪資": "12540", "健保加保原因別": "A1", "健保加保原因發生日期": "1150302", "部分工時": "Y",
+		"健保調後投保薪資": "13500", "調整生效日期": "1150401"}
+	dep := map[string]string{"投保者": "2", "身分證號/居留證/護照": "A123456789", "眷屬身分證號": "A223456781", "眷屬姓名": "王小美",
+		"眷屬出生日期": "1130520", "稱謂代碼": "3", "性別": "2", "健保加保原因別": "D1", "健保加保原因發生日期": "1150302", "部分工時": "Y"}
+	add, _ := filingcsv.LayoutByID(filingcsv.LayoutJointAdd)
+	mod, _ := filingcsv.LayoutByID(filingcsv.LayoutJointMod)
+	partTimeAdd := wantAdd
+	partTimeAdd.Amount, partTimeAdd.PartTime = 12540, true
+	partTimeMod := partTimeAdd
+	partTimeMod.Kind, partTimeMod.Reason, partTimeMod.Amount, partTimeMod.EffectiveDate = rules.KindAdjust, "M1", 13500, date(2026, 4, 1)
+	withoutColumn := slices.DeleteFunc(slices.Clone(add.Header), func(h string) bool { return h == "部分工時" })
+	fullTimeAdd := partTimeAdd
+	fullTimeAdd.PartTime = false
+	tests := []struct {
+		name string
+		rows [][]string
+		want []rules.Filing
+	}{
+		{"add", [][]string{add.Header, cells(add.Header, ins), cells(add.Header, dep)}, []rules.Filing{partTimeAdd, wantDep}},
+		{"mod", [][]string{mod.Header, cells(mod.Header, ins)}, []rules.Filing{partTimeMod}},
+		{"add without the column", [][]string{withoutColumn, cells(withoutColumn, ins)}, []rules.Filing{fullTimeAdd}},
+		{"our layout, 12 columns", [][]string{filingcsv.Layouts[0].Header[:12], strings.Split(rowAdd, ",")}, []rules.Filing{wantAdd}},
+		{"our layout, 部分工時", [][]string{filingcsv.Layouts[0].Header, append(strings.Split(strings.Replace(rowAdd, "45800", "12540", 1), ","), "是")},
+			[]rules.Filing{partTimeAdd}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := parseXLSX(mustXLSX(t, tt.rows), maxRows)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if slices.Contains(res.Ignored, "部分工時") {
+				t.Errorf("Ignored = %v: 部分工時 is read", res.Ignored)
+			}
+			if len(res.Rows) != len(tt.want) {
+				t.Fatalf("%d rows, want %d", len(res.Rows), len(tt.want))
+			}
+			for i, r := range res.Rows {
+				if r.Err != "" || r.Filing != tt.want[i] {
+					t.Errorf("row %d = %+v\nwant %+v", i, r, tt.want[i])
+				}
+			}
+		})
+	}
+}
+
 func maps(m map[string]string, k, v string) map[string]string {
 	out := map[string]string{k: v}
 	for a, b := range m {

@@ -54,6 +54,10 @@ type Form struct {
 	// thousands separators as on the bureau's forms ("45800"). Zero prints
 	// as blank; a negative amount is an error.
 	Amount int
+	// PartTime marks an insured part-time employee (部分工時), whose amount
+	// may be one of the grade table's part-time amounts: 「部分工時」 is
+	// printed after the amount.
+	PartTime bool
 	// Dependents are the dependents filed with the insured, one row each.
 	// A page holds DependentsPerPage of them; more continue on further
 	// pages, each repeating the insured's row.

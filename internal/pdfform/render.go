@@ -302,6 +302,9 @@ func (d *doc) drawInsuredRow(f *Form, top float64) error {
 	}
 	if f.Amount > 0 {
 		ins.values[3] = strconv.Itoa(f.Amount)
+		if f.PartTime {
+			ins.values[3] += " 部分工時"
+		}
 	}
 	if err := d.drawRow(top, !f.DependentsOnly, false, ins, nil); err != nil {
 		return err

@@ -45,6 +45,21 @@ func TestRenderText(t *testing.T) {
 	}
 }
 
+// TestRenderPartTime prints 「部分工時」 after the amount of a part-time
+// employee (issue 13.7), in the amount's box.
+func TestRenderPartTime(t *testing.T) {
+	r := mustRenderer(t)
+	f := sampleForm()
+	f.Amount, f.PartTime = 11100, true
+	text := pdfText(t, mustRender(t, r, f), 0, 0)
+	if !strings.Contains(strings.Join(strings.Fields(text), ""), "11100部分工時") {
+		t.Errorf("text lacks 「11100 部分工時」; got:\n%s", text)
+	}
+	if text := pdfText(t, mustRender(t, r, sampleForm()), 0, 0); strings.Contains(text, "部分工時") {
+		t.Error("a full-time employee's form says 部分工時")
+	}
+}
+
 // TestRenderBeforeROC prints a birth before 1912 as 「民前 5 年 3 月 1 日」
 // (issue 13.8), never as a padded year that reads as 民國.
 func TestRenderBeforeROC(t *testing.T) {

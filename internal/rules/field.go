@@ -24,6 +24,7 @@ const (
 	FieldReason        = "reason"
 	FieldAmount        = "amount"
 	FieldEffectiveDate = "effective_date"
+	FieldPartTime      = "part_time"
 )
 
 // fieldPersonID marks rules about the person filed for: CheckField runs
@@ -41,6 +42,7 @@ const fieldPersonID = "@person_id"
 //	birth, effective_date     an ROC date (rocdate.Parse); empty clears the date
 //	relation, reason          trimmed, full-width letters and digits converted, upper-cased
 //	amount                    a whole number; thousands commas and a trailing 元 are ignored; empty is 0
+//	part_time                 是, Y, V, 1, 部分工時 (a ticked box sends 1) for 部分工時; empty, 否, N, 0 for not
 //
 // Set reports only input it cannot read (a malformed date or amount, a name
 // too long for the bureau's forms or with control characters, an unknown field), with a Traditional Chinese message, and then leaves f
@@ -79,6 +81,12 @@ func (f *Filing) Set(name, value string) error {
 			return err
 		}
 		f.Amount = n
+	case FieldPartTime:
+		v, err := parsePartTime(value)
+		if err != nil {
+			return err
+		}
+		f.PartTime = v
 	default:
 		return fmt.Errorf("未知的欄位「%s」", name)
 	}
@@ -178,6 +186,22 @@ func personIDField(f *Filing) string {
 		return FieldDependentID
 	}
 	return FieldInsuredID
+}
+
+// partTimeWords are the answers Set reads for part_time, keyed by their
+// upper-cased form without spaces.
+var partTimeWords = map[string]bool{
+	"": false, "否": false, "N": false, "NO": false, "0": false, "FALSE": false, "全時": false,
+	"是": true, "Y": true, "YES": true, "1": true, "TRUE": true, "ON": true, "V": true, "✓": true, "✔": true,
+	"部分工時": true, "部份工時": true,
+}
+
+func parsePartTime(value string) (bool, error) {
+	v := strings.Join(strings.Fields(twid.Normalize(value)), "")
+	if b, ok := partTimeWords[v]; ok {
+		return b, nil
+	}
+	return false, fmt.Errorf("部分工時請填「是」，不是部分工時請留空或填「否」")
 }
 
 // amountNoise are the separators people type inside amounts.

@@ -70,6 +70,10 @@ func TestCheckField(t *testing.T) {
 		{"amount on withdrawal", rules.FieldAmount, "30300", insuredWithdraw(), "退保不申報投保金額"},
 		{"amount on category 6", rules.FieldAmount, "30300", insuredAdd(func(f *rules.Filing) { f.Category = "6-2" }), "第 6 類被保險人不申報投保金額"},
 		{"amount not a number", rules.FieldAmount, "三萬", insuredAdd(), "投保金額請填整數"},
+		{"part-time amount, not marked", rules.FieldAmount, "12540", insuredAdd(), "部分工時人員的金額，只適用於標示「部分工時」的申報"},
+		{"part-time amount, marked", rules.FieldAmount, "12540", insuredAdd(func(f *rules.Filing) { f.PartTime = true }), ""},
+		{"part-time mark with a part-time amount", rules.FieldPartTime, "1", insuredAdd(func(f *rules.Filing) { f.Amount = 12540 }), ""},
+		{"part-time mark removed", rules.FieldPartTime, "", insuredAdd(func(f *rules.Filing) { f.Amount, f.PartTime = 12540, true }), "部分工時"},
 
 		{"effective date", rules.FieldEffectiveDate, "115/03/20", insuredAdd(), ""},
 		{"effective date compact", rules.FieldEffectiveDate, "1150302", insuredAdd(), ""},
@@ -131,6 +135,15 @@ func TestSet(t *testing.T) {
 		{rules.FieldReason, "ds", func(f rules.Filing) any { return f.Reason }, "DS"},
 		{rules.FieldAmount, "３０,３００元", func(f rules.Filing) any { return f.Amount }, 30300},
 		{rules.FieldAmount, "", func(f rules.Filing) any { return f.Amount }, 0},
+		{rules.FieldPartTime, "1", func(f rules.Filing) any { return f.PartTime }, true},
+		{rules.FieldPartTime, " 是 ", func(f rules.Filing) any { return f.PartTime }, true},
+		{rules.FieldPartTime, "ｙ", func(f rules.Filing) any { return f.PartTime }, true},
+		{rules.FieldPartTime, "部分工時", func(f rules.Filing) any { return f.PartTime }, true},
+		{rules.FieldPartTime, "V", func(f rules.Filing) any { return f.PartTime }, true},
+		{rules.FieldPartTime, "", func(f rules.Filing) any { return f.PartTime }, false},
+		{rules.FieldPartTime, "否", func(f rules.Filing) any { return f.PartTime }, false},
+		{rules.FieldPartTime, "n", func(f rules.Filing) any { return f.PartTime }, false},
+		{rules.FieldPartTime, "0", func(f rules.Filing) any { return f.PartTime }, false},
 	}
 	for _, tc := range tests {
 		f := insuredAdd()
@@ -148,6 +161,7 @@ func TestSet(t *testing.T) {
 		{rules.FieldEffectiveDate, "abc", "日期"},
 		{rules.FieldAmount, "-30300", "請填整數"},
 		{rules.FieldAmount, "30300.5", "請填整數"},
+		{rules.FieldPartTime, "兼職", "部分工時請填「是」"},
 		{"unknown", "x", "未知的欄位"},
 	}
 	for _, tc := range errTests {

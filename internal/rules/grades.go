@@ -13,13 +13,52 @@ import (
 type GradeTable struct {
 	Effective time.Time // first day in force, 00:00 UTC
 	Grades    []int     // insured amounts in NT$, ascending and unique
-	Source    string    // where the figures come from
+	// PartTime are the lower amounts the table lists for part-time
+	// employees (部分工時), ascending, unique and all below Grades[0]; nil
+	// when the table has none. Only a filing marked 部分工時
+	// (Filing.PartTime) may carry one of them.
+	PartTime []int
+	Source   string // where the figures come from
 }
 
-// IsGrade reports whether amount is one of the table's grades.
+// IsGrade reports whether amount is one of the table's grades (the
+// full-time ones; see IsPartTime).
 func (g *GradeTable) IsGrade(amount int) bool {
 	_, found := slices.BinarySearch(g.Grades, amount)
 	return found
+}
+
+// IsPartTime reports whether amount is one of the table's part-time
+// amounts.
+func (g *GradeTable) IsPartTime(amount int) bool {
+	_, found := slices.BinarySearch(g.PartTime, amount)
+	return found
+}
+
+// Allows reports whether a filing may carry amount: a grade, or for a
+// filing marked 部分工時 also a part-time amount.
+func (g *GradeTable) Allows(amount int, partTime bool) bool {
+	return g.IsGrade(amount) || partTime && g.IsPartTime(amount)
+}
+
+// Lowest returns the lowest amount a filing may carry: the lowest grade,
+// or for a filing marked 部分工時 the lowest part-time amount when the
+// table has any.
+func (g *GradeTable) Lowest(partTime bool) int {
+	if partTime && len(g.PartTime) > 0 {
+		return g.PartTime[0]
+	}
+	return g.Min()
+}
+
+// Ladder returns the amounts a filing may carry, ascending: the grades,
+// preceded by the part-time amounts for a filing marked 部分工時. The
+// result may share memory with the table; do not change it.
+func (g *GradeTable) Ladder(partTime bool) []int {
+	if !partTime || len(g.PartTime) == 0 {
+		return g.Grades
+	}
+	return slices.Concat(g.PartTime, g.Grades)
 }
 
 // Min returns the lowest grade, or 0 for an empty table. The lowest grade
@@ -35,14 +74,19 @@ func (g *GradeTable) Min() int {
 // greater than or equal to salary, or the top grade when salary is above
 // it. It returns 0 for an empty table.
 func (g *GradeTable) GradeFor(salary int) int {
-	if len(g.Grades) == 0 {
+	return gradeFor(g.Grades, salary)
+}
+
+// gradeFor is GradeFor on a ladder.
+func gradeFor(ladder []int, salary int) int {
+	if len(ladder) == 0 {
 		return 0
 	}
-	i, _ := slices.BinarySearch(g.Grades, salary)
-	if i == len(g.Grades) {
-		return g.Grades[len(g.Grades)-1]
+	i, _ := slices.BinarySearch(ladder, salary)
+	if i == len(ladder) {
+		return ladder[len(ladder)-1]
 	}
-	return g.Grades[i]
+	return ladder[i]
 }
 
 // TableOn returns the table in force on a date: the one with the latest
@@ -75,10 +119,26 @@ var ladderFrom30300 = []int{
 	254300, 263000, 273000, 283000, 293000, 303000, 313000,
 }
 
+// partTime2026 are the 2026 table's amounts for part-time employees
+// (部分工時), the first grades of the labour pension ladder. They come from
+// a secondary source, an open-source payroll dataset (its health insurance
+// partTimeBrackets), and were not checked against the footnotes of the
+// table itself; see Source2026.
+var partTime2026 = []int{
+	11100, 12540, 13500, 15840, 16500, 17280, 17880, 19047, 20008, 21009,
+	22000, 23100, 24000, 25250, 26400, 27600, 28590,
+}
+
+// Source2026 is the Source of the shipped 2026 table: the order that
+// published it, and where its part-time amounts come from.
+const Source2026 = "全民健康保險投保金額分級表，衛生福利部 114 年 12 月 12 日衛部保字第1140153424號令發布，115 年 1 月 1 日起適用。" +
+	"部分工時人員的 17 級金額（11,100 至 28,590 元）取自開源薪資軟體的資料（次級來源），尚未與分級表附註核對；正式上線前須與健保署公告核對。"
+
 // Builtin returns the tables shipped with the program, oldest first: from
 // 2025-01-01 (民國 114 年, 59 grades starting at 28,590) and from 2026-01-01
-// (民國 115 年, 58 grades starting at 29,500). Each call returns fresh
-// copies that the caller may change.
+// (民國 115 年, 58 grades starting at 29,500, and 17 part-time amounts from
+// 11,100 to 28,590). Each call returns fresh copies that the caller may
+// change.
 func Builtin() []GradeTable {
 	return []GradeTable{
 		{
@@ -89,7 +149,8 @@ func Builtin() []GradeTable {
 		{
 			Effective: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
 			Grades:    append([]int{29500}, ladderFrom30300...),
-			Source:    builtinSource,
+			PartTime:  slices.Clone(partTime2026),
+			Source:    Source2026,
 		},
 	}
 }
@@ -149,6 +210,24 @@ func ParseTable(text string) ([]int, error) {
 		return nil, fmt.Errorf("沒有任何投保金額，請每行填一個金額，或用逗號分隔")
 	}
 	return grades, nil
+}
+
+// ParsePartTime parses the part-time amounts of a table as ParseTable
+// does, for a table whose lowest grade is firstGrade: empty text means the
+// table has none (nil, no error); every amount must be below firstGrade.
+// Errors are in Traditional Chinese.
+func ParsePartTime(text string, firstGrade int) ([]int, error) {
+	if strings.TrimSpace(strings.NewReplacer(",", "", "，", "", "、", "").Replace(text)) == "" {
+		return nil, nil
+	}
+	amounts, err := ParseTable(text)
+	if err != nil {
+		return nil, err
+	}
+	if top := amounts[len(amounts)-1]; firstGrade > 0 && top >= firstGrade {
+		return nil, fmt.Errorf("部分工時的金額 %d 不低於全時人員的最低一級 %d 元；部分工時的金額都必須低於最低一級，請確認沒有把全時的級距貼到這一欄", top, firstGrade)
+	}
+	return amounts, nil
 }
 
 // fullWidthDigits maps the full-width digits ０–９ to ASCII.

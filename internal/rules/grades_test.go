@@ -51,7 +51,34 @@ func TestBuiltin(t *testing.T) {
 	if a, b := tables[0].Grades[2:], tables[1].Grades[1:]; !slices.Equal(a, b) {
 		t.Errorf("ladders from 30300 differ:\n114: %v\n115: %v", a, b)
 	}
+	// Only the 2026 table has part-time amounts: 17 of them, from 11,100
+	// to 28,590, ascending and below its lowest grade; its source names
+	// the order and says where the part-time amounts come from.
+	if tables[0].PartTime != nil {
+		t.Errorf("114 年 PartTime = %v, want none", tables[0].PartTime)
+	}
+	pt := tables[1].PartTime
+	if len(pt) != 17 || pt[0] != 11100 || pt[len(pt)-1] != 28590 {
+		t.Errorf("115 年 PartTime = %v, want 17 amounts from 11100 to 28590", pt)
+	}
+	for i := 1; i < len(pt); i++ {
+		if pt[i] <= pt[i-1] {
+			t.Errorf("part-time amounts not ascending at %d: %d after %d", i, pt[i], pt[i-1])
+		}
+	}
+	if len(pt) > 0 && pt[len(pt)-1] >= tables[1].Min() {
+		t.Errorf("part-time amounts reach the lowest grade %d", tables[1].Min())
+	}
+	for _, w := range []string{"衛部保字第1140153424號令", "部分工時", "次級來源", "尚未與分級表附註核對"} {
+		if !strings.Contains(tables[1].Source, w) {
+			t.Errorf("115 年 Source = %q, want it to mention %q", tables[1].Source, w)
+		}
+	}
 	// Each call returns fresh copies.
+	tables[1].PartTime[0] = 1
+	if got := rules.Builtin()[1].PartTime[0]; got != 11100 {
+		t.Errorf("after changing a copy, Builtin()[1].PartTime[0] = %d, want 11100", got)
+	}
 	tables[1].Grades[0] = 1
 	if got := rules.Builtin()[1].Min(); got != 29500 {
 		t.Errorf("after changing a copy, Builtin()[1].Min() = %d, want 29500", got)
@@ -81,6 +108,65 @@ func TestIsGrade(t *testing.T) {
 		if got := tc.table.IsGrade(tc.amount); got != tc.want {
 			t.Errorf("table %s IsGrade(%d) = %v, want %v", tc.table.Effective.Format(time.DateOnly), tc.amount, got, tc.want)
 		}
+	}
+}
+
+func TestLadder(t *testing.T) {
+	g := rules.Builtin()[1]
+	if got := g.Ladder(false); !slices.Equal(got, g.Grades) {
+		t.Errorf("Ladder(false) = %v, want the grades", got)
+	}
+	full := g.Ladder(true)
+	if len(full) != 17+58 || full[0] != 11100 || full[16] != 28590 || full[17] != 29500 || full[len(full)-1] != 313000 {
+		t.Errorf("Ladder(true) = %v, want the part-time amounts then the grades", full)
+	}
+	if !g.IsPartTime(19047) || g.IsPartTime(29500) || g.IsGrade(19047) {
+		t.Error("19047 is a part-time amount and no grade; 29500 is a grade and no part-time amount")
+	}
+	if g.Lowest(false) != 29500 || g.Lowest(true) != 11100 {
+		t.Errorf("Lowest = %d, %d; want 29500, 11100", g.Lowest(false), g.Lowest(true))
+	}
+	if g.Allows(19047, false) || !g.Allows(19047, true) || !g.Allows(29500, true) || g.Allows(30000, true) {
+		t.Error("Allows: 19047 only marked 部分工時, 29500 always, 30000 never")
+	}
+	g114 := rules.Builtin()[0]
+	if got := g114.Ladder(true); !slices.Equal(got, g114.Grades) {
+		t.Errorf("a table without part-time amounts: Ladder(true) = %v, want the grades", got)
+	}
+	if g114.Lowest(true) != 28590 {
+		t.Errorf("a table without part-time amounts: Lowest(true) = %d, want its first grade", g114.Lowest(true))
+	}
+}
+
+func TestParsePartTime(t *testing.T) {
+	tests := []struct {
+		name    string
+		text    string
+		first   int
+		want    []int
+		wantErr string
+	}{
+		{"empty", "", 29500, nil, ""},
+		{"blank lines and commas", " \n，\n", 29500, nil, ""},
+		{"the 2026 amounts", "11100, 12540\n13500", 29500, []int{11100, 12540, 13500}, ""},
+		{"not ascending", "12540\n11100", 29500, nil, "第 2 行的 11100 比前一個金額 12540 小"},
+		{"reaches the first grade", "11100\n29500", 29500, nil, "部分工時的金額 29500 不低於全時人員的最低一級 29500 元"},
+		{"above the first grade", "11100, 30300", 29500, nil, "不低於全時人員的最低一級"},
+		{"not a number", "一萬", 29500, nil, "不是正整數"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := rules.ParsePartTime(tc.text, tc.first)
+			if tc.wantErr == "" {
+				if err != nil || !slices.Equal(got, tc.want) {
+					t.Errorf("ParsePartTime() = %v, %v, want %v", got, err, tc.want)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("ParsePartTime() error %v, want one containing %q", err, tc.wantErr)
+			}
+		})
 	}
 }
 

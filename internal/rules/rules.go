@@ -55,6 +55,7 @@ type Filing struct {
 	Reason   string    // reason code (see Reasons)
 
 	Amount        int       // 投保金額 for insured filings of kind add or adjust in categories 1–3; 0 otherwise
+	PartTime      bool      // 部分工時: Amount may also be one of the table's part-time amounts (GradeTable.PartTime)
 	EffectiveDate time.Time // the date the change takes effect (到職、離職或調薪日)
 
 	Category            string // 投保類別 of the insured: "1", "2", "3", "6-2" …; "" means "1"
@@ -88,6 +89,10 @@ type Code string
 // Result is the outcome of Check. No codes means 審核正確 (validated).
 type Result struct {
 	Codes []Code // failed rules, unique, in the order of the code table
+	// Details are the filing's own messages by code, as CheckField gives
+	// them: what exactly is wrong with this filing (「投保金額 11100 元是
+	// 部分工時人員的金額…」), where the code table says it in general.
+	Details map[Code]string
 }
 
 // OK reports whether the filing passed every rule (審核正確).
@@ -109,6 +114,12 @@ func (r Result) Without(c Code) Result {
 	for _, got := range r.Codes {
 		if got != c {
 			out.Codes = append(out.Codes, got)
+			if d, ok := r.Details[got]; ok {
+				if out.Details == nil {
+					out.Details = map[Code]string{}
+				}
+				out.Details[got] = d
+			}
 		}
 	}
 	return out
@@ -139,19 +150,26 @@ type Info struct {
 	Code    Code
 	Message string // 訊息內容: what is wrong, in plain words
 	Fix     string // how the unit can fix it
+	// Detail is, where the Info explains a code that a filing raised, that
+	// filing's own message (Result.Details); "" in the code table.
+	Detail string
 }
 
 // Check runs every rule on f, in the order of the code table, and returns
 // the codes of the rules that failed.
 func Check(f Filing, ctx Context) Result {
 	e := ctx.env()
-	var codes []Code
+	var res Result
 	for i := range table {
-		if table[i].check(&f, &e) != "" {
-			codes = append(codes, table[i].Code)
+		if msg := table[i].check(&f, &e); msg != "" {
+			if res.Details == nil {
+				res.Details = map[Code]string{}
+			}
+			res.Codes = append(res.Codes, table[i].Code)
+			res.Details[table[i].Code] = msg
 		}
 	}
-	return Result{Codes: codes}
+	return res
 }
 
 // Codes returns the code table (錯誤代碼說明) in order, with the default

@@ -3,6 +3,7 @@ package rules_test
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,6 +152,10 @@ func fieldValue(f rules.Filing, name string) string {
 		return strconv.Itoa(f.Amount)
 	case rules.FieldEffectiveDate:
 		return dateText(f.EffectiveDate)
+	case rules.FieldPartTime:
+		if f.PartTime {
+			return "1"
+		}
 	}
 	return ""
 }
@@ -450,6 +455,71 @@ func TestRuleNBelowMinimum(t *testing.T) {
 	})
 }
 
+// TestRulesPartTime: a filing marked 部分工時 accepts the table's
+// part-time amounts and its grades; any other filing only the grades, and
+// a part-time amount is code n with a message that says why.
+func TestRulesPartTime(t *testing.T) {
+	partTime := func(a int, eff time.Time) func(*rules.Filing) {
+		return func(f *rules.Filing) { f.Amount, f.EffectiveDate, f.PartTime = a, eff, true }
+	}
+	fullTime := func(a int, eff time.Time) func(*rules.Filing) {
+		return func(f *rules.Filing) { f.Amount, f.EffectiveDate = a, eff }
+	}
+	mar := date(2026, 3, 2)
+	tests := []struct {
+		name  string
+		f     rules.Filing
+		codes []rules.Code
+		msg   string // part of the detail of the first code
+	}{
+		{"part-time, lowest part-time amount", insuredAdd(partTime(11100, mar)), nil, ""},
+		{"part-time, 19047", insuredAdd(partTime(19047, mar)), nil, ""},
+		{"part-time, top part-time amount", insuredAdd(partTime(28590, mar)), nil, ""},
+		{"part-time, a full-time grade", insuredAdd(partTime(29500, mar)), nil, ""},
+		{"part-time, 45800", insuredAdd(partTime(45800, mar)), nil, ""},
+		{"part-time adjust", insuredAdjust(partTime(13500, mar)), nil, ""},
+		{"full-time, a part-time amount", insuredAdd(fullTime(11100, mar)), []rules.Code{"n"}, "部分工時"},
+		{"full-time adjust, a part-time amount", insuredAdjust(fullTime(28590, mar)), []rules.Code{"n"}, "請勾選「部分工時」"},
+		{"full-time, below the minimum, no part-time amount", insuredAdd(fullTime(12000, mar)), []rules.Code{"n"}, "低於最低一級 29500 元"},
+		{"part-time, below the part-time minimum", insuredAdd(partTime(11000, mar)), []rules.Code{"n"}, "低於部分工時人員的最低一級 11100 元"},
+		{"part-time, between part-time amounts", insuredAdd(partTime(12000, mar)), []rules.Code{"5"}, "應填 12540 元"},
+		{"part-time, between the part-time top and the first grade", insuredAdd(partTime(29000, mar)), []rules.Code{"5"}, "應填 29500 元"},
+		{"part-time, not a full-time grade", insuredAdd(partTime(30000, mar)), []rules.Code{"5"}, "應填 30300 元"},
+		{"part-time in 2025, whose table has no part-time amounts", insuredAdd(partTime(11100, date(2025, 12, 31))), []rules.Code{"n"}, "沒有部分工時人員的金額"},
+		{"part-time in 2025, a grade", insuredAdd(partTime(28590, date(2025, 12, 31))), nil, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := rules.Check(tc.f, ctx())
+			if !slices.Equal(res.Codes, tc.codes) {
+				t.Fatalf("Check() = %q, want %q", res.Codes, tc.codes)
+			}
+			if len(tc.codes) == 0 {
+				return
+			}
+			if d := res.Details[tc.codes[0]]; !strings.Contains(d, tc.msg) {
+				t.Errorf("detail of %s = %q, want it to contain %q", tc.codes[0], d, tc.msg)
+			}
+			// The form says the same while the clerk types the amount.
+			if got := ctx().CheckField(rules.FieldAmount, strconv.Itoa(tc.f.Amount), tc.f); got != res.Details[tc.codes[0]] {
+				t.Errorf("CheckField(amount) = %q, want the detail %q", got, res.Details[tc.codes[0]])
+			}
+		})
+	}
+	// Ticking the box (the form re-checks the amount) turns code n into no code.
+	f := insuredAdd(fullTime(11100, mar))
+	if got := ctx().CheckField(rules.FieldPartTime, "1", f); got != "" {
+		t.Errorf("CheckField(part_time, 1) with 11100 = %q, want no message", got)
+	}
+	if got := ctx().CheckField(rules.FieldPartTime, "", f); !strings.Contains(got, "部分工時") {
+		t.Errorf("CheckField(part_time, \"\") with 11100 = %q, want the 部分工時 message", got)
+	}
+	// The mark means nothing where no amount is filed.
+	if res := rules.Check(dependentAdd(func(f *rules.Filing) { f.PartTime = true }), ctx()); !res.OK() {
+		t.Errorf("a dependent marked 部分工時: %q, want no codes", res.Codes)
+	}
+}
+
 func TestRulePEffectivePresent(t *testing.T) {
 	checkCode(t, "p", []ruleCase{
 		{"effective date", insuredAdd(), rules.Context{}, false},
@@ -537,6 +607,26 @@ func TestResult(t *testing.T) {
 		if got := tc.res.Has(tc.has); got != tc.want {
 			t.Errorf("%v.Has(%q) = %v, want %v", tc.res, tc.has, got, tc.want)
 		}
+	}
+}
+
+func TestResultDetails(t *testing.T) {
+	res := rules.Check(insuredAdd(func(f *rules.Filing) { f.Name, f.Amount = "", 30000 }), ctx())
+	if !slices.Equal(res.Codes, []rules.Code{"5", "d"}) {
+		t.Fatalf("codes %q, want 5 and d", res.Codes)
+	}
+	if res.Details["5"] == "" || res.Details["d"] != "請填寫姓名" {
+		t.Errorf("details %q, want one per code", res.Details)
+	}
+	w := res.Without("5")
+	if !slices.Equal(w.Codes, []rules.Code{"d"}) || len(w.Details) != 1 || w.Details["d"] == "" {
+		t.Errorf("Without(5) = %+v, want d and its detail only", w)
+	}
+	if _, ok := res.Details["5"]; !ok {
+		t.Error("Without changed the result it was called on")
+	}
+	if ok := rules.Check(insuredAdd(), ctx()); ok.Details != nil {
+		t.Errorf("a valid filing has details %q", ok.Details)
 	}
 }
 

@@ -20,96 +20,99 @@ type rule struct {
 	check func(f *Filing, e *env) string
 }
 
+// info is a code table entry.
+func info(code Code, message, fix string) Info { return Info{Code: code, Message: message, Fix: fix} }
+
 // table is the code table (錯誤代碼說明) in order. Check reports codes in
 // this order and Codes returns it.
 var table = []rule{
-	{Info{"0",
+	{info("0",
 		"受理這筆資料的分區業務組，不是投保單位所屬的分區業務組。以紙本（OCR 掃描）、臨櫃登打或委外輸入方式送件時，須由單位所屬的分區業務組受理。",
-		"請把申報資料改送投保單位所屬的分區業務組，或改用網路申報；如果單位所屬的業務組登記錯了（例如單位已經搬遷），請先辦理單位資料變更。"},
+		"請把申報資料改送投保單位所屬的分區業務組，或改用網路申報；如果單位所屬的業務組登記錯了（例如單位已經搬遷），請先辦理單位資料變更。"),
 		nil, checkBranch},
-	{Info{"2",
+	{info("2",
 		"眷屬的出生日期可能有誤：子女、孫子女、外孫子女（稱謂 3、5、7）應比被保險人晚出生 14 年以上。",
-		"請核對眷屬和被保險人的出生日期，以及稱謂有沒有選錯（例如把配偶選成子女），更正後重新申報；如果資料無誤（例如養子女、繼子女），可在申報畫面選擇原因確認後送出。媒體上傳不能確認，這類資料請改在申報畫面逐筆申報。"},
+		"請核對眷屬和被保險人的出生日期，以及稱謂有沒有選錯（例如把配偶選成子女），更正後重新申報；如果資料無誤（例如養子女、繼子女），可在申報畫面選擇原因確認後送出。媒體上傳不能確認，這類資料請改在申報畫面逐筆申報。"),
 		[]string{FieldBirth, FieldRelation}, checkDescendantAge},
-	{Info{"3",
+	{info("3",
 		"第六類第二目的被保險人在生效日還未滿 20 歲，但沒有法定代理人。",
-		"請補上法定代理人後重新申報；如果是出生日期或投保類別填錯，請更正。"},
+		"請補上法定代理人後重新申報；如果是出生日期或投保類別填錯，請更正。"),
 		[]string{FieldBirth, FieldEffectiveDate}, checkMinorRepresentative},
-	{Info{"5",
+	{info("5",
 		"投保金額不是生效日當時「投保金額分級表」裡的任何一級，或那天適用的分級表還沒有建檔。",
-		"請依分級表填入大於或等於員工月薪的最低一級（例如 115 年月薪 30,000 元應填 30,300 元）。已送出的資料在夜間檢核後出現代碼 5 時，請到「異動檢核後查詢」按這筆的「補正」改填正確的投保金額（原資料標示為已補正，不必也不能重新加保），或按「撤回」並說明原因；如果是分級表還沒建檔，請聯絡系統管理者。"},
-		[]string{FieldAmount, FieldEffectiveDate}, checkGrade},
-	{Info{"a",
+		"請依分級表填入大於或等於員工月薪的最低一級（例如 115 年月薪 30,000 元應填 30,300 元）。已送出的資料在夜間檢核後出現代碼 5 時，請到「異動檢核後查詢」按這筆的「補正」改填正確的投保金額（原資料標示為已補正，不必也不能重新加保），或按「撤回」並說明原因；如果是分級表還沒建檔，請聯絡系統管理者。"),
+		[]string{FieldAmount, FieldEffectiveDate, FieldPartTime}, checkGrade},
+	{info("a",
 		"異動別或身份錯誤：異動別須為加保、退保或投保金額調整，身份須為本人或眷屬；眷屬沒有投保金額，不能申報投保金額調整。",
-		"請重新選擇異動別和身份。"},
+		"請重新選擇異動別和身份。"),
 		nil, checkKind},
-	{Info{"b",
+	{info("b",
 		"被保險人（員工）的身分證號或居留證號沒有填、格式不對，或檢查碼不對。",
-		"請對照身分證或居留證重新輸入：共 10 碼，英文字母大寫。"},
+		"請對照身分證或居留證重新輸入：共 10 碼，英文字母大寫。"),
 		[]string{FieldInsuredID}, checkInsuredID},
-	{Info{"c",
+	{info("c",
 		"眷屬的身分證號或居留證號沒有填、格式不對、檢查碼不對，或和被保險人的號碼相同；申報本人時則不應填眷屬身分證號。",
-		"請對照眷屬的身分證、戶口名簿或居留證重新輸入；申報本人時請把眷屬身分證號清空。"},
+		"請對照眷屬的身分證、戶口名簿或居留證重新輸入；申報本人時請把眷屬身分證號清空。"),
 		[]string{FieldDependentID}, checkDependentID},
-	{Info{"d",
+	{info("d",
 		"姓名沒有填。",
-		"請填入和身分證或居留證上相同的姓名。"},
+		"請填入和身分證或居留證上相同的姓名。"),
 		[]string{FieldName}, checkName},
-	{Info{"e",
+	{info("e",
 		"性別沒有填、填錯，或和身分證號不符（身分證號第 2 碼 1、8 是男性，2、9 是女性；舊式居留證 A、C 是男性，B、D 是女性）。",
-		"請選擇正確的性別；如果性別沒錯，請檢查身分證號是不是打錯了。"},
+		"請選擇正確的性別；如果性別沒錯，請檢查身分證號是不是打錯了。"),
 		[]string{FieldSex}, checkSex},
-	{Info{"f",
+	{info("f",
 		"出生日期沒有填。",
-		"請用民國年月日填寫，例如 108/12/11。"},
+		"請用民國年月日填寫，例如 108/12/11。"),
 		[]string{FieldBirth}, checkBirthPresent},
-	{Info{"g",
+	{info("g",
 		"出生日期比生效日期晚，或是未來的日期。",
-		"請核對出生日期和生效日期；新生兒的生效日期最早是出生當天。"},
+		"請核對出生日期和生效日期；新生兒的生效日期最早是出生當天。"),
 		[]string{FieldBirth, FieldEffectiveDate}, checkBirthOrder},
-	{Info{"h",
+	{info("h",
 		"眷屬稱謂沒有填或代碼不存在；申報本人時則不應填稱謂。",
-		"請選擇眷屬和被保險人的關係：1 配偶、2 父母、3 子女、4 祖父母、5 孫子女、6 外祖父母、7 外孫子女、8 曾祖父母、9 外曾祖父母。"},
+		"請選擇眷屬和被保險人的關係：1 配偶、2 父母、3 子女、4 祖父母、5 孫子女、6 外祖父母、7 外孫子女、8 曾祖父母、9 外曾祖父母。"),
 		[]string{FieldRelation}, checkRelation},
-	{Info{"j",
+	{info("j",
 		"異動原因沒有填，或所選的原因不適用於這種異動別和身份（例如眷屬加保選了「到職起薪」）。",
-		"請從選單中選擇符合的原因。"},
+		"請從選單中選擇符合的原因。"),
 		[]string{FieldReason}, checkReason},
-	{Info{"k",
+	{info("k",
 		"投保金額沒有填。第一類到第三類被保險人加保或調整投保金額時，一定要填投保金額。",
-		"請依投保金額分級表填寫，例如 115 年月薪 30,000 元應填 30,300 元。"},
+		"請依投保金額分級表填寫，例如 115 年月薪 30,000 元應填 30,300 元。"),
 		[]string{FieldAmount}, checkAmountPresent},
-	{Info{"m",
+	{info("m",
 		"這筆資料不應填投保金額：眷屬、退保，以及第四類到第六類的被保險人都不申報投保金額。",
-		"請把投保金額清空後重新申報。"},
+		"請把投保金額清空後重新申報。"),
 		[]string{FieldAmount}, checkAmountAbsent},
-	{Info{"n",
-		"投保金額低於生效日當時分級表的最低一級（最低一級跟著基本工資調整）。",
-		"請依員工實際薪資改填分級表中的一級，最少要填最低一級（115 年為 29,500 元）。"},
-		[]string{FieldAmount, FieldEffectiveDate}, checkGradeMin},
-	{Info{"p",
+	{info("n",
+		"投保金額低於生效日當時分級表的最低一級（最低一級跟著基本工資調整）。分級表另列的部分工時人員投保金額，只適用於標示「部分工時」的申報。",
+		"請依員工實際薪資改填分級表中的一級，最少要填最低一級（115 年為 29,500 元）；部分工時人員請在申報時勾選「部分工時」（媒體上傳在「部分工時」欄填「是」），再填分級表中部分工時的金額（115 年最低 11,100 元）。"),
+		[]string{FieldAmount, FieldEffectiveDate, FieldPartTime}, checkGradeMin},
+	{info("p",
 		"生效日期沒有填。",
-		"請填寫生效日期：加保填到職日，退保填離職日，投保金額調整填調薪日（民國年月日，例如 115/01/05）。"},
+		"請填寫生效日期：加保填到職日，退保填離職日，投保金額調整填調薪日（民國年月日，例如 115/01/05）。"),
 		[]string{FieldEffectiveDate}, checkEffectivePresent},
-	{Info{"q",
+	{info("q",
 		"生效日期在 3 個月以前，超過網路申報可以追溯的期間。",
-		"請確認日期有沒有打錯；如果確實要追溯申報，請聯絡所屬分區業務組辦理。"},
+		"請確認日期有沒有打錯；如果確實要追溯申報，請聯絡所屬分區業務組辦理。"),
 		[]string{FieldEffectiveDate}, checkEffectiveNotTooOld},
-	{Info{"r",
+	{info("r",
 		"生效日期在 10 天以後。本系統最多可以提前 10 天申報（和勞保相同）。",
-		"請在生效日前 10 天內再申報，或確認日期有沒有打錯。"},
+		"請在生效日前 10 天內再申報，或確認日期有沒有打錯。"),
 		[]string{FieldEffectiveDate}, checkEffectiveNotTooLate},
-	{Info{"s",
+	{info("s",
 		"重複加保：這個人目前已經在本單位投保。",
-		"請先查詢本單位的「投保名單」。如果是先前的加保資料有錯誤代碼（例如代碼 5），請到「異動檢核後查詢」補正或撤回那筆資料，不要重新加保；要改投保金額請申報投保金額調整；眷屬要改依附其他被保險人時，請先申報退保。"},
+		"請先查詢本單位的「投保名單」。如果是先前的加保資料有錯誤代碼（例如代碼 5），請到「異動檢核後查詢」補正或撤回那筆資料，不要重新加保；要改投保金額請申報投保金額調整；眷屬要改依附其他被保險人時，請先申報退保。"),
 		[]string{fieldPersonID}, checkNotAlreadyInsured},
-	{Info{"t",
+	{info("t",
 		"本單位查不到這個人的投保資料，所以不能退保或調整投保金額。",
-		"請查詢本單位的「投保名單」，確認身分證號是否正確，或這個人是不是已經退保、還沒加保；如果是先前的加保資料填錯，請到「異動檢核後查詢」補正那筆加保。"},
+		"請查詢本單位的「投保名單」，確認身分證號是否正確，或這個人是不是已經退保、還沒加保；如果是先前的加保資料填錯，請到「異動檢核後查詢」補正那筆加保。"),
 		[]string{fieldPersonID}, checkCurrentlyInsured},
-	{Info{"u",
+	{info("u",
 		"眷屬所依附的被保險人，目前沒有在本單位投保，也不在同一批申報的加保資料裡。",
-		"請先為被保險人（員工）申報加保，或和眷屬資料同一批送出；並確認被保險人的身分證號正確。"},
+		"請先為被保險人（員工）申報加保，或和眷屬資料同一批送出；並確認被保險人的身分證號正確。"),
 		[]string{FieldInsuredID}, checkDependentHasInsured},
 }
 
@@ -249,10 +252,14 @@ func checkGrade(f *Filing, e *env) string {
 	if t == nil {
 		return fmt.Sprintf("生效日 %s 適用的投保金額分級表還沒有建檔，請聯絡系統管理者", day(f.EffectiveDate))
 	}
-	if f.Amount < t.Min() || t.IsGrade(f.Amount) {
-		return "" // below the lowest grade is code n
+	if f.Amount < t.Lowest(f.PartTime) || t.Allows(f.Amount, f.PartTime) {
+		return "" // below the lowest amount is code n
 	}
-	return fmt.Sprintf("%d 元不是投保金額分級表中的一級；月薪 %d 元應填 %d 元", f.Amount, f.Amount, t.GradeFor(f.Amount))
+	should := gradeFor(t.Ladder(f.PartTime), f.Amount)
+	if f.PartTime && f.Amount < t.Min() {
+		return fmt.Sprintf("%d 元不是投保金額分級表中部分工時人員的金額；月薪 %d 元應填 %d 元", f.Amount, f.Amount, should)
+	}
+	return fmt.Sprintf("%d 元不是投保金額分級表中的一級；月薪 %d 元應填 %d 元", f.Amount, f.Amount, should)
 }
 
 func checkKind(f *Filing, _ *env) string {
@@ -402,10 +409,21 @@ func checkGradeMin(f *Filing, e *env) string {
 		return ""
 	}
 	t := gradeTable(f, e)
-	if t == nil || f.Amount >= t.Min() {
+	if t == nil {
 		return ""
 	}
-	return fmt.Sprintf("投保金額 %d 元低於最低一級 %d 元", f.Amount, t.Min())
+	lowest := t.Lowest(f.PartTime)
+	switch {
+	case f.Amount >= lowest:
+		return ""
+	case !f.PartTime && t.IsPartTime(f.Amount):
+		return fmt.Sprintf("投保金額 %d 元是分級表中部分工時人員的金額，只適用於標示「部分工時」的申報：這位員工是部分工時人員時，請勾選「部分工時」；否則最低一級是 %d 元", f.Amount, t.Min())
+	case f.PartTime && len(t.PartTime) == 0:
+		return fmt.Sprintf("投保金額 %d 元低於最低一級 %d 元：生效日 %s 適用的分級表沒有部分工時人員的金額", f.Amount, t.Min(), day(f.EffectiveDate))
+	case f.PartTime:
+		return fmt.Sprintf("投保金額 %d 元低於部分工時人員的最低一級 %d 元", f.Amount, lowest)
+	}
+	return fmt.Sprintf("投保金額 %d 元低於最低一級 %d 元", f.Amount, lowest)
 }
 
 func checkEffectivePresent(f *Filing, _ *env) string {

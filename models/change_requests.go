@@ -173,6 +173,12 @@ func (s *Store) SubmitChangeRequest(ctx context.Context, a Actor, unitID int64, 
 		if in.ChangeReg {
 			req.NewReg = in.NewReg
 		}
+		if rep, err := repeatedChangeRequest(ctx, tx, req, now); err != nil || rep != nil {
+			if err == nil {
+				err = rep
+			}
+			return err
+		}
 		if _, err := tx.NewInsert().Model(req).Exec(ctx); err != nil {
 			if isUniqueViolation(err) {
 				return apperr.New(apperr.Conflict, "貴單位已有一件審核中的基本資料變更申請。請等候審核完成，或先取消該申請再重新送出。")
@@ -277,4 +283,25 @@ func DocumentByID(ctx context.Context, db bun.IDB, sc Scope, id int64) (*ChangeD
 		return nil, fmt.Errorf("models: document %d: %w", id, err)
 	}
 	return d, nil
+}
+
+// repeatedChangeRequest finds the unit's pending request identical to
+// req submitted within RepeatWindow (the same form sent twice); nil when
+// there is none, and then the one-pending rule decides.
+func repeatedChangeRequest(ctx context.Context, tx bun.IDB, req *ChangeRequest, now time.Time) (*Repeated, error) {
+	var prev ChangeRequest
+	err := tx.NewSelect().Model(&prev).
+		Where("unit_id = ? AND kind = ? AND status = ? AND submitted_at >= ?", req.UnitID, req.Kind, RequestPending, now.Add(-RepeatWindow)).
+		Limit(1).Scan(ctx)
+	if isNoRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: repeated change request: %w", err)
+	}
+	if prev.ChangeName != req.ChangeName || prev.NewName != req.NewName || prev.ChangeReg != req.ChangeReg || prev.NewReg != req.NewReg ||
+		prev.EffectiveDate != req.EffectiveDate || prev.ContactName != req.ContactName || prev.ContactPhone != req.ContactPhone {
+		return nil, nil
+	}
+	return &Repeated{What: "change_request", ID: prev.ID}, nil
 }

@@ -19,5 +19,5 @@ func (s *Server) showReviews(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, fiber.StatusOK, "console_reviews", ReviewsView{Page: s.page(c, "基本資料變更審核", "reviews"), Items: items})
+	return s.render(c, fiber.StatusOK, "change_review_list", ReviewsView{Page: s.page(c, "基本資料變更審核", "reviews"), Items: items})
 }

@@ -49,7 +49,7 @@ func (s *Server) showReview(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, fiber.StatusOK, "console_review", vm)
+	return s.render(c, fiber.StatusOK, "change_review_show", vm)
 }
 
 // showReviewDocument sends a proof document to the reviewer, as an

@@ -33,7 +33,7 @@ func (s *Server) decideReview(c *fiber.Ctx) error {
 		if e.Code == apperr.Conflict {
 			status = fiber.StatusConflict
 		}
-		return s.render(c, status, "console_review", vm)
+		return s.render(c, status, "change_review_show", vm)
 	}
 	if approve {
 		s.flash(c, "已審核通過；生效日已到者已更新單位資料，未到者將於生效日自動更新。")
