@@ -22,6 +22,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/multicert/multicert/internal/certlogin"
 	"github.com/multicert/multicert/internal/password"
 	"github.com/multicert/multicert/internal/rocdate"
 	"github.com/multicert/multicert/internal/twid"
@@ -315,6 +316,20 @@ func unit(i int, now time.Time) models.Unit {
 		l := fmt.Sprintf("%08d%c", r.IntN(100_000_000), 'A'+rune(r.IntN(26)))
 		u.LaborInsNo = &l
 	}
+	for _, k := range kindUnits {
+		if k.index == i {
+			u.Name = k.name
+			id := k.id
+			switch k.kind {
+			case certlogin.KindGCA:
+				u.AgencyCode = &id
+			case certlogin.KindXCA:
+				u.OrgCode = &id
+			case certlogin.KindHCA:
+				u.MedicalCode = &id
+			}
+		}
+	}
 	if i%17 == 5 {
 		u.Status = models.UnitClosed
 		u.StatusReason = pick(r, closeNotes)
@@ -337,7 +352,8 @@ func account(i int, u *models.Unit, hash string, now time.Time) (*models.UnitAcc
 		if i%23 == 0 {
 			na = now.AddDate(0, 0, 20+r.IntN(30)) // expiring soon: the home page warns
 		}
-		a = &models.UnitAccount{RegType: models.RegBusinessCert, CertIssuer: &issuer, CertSerial: &serial, CertSubject: &subject,
+		kind := string(certlogin.KindMOEACA)
+		a = &models.UnitAccount{RegType: models.RegBusinessCert, CertKind: &kind, CertIssuer: &issuer, CertSerial: &serial, CertSubject: &subject,
 			CertNotBefore: &nb, CertNotAfter: &na}
 	case k < 9:
 		card := fmt.Sprintf("0000%08d", i)

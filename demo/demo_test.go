@@ -2,6 +2,7 @@ package demo_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/multicert/multicert/demo"
+	"github.com/multicert/multicert/internal/certlogin"
 	"github.com/multicert/multicert/internal/twid"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
@@ -176,6 +178,59 @@ func TestBindCards(t *testing.T) {
 		}
 		if n, err := models.VerifyAudit(ctx, db, modelstest.AuditKeys, nil); err != nil || n == 0 {
 			t.Errorf("VerifyAudit = %d, %v", n, err)
+		}
+	})
+}
+
+// TestBindKindCards: the demo's agency, school and hospital (units 11 to
+// 13, when seeded) get their identifiers and their accounts bound to the
+// cards of their kind, once.
+func TestBindKindCards(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		s, _ := modelstest.NewStore(db)
+		if _, err := demo.Seed(ctx, s, 12); err != nil {
+			t.Fatal(err)
+		}
+		if units, err := demo.KindUnits(ctx, db); err != nil || len(units) != 1 || units[0].Kind != certlogin.KindGCA {
+			t.Fatalf("KindUnits of 12 demo units = %+v, %v; want the agency only", units, err)
+		}
+		if _, err := demo.Seed(ctx, s, 24); err != nil {
+			t.Fatal(err)
+		}
+		units, err := demo.KindUnits(ctx, db)
+		if err != nil || len(units) != 3 {
+			t.Fatalf("KindUnits = %+v, %v", units, err)
+		}
+		// An older database: the identifiers are missing until bound.
+		if _, err := db.NewUpdate().Table("units").Set("agency_code = NULL, org_code = NULL, medical_code = NULL").Where("TRUE").Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		at := modelstest.Clock
+		certs := map[certlogin.Kind]models.CertInfo{}
+		for i, ku := range units {
+			certs[ku.Kind] = models.CertInfo{Issuer: "CN=示範 " + string(ku.Kind), Serial: fmt.Sprintf("ab%d", i), Subject: "CN=" + ku.Name, NotBefore: at, NotAfter: at.Add(time.Hour)}
+		}
+		for range 2 {
+			if err := demo.BindKindCards(ctx, s, certs); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, ku := range units {
+			var u models.Unit
+			if err := db.NewSelect().Model(&u).Where("code = ?", ku.Code).Scan(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if id, ok := u.CertID(ku.Kind); !ok || id != ku.ID {
+				t.Errorf("%s: CertID(%s) = %q, want %q", ku.Code, ku.Kind, id, ku.ID)
+			}
+			a, err := models.ActiveAccount(ctx, db, models.ScopeAll, u.ID)
+			if err != nil || a == nil || a.CertKind == nil || *a.CertKind != string(ku.Kind) || *a.CertSerial != certs[ku.Kind].Serial {
+				t.Errorf("%s: account %+v, %v; want bound to the %s card", ku.Code, a, err, ku.Kind)
+			}
+		}
+		if n, err := db.NewSelect().Table("audit_events").Where("action = ?", "demo.cards").Count(ctx); err != nil || n != 1 {
+			t.Errorf("demo.cards events = %d, %v; want 1", n, err)
 		}
 	})
 }

@@ -85,6 +85,40 @@ func TestUnitLogsInWithBusinessCertificate(t *testing.T) {
 	}
 }
 
+// TestUnitsOfOtherKindsLogIn: the demo's agency, school and hospital log
+// in with their 政府憑證, 組織及團體憑證 and 醫事憑證 from the simulated
+// reader, and their portal names the kind of card.
+func TestUnitsOfOtherKindsLogIn(t *testing.T) {
+	srv := startServer(t)
+	for _, k := range []struct{ prefix, code string }{
+		{"政府憑證：", demo.UnitCode(11)}, {"組織及團體憑證：", demo.UnitCode(12)}, {"醫事憑證：", demo.UnitCode(13)},
+	} {
+		t.Run(k.prefix, func(t *testing.T) {
+			ctx := newBrowser(t)
+			insertSimCard(t, ctx, srv.URL, k.prefix)
+			err := chromedp.Do(ctx,
+				chromedp.Navigate(srv.URL+"/login"),
+				chromedp.WaitVisible(chromedp.ID("pin")),
+				chromedp.SendKeys(chromedp.ID("pin"), "123456"),
+				chromedp.Click(chromedp.CSS(`form[data-card-flow] button[type="submit"]`)),
+			)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := waitPath(ctx, "/portal"); err != nil {
+				status, _, _ := textOf(ctx, "#card-status")
+				t.Fatalf("after signing in: %v (%s)", err, status)
+			}
+			if _, err := waitText(ctx, "main", k.code); err != nil {
+				t.Fatalf("portal home: %v", err)
+			}
+			if _, err := waitText(ctx, "main", strings.TrimSuffix(k.prefix, "：")); err != nil {
+				t.Fatalf("portal home: %v", err)
+			}
+		})
+	}
+}
+
 // TestClerkLogsInWithNHICard: a clerk's 健保卡 and the password of its
 // 健保卡網路服務註冊.
 func TestClerkLogsInWithNHICard(t *testing.T) {

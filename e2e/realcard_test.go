@@ -13,11 +13,13 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/uptrace/bun"
 
 	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/internal/agent/pcsc/pcsctest"
 	"github.com/multicert/multicert/internal/card"
 	"github.com/multicert/multicert/internal/cardemu"
+	"github.com/multicert/multicert/internal/certlogin"
 	"github.com/multicert/multicert/internal/devca"
 	"github.com/multicert/multicert/internal/testenv"
 	"github.com/multicert/multicert/models"
@@ -84,23 +86,24 @@ func (e *buildError) Error() string {
 // through ebfe/scard, signing through PKCS#11 on a SoftHSM2 token holding the
 // card's key), the browser, the server's checks, the portal home.
 func TestUnitLogsInThroughRealAgent(t *testing.T) {
-	srv := realCardServer(t)
-	b := newBrowser(t)
-	err := chromedp.Do(b,
-		chromedp.Navigate(srv.URL+"/login"),
-		chromedp.WaitVisible(chromedp.ID("pin")),
-		chromedp.SendKeys(chromedp.ID("pin"), "123456"),
-		chromedp.Click(chromedp.CSS(`form[data-card-flow] button[type="submit"]`)),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := waitPath(b, "/portal"); err != nil {
-		status, _, _ := textOf(b, "#card-status")
-		t.Fatalf("after signing in through the real agent: %v (status: %s)", err, status)
-	}
-	if _, err := waitText(b, "main", demo.UnitCode(0)); err != nil {
-		t.Fatalf("portal home: %v", err)
+	loginThroughRealAgent(t, demoUnitCard(t), nil, "main", demo.UnitCode(0))
+}
+
+// demoUnitCard picks the demo's own business card of unit 100000001, from
+// the server's development CA.
+func demoUnitCard(t *testing.T) func(*devca.CA, *bun.DB) (*devca.Card, cardemu.Card) {
+	return func(ca *devca.CA, db *bun.DB) (*devca.Card, cardemu.Card) {
+		var ban string
+		if err := db.NewSelect().Table("units").Column("ban").Where("code = ?", demo.UnitCode(0)).Scan(context.Background(), &ban); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range ca.Cards() {
+			if c.Kind == devca.KindBusiness && c.Holder == ban { // the first: the one bound (a renewed card follows)
+				return c, cardemu.NewCertCard(c.Cert.Raw, card.TypeBusinessCert, c.TokenSerial)
+			}
+		}
+		t.Fatalf("no business card of the demo unit (統一編號 %s) in the development CA", ban)
+		return nil, nil
 	}
 }
 
@@ -110,11 +113,102 @@ func TestUnitLogsInThroughRealAgent(t *testing.T) {
 // a SoftHSM2 token; it skips as requireCardStack does.
 func realCardServer(t *testing.T) *server {
 	t.Helper()
+	return realAgentServer(t, demoUnitCard(t))
+}
+
+// TestHospitalLogsInThroughRealAgent: the demo hospital's 醫事憑證 (HCA)
+// through the same chain; the server tells its kind by the HCA CA it
+// chains to and finds the hospital by its 醫事機構代碼.
+func TestHospitalLogsInThroughRealAgent(t *testing.T) {
+	var code string
+	loginThroughRealAgent(t, func(ca *devca.CA, db *bun.DB) (*devca.Card, cardemu.Card) {
+		units, err := demo.KindUnits(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ku := range units {
+			if ku.Kind != certlogin.KindHCA {
+				continue
+			}
+			code = ku.Code
+			for _, c := range ca.Cards() {
+				if c.Kind == devca.KindHCA && c.Holder == ku.ID {
+					return c, cardemu.NewCertCard(c.Cert.Raw, card.TypeBusinessCert, c.TokenSerial)
+				}
+			}
+		}
+		t.Fatal("no 醫事憑證 of the demo hospital in the development CA")
+		return nil, nil
+	}, nil, "main", demo.UnitCode(13))
+	if code != demo.UnitCode(13) {
+		t.Errorf("the demo hospital is unit %s, the test looked for %s", code, demo.UnitCode(13))
+	}
+}
+
+// TestClerkLogsInWithTwoCertificateCard: the demo clerk's 自然人憑證 holds
+// an encryption and a signing certificate, the encryption one where a
+// reader going by position looks first (slot 2 of the HiCOS file, first on
+// the PKCS#11 token). The agent must sign with the signing one, or the
+// server refuses the login.
+func TestClerkLogsInWithTwoCertificateCard(t *testing.T) {
+	loginThroughRealAgent(t, func(ca *devca.CA, db *bun.DB) (*devca.Card, cardemu.Card) {
+		p, err := demo.People(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range ca.Cards() {
+			if c.Kind == devca.KindCitizen && c.Holder == p.ClerkIDNo {
+				if c.EncCert == nil {
+					t.Fatal("the demo clerk's card has one certificate; the demo issues two")
+				}
+				return c, cardemu.NewCertCard(c.EncCert.Raw, card.TypeCitizenCert, c.TokenSerial, cardemu.WithSlot1(c.Cert.Raw))
+			}
+		}
+		t.Fatal("no citizen card of the demo clerk in the development CA")
+		return nil, nil
+	}, []chromedp.Action[chromedp.Void]{
+		chromedp.Click(chromedp.CSS(`input[name="as_unit"]`)),
+		chromedp.SendKeys(chromedp.ID("unit_code"), demo.UnitCode(0)),
+	}, "header", demo.UnitCode(0))
+}
+
+// loginThroughRealAgent starts a demo server and the real card agent with
+// the card pick chooses (realAgentServer), and logs in on the login page
+// with the PIN and the extra form actions; the page reached must be
+// /portal with want in its sel.
+func loginThroughRealAgent(t *testing.T, pick func(*devca.CA, *bun.DB) (*devca.Card, cardemu.Card), extra []chromedp.Action[chromedp.Void], sel, want string) {
+	t.Helper()
+	srv := realAgentServer(t, pick)
+	b := newBrowser(t)
+	actions := []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(srv.URL + "/login"),
+		chromedp.WaitVisible(chromedp.ID("pin")),
+		chromedp.SendKeys(chromedp.ID("pin"), "123456"),
+	}
+	actions = append(actions, extra...)
+	actions = append(actions, chromedp.Click(chromedp.CSS(`form[data-card-flow] button[type="submit"]`)))
+	if err := chromedp.Do(b, actions...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitPath(b, "/portal"); err != nil {
+		status, _, _ := textOf(b, "#card-status")
+		t.Fatalf("after signing in through the real agent: %v (status: %s)", err, status)
+	}
+	if _, err := waitText(b, sel, want); err != nil {
+		t.Fatalf("portal: %v", err)
+	}
+}
+
+// realAgentServer starts a demo server without its simulated reader, puts
+// the card pick chooses into vpcd's second reader (emulated as emu) and
+// into a SoftHSM2 token, and runs the real card agent for the server; it
+// skips as requireCardStack does.
+func realAgentServer(t *testing.T, pick func(*devca.CA, *bun.DB) (*devca.Card, cardemu.Card)) *server {
+	t.Helper()
 	agentPath, hsm := requireCardStack(t)
 	agentAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t)))
 	srv := startServer(t, "--demo-agent=false", "--agent-url", "http://"+agentAddr)
 
-	// The demo's own business card of unit 100000001, from the server's development CA.
 	ca, err := devca.Load(filepath.Join(srv.DataDir, "devca"))
 	if err != nil {
 		t.Fatal(err)
@@ -123,30 +217,17 @@ func realCardServer(t *testing.T) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ban string
-	err = db.NewSelect().Table("units").Column("ban").Where("code = ?", demo.UnitCode(0)).Scan(context.Background(), &ban)
+	c, emu := pick(ca, db)
 	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var unitCard *devca.Card
-	for _, c := range ca.Cards() {
-		if c.Kind == devca.KindBusiness && c.Holder == ban && unitCard == nil { // the first: the one bound (a renewed card follows)
-			unitCard = c
-		}
-	}
-	if unitCard == nil {
-		t.Fatalf("no business card of the demo unit (統一編號 %s) in the development CA", ban)
-	}
 	ctx := context.Background()
-	if err := devca.ImportSoftHSM(ctx, hsm, unitCard, "demo-unit", "123456", "12345678"); err != nil {
+	if err := devca.ImportSoftHSM(ctx, hsm, c, "demo-card", "123456", "12345678"); err != nil {
 		t.Fatal(err)
 	}
 
 	// vpcd's second reader: the PC/SC package's tests use the first.
 	reader := cardemu.NewReader(pcsctest.Reader2Addr)
 	t.Cleanup(reader.Close)
-	if err := reader.Insert(cardemu.NewCertCard(unitCard.Cert.Raw, card.TypeBusinessCert, unitCard.TokenSerial)); err != nil {
+	if err := reader.Insert(emu); err != nil {
 		t.Fatalf("insert the card into vpcd: %v", err)
 	}
 

@@ -52,6 +52,7 @@ var routeAccess = map[string]access{
 	"GET /console/units/:id":                                    {roles: allStaff, scoped: true},
 	"GET /console/units/:id/roster":                             {roles: "staff,supervisor,auditor", scoped: true},
 	"POST /console/units/:id/status":                            {roles: "staff,supervisor", scoped: true},
+	"POST /console/units/:id/cert-ids":                          {roles: "staff,supervisor", scoped: true},
 	"POST /console/units/:id/activation-codes":                  {roles: "staff,supervisor", scoped: true},
 	"POST /console/units/:id/activation-codes/:acid/revoke":     {roles: "staff,supervisor", scoped: true},
 	"POST /console/units/:id/handlers/:hid/nhi-password/revoke": {roles: "staff,supervisor", scoped: true},

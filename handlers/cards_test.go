@@ -66,11 +66,14 @@ func devCAOther(t *testing.T) *devca.CA {
 func testCards(t *testing.T) handlers.CardAuth {
 	ca := devCA(t)
 	now := func() time.Time { return modelstest.Clock }
-	b := certlogin.NewVerifier([]*x509.Certificate{ca.Business.Cert}, nil)
-	b.Now = now
-	c := certlogin.NewVerifier([]*x509.Certificate{ca.Citizen.Cert}, nil)
-	c.Now = now
-	return handlers.CardAuth{Business: b, Citizen: c, Origin: testOrigin,
+	one := func(anchor *x509.Certificate) *certlogin.Verifier {
+		v := certlogin.NewVerifier([]*x509.Certificate{anchor}, nil)
+		v.Now = now
+		return v
+	}
+	units := certlogin.UnitVerifiers{certlogin.KindMOEACA: one(ca.Business.Cert), certlogin.KindGCA: one(ca.GCA.Cert),
+		certlogin.KindXCA: one(ca.XCA.Cert), certlogin.KindHCA: one(ca.HCA.Cert)}
+	return handlers.CardAuth{Units: units, Citizen: one(ca.Citizen.Cert), Origin: testOrigin,
 		Agent: handlers.AgentInfo{URL: "http://127.0.0.1:56161", MinVersion: "1.0.0"}}
 }
 

@@ -28,7 +28,7 @@ func TestCertificateLoginAgainstStoredCRL(t *testing.T) {
 	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
 		e := newEnv(t, db)
-		e.srv.Cards.Business.CRLs = models.CRLTable{DB: db} // before the first request
+		e.srv.Cards.Units[certlogin.KindMOEACA].CRLs = models.CRLTable{DB: db} // before the first request
 		ctx := context.Background()
 		ca := devCA(t)
 		check := certlogin.NewVerifier([]*x509.Certificate{ca.Business.Cert}, nil)

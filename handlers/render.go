@@ -120,7 +120,7 @@ func redirect(c *fiber.Ctx, url string) error {
 var labels = map[string]string{
 	"unit.active":          "正常",
 	"unit.closed":          "暫時關閉",
-	"reg.business_cert":    "工商憑證（單位憑證）",
+	"reg.business_cert":    "單位憑證",
 	"reg.nhi_card":         "負責人健保卡",
 	"account.active":       "使用中",
 	"account.deregistered": "已註銷",
@@ -165,6 +165,11 @@ var labels = map[string]string{
 	"void.corrected":       "已補正",
 	"void.withdrawn":       "已撤回",
 	"void.deleted":         "已刪除（預辦）",
+	"certkind.moeaca":      "工商憑證",
+	"certkind.gca":         "政府憑證",
+	"certkind.xca":         "組織及團體憑證",
+	"certkind.hca":         "醫事憑證",
+	"certkind.":            "工商憑證", // accounts made before migration 25
 }
 
 func label(kind, code string) string {

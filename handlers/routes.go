@@ -54,6 +54,7 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/console/units/:id", unitRead, s.showUnit},
 		{"GET", "/console/units/:id/roster", s.unitGuard("insured_roster", "read"), s.showUnitRoster},
 		{"POST", "/console/units/:id/status", s.unitGuard("unit", "update"), s.setUnitStatus},
+		{"POST", "/console/units/:id/cert-ids", s.unitGuard("unit", "update"), s.updateUnitCertIDs},
 		{"POST", "/console/units/:id/activation-codes", s.unitGuard("activation_code", "create"), s.issueUnitCode},
 		{"POST", "/console/units/:id/activation-codes/:acid/revoke", s.unitGuard("activation_code", "delete"), s.revokeUnitCode},
 		{"POST", "/console/units/:id/handlers/:hid/nhi-password/revoke", s.unitGuard("nhi_password", "delete"), s.revokeNHIPassword},

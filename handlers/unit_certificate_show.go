@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/multicert/multicert/internal/certlogin"
 	"github.com/multicert/multicert/models"
 )
 
@@ -14,7 +15,8 @@ type CertificateView struct {
 	Unit    *models.Unit
 	Account *models.UnitAccount
 	New     *x509.Certificate // the certificate read, shown before saving
-	NewBAN  string
+	NewKind certlogin.Kind    // its kind, told by the CA it chains to
+	NewID   string            // the identifier it carries for that kind
 	NewDER  string
 	Error   string
 }

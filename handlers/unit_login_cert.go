@@ -47,23 +47,50 @@ func parseSignedLogin(c *fiber.Ctx) (*signedLogin, error) {
 	return &in, nil
 }
 
-// verify checks a signed login with v and returns what the store needs.
-func (s *Server) verify(c *fiber.Ctx, v *certlogin.Verifier, in *signedLogin) (models.CertLogin, *x509.Certificate) {
-	p := principal(c)
-	cert, verr := v.Verify(c.UserContext(), certlogin.Input{CertDER: in.cert, Chain: in.chain, Origin: s.Cards.Origin, Nonce: in.nonce,
-		Signature: in.sig, Algorithm: in.algorithm})
-	cl := models.CertLogin{Session: p.Session, Nonce: in.nonce, VerifyErr: verr, IP: c.IP(), UserAgent: string(c.Request().Header.UserAgent())}
+func (s *Server) input(in *signedLogin) certlogin.Input {
+	return certlogin.Input{CertDER: in.cert, Chain: in.chain, Origin: s.Cards.Origin, Nonce: in.nonce,
+		Signature: in.sig, Algorithm: in.algorithm}
+}
+
+// certLogin is what the store needs of a checked login.
+func (s *Server) certLogin(c *fiber.Ctx, in *signedLogin, cert *x509.Certificate, verr error) (models.CertLogin, *x509.Certificate) {
+	cl := models.CertLogin{Session: principal(c).Session, Nonce: in.nonce, VerifyErr: verr, IP: c.IP(), UserAgent: string(c.Request().Header.UserAgent())}
 	if cert == nil {
 		cert, _ = x509.ParseCertificate(in.cert) // for the audit trail only
 	}
 	if cert != nil {
 		cl.Issuer, cl.Serial = certlogin.IssuerSerial(cert)
-		cl.BAN, _ = certlogin.BANFromCert(cert)
 	}
 	return cl, cert
 }
 
-// createCertSession logs a unit (工商憑證) or a clerk (自然人憑證) in.
+// verifyCitizen checks a clerk's signed login with the 自然人憑證 verifier.
+func (s *Server) verifyCitizen(c *fiber.Ctx, in *signedLogin) models.CertLogin {
+	cert, verr := s.Cards.Citizen.Verify(c.UserContext(), s.input(in))
+	cl, _ := s.certLogin(c, in, cert, verr)
+	return cl
+}
+
+// verifyUnit checks a unit's signed login with the verifiers of the unit
+// certificate kinds: the kind is the one whose CAs the certificate chains
+// to, and the identifier is read from that kind's field only, so that a
+// card of one kind is never matched by another kind's identifier.
+func (s *Server) verifyUnit(c *fiber.Ctx, in *signedLogin) (models.CertLogin, *x509.Certificate) {
+	kind, cert, verr := s.Cards.Units.Verify(c.UserContext(), s.input(in))
+	cl, parsed := s.certLogin(c, in, cert, verr)
+	if verr == nil {
+		cl.Kind = kind
+		id, err := certlogin.UnitID(kind, cert)
+		if err != nil {
+			cl.VerifyErr = err
+		}
+		cl.UnitID = id
+	}
+	return cl, parsed
+}
+
+// createCertSession logs a unit (with its unit certificate: 工商憑證,
+// 政府憑證, 組織及團體憑證 or 醫事憑證) or a clerk (自然人憑證) in.
 func (s *Server) createCertSession(c *fiber.Ctx) error {
 	if _, err := s.preLoginSession(c); err != nil {
 		return err
@@ -75,11 +102,11 @@ func (s *Server) createCertSession(c *fiber.Ctx) error {
 	asUnit := c.FormValue("as_unit") == "1"
 	var token string
 	if asUnit {
-		cl, _ := s.verify(c, s.Cards.Business, in)
+		cl, _ := s.verifyUnit(c, in)
 		token, _, err = s.Store.UnitCertLogin(c.UserContext(), cl)
 		s.countLogin(metrics.LoginUnitCertificate, err)
 	} else {
-		cl, _ := s.verify(c, s.Cards.Citizen, in)
+		cl := s.verifyCitizen(c, in)
 		var unit *models.Unit
 		token, unit, err = s.Store.ClerkCertLogin(c.UserContext(), cl, strings.TrimSpace(c.FormValue("unit_code")))
 		s.countLogin(metrics.LoginClerkCertificate, err)

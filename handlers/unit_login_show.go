@@ -12,8 +12,10 @@ import (
 
 // CardAuth is what certificate and NHI-card logins need.
 type CardAuth struct {
-	Business *certlogin.Verifier // trusts the CAs of units' 工商憑證
-	Citizen  *certlogin.Verifier // trusts the CAs of clerks' 自然人憑證
+	// Units verifies units' certificates, one verifier per kind (工商憑證,
+	// 政府憑證, 組織及團體憑證, 醫事憑證), each trusting that kind's CAs only.
+	Units   certlogin.UnitVerifiers
+	Citizen *certlogin.Verifier // trusts the CAs of clerks' 自然人憑證
 	// Origin is this server's origin as browsers see it; every signature
 	// must be over it (the agent binds the page's origin).
 	Origin string

@@ -35,7 +35,8 @@ func unitCodeAndBAN(c *fiber.Ctx, needBAN bool) (string, string, error) {
 	return code, ban, nil
 }
 
-// createCertRegistration registers a unit with its 工商憑證.
+// createCertRegistration registers a unit with its unit certificate, of
+// any kind whose identifier the unit holds.
 func (s *Server) createCertRegistration(c *fiber.Ctx) error {
 	if _, err := s.preLoginSession(c); err != nil {
 		return err
@@ -48,7 +49,7 @@ func (s *Server) createCertRegistration(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	cl, cert := s.verify(c, s.Cards.Business, in)
+	cl, cert := s.verifyUnit(c, in)
 	info := models.CertInfo{Issuer: cl.Issuer, Serial: cl.Serial}
 	if cert != nil {
 		info.Subject, info.NotBefore, info.NotAfter = cert.Subject.String(), cert.NotBefore, cert.NotAfter

@@ -54,6 +54,7 @@ var auditActions = []AuditAction{
 	{Code: "unit.activation_code_issued", Label: "核發單位註冊開通碼", Object: "one_time_code"},
 	{Code: "unit.activation_code_revoked", Label: "撤銷單位註冊開通碼", Object: "one_time_code"},
 	{Code: "unit.cert_change", Label: "單位憑證變更", Object: "unit_account"},
+	{Code: "unit.cert_ids", Label: "單位憑證識別碼變更", Object: "unit"},
 	{Code: "unit.labor_ins_no", Label: "勞保證號變更", Object: "unit"},
 	{Code: "unit.contact", Label: "通訊資料變更", Object: "unit"},
 

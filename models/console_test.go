@@ -133,7 +133,7 @@ func TestDeregistrationFourEyes(t *testing.T) {
 		}
 		// The unit registers again, with the business certificate this time.
 		sess, nonce := f.preLogin(t, models.PurposeRegister)
-		in := models.CertLogin{Session: sess, Nonce: nonce, Issuer: "CN=dev", Serial: "feed01", BAN: u.BAN}
+		in := models.CertLogin{Session: sess, Nonce: nonce, Issuer: "CN=dev", Serial: "feed01", UnitID: u.BAN}
 		if _, _, err := s.RegisterUnitCert(ctx, in, u.Code, models.CertInfo{Issuer: "CN=dev", Serial: "feed01", Subject: "CN=" + u.Name,
 			NotBefore: modelstest.Clock, NotAfter: modelstest.Clock.AddDate(2, 0, 0)}); err != nil {
 			t.Fatalf("registering again with the other card type: %v", err)

@@ -14,7 +14,7 @@ const (
 
 // Registration types of a unit account.
 const (
-	RegBusinessCert = "business_cert" // 工商憑證
+	RegBusinessCert = "business_cert" // a unit certificate: 工商憑證, 政府憑證, 組織及團體憑證 or 醫事憑證 (UnitAccount.CertKind)
 	RegNHICard      = "nhi_card"      // 負責人健保卡
 )
 
@@ -99,6 +99,9 @@ type Unit struct {
 	OwnerIDNo     *string   `bun:"owner_id_no"`  // 負責人身分證號
 	OwnerName     string    `bun:"owner_name"`   // 負責人姓名
 	Email         string    `bun:"email"`        // the unit's e-mail on file with the bureau; 開通碼 go there
+	AgencyCode    *string   `bun:"agency_code"`  // the identifier a 政府憑證 (GCA) carries; nil: the unit has none
+	OrgCode       *string   `bun:"org_code"`     // the identifier a 組織及團體憑證 (XCA) carries
+	MedicalCode   *string   `bun:"medical_code"` // 醫事機構代碼, which a 醫事憑證 (HCA) carries
 	Version       int64     `bun:"version"`
 	CreatedAt     time.Time `bun:"created_at"`
 	UpdatedAt     time.Time `bun:"updated_at"`
@@ -117,6 +120,7 @@ type UnitAccount struct {
 	CertSubject    *string    `bun:"cert_subject"`
 	CertNotBefore  *time.Time `bun:"cert_not_before"`
 	CertNotAfter   *time.Time `bun:"cert_not_after"`
+	CertKind       *string    `bun:"cert_kind"` // the unit certificate's kind (certlogin.Kind), for RegBusinessCert; nil is MOEACA
 	NHICardNo      *string    `bun:"nhi_card_no"`
 	NHIIDNo        *string    `bun:"nhi_id_no"`
 	PasswordHash   *string    `bun:"password_hash"`

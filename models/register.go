@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/certlogin"
 	"github.com/multicert/multicert/internal/password"
 )
 
@@ -30,16 +31,19 @@ func isUniqueViolation(err error) bool {
 }
 
 func alreadyRegistered(u *Unit, a *UnitAccount) error {
-	how := label(a.RegType)
+	how := label(a)
 	return apperr.Newf(apperr.Conflict, "貴單位已以%s註冊多憑證帳號，請直接登入。如需改用其他方式註冊，請電洽%s %s，由承辦人註銷原帳號後再重新註冊。",
 		how, u.Branch.Name, u.Branch.Phone)
 }
 
-func label(regType string) string {
-	if regType == RegBusinessCert {
-		return "工商憑證"
+func label(a *UnitAccount) string {
+	if a.RegType != RegBusinessCert {
+		return "負責人健保卡"
 	}
-	return "負責人健保卡"
+	if a.CertKind != nil {
+		return certlogin.Kind(*a.CertKind).Name()
+	}
+	return "工商憑證"
 }
 
 // registrationUnit finds the unit a registration is for and checks that it
@@ -67,9 +71,11 @@ func registrationUnit(ctx context.Context, tx bun.IDB, code, ban string) (*Unit,
 	return u, nil
 }
 
-// RegisterUnitCert registers a unit with its business certificate (註冊)
-// and logs it in. The certificate must have passed verification
-// (in.VerifyErr nil) and carry the unit's 統一編號.
+// RegisterUnitCert registers a unit with its unit certificate (註冊) and
+// logs it in. The certificate must have passed verification (in.VerifyErr
+// nil) by its kind's verifier and carry the unit's identifier for that kind
+// (in.Kind, in.UnitID): a 醫事憑證 registers only a unit whose
+// 醫事機構代碼 it carries, whatever else its subject says.
 func (s *Store) RegisterUnitCert(ctx context.Context, in CertLogin, unitCode string, cert CertInfo) (string, *Unit, error) {
 	var token string
 	var unit *Unit
@@ -97,10 +103,12 @@ func (s *Store) RegisterUnitCert(ctx context.Context, in CertLogin, unitCode str
 			}
 			return fail(err)
 		}
-		if in.BAN != u.BAN {
+		kind := in.kind()
+		if !u.HasCertID(kind, in.UnitID) {
 			return fail(ErrCertOtherUnit)
 		}
-		a := &UnitAccount{UnitID: u.ID, RegType: RegBusinessCert, CertIssuer: &cert.Issuer, CertSerial: &cert.Serial,
+		k := string(kind)
+		a := &UnitAccount{UnitID: u.ID, RegType: RegBusinessCert, CertKind: &k, CertIssuer: &cert.Issuer, CertSerial: &cert.Serial,
 			CertSubject: &cert.Subject, CertNotBefore: &cert.NotBefore, CertNotAfter: &cert.NotAfter,
 			Status: AccountActive, RegisteredAt: now, Version: 1}
 		if token, unit, err = s.insertAccount(ctx, tx, now, in.Session, u, a, in.IP, in.UserAgent); err != nil {

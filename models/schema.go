@@ -1085,6 +1085,35 @@ var migrations = []Migration{
 		},
 		Down: []string{`ALTER TABLE sessions DROP COLUMN choosing_clerk_id`},
 	},
+	// Unit certificates come from four CAs (certlogin.Kind): the 工商憑證
+	// carries the 統一編號 (units.ban), the 政府憑證 an agency's identifier,
+	// the 組織及團體憑證 an organization's and the 醫事憑證 the 醫事機構代碼.
+	// A unit holds the identifier of each kind it may log in with, each
+	// naming one unit only; an account records the kind it was registered
+	// with, and a login must come with a card of that kind.
+	{
+		Version: 25,
+		Name:    "unit certificates of four kinds: the units' identifiers per kind, the account's kind",
+		Up: []string{
+			`ALTER TABLE units ADD COLUMN agency_code TEXT CHECK (agency_code IS NULL OR (length(agency_code) BETWEEN 1 AND 64))`,
+			`ALTER TABLE units ADD COLUMN org_code TEXT CHECK (org_code IS NULL OR (length(org_code) BETWEEN 1 AND 64))`,
+			`ALTER TABLE units ADD COLUMN medical_code TEXT CHECK (medical_code IS NULL OR length(medical_code) = 10)`,
+			`CREATE UNIQUE INDEX units_agency_code ON units (agency_code) WHERE agency_code IS NOT NULL`,
+			`CREATE UNIQUE INDEX units_org_code ON units (org_code) WHERE org_code IS NOT NULL`,
+			`CREATE UNIQUE INDEX units_medical_code ON units (medical_code) WHERE medical_code IS NOT NULL`,
+			`ALTER TABLE unit_accounts ADD COLUMN cert_kind TEXT CHECK (cert_kind IS NULL OR cert_kind IN ('moeaca', 'gca', 'xca', 'hca'))`,
+			`UPDATE unit_accounts SET cert_kind = 'moeaca' WHERE reg_type = 'business_cert'`,
+		},
+		Down: []string{
+			`ALTER TABLE unit_accounts DROP COLUMN cert_kind`,
+			`DROP INDEX units_medical_code`,
+			`DROP INDEX units_org_code`,
+			`DROP INDEX units_agency_code`,
+			`ALTER TABLE units DROP COLUMN medical_code`,
+			`ALTER TABLE units DROP COLUMN org_code`,
+			`ALTER TABLE units DROP COLUMN agency_code`,
+		},
+	},
 	// 部分工時 (issue 13.7): a grade table may list lower amounts for
 	// part-time employees (grade_tables.part_time, comma-separated like
 	// grades, '' for none), which only a filing marked part_time may

@@ -8,14 +8,17 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/certlogin"
 	"github.com/multicert/multicert/internal/twid"
 )
 
-// ChangeUnitCert binds the unit's account to a new business certificate
-// (單位憑證變更作業, Q3). The certificate must have passed the checks of
-// the business certificate verifier and carry the unit's 統一編號; the old
-// certificate stops working at once.
-func (s *Store) ChangeUnitCert(ctx context.Context, a Actor, unitID int64, cert CertInfo, ban string) error {
+// ChangeUnitCert binds the unit's account to a new unit certificate
+// (單位憑證變更作業, Q3). The certificate must have passed the checks of its
+// kind's verifier and carry the unit's identifier for that kind (id, read
+// by certlogin.UnitID); the kind may change with it (a hospital that had a
+// 工商憑證 moving to its 醫事憑證). The old certificate stops working at
+// once.
+func (s *Store) ChangeUnitCert(ctx context.Context, a Actor, unitID int64, cert CertInfo, kind certlogin.Kind, id string) error {
 	return s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := s.now()
 		u, err := UnitByID(ctx, tx, UnitScope(unitID), unitID)
@@ -32,15 +35,15 @@ func (s *Store) ChangeUnitCert(ctx context.Context, a Actor, unitID int64, cert 
 		case acct.RegType != RegBusinessCert:
 			return apperr.Newf(apperr.Invalid, "貴單位以負責人健保卡註冊，沒有單位憑證可變更。如要改用工商憑證，請電洽%s %s，由承辦人註銷原帳號後再以工商憑證重新註冊。",
 				u.Branch.Name, u.Branch.Phone)
-		case ban != u.BAN:
-			return apperr.Newf(apperr.Invalid, "這張憑證的統一編號（%s）不是貴單位的統一編號（%s），請放入貴單位的工商憑證。", ban, u.BAN)
+		case !u.HasCertID(kind, id):
+			return apperr.Newf(apperr.Invalid, "這張%s的%s（%s）不是貴單位的%s，請放入貴單位的單位憑證。", kind.Name(), kind.IDName(), id, kind.IDName())
 		case *acct.CertSerial == cert.Serial && *acct.CertIssuer == cert.Issuer:
 			return apperr.New(apperr.Invalid, "這張憑證就是目前註冊的憑證，不需變更。")
 		}
-		before := map[string]any{"issuer": *acct.CertIssuer, "serial": *acct.CertSerial, "subject": *acct.CertSubject, "not_after": acct.CertNotAfter}
+		before := map[string]any{"issuer": *acct.CertIssuer, "serial": *acct.CertSerial, "subject": *acct.CertSubject, "not_after": acct.CertNotAfter, "kind": acct.CertKind}
 		res, err := tx.NewUpdate().Model(acct).
-			Set("cert_issuer = ?, cert_serial = ?, cert_subject = ?, cert_not_before = ?, cert_not_after = ?, version = version + 1",
-				cert.Issuer, cert.Serial, cert.Subject, cert.NotBefore, cert.NotAfter).
+			Set("cert_issuer = ?, cert_serial = ?, cert_subject = ?, cert_not_before = ?, cert_not_after = ?, cert_kind = ?, version = version + 1",
+				cert.Issuer, cert.Serial, cert.Subject, cert.NotBefore, cert.NotAfter, string(kind)).
 			Where("id = ? AND version = ?", acct.ID, acct.Version).Exec(ctx)
 		if err != nil {
 			if isUniqueViolation(err) {
@@ -53,7 +56,7 @@ func (s *Store) ChangeUnitCert(ctx context.Context, a Actor, unitID int64, cert 
 		}
 		return audit(ctx, tx, now, a, Change{Action: "unit.cert_change", UnitID: unitID, Branch: u.BranchCode, ObjectType: "unit_account",
 			ObjectID: fmt.Sprint(acct.ID), Before: before,
-			After: map[string]any{"issuer": cert.Issuer, "serial": cert.Serial, "subject": cert.Subject, "not_after": cert.NotAfter}})
+			After: map[string]any{"issuer": cert.Issuer, "serial": cert.Serial, "subject": cert.Subject, "not_after": cert.NotAfter, "kind": string(kind)}})
 	})
 }
 

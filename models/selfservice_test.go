@@ -9,6 +9,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/certlogin"
 	"github.com/multicert/multicert/internal/twid"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
@@ -59,16 +60,16 @@ func TestSelfServiceActions(t *testing.T) {
 
 		t.Run("change the certificate", func(t *testing.T) {
 			cert := models.CertInfo{Issuer: "CN=test", Serial: "abc123", Subject: "CN=" + u.Name, NotBefore: modelstest.Clock, NotAfter: modelstest.Clock.AddDate(2, 0, 0)}
-			if err := s.ChangeUnitCert(ctx, a, u.ID, cert, "04595257"); !apperr.Is(err, apperr.Invalid) {
+			if err := s.ChangeUnitCert(ctx, a, u.ID, cert, certlogin.KindMOEACA, "04595257"); !apperr.Is(err, apperr.Invalid) {
 				t.Errorf("another 統一編號: %v", err)
 			}
-			if err := s.ChangeUnitCert(ctx, a, u.ID, cert, u.BAN); err != nil {
+			if err := s.ChangeUnitCert(ctx, a, u.ID, cert, certlogin.KindMOEACA, u.BAN); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.ChangeUnitCert(ctx, a, u.ID, cert, u.BAN); !apperr.Is(err, apperr.Invalid) {
+			if err := s.ChangeUnitCert(ctx, a, u.ID, cert, certlogin.KindMOEACA, u.BAN); !apperr.Is(err, apperr.Invalid) {
 				t.Errorf("the same certificate again: %v", err)
 			}
-			if err := s.ChangeUnitCert(ctx, a, f.nhi.ID, cert, f.nhi.BAN); !apperr.Is(err, apperr.Invalid) {
+			if err := s.ChangeUnitCert(ctx, a, f.nhi.ID, cert, certlogin.KindMOEACA, f.nhi.BAN); !apperr.Is(err, apperr.Invalid) {
 				t.Errorf("an NHI-card unit: %v", err)
 			}
 			acct, _ := models.ActiveAccount(ctx, db, models.ScopeAll, u.ID)

@@ -8,8 +8,45 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/multicert/multicert/internal/apperr"
+	"github.com/multicert/multicert/internal/certlogin"
 	"github.com/multicert/multicert/internal/password"
 )
+
+// kind is the login's certificate kind, MOEACA when not set.
+func (in CertLogin) kind() certlogin.Kind {
+	if in.Kind == "" {
+		return certlogin.KindMOEACA
+	}
+	return in.Kind
+}
+
+// CertID returns the unit's identifier for certificates of kind: its
+// 統一編號 for MOEACA, AgencyCode for GCA, OrgCode for XCA, MedicalCode for
+// HCA; ok is false when the unit has none.
+func (u *Unit) CertID(kind certlogin.Kind) (id string, ok bool) {
+	var p *string
+	switch kind {
+	case certlogin.KindMOEACA:
+		return u.BAN, u.BAN != ""
+	case certlogin.KindGCA:
+		p = u.AgencyCode
+	case certlogin.KindXCA:
+		p = u.OrgCode
+	case certlogin.KindHCA:
+		p = u.MedicalCode
+	}
+	if p == nil || *p == "" {
+		return "", false
+	}
+	return *p, true
+}
+
+// HasCertID reports whether id, read from a certificate of kind, is the
+// unit's identifier for that kind. An empty id never matches.
+func (u *Unit) HasCertID(kind certlogin.Kind, id string) bool {
+	own, ok := u.CertID(kind)
+	return ok && id != "" && own == id
+}
 
 // Nonce purposes.
 const (
@@ -28,7 +65,7 @@ var (
 	// not tell a stranger which units exist.
 	ErrNHIDeregistered = apperr.New(apperr.Unauthorized, "貴單位的多憑證帳號已註銷，無法再以此帳號登入。請以「註冊」重新註冊後再登入。")
 	ErrClerkUnknown    = apperr.New(apperr.Unauthorized, "您尚未被指派為此系統的承辦人，或已被單位刪除。請洽貴單位的單位管理者。")
-	ErrCertOtherUnit   = apperr.New(apperr.Unauthorized, "憑證上的統一編號與投保單位不符，請使用貴單位的工商憑證。")
+	ErrCertOtherUnit   = apperr.New(apperr.Unauthorized, "憑證上的單位識別碼（統一編號、機關代碼、組織代碼或醫事機構代碼）與投保單位不符，請使用貴單位的單位憑證。")
 )
 
 // ClosedUnitError is what a temporarily closed unit sees at login (Q5):
@@ -46,20 +83,31 @@ type CertLogin struct {
 	VerifyErr error  // nil when the certificate and signature passed
 	Issuer    string // the certificate's issuer and serial, as stored on the account
 	Serial    string
-	BAN       string // 統一編號 from a business certificate's subject
+	// Kind is the unit certificate's kind, told by the anchor it chains to
+	// (certlogin.UnitVerifiers); "" is read as MOEACA.
+	Kind certlogin.Kind
+	// UnitID is the identifier the certificate carries for Kind
+	// (certlogin.UnitID): the 統一編號 of a 工商憑證, an agency's or
+	// organization's identifier, a 醫事機構代碼. Empty when it has none.
+	UnitID    string
 	IP        string
 	UserAgent string
 }
 
-// UnitCertLogin logs a unit in with its business certificate: the nonce
-// must be this session's and unused, the certificate must be the one bound
-// to an active account, the 統一編號 in it the unit's, and the unit open.
-// Every outcome is audited; the nonce is spent even when the login fails.
+// UnitCertLogin logs a unit in with its unit certificate: the nonce must
+// be this session's and unused, the certificate must be the one bound to an
+// active account registered with a certificate of the same kind, the
+// identifier it carries for that kind the unit's (its 統一編號 for a
+// 工商憑證, its 醫事機構代碼 for a 醫事憑證, and so on; never another kind's
+// field), and the unit open. Every outcome is audited; the nonce is spent
+// even when the login fails.
 func (s *Store) UnitCertLogin(ctx context.Context, in CertLogin) (string, *Unit, error) {
+	kind := in.kind()
 	return s.certLoginTx(ctx, in, PurposeUnitLogin, "unit.login_failed", func(ctx context.Context, tx bun.Tx, now time.Time, fail loginFail) (string, *Unit, error) {
 		acct := new(UnitAccount)
 		err := tx.NewSelect().Model(acct).
-			Where("reg_type = ? AND status = ? AND cert_issuer = ? AND cert_serial = ?", RegBusinessCert, AccountActive, in.Issuer, in.Serial).
+			Where("reg_type = ? AND status = ? AND COALESCE(cert_kind, 'moeaca') = ? AND cert_issuer = ? AND cert_serial = ?",
+				RegBusinessCert, AccountActive, string(kind), in.Issuer, in.Serial).
 			Scan(ctx)
 		if isNoRows(err) {
 			return "", nil, fail(ErrCertNotRegistered, "憑證未註冊多憑證帳號或帳號已註銷", 0, "")
@@ -71,8 +119,8 @@ func (s *Store) UnitCertLogin(ctx context.Context, in CertLogin) (string, *Unit,
 		if err != nil {
 			return "", nil, err
 		}
-		if u.BAN != in.BAN {
-			return "", nil, fail(ErrCertOtherUnit, "憑證上的統一編號為 "+in.BAN, u.ID, u.BranchCode)
+		if !u.HasCertID(kind, in.UnitID) {
+			return "", nil, fail(ErrCertOtherUnit, kind.Name()+"上的"+kind.IDName()+"為 "+in.UnitID, u.ID, u.BranchCode)
 		}
 		if u.Status != UnitActive {
 			return "", nil, fail(ClosedUnitError(u.Branch), "單位暫時關閉", u.ID, u.BranchCode)
@@ -84,7 +132,7 @@ func (s *Store) UnitCertLogin(ctx context.Context, in CertLogin) (string, *Unit,
 		}
 		return token, u, audit(ctx, tx, now, Actor{Kind: "unit", ID: acct.ID, Name: u.Name, Role: RoleUnitOwner, UnitID: u.ID, IP: in.IP},
 			Change{Action: "unit.login", UnitID: u.ID, Branch: u.BranchCode, ObjectType: "unit_account", ObjectID: fmt.Sprint(acct.ID),
-				Reason: "工商憑證 " + in.Serial})
+				Reason: kind.Name() + " " + in.Serial})
 	})
 }
 

@@ -72,7 +72,7 @@ func (f *loginFixture) preLogin(t *testing.T, purpose string) (*models.Session, 
 
 func (f *loginFixture) certLogin(t *testing.T) models.CertLogin {
 	sess, nonce := f.preLogin(t, models.PurposeUnitLogin)
-	return models.CertLogin{Session: sess, Nonce: nonce, Issuer: *f.certAcc.CertIssuer, Serial: *f.certAcc.CertSerial, BAN: f.cert.BAN, IP: "192.0.2.1"}
+	return models.CertLogin{Session: sess, Nonce: nonce, Issuer: *f.certAcc.CertIssuer, Serial: *f.certAcc.CertSerial, UnitID: f.cert.BAN, IP: "192.0.2.1"}
 }
 
 func TestUnitCertLogin(t *testing.T) {
@@ -142,7 +142,7 @@ func TestUnitCertLogin(t *testing.T) {
 		})
 		t.Run("ErrCertOtherUnit", func(t *testing.T) {
 			in := f.certLogin(t)
-			in.BAN = "04595257"
+			in.UnitID = "04595257"
 			if _, _, err := f.s.UnitCertLogin(ctx, in); !errors.Is(err, models.ErrCertOtherUnit) {
 				t.Fatalf("%v", err)
 			}

@@ -275,7 +275,7 @@
         if (hint) { hint.hidden = !check; }
         show(out, "已讀取健保卡：卡號 " + card.nhi.cardNo + "，" + card.nhi.name + (check ? "（姓名含造字，請確認）" : ""), "info");
       } else {
-        var kind = want === "business_cert" ? "工商憑證" : "自然人憑證";
+        var kind = want === "business_cert" ? "單位憑證（工商、政府、組織及團體或醫事憑證）" : "自然人憑證";
         if (card.type !== want || !card.cert) { throw new AgentError("card", "讀卡機中不是" + kind + "，請放入正確的卡片。"); }
         set("cert", card.cert.der); set("card_no", ""); set("card_id_no", "");
         show(out, "已讀取" + kind + "：序號 " + card.cert.serial + "，主體 " + card.cert.subject, "info");

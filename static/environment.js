@@ -8,7 +8,7 @@
   var section = document.getElementById("selftest");
   var latest = section ? section.getAttribute("data-latest-version") : ""; // the installers' version (manifest.json)
   var lnaNames = { granted: "已允許", denied: "已封鎖", prompt: "尚未允許（瀏覽器會詢問）" };
-  var typeNames = { nhi_card: "健保卡", citizen_cert: "自然人憑證", business_cert: "工商憑證", unknown: "無法辨識的卡片" };
+  var typeNames = { nhi_card: "健保卡", citizen_cert: "自然人憑證", business_cert: "單位憑證（工商、政府、組織及團體或醫事憑證）", unknown: "無法辨識的卡片" };
 
   function step(ok, text) {
     var li = document.createElement("li");

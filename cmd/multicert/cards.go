@@ -57,40 +57,95 @@ func readCerts(files []string) ([]*x509.Certificate, error) {
 	return out, nil
 }
 
-// trustAnchors reads the CAs of the configuration; in demo mode the
-// development CA is trusted as well.
-func trustAnchors(cfg *config.Config, ca *devca.CA) (business, citizen, inter []*x509.Certificate, err error) {
-	if business, err = readCerts(cfg.BusinessCA); err != nil {
-		return nil, nil, nil, fmt.Errorf("business-ca: %w", err)
-	}
-	if citizen, err = readCerts(cfg.CitizenCA); err != nil {
-		return nil, nil, nil, fmt.Errorf("citizen-ca: %w", err)
-	}
-	if inter, err = readCerts(cfg.CAIntermediates); err != nil {
-		return nil, nil, nil, fmt.Errorf("ca-intermediates: %w", err)
-	}
-	if ca != nil {
-		business = append(business, ca.Business.Cert)
-		citizen = append(citizen, ca.Citizen.Cert)
-	}
-	return business, citizen, inter, nil
+// anchors are the configured CAs: each unit certificate kind's, the
+// citizen certificates', and the intermediates that help build chains.
+type anchors struct {
+	units   map[certlogin.Kind][]*x509.Certificate
+	citizen []*x509.Certificate
+	inter   []*x509.Certificate
 }
 
-// cardAuth builds the certificate verifiers from the configuration. With
-// CRLs configured they look revocation up in the CRLs the worker stores
-// in db (crlLoader), never in a CRL parsed here.
+// all lists every anchor, for checking CRL signatures.
+func (a anchors) all() []*x509.Certificate {
+	out := append([]*x509.Certificate(nil), a.citizen...)
+	for _, k := range certlogin.UnitKinds {
+		out = append(out, a.units[k]...)
+	}
+	return out
+}
+
+// trustAnchors reads the CAs of the configuration, one list per kind; in
+// demo mode the development CA's intermediate of each kind is trusted for
+// that kind as well.
+func trustAnchors(cfg *config.Config, ca *devca.CA) (anchors, error) {
+	a := anchors{units: map[certlogin.Kind][]*x509.Certificate{}}
+	files := []struct {
+		flag  string
+		kind  certlogin.Kind
+		files []string
+		dev   string
+	}{
+		{"business-ca", certlogin.KindMOEACA, cfg.BusinessCA, devca.KindBusiness},
+		{"gca-ca", certlogin.KindGCA, cfg.GCACA, devca.KindGCA},
+		{"xca-ca", certlogin.KindXCA, cfg.XCACA, devca.KindXCA},
+		{"hca-ca", certlogin.KindHCA, cfg.HCACA, devca.KindHCA},
+	}
+	for _, f := range files {
+		certs, err := readCerts(f.files)
+		if err != nil {
+			return anchors{}, fmt.Errorf("%s: %w", f.flag, err)
+		}
+		if ca != nil {
+			in, err := ca.Intermediate(f.dev)
+			if err != nil {
+				return anchors{}, err
+			}
+			certs = append(certs, in.Cert)
+		}
+		a.units[f.kind] = certs
+	}
+	var err error
+	if a.citizen, err = readCerts(cfg.CitizenCA); err != nil {
+		return anchors{}, fmt.Errorf("citizen-ca: %w", err)
+	}
+	if a.inter, err = readCerts(cfg.CAIntermediates); err != nil {
+		return anchors{}, fmt.Errorf("ca-intermediates: %w", err)
+	}
+	if ca != nil {
+		a.citizen = append(a.citizen, ca.Citizen.Cert)
+	}
+	return a, nil
+}
+
+// cardAuth builds the certificate verifiers from the configuration: one
+// per unit certificate kind that has anchors, and one for citizen cards.
+// It refuses anchors that are not apart (one CA for two kinds, or a root
+// above another kind's CA), which would let a card of one kind pass as
+// another. With CRLs configured they look revocation up in the CRLs the
+// worker stores in db (crlLoader), never in a CRL parsed here.
 func cardAuth(cfg *config.Config, ca *devca.CA, db bun.IDB) (handlers.CardAuth, error) {
-	business, citizen, inter, err := trustAnchors(cfg, ca)
+	a, err := trustAnchors(cfg, ca)
 	if err != nil {
 		return handlers.CardAuth{}, err
 	}
-	b := certlogin.NewVerifier(business, inter)
-	c := certlogin.NewVerifier(citizen, inter)
-	b.RequireCRL, c.RequireCRL = cfg.CRLRequired, cfg.CRLRequired
-	if len(cfg.CRLs) > 0 {
-		b.CRLs, c.CRLs = models.CRLTable{DB: db}, models.CRLTable{DB: db}
+	setup := func(v *certlogin.Verifier) *certlogin.Verifier {
+		v.RequireCRL = cfg.CRLRequired
+		if len(cfg.CRLs) > 0 {
+			v.CRLs = models.CRLTable{DB: db}
+		}
+		return v
 	}
-	return handlers.CardAuth{Business: b, Citizen: c, Origin: cfg.Origin(),
+	units := certlogin.UnitVerifiers{}
+	for _, k := range certlogin.UnitKinds {
+		if len(a.units[k]) > 0 {
+			units[k] = setup(certlogin.NewVerifier(a.units[k], a.inter))
+		}
+	}
+	c := setup(certlogin.NewVerifier(a.citizen, a.inter))
+	if err := units.Check(c); err != nil {
+		return handlers.CardAuth{}, fmt.Errorf("trust anchors: %w", err)
+	}
+	return handlers.CardAuth{Units: units, Citizen: c, Origin: cfg.Origin(),
 		Agent: handlers.AgentInfo{URL: cfg.AgentURL, MinVersion: cfg.AgentMinVersion, Simulated: ca != nil && cfg.DemoAgent}}, nil
 }
 
@@ -98,18 +153,19 @@ func cardAuth(cfg *config.Config, ca *devca.CA, db bun.IDB) (handlers.CardAuth, 
 const crlFetchTimeout = 5 * time.Minute
 
 // crlLoader is the worker's loader of the configured CRLs, or nil when
-// none is configured. A CRL must be signed by a CA trusted for either kind
-// of card; it is stored for that CA alone.
+// none is configured. A CRL must be signed by a CA trusted for some kind
+// of card; it is stored for that CA alone, and a login of each kind looks
+// up the list of the CA that issued the card.
 func crlLoader(cfg *config.Config, ca *devca.CA, store *models.Store, log *slog.Logger) (*models.CRLLoader, error) {
 	if len(cfg.CRLs) == 0 {
 		return nil, nil
 	}
-	business, citizen, inter, err := trustAnchors(cfg, ca)
+	a, err := trustAnchors(cfg, ca)
 	if err != nil {
 		return nil, err
 	}
 	return &models.CRLLoader{Store: store, Sources: cfg.CRLs, Log: log,
-		Check:  certlogin.NewVerifier(append(business, citizen...), inter),
+		Check:  certlogin.NewVerifier(a.all(), a.inter),
 		Client: &http.Client{Timeout: crlFetchTimeout}}, nil
 }
 
@@ -150,7 +206,7 @@ func demoCards(ctx context.Context, cfg *config.Config, store *models.Store) (*d
 		return nil, nil, nil, err
 	}
 	citCard, new3, err := find(devca.KindCitizen, p.ClerkIDNo, func() (*devca.Card, error) {
-		return ca.IssueCitizen(p.ClerkName, p.ClerkIDNo, nb, na)
+		return ca.IssueCitizenPair(p.ClerkName, p.ClerkIDNo, nb, na)
 	})
 	if err != nil {
 		return nil, nil, nil, err
@@ -171,7 +227,31 @@ func demoCards(ctx context.Context, cfg *config.Config, store *models.Store) (*d
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if new1 || new2 || new3 || new4 || new5 {
+	// A government agency, a school and a hospital, each with its own kind
+	// of unit certificate (政府憑證, 組織及團體憑證, 醫事憑證).
+	kindUnits, err := demo.KindUnits(ctx, store.DB)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	devKind := map[certlogin.Kind]string{certlogin.KindGCA: devca.KindGCA, certlogin.KindXCA: devca.KindXCA, certlogin.KindHCA: devca.KindHCA}
+	kindCards := map[certlogin.Kind]*devca.Card{}
+	newKind := false
+	for _, ku := range kindUnits {
+		c, isNew, err := find(devKind[ku.Kind], ku.ID, func() (*devca.Card, error) {
+			switch ku.Kind {
+			case certlogin.KindGCA:
+				return ca.IssueGCA(ku.ID, ku.Name, nb, na)
+			case certlogin.KindXCA:
+				return ca.IssueXCA(ku.ID, ku.Name, nb, na)
+			}
+			return ca.IssueHCA(ku.ID, ku.Name, nb, na)
+		})
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		kindCards[ku.Kind], newKind = c, newKind || isNew
+	}
+	if new1 || new2 || new3 || new4 || new5 || newKind {
 		if err := ca.Save(dir); err != nil {
 			return nil, nil, nil, err
 		}
@@ -181,6 +261,13 @@ func demoCards(ctx context.Context, cfg *config.Config, store *models.Store) (*d
 		return models.CertInfo{Issuer: issuer, Serial: serial, Subject: c.Cert.Subject.String(), NotBefore: c.Cert.NotBefore, NotAfter: c.Cert.NotAfter}
 	}
 	if err := demo.BindCards(ctx, store, info(unitCard), info(citCard)); err != nil {
+		return nil, nil, nil, err
+	}
+	kindInfo := map[certlogin.Kind]models.CertInfo{}
+	for k, c := range kindCards {
+		kindInfo[k] = info(c)
+	}
+	if err := demo.BindKindCards(ctx, store, kindInfo); err != nil {
 		return nil, nil, nil, err
 	}
 
@@ -199,6 +286,10 @@ func demoCards(ctx context.Context, cfg *config.Config, store *models.Store) (*d
 	s.AddCard(certCard("工商憑證（未註冊）："+p.FreeUnitName, agent.CardBusinessCert, freeCard))
 	s.AddCard(certCard("工商憑證（換發的新卡）："+p.UnitName, agent.CardBusinessCert, renewed))
 	s.AddCard(certCard("工商憑證（健保卡註冊的單位）："+owner.Name, agent.CardBusinessCert, switchCard))
+	for _, ku := range kindUnits {
+		s.AddCard(certCard(ku.Kind.Name()+"："+ku.Name, agent.CardBusinessCert, kindCards[ku.Kind]))
+	}
+	p.KindUnits = kindUnits
 	return ca, s, p, nil
 }
 
@@ -248,4 +339,7 @@ func printDemoCards(out io.Writer, cfg *config.Config, p *demo.CardPeople) {
 	fmt.Fprintf(out, "  負責人健保卡 of unit %s; 承辦人健保卡 of %s\n", p.OwnerUnit, p.NHIClerk.Name)
 	fmt.Fprintf(out, "  unregistered unit for 註冊: %s (統一編號 %s)\n", p.FreeUnitCode, p.FreeUnitBAN)
 	fmt.Fprintf(out, "  工商憑證（換發的新卡） of unit %s for 單位憑證變更作業 (Q3); 工商憑證 of unit %s, registered with its NHI card, for switching the card type (Q4)\n", p.UnitCode, p.OwnerUnit)
+	for _, ku := range p.KindUnits {
+		fmt.Fprintf(out, "  %s of unit %s (%s %s)\n", ku.Kind.Name(), ku.Code, ku.Kind.IDName(), ku.ID)
+	}
 }

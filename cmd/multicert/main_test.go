@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -229,17 +230,20 @@ func TestBadInvocations(t *testing.T) {
 func TestDevCA(t *testing.T) {
 	dir := t.TempDir()
 	var out bytes.Buffer
-	err := run(context.Background(), []string{"dev-ca", "--dir", dir, "--business", "04595257:測試股份有限公司", "--citizen", "A123456789:王小明"}, &out, env())
+	err := run(context.Background(), []string{"dev-ca", "--dir", dir, "--business", "04595257:測試股份有限公司", "--citizen", "A123456789:王小明",
+		"--gca", "2.16.886.101.90000.1:測試市政府", "--xca", "2.16.886.101.90000.2:測試大學", "--hca", "3599990013:測試醫院"}, &out, env())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"SERIALNUMBER=04595257", "SERIALNUMBER=6789,CN=王小明", "--business-ca"} {
+	for _, want := range []string{"SERIALNUMBER=04595257", "SERIALNUMBER=6789,CN=王小明", "SERIALNUMBER=3599990013", "--business-ca", "--gca-ca", "--hca-ca"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("dev-ca printed %q, want %q", out.String(), want)
 		}
 	}
 	cfg := &config.Config{BusinessCA: []string{filepath.Join(dir, "business-ca.pem")}, CitizenCA: []string{filepath.Join(dir, "citizen-ca.pem")},
-		CRLs: []string{filepath.Join(dir, "business_cert.crl"), filepath.Join(dir, "citizen_cert.crl")}, CRLRequired: true,
+		GCACA: []string{filepath.Join(dir, "gca-ca.pem")}, XCACA: []string{filepath.Join(dir, "xca-ca.pem")}, HCACA: []string{filepath.Join(dir, "hca-ca.pem")},
+		CRLs: []string{filepath.Join(dir, "business_cert.crl"), filepath.Join(dir, "citizen_cert.crl"),
+			filepath.Join(dir, "gca_cert.crl"), filepath.Join(dir, "xca_cert.crl"), filepath.Join(dir, "hca_cert.crl")}, CRLRequired: true,
 		Addr: "127.0.0.1:8080", AgentURL: "http://127.0.0.1:56161"}
 	db := modelstest.MustOpenSQLite(t)
 	cards, err := cardAuth(cfg, nil, db)
@@ -250,8 +254,17 @@ func TestDevCA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(ca.Cards()) != 5 {
+		t.Fatalf("dev-ca issued %d cards, want one of each of the 5 kinds", len(ca.Cards()))
+	}
 	for _, c := range ca.Cards() {
-		if _, err := cards.Business.VerifyCertificate(t.Context(), c.Cert.Raw, nil); c.Kind == devca.KindBusiness && !errors.Is(err, certlogin.ErrCRLStale) {
+		if c.Kind == devca.KindCitizen {
+			if _, err := cards.Citizen.VerifyCertificate(t.Context(), c.Cert.Raw, nil); !errors.Is(err, certlogin.ErrCRLStale) {
+				t.Errorf("%s card before the CRLs are stored: %v, want %v", c.Kind, err, certlogin.ErrCRLStale)
+			}
+			continue
+		}
+		if _, _, err := cards.Units.VerifyCertificate(t.Context(), c.Cert.Raw, nil); !errors.Is(err, certlogin.ErrCRLStale) {
 			t.Errorf("%s card before the CRLs are stored: %v, want %v", c.Kind, err, certlogin.ErrCRLStale)
 		}
 	}
@@ -262,18 +275,45 @@ func TestDevCA(t *testing.T) {
 	if err := loader.LoadCRLs(t.Context()); err != nil {
 		t.Fatal(err)
 	}
+	wantKind := map[string]certlogin.Kind{devca.KindBusiness: certlogin.KindMOEACA, devca.KindGCA: certlogin.KindGCA,
+		devca.KindXCA: certlogin.KindXCA, devca.KindHCA: certlogin.KindHCA}
 	for _, c := range ca.Cards() {
-		v := cards.Business
-		if c.Kind == devca.KindCitizen {
-			v = cards.Citizen
-		}
 		nonce := []byte("0123456789abcdef0123456789abcdef")
 		alg, sig, err := c.Sign(agent.Digest(cards.Origin, nonce))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := v.Verify(t.Context(), certlogin.Input{CertDER: c.Cert.Raw, Origin: cards.Origin, Nonce: nonce, Signature: sig, Algorithm: alg}); err != nil {
-			t.Errorf("%s card: %v", c.Kind, err)
+		in := certlogin.Input{CertDER: c.Cert.Raw, Origin: cards.Origin, Nonce: nonce, Signature: sig, Algorithm: alg}
+		if c.Kind == devca.KindCitizen {
+			if c.EncCert == nil {
+				t.Error("the citizen card has no encryption certificate")
+			}
+			if _, err := cards.Citizen.Verify(t.Context(), in); err != nil {
+				t.Errorf("%s card: %v", c.Kind, err)
+			}
+			continue
+		}
+		if kind, _, err := cards.Units.Verify(t.Context(), in); err != nil || kind != wantKind[c.Kind] {
+			t.Errorf("%s card: %q, %v; want %q", c.Kind, kind, err, wantKind[c.Kind])
+		}
+	}
+	// A CRL of one kind's CA revokes that kind's card only.
+	hcaCard := ca.Cards()[3]
+	now := time.Now()
+	revoked, err := ca.CRL(devca.KindHCA, []*big.Int{hcaCard.Cert.SerialNumber}, now, now.AddDate(0, 0, 7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "hca_cert.crl"), revoked, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := loader.LoadCRLs(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range ca.Cards()[:4] {
+		_, _, err := cards.Units.VerifyCertificate(t.Context(), c.Cert.Raw, nil)
+		if c == hcaCard && !errors.Is(err, certlogin.ErrRevoked) || c != hcaCard && err != nil {
+			t.Errorf("%s card after the HCA CRL revoked the HCA card: %v", c.Kind, err)
 		}
 	}
 	if err := run(context.Background(), []string{"dev-ca", "--dir", dir, "--business", "no-colon"}, &out, env()); err == nil {

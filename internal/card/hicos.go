@@ -39,9 +39,11 @@ const (
 )
 
 // Slots of the certificate EF: each certificate starts at one of these
-// offsets. The user's certificates are in CertSlotUser1 and CertSlotUser2
-// (public analyses suggest 1 is the encryption and 2 the signature
-// certificate).
+// offsets. The user's certificates are in CertSlotUser1 and CertSlotUser2,
+// one to sign and one to encrypt on two-certificate cards. Which is which
+// is not documented (public analyses suggest 1 is the encryption and 2 the
+// signature certificate; other accounts say the first signs), so readers
+// read both and choose by key usage (agent.ChooseSigning), never by slot.
 const (
 	CertSlotRootCA   = 0x0000
 	CertSlotIssuerCA = 0x0700

@@ -14,7 +14,7 @@ type Type string
 const (
 	TypeNHI          Type = "nhi_card"      // 健保卡
 	TypeCitizenCert  Type = "citizen_cert"  // 自然人憑證 (MOICA)
-	TypeBusinessCert Type = "business_cert" // 工商憑證 (MOEACA)
+	TypeBusinessCert Type = "business_cert" // a unit's certificate: 工商憑證 (MOEACA), 政府憑證 (GCA), 組織及團體憑證 (XCA) or 醫事憑證 (HCA)
 	TypeUnknown      Type = "unknown"       // a card multicert cannot use
 )
 
@@ -51,6 +51,9 @@ func TypeFromATR(atr []byte) Type {
 const (
 	IssuerMOICA  = "內政部憑證管理中心"   // issues 自然人憑證
 	IssuerMOEACA = "經濟部工商憑證管理中心" // issues 工商憑證
+	IssuerGCA    = "政府憑證管理中心"    // issues 政府憑證 to agencies
+	IssuerXCA    = "組織及團體憑證管理中心" // issues 組織及團體憑證
+	IssuerHCA    = "醫事憑證管理中心"    // issues 醫事憑證 (institution cards among them)
 
 	// DevCAOrg is the organisation of multicert's development CA, which
 	// issues test certificates of both kinds, told apart by the issuer's
@@ -58,14 +61,20 @@ const (
 	DevCAOrg          = "multicert 開發測試"
 	DevCAUnitCitizen  = "自然人憑證（測試）"
 	DevCAUnitBusiness = "工商憑證（測試）"
+	DevCAUnitGCA      = "政府憑證（測試）"
+	DevCAUnitXCA      = "組織及團體憑證（測試）"
+	DevCAUnitHCA      = "醫事憑證（測試）"
 )
 
 // TypeFromCert tells the card type from the issuer of the certificate on
 // it: MOICA (內政部憑證管理中心, or "MOICA" in the issuer) issues citizen
-// certificates and MOEACA (經濟部工商憑證管理中心, or "MOEACA") business
-// certificates; multicert's development CA (O=multicert 開發測試) issues
-// both, with OU 自然人憑證（測試） or 工商憑證（測試）. Any other issuer, or a nil
-// certificate, gives TypeUnknown.
+// certificates; MOEACA (經濟部工商憑證管理中心, or "MOEACA"), GCA
+// (政府憑證管理中心), XCA (組織及團體憑證管理中心) and HCA (醫事憑證管理中心)
+// issue units' certificates, all TypeBusinessCert; multicert's development
+// CA (O=multicert 開發測試) issues every kind, with the kind's name in the
+// OU. Any other issuer, or a nil certificate, gives TypeUnknown. This only
+// names the card for the page: which CA the server trusts for which kind is
+// the server's to check.
 func TypeFromCert(cert *x509.Certificate) Type {
 	if cert == nil {
 		return TypeUnknown
@@ -89,6 +98,8 @@ func TypeFromCert(cert *x509.Certificate) Type {
 		return TypeBusinessCert
 	case has(IssuerMOICA) || has("MOICA"):
 		return TypeCitizenCert
+	case has(IssuerGCA) || has(IssuerXCA) || has(IssuerHCA):
+		return TypeBusinessCert
 	}
 	issuer := cert.Issuer
 	devCA := false
@@ -102,7 +113,7 @@ func TypeFromCert(cert *x509.Certificate) Type {
 			switch strings.TrimSpace(ou) {
 			case DevCAUnitCitizen:
 				return TypeCitizenCert
-			case DevCAUnitBusiness:
+			case DevCAUnitBusiness, DevCAUnitGCA, DevCAUnitXCA, DevCAUnitHCA:
 				return TypeBusinessCert
 			}
 		}

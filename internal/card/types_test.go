@@ -85,7 +85,12 @@ func TestTypeFromCert(t *testing.T) {
 		{"dev CA business", pkix.Name{Organization: []string{"multicert 開發測試"}, OrganizationalUnit: []string{"工商憑證（測試）"}}, card.TypeBusinessCert},
 		{"dev OU without dev O", pkix.Name{Organization: []string{"某公司"}, OrganizationalUnit: []string{"自然人憑證（測試）"}}, card.TypeUnknown},
 		{"dev O without OU", pkix.Name{Organization: []string{"multicert 開發測試"}}, card.TypeUnknown},
-		{"government CA", pkix.Name{Country: []string{"TW"}, Organization: []string{"行政院"}, OrganizationalUnit: []string{"政府憑證管理中心"}}, card.TypeUnknown},
+		// The other unit certificates are units' cards too.
+		{"GCA", pkix.Name{Country: []string{"TW"}, Organization: []string{"行政院"}, OrganizationalUnit: []string{"政府憑證管理中心"}}, card.TypeBusinessCert},
+		{"XCA", pkix.Name{Country: []string{"TW"}, Organization: []string{"行政院"}, OrganizationalUnit: []string{"組織及團體憑證管理中心"}}, card.TypeBusinessCert},
+		{"HCA", pkix.Name{Country: []string{"TW"}, Organization: []string{"行政院"}, OrganizationalUnit: []string{"醫事憑證管理中心"}}, card.TypeBusinessCert},
+		{"dev CA HCA", pkix.Name{Organization: []string{"multicert 開發測試"}, OrganizationalUnit: []string{"醫事憑證（測試）"}}, card.TypeBusinessCert},
+		{"another CA", pkix.Name{Country: []string{"TW"}, Organization: []string{"某銀行"}, OrganizationalUnit: []string{"網路銀行憑證中心"}}, card.TypeUnknown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -41,6 +41,7 @@ type config struct {
 	atr      []byte
 	selectSW uint16
 	gen2     bool
+	slot1    []byte
 }
 
 func newConfig(opts []Option) config {
@@ -70,6 +71,16 @@ func WithSelectSW(sw uint16) Option {
 // first-generation path.
 func WithGen2() Option {
 	return func(c *config) { c.gen2 = true }
+}
+
+// WithSlot1 puts a second certificate into slot card.CertSlotUser1 of a
+// certificate card, as on two-certificate cards (a HiCOS 自然人憑證 holds a
+// signing and an encryption certificate). Which slot holds which is not
+// documented: put the encryption certificate in slot 2 (NewCertCard's) and
+// the signing one here, and a reader that chooses by position rather than
+// key usage takes the wrong one.
+func WithSlot1(certDER []byte) Option {
+	return func(c *config) { c.slot1 = append([]byte(nil), certDER...) }
 }
 
 // T1ATR returns a well-formed ATR that offers only the T=1 protocol and

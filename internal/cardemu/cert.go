@@ -39,7 +39,8 @@ func (n *node) child(fid uint16) *node {
 
 // NewCertCard returns an emulated HiCOS card of kind card.TypeCitizenCert or
 // card.TypeBusinessCert holding certDER as the user's certificate (in
-// slot card.CertSlotUser2 of EF 08F2; the other slots are erased, FF) and
+// slot card.CertSlotUser2 of EF 08F2; the other slots are erased, FF,
+// unless WithSlot1 puts a second certificate in card.CertSlotUser1) and
 // tokenSerial as the card serial in EF 0903 (at most card.SerialLen ASCII
 // bytes, padded with spaces). A citizen card answers reset with
 // card.ATRMOICA, any other with DefaultHiCOSATR.
@@ -72,9 +73,13 @@ func NewCertCard(certDER []byte, kind card.Type, tokenSerial string, opts ...Opt
 		panic(fmt.Sprintf("cardemu: NewCertCard: serial %q longer than %d bytes", tokenSerial, card.SerialLen))
 	}
 
+	if len(cfg.slot1) > card.CertSlotSize {
+		panic(fmt.Sprintf("cardemu: NewCertCard: slot 1 certificate of %d bytes does not fit", len(cfg.slot1)))
+	}
 	size := card.CertSlotUser2 + max(card.CertSlotSize, len(certDER))
 	certEF := bytes.Repeat([]byte{0xFF}, size)
 	copy(certEF[card.CertSlotUser2:], certDER)
+	copy(certEF[card.CertSlotUser1:], cfg.slot1)
 	serial := append([]byte(tokenSerial), bytes.Repeat([]byte(" "), card.SerialLen-len(tokenSerial))...)
 	version := append([]byte("CHT V32N"), make([]byte, 12)...)
 

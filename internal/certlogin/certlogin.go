@@ -17,13 +17,15 @@
 // it, keep it on the server, accept it once and let it expire. The caller
 // must also pass its own origin, never one taken from the request.
 //
-// Use one Verifier per card kind, with only that kind's CA as root (the
-// MOEA CA for units' 工商憑證, MOICA for clerks' 自然人憑證), so that a
-// citizen card cannot log in as a unit and the other way round.
-// BANFromCert and IDSuffixFromCert then read the identifier from the
-// subject's serialNumber attribute: the 統一編號 (8 digits) on business
-// certificates, the last 4 digits of the national ID on citizen
-// certificates.
+// Use one Verifier per card kind (Kind), with only that kind's issuing CA
+// as root (MOEACA, GCA, XCA or HCA for units' certificates, MOICA for
+// clerks' 自然人憑證), so that a card of one kind is never taken for
+// another: UnitVerifiers tells which unit kind a certificate is by the
+// anchor it chains to, and UnitID then reads that kind's identifier from
+// that kind's field (the 統一編號, an agency's or organization's
+// identifier, the 醫事機構代碼); IDSuffixFromCert reads the last 4 digits
+// of the national ID from a citizen certificate. docs/certificates.md
+// says which field each kind carries.
 //
 // Every rejection is one of the exported *apperr.Error values (code
 // apperr.Unauthorized, message for the clerk in Traditional Chinese),
@@ -118,6 +120,7 @@ type Verifier struct {
 	Now func() time.Time
 
 	roots   *x509.CertPool
+	anchors []*x509.Certificate
 	inters  *x509.CertPool
 	issuers []*x509.Certificate // roots and intermediates, for CRL signatures
 
@@ -137,6 +140,7 @@ func NewVerifier(roots, intermediates []*x509.Certificate) *Verifier {
 	v := &Verifier{roots: x509.NewCertPool(), inters: x509.NewCertPool(), crls: map[string]*crl{}}
 	for _, c := range roots {
 		v.roots.AddCert(c)
+		v.anchors = append(v.anchors, c)
 		v.issuers = append(v.issuers, c)
 	}
 	for _, c := range intermediates {
@@ -362,30 +366,14 @@ func verifyECDSA(pub *ecdsa.PublicKey, digest, sig []byte) bool {
 	return ecdsa.VerifyASN1(pub, digest, sig)
 }
 
-// subjectSerial returns the subject's only serialNumber attribute.
-func subjectSerial(c *x509.Certificate) (string, bool) {
-	var val string
-	n := 0
-	for _, a := range c.Subject.Names {
-		if a.Type.Equal([]int{2, 5, 4, 5}) {
-			s, ok := a.Value.(string)
-			if !ok {
-				return "", false
-			}
-			val = s
-			n++
-		}
-	}
-	return val, n == 1
-}
-
-// BANFromCert returns the 統一編號 of a 工商憑證: the subject's
-// serialNumber attribute, which must be 8 digits with a valid checksum
-// (twid.CheckBAN). Otherwise the error is ErrNotBusinessCert.
+// BANFromCert returns the 統一編號 of a 工商憑證: the Subject Directory
+// Attributes' 2.16.886.1.100.2.101 or the subject's serialNumber (both
+// must agree when both are there), which must be 8 digits with a valid
+// checksum (twid.CheckBAN). Otherwise the error is ErrNotBusinessCert.
 func BANFromCert(c *x509.Certificate) (string, error) {
-	s, ok := subjectSerial(c)
-	if !ok {
-		return "", fail(ErrNotBusinessCert, errors.New("no single serialNumber in the subject"))
+	s, err := oneValue(c, OIDUniformOrganizationID, true)
+	if err != nil {
+		return "", fail(ErrNotBusinessCert, err)
 	}
 	if err := twid.CheckBAN(s); err != nil {
 		return "", fail(ErrNotBusinessCert, err)
@@ -394,14 +382,15 @@ func BANFromCert(c *x509.Certificate) (string, error) {
 }
 
 // IDSuffixFromCert returns the last 4 digits of the holder's national ID
-// from a 自然人憑證: the subject's serialNumber attribute, which must be
-// exactly 4 digits. Otherwise the error is ErrNotCitizenCert. Match it with
-// the last 4 characters of the ID on file; it does not identify a person by
-// itself.
+// from a 自然人憑證: the Subject Directory Attributes' 2.16.886.1.100.2.51
+// or the subject's serialNumber (both must agree when both are there),
+// which must be exactly 4 digits. Otherwise the error is
+// ErrNotCitizenCert. Match it with the last 4 characters of the ID on
+// file; it does not identify a person by itself.
 func IDSuffixFromCert(c *x509.Certificate) (string, error) {
-	s, ok := subjectSerial(c)
-	if !ok {
-		return "", fail(ErrNotCitizenCert, errors.New("no single serialNumber in the subject"))
+	s, err := oneValue(c, OIDIDSuffix, true)
+	if err != nil {
+		return "", fail(ErrNotCitizenCert, err)
 	}
 	if len(s) != 4 || strings.Trim(s, "0123456789") != "" {
 		return "", fail(ErrNotCitizenCert, fmt.Errorf("serialNumber %q is not 4 digits", s))

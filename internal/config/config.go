@@ -31,8 +31,11 @@ type Config struct {
 	AgentURL        string   // where the pages find the local card agent
 	AgentMinVersion string   // older agents get error 3003
 	AgentDownloads  string   // directory of agent installers listed on 環境說明
-	BusinessCA      []string // PEM files of the CAs trusted for units' 工商憑證
-	CitizenCA       []string // PEM files of the CAs trusted for clerks' 自然人憑證
+	BusinessCA      []string // PEM files of the CAs trusted for units' 工商憑證 (MOEACA)
+	GCACA           []string // PEM files of the CAs trusted for units' 政府憑證 (GCA)
+	XCACA           []string // PEM files of the CAs trusted for units' 組織及團體憑證 (XCA)
+	HCACA           []string // PEM files of the CAs trusted for units' 醫事憑證 (HCA)
+	CitizenCA       []string // PEM files of the CAs trusted for clerks' 自然人憑證 (MOICA)
 	CAIntermediates []string // PEM files of intermediate CA certificates
 	CRLs            []string // CRL files or http(s) URLs (DER or PEM), stored in the database by the worker
 	CRLRequired     bool     // refuse certificates whose issuer has no CRL configured
@@ -127,8 +130,11 @@ var options = []option{
 	{"agent-url", "MULTICERT_AGENT_URL", "http://127.0.0.1:56161", "where the pages find the local card agent (in demo mode the server runs a simulated one there)", func(c *Config, v string) error { c.AgentURL = strings.TrimSuffix(v, "/"); return nil }, false},
 	{"agent-min-version", "MULTICERT_AGENT_MIN_VERSION", "1.0.0", "oldest card agent version accepted; older ones get error 3003", func(c *Config, v string) error { c.AgentMinVersion = v; return nil }, false},
 	{"agent-downloads", "MULTICERT_AGENT_DOWNLOADS", "", "directory of card agent installers listed on the 環境說明 page with SHA-256 and MD5; default <data-dir>/agent-downloads", func(c *Config, v string) error { c.AgentDownloads = v; return nil }, false},
-	{"business-ca", "MULTICERT_BUSINESS_CA", "", "comma-separated PEM files of the CAs trusted for units' 工商憑證 (demo mode adds the development CA)", func(c *Config, v string) error { c.BusinessCA = splitList(v); return nil }, false},
-	{"citizen-ca", "MULTICERT_CITIZEN_CA", "", "comma-separated PEM files of the CAs trusted for clerks' 自然人憑證 (demo mode adds the development CA)", func(c *Config, v string) error { c.CitizenCA = splitList(v); return nil }, false},
+	{"business-ca", "MULTICERT_BUSINESS_CA", "", "comma-separated PEM files of the issuing CAs (MOEACA) trusted for units' 工商憑證, whose 統一編號 names the unit; give each kind's issuing CA, never the GRCA root every kind shares (demo mode adds the development CA)", func(c *Config, v string) error { c.BusinessCA = splitList(v); return nil }, false},
+	{"gca-ca", "MULTICERT_GCA_CA", "", "comma-separated PEM files of the issuing CAs (GCA) trusted for units' 政府憑證, whose agency identifier names the unit (empty: not accepted; demo mode adds the development CA)", func(c *Config, v string) error { c.GCACA = splitList(v); return nil }, false},
+	{"xca-ca", "MULTICERT_XCA_CA", "", "comma-separated PEM files of the issuing CAs (XCA) trusted for units' 組織及團體憑證, whose organization identifier names the unit (empty: not accepted; demo mode adds the development CA)", func(c *Config, v string) error { c.XCACA = splitList(v); return nil }, false},
+	{"hca-ca", "MULTICERT_HCA_CA", "", "comma-separated PEM files of the issuing CAs (HCA) trusted for units' 醫事憑證, whose 醫事機構代碼 names the unit (empty: not accepted; demo mode adds the development CA)", func(c *Config, v string) error { c.HCACA = splitList(v); return nil }, false},
+	{"citizen-ca", "MULTICERT_CITIZEN_CA", "", "comma-separated PEM files of the issuing CAs (MOICA) trusted for clerks' 自然人憑證 (demo mode adds the development CA)", func(c *Config, v string) error { c.CitizenCA = splitList(v); return nil }, false},
 	{"ca-intermediates", "MULTICERT_CA_INTERMEDIATES", "", "comma-separated PEM files of intermediate CA certificates", func(c *Config, v string) error { c.CAIntermediates = splitList(v); return nil }, false},
 	{"crls", "MULTICERT_CRLS", "", "comma-separated CRLs, files or http(s) URLs (DER or PEM); the worker checks their signatures and stores them in the database at start and every --crl-refresh, and a login looks its serial up there; a certificate whose issuer has no stored list, or a stale one (past its nextUpdate), is refused", func(c *Config, v string) error { c.CRLs = splitList(v); return nil }, false},
 	{"crl-refresh", "MULTICERT_CRL_REFRESH", "1h", "how often the worker loads the CRLs of --crls again (at least 1m)", func(c *Config, v string) error {

@@ -88,3 +88,21 @@ func TestCommandFlagWins(t *testing.T) {
 		t.Errorf("staff --role %q, instance role %q; want admin and web", *staffRole, c.Role)
 	}
 }
+
+// TestTrustAnchorsPerKind: each unit certificate kind has its own anchors,
+// from a flag or the environment; none by default.
+func TestTrustAnchorsPerKind(t *testing.T) {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	env := map[string]string{"MULTICERT_GCA_CA": "gca-g2.pem, gca-g3.pem", "MULTICERT_HCA_CA": "hca.pem"}
+	c, err := config.Parse(fs, []string{"--xca-ca", "xca.pem", "--business-ca", "moeaca.pem", "--hca-ca", "hca-flag.pem"}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, got := range map[string][]string{"business": c.BusinessCA, "gca": c.GCACA, "xca": c.XCACA, "hca": c.HCACA, "citizen": c.CitizenCA} {
+		want := map[string][]string{"business": {"moeaca.pem"}, "gca": {"gca-g2.pem", "gca-g3.pem"}, "xca": {"xca.pem"}, "hca": {"hca-flag.pem"}}[name]
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s anchors = %q, want %q", name, got, want)
+		}
+	}
+}

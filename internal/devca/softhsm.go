@@ -118,8 +118,9 @@ func KeyID(cert *x509.Certificate) ([]byte, error) {
 }
 
 // ImportSoftHSM initialises a new token labelled tokenLabel in the first
-// free slot of cfg's store and puts card's private key and certificate on
-// it, both with CKA_LABEL tokenLabel and CKA_ID KeyID(card.Cert):
+// free slot of cfg's store and puts card's private keys and certificates on
+// it (Card.Certs, in that order), each with CKA_LABEL tokenLabel and CKA_ID
+// KeyID of its certificate:
 //
 //	softhsm2-util --init-token --free --label L --pin PIN --so-pin SO
 //	softhsm2-util --import KEY.pem --token L --label L --id ID --pin PIN
@@ -138,41 +139,47 @@ func ImportSoftHSM(ctx context.Context, cfg SoftHSMConfig, card *Card, tokenLabe
 	if tokenLabel == "" || userPIN == "" || soPIN == "" {
 		return errors.New("devca: softhsm: token label and PINs must not be empty")
 	}
-	id, err := KeyID(card.Cert)
-	if err != nil {
-		return err
-	}
-	hexID := hex.EncodeToString(id)
 	work, err := os.MkdirTemp(filepath.Dir(cfg.ConfPath), "import-")
 	if err != nil {
 		return fmt.Errorf("devca: softhsm: %w", err)
 	}
 	defer os.RemoveAll(work)
-	pk, err := x509.MarshalPKCS8PrivateKey(card.Key)
-	if err != nil {
-		return fmt.Errorf("devca: softhsm: %w", err)
-	}
-	keyFile := filepath.Join(work, "key.pem")
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk}), 0o600); err != nil {
-		return fmt.Errorf("devca: softhsm: %w", err)
-	}
-	certFile := filepath.Join(work, "cert.der")
-	if err := os.WriteFile(certFile, card.Cert.Raw, 0o600); err != nil {
-		return fmt.Errorf("devca: softhsm: %w", err)
-	}
 	secrets := []string{userPIN, soPIN}
-	steps := []struct {
-		op   string
-		args []string
-	}{
-		{"--init-token", []string{cfg.Util, "--init-token", "--free", "--label", tokenLabel, "--pin", userPIN, "--so-pin", soPIN}},
-		{"--import", []string{cfg.Util, "--import", keyFile, "--token", tokenLabel, "--label", tokenLabel, "--id", hexID, "--pin", userPIN}},
-		{"--write-object", []string{cfg.Tool, "--module", cfg.Module, "--token-label", tokenLabel, "--login", "--pin", userPIN,
-			"--write-object", certFile, "--type", "cert", "--id", hexID, "--label", tokenLabel}},
+	if _, err := cfg.run(ctx, secrets, "--init-token", cfg.Util, "--init-token", "--free", "--label", tokenLabel, "--pin", userPIN, "--so-pin", soPIN); err != nil {
+		return err
 	}
-	for _, s := range steps {
-		if _, err := cfg.run(ctx, secrets, s.op, s.args[0], s.args[1:]...); err != nil {
+	// In the card's order: on a two-certificate card the encryption
+	// certificate comes first, so that a signer taking the first one fails.
+	for i, cc := range card.Certs() {
+		id, err := KeyID(cc.Cert)
+		if err != nil {
 			return err
+		}
+		hexID := hex.EncodeToString(id)
+		pk, err := x509.MarshalPKCS8PrivateKey(cc.Key)
+		if err != nil {
+			return fmt.Errorf("devca: softhsm: %w", err)
+		}
+		keyFile := filepath.Join(work, fmt.Sprintf("key%d.pem", i))
+		if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk}), 0o600); err != nil {
+			return fmt.Errorf("devca: softhsm: %w", err)
+		}
+		certFile := filepath.Join(work, fmt.Sprintf("cert%d.der", i))
+		if err := os.WriteFile(certFile, cc.Cert.Raw, 0o600); err != nil {
+			return fmt.Errorf("devca: softhsm: %w", err)
+		}
+		steps := []struct {
+			op   string
+			args []string
+		}{
+			{"--import", []string{cfg.Util, "--import", keyFile, "--token", tokenLabel, "--label", tokenLabel, "--id", hexID, "--pin", userPIN}},
+			{"--write-object", []string{cfg.Tool, "--module", cfg.Module, "--token-label", tokenLabel, "--login", "--pin", userPIN,
+				"--write-object", certFile, "--type", "cert", "--id", hexID, "--label", tokenLabel}},
+		}
+		for _, s := range steps {
+			if _, err := cfg.run(ctx, secrets, s.op, s.args[0], s.args[1:]...); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

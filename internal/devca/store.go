@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -21,12 +22,34 @@ const (
 	RootCertFile       = "root.pem"
 	rootKeyFile        = "root-key.pem"
 	BusinessCACertFile = "business-ca.pem"
-	businessCAKeyFile  = "business-ca-key.pem"
 	CitizenCACertFile  = "citizen-ca.pem"
-	citizenCAKeyFile   = "citizen-ca-key.pem"
+	GCACertFile        = "gca-ca.pem"
+	XCACertFile        = "xca-ca.pem"
+	HCACertFile        = "hca-ca.pem"
 	cardsDir           = "cards"
-	manifestVersion    = 1
+	// manifestVersion 2 added the GCA, XCA and HCA intermediates and
+	// two-certificate cards; a version 1 directory is upgraded on load.
+	manifestVersion = 2
 )
+
+// CACertFile is the file of kind's intermediate certificate in a saved CA.
+func CACertFile(kind string) string {
+	switch kind {
+	case KindCitizen:
+		return CitizenCACertFile
+	case KindGCA:
+		return GCACertFile
+	case KindXCA:
+		return XCACertFile
+	case KindHCA:
+		return HCACertFile
+	}
+	return BusinessCACertFile
+}
+
+func caKeyFile(kind string) string {
+	return strings.TrimSuffix(CACertFile(kind), ".pem") + "-key.pem"
+}
 
 // Manifest is the content of manifest.json: the CA's options and the cards
 // issued, so that people and scripts can find a card without parsing
@@ -43,6 +66,7 @@ type ManifestCard struct {
 	Kind        string    `json:"kind"`
 	Subject     string    `json:"subject"`
 	BAN         string    `json:"ban,omitempty"`      // business cards: 統一編號
+	OrgID       string    `json:"orgID,omitempty"`    // GCA and XCA cards: the organization identifier; HCA cards: the 醫事機構代碼
 	IDNo        string    `json:"idNo,omitempty"`     // citizen cards: full national ID (test data)
 	IDSuffix    string    `json:"idSuffix,omitempty"` // citizen cards: what the certificate carries
 	TokenSerial string    `json:"tokenSerial"`
@@ -51,12 +75,15 @@ type ManifestCard struct {
 	NotAfter    time.Time `json:"notAfter"`
 	Cert        string    `json:"cert"`
 	Key         string    `json:"key"`
+	EncCert     string    `json:"encCert,omitempty"` // two-certificate cards: the encryption certificate
+	EncKey      string    `json:"encKey,omitempty"`
 }
 
 // Save writes the CA and its cards into dir (created with mode 0700 if
-// needed): root.pem, business-ca.pem, citizen-ca.pem and their *-key.pem
-// files, cards/<kind>-<serial>.pem and cards/<kind>-<serial>-key.pem per
-// card, and manifest.json last. Each file is replaced atomically, so a
+// needed): root.pem, the intermediates (CACertFile of each kind) and their
+// *-key.pem files, cards/<kind>-<serial>.pem and
+// cards/<kind>-<serial>-key.pem per card (and -enc.pem, -enc-key.pem for an
+// encryption certificate), and manifest.json last. Each file is replaced atomically, so a
 // reader never sees half a file; Save is not meant to run concurrently with
 // another Save or LoadOrCreate on the same directory.
 func (ca *CA) Save(dir string) error {
@@ -67,15 +94,12 @@ func (ca *CA) Save(dir string) error {
 	if err != nil {
 		return err
 	}
-	for _, f := range []struct {
-		pair          KeyPair
-		cert, keyFile string
-	}{
-		{ca.Root, RootCertFile, rootKeyFile},
-		{ca.Business, BusinessCACertFile, businessCAKeyFile},
-		{ca.Citizen, CitizenCACertFile, citizenCAKeyFile},
-	} {
-		if err := writePair(dir, f.cert, f.keyFile, f.pair.Cert, f.pair.Key); err != nil {
+	if err := writePair(dir, RootCertFile, rootKeyFile, ca.Root.Cert, ca.Root.Key); err != nil {
+		return err
+	}
+	for _, k := range Kinds {
+		p := ca.pair(k)
+		if err := writePair(dir, CACertFile(k), caKeyFile(k), p.Cert, p.Key); err != nil {
 			return err
 		}
 	}
@@ -92,14 +116,23 @@ func (ca *CA) Save(dir string) error {
 			Cert:        base + ".pem",
 			Key:         base + "-key.pem",
 		}
-		if c.Kind == KindBusiness {
+		switch c.Kind {
+		case KindBusiness:
 			mc.BAN = c.Holder
-		} else {
+		case KindCitizen:
 			mc.IDNo = c.Holder
 			mc.IDSuffix = c.Cert.Subject.SerialNumber
+		default:
+			mc.OrgID = c.Holder
 		}
 		if err := writePair(dir, mc.Cert, mc.Key, c.Cert, c.Key); err != nil {
 			return err
+		}
+		if c.EncCert != nil {
+			mc.EncCert, mc.EncKey = base+"-enc.pem", base+"-enc-key.pem"
+			if err := writePair(dir, mc.EncCert, mc.EncKey, c.EncCert, c.EncKey); err != nil {
+				return err
+			}
 		}
 		m.Cards = append(m.Cards, mc)
 	}
@@ -168,7 +201,7 @@ func Load(dir string) (*CA, error) {
 	if err := json.Unmarshal(js, &m); err != nil {
 		return nil, fmt.Errorf("devca: load %s: %w", ManifestFile, err)
 	}
-	if m.Version != manifestVersion {
+	if m.Version != manifestVersion && m.Version != 1 {
 		return nil, fmt.Errorf("devca: load: manifest version %d, want %d", m.Version, manifestVersion)
 	}
 	ca := &CA{opts: Options{KeyBits: m.KeyBits, CRLBaseURL: m.CRLBaseURL}}
@@ -181,15 +214,23 @@ func Load(dir string) (*CA, error) {
 	if err := ca.Root.Cert.CheckSignatureFrom(ca.Root.Cert); err != nil {
 		return nil, fmt.Errorf("devca: load %s: not self-signed: %w", RootCertFile, err)
 	}
-	if ca.Business, err = readPair(dir, BusinessCACertFile, businessCAKeyFile); err != nil {
-		return nil, err
-	}
-	if ca.Citizen, err = readPair(dir, CitizenCACertFile, citizenCAKeyFile); err != nil {
-		return nil, err
-	}
-	for _, in := range []KeyPair{ca.Business, ca.Citizen} {
-		if err := in.Cert.CheckSignatureFrom(ca.Root.Cert); err != nil {
-			return nil, fmt.Errorf("devca: load: intermediate %q not signed by the root: %w", in.Cert.Subject, err)
+	for _, k := range Kinds {
+		p := ca.pair(k)
+		if m.Version == 1 && k != KindBusiness && k != KindCitizen {
+			// Made before these kinds existed: make their intermediates now;
+			// LoadOrCreate saves them.
+			bits, _ := ca.opts.keyBits()
+			if err := ca.newIntermediate(k, ca.Root.Cert.NotBefore, bits); err != nil {
+				return nil, err
+			}
+			ca.upgraded = true
+			continue
+		}
+		if *p, err = readPair(dir, CACertFile(k), caKeyFile(k)); err != nil {
+			return nil, err
+		}
+		if err := p.Cert.CheckSignatureFrom(ca.Root.Cert); err != nil {
+			return nil, fmt.Errorf("devca: load: intermediate %q not signed by the root: %w", p.Cert.Subject, err)
 		}
 	}
 	for _, mc := range m.Cards {
@@ -205,12 +246,24 @@ func Load(dir string) (*CA, error) {
 			return nil, fmt.Errorf("devca: load %s: not signed by the %s intermediate: %w", mc.Cert, mc.Kind, err)
 		}
 		holder := mc.BAN
-		if mc.Kind == KindCitizen {
+		switch mc.Kind {
+		case KindCitizen:
 			holder = mc.IDNo
+		case KindGCA, KindXCA, KindHCA:
+			holder = mc.OrgID
 		}
-		ca.cards = append(ca.cards, &Card{
-			Cert: p.Cert, Key: p.Key, TokenSerial: mc.TokenSerial, Kind: mc.Kind, Holder: holder, Issuer: inter.Cert,
-		})
+		card := &Card{Cert: p.Cert, Key: p.Key, TokenSerial: mc.TokenSerial, Kind: mc.Kind, Holder: holder, Issuer: inter.Cert}
+		if mc.EncCert != "" {
+			e, err := readPair(dir, mc.EncCert, mc.EncKey)
+			if err != nil {
+				return nil, err
+			}
+			if err := e.Cert.CheckSignatureFrom(inter.Cert); err != nil {
+				return nil, fmt.Errorf("devca: load %s: not signed by the %s intermediate: %w", mc.EncCert, mc.Kind, err)
+			}
+			card.EncCert, card.EncKey = e.Cert, e.Key
+		}
+		ca.cards = append(ca.cards, card)
 	}
 	return ca, nil
 }
@@ -269,7 +322,11 @@ func readPEM(name, typ string) ([]byte, error) {
 func LoadOrCreate(dir string, opts Options) (*CA, error) {
 	_, err := os.Stat(filepath.Join(dir, ManifestFile))
 	if err == nil {
-		return Load(dir)
+		ca, err := Load(dir)
+		if err == nil && ca.upgraded {
+			err = ca.Save(dir)
+		}
+		return ca, err
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("devca: %w", err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,6 +33,22 @@ func TestSaveLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	gca, err := ca.IssueGCA("2.16.886.101.20003", "測試市政府", now, now.AddDate(1, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	xca, err := ca.IssueXCA("2.16.886.500.1", "測試大學", now, now.AddDate(1, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hca, err := ca.IssueHCA("0101090517", "測試醫院", now, now.AddDate(1, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := ca.IssueCitizenPair("陳大文", "B123456780", now, now.AddDate(1, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
 	dir := filepath.Join(t.TempDir(), "ca")
 	if err := ca.Save(dir); err != nil {
 		t.Fatalf("Save: %v", err)
@@ -48,6 +65,9 @@ func TestSaveLoad(t *testing.T) {
 		{"root", got.Root, ca.Root},
 		{"business", got.Business, ca.Business},
 		{"citizen", got.Citizen, ca.Citizen},
+		{"gca", got.GCA, ca.GCA},
+		{"xca", got.XCA, ca.XCA},
+		{"hca", got.HCA, ca.HCA},
 	}
 	for _, p := range pairs {
 		if !p.got.Cert.Equal(p.want.Cert) {
@@ -59,7 +79,7 @@ func TestSaveLoad(t *testing.T) {
 	}
 
 	cards := got.Cards()
-	want := []*devca.Card{biz, cit}
+	want := []*devca.Card{biz, cit, gca, xca, hca, pair}
 	if len(cards) != len(want) {
 		t.Fatalf("Load gave %d cards, want %d", len(cards), len(want))
 	}
@@ -74,6 +94,9 @@ func TestSaveLoad(t *testing.T) {
 		}
 		if g.Issuer == nil || !g.Issuer.Equal(w.Issuer) {
 			t.Errorf("card %d: Issuer differs after Load", i)
+		}
+		if (g.EncCert == nil) != (w.EncCert == nil) || g.EncCert != nil && (!g.EncCert.Equal(w.EncCert) || !publicEqual(g.EncKey, w.EncKey)) {
+			t.Errorf("card %d: encryption certificate differs after Load", i)
 		}
 	}
 
@@ -118,8 +141,8 @@ func TestSaveLoad(t *testing.T) {
 	if err := json.Unmarshal(js, &m); err != nil {
 		t.Fatalf("manifest: %v", err)
 	}
-	if len(m.Cards) != 2 {
-		t.Fatalf("manifest lists %d cards, want 2", len(m.Cards))
+	if len(m.Cards) != 6 {
+		t.Fatalf("manifest lists %d cards, want 6", len(m.Cards))
 	}
 	mb, mc := m.Cards[0], m.Cards[1]
 	checks := []struct {
@@ -134,6 +157,10 @@ func TestSaveLoad(t *testing.T) {
 		{"citizen ID", mc.IDNo, "A123456789"},
 		{"citizen ID suffix", mc.IDSuffix, "6789"},
 		{"citizen token serial", mc.TokenSerial, cit.TokenSerial},
+		{"GCA identifier", m.Cards[2].OrgID, "2.16.886.101.20003"},
+		{"HCA code", m.Cards[4].OrgID, "0101090517"},
+		{"single card's encryption certificate", mc.EncCert, ""},
+		{"pair's encryption certificate", m.Cards[5].EncCert, strings.TrimSuffix(m.Cards[5].Cert, ".pem") + "-enc.pem"},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -288,5 +315,62 @@ func TestLoadOrCreate(t *testing.T) {
 	cards := second.Cards()
 	if len(cards) != 1 || !bytes.Equal(cards[0].Cert.Raw, card.Cert.Raw) {
 		t.Errorf("second LoadOrCreate has %d cards, want the 1 saved card", len(cards))
+	}
+}
+
+// TestLoadVersion1 loads a directory saved before the GCA, XCA and HCA
+// intermediates existed: LoadOrCreate makes them and saves the directory
+// again, keeping the root, the old intermediates and the cards.
+func TestLoadVersion1(t *testing.T) {
+	ca, err := devca.NewCA(devca.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	biz, err := ca.IssueBusiness("04595257", "測試股份有限公司", now, now.AddDate(1, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "ca")
+	if err := ca.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	// Make it look like version 1.
+	for _, k := range []string{devca.KindGCA, devca.KindXCA, devca.KindHCA} {
+		f := devca.CACertFile(k)
+		for _, name := range []string{f, strings.TrimSuffix(f, ".pem") + "-key.pem"} {
+			if err := os.Remove(filepath.Join(dir, name)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	mpath := filepath.Join(dir, devca.ManifestFile)
+	js, err := os.ReadFile(mpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(mpath, []byte(strings.Replace(string(js), `"version": 2`, `"version": 1`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := devca.LoadOrCreate(dir, devca.Options{})
+	if err != nil {
+		t.Fatalf("LoadOrCreate of a version 1 directory: %v", err)
+	}
+	if !got.Root.Cert.Equal(ca.Root.Cert) || !got.Business.Cert.Equal(ca.Business.Cert) || len(got.Cards()) != 1 || !got.Cards()[0].Cert.Equal(biz.Cert) {
+		t.Fatal("the root, the business intermediate or the card changed")
+	}
+	for _, k := range []string{devca.KindGCA, devca.KindXCA, devca.KindHCA} {
+		in, err := got.Intermediate(k)
+		if err != nil || in.Cert.CheckSignatureFrom(got.Root.Cert) != nil {
+			t.Fatalf("%s intermediate: %v", k, err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, devca.CACertFile(k))); err != nil {
+			t.Errorf("%s intermediate not saved: %v", k, err)
+		}
+	}
+	again, err := devca.Load(dir)
+	if err != nil || !again.GCA.Cert.Equal(got.GCA.Cert) {
+		t.Fatalf("Load after the upgrade: %v", err)
 	}
 }

@@ -325,23 +325,27 @@ func (s *Signer) SignWithCert(ctx context.Context, slot uint, certDER []byte, pi
 }
 
 // signingCerts lists the certificates to try: the one equal to certDER, or
-// with certDER nil those that may sign, digital-signature ones first.
+// with certDER nil those that may sign, by key usage (agent.SigningRank:
+// digitalSignature first, then nonRepudiation alone, then none stated),
+// never by their order on the token.
 func signingCerts(all []certObject, certDER []byte) []certObject {
-	var first, then []certObject
-	for _, c := range all {
-		switch {
-		case certDER != nil:
+	var out []certObject
+	if certDER != nil {
+		for _, c := range all {
 			if bytes.Equal(c.der, certDER) {
-				first = append(first, c)
+				out = append(out, c)
 			}
-		case c.cert.IsCA:
-		case c.cert.KeyUsage&x509.KeyUsageDigitalSignature != 0:
-			first = append(first, c)
-		case c.cert.KeyUsage == 0:
-			then = append(then, c)
+		}
+		return out
+	}
+	for rank := 3; rank > 0; rank-- {
+		for _, c := range all {
+			if agent.SigningRank(c.cert) == rank {
+				out = append(out, c)
+			}
 		}
 	}
-	return append(first, then...)
+	return out
 }
 
 // chain lists, from the token's other certificates, the issuers of leaf.

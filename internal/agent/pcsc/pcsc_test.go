@@ -173,7 +173,7 @@ func devCert(t testing.TB, unit string) (*x509.Certificate, []byte) {
 	})
 	issuer := pkix.Name{Country: []string{"TW"}, Organization: []string{card.DevCAOrg}, OrganizationalUnit: []string{unit}, CommonName: "multicert 測試憑證管理中心"}
 	if unit == "" {
-		issuer = pkix.Name{Country: []string{"TW"}, Organization: []string{"某醫事憑證管理中心"}}
+		issuer = pkix.Name{Country: []string{"TW"}, Organization: []string{"某銀行網路憑證中心"}}
 	}
 	now := time.Now().Truncate(time.Second)
 	ca := &x509.Certificate{

@@ -309,26 +309,37 @@ func (s *session) readCertAt(cla byte, off int) ([]byte, error) {
 	return buf[:n], nil
 }
 
-// readCert reads the user's certificate of a HiCOS card (slot 2, or slot 1
-// when slot 2 is empty) and, with withSerial on a first-generation card,
-// the card serial.
+// readCert reads the user's certificates of a HiCOS card (slots 1 and 2)
+// and returns the one to sign with, chosen by key usage
+// (agent.ChooseSigning), not by slot: cards with two certificates hold a
+// signing and an encryption one, in an order that is not documented. With
+// withSerial on a first-generation card it reads the card serial too.
 func (s *session) readCert(withSerial bool) (der []byte, serial string, err error) {
 	cla, err := s.selectCertEF()
 	if err != nil {
 		return nil, "", err
 	}
-	for _, slot := range []int{card.CertSlotUser2, card.CertSlotUser1} {
-		der, err = s.readCertAt(cla, slot)
+	var found [][]byte
+	for _, slot := range []int{card.CertSlotUser1, card.CertSlotUser2} {
+		d, err := s.readCertAt(cla, slot)
 		if err == nil {
-			break
+			found = append(found, d)
+			continue
 		}
 		var se *card.StatusError
 		if !errors.Is(err, card.ErrNoCert) && !errors.As(err, &se) {
 			return nil, "", err
 		}
 	}
-	if err != nil {
+	switch i := agent.ChooseSigning(found); {
+	case len(found) == 0:
 		return nil, "", errUnsupported("卡片上找不到使用者憑證")
+	case i >= 0:
+		der = found[i]
+	default:
+		// None may sign: give the last one read, whose issuer still tells
+		// the card's type; signing with it is refused later.
+		der = found[len(found)-1]
 	}
 	if withSerial && cla == card.CLAHiCOS {
 		serial, err = s.readSerial()
