@@ -135,7 +135,24 @@ func withMigrationLock(ctx context.Context, db *bun.DB, fn func(conn dbConn) err
 	}
 	defer conn.Close()
 	if DialectOf(db) != Postgres {
-		return fn(conn)
+		// SQLite: each migration's transaction takes the write lock. A
+		// second process migrating at once waits busy_timeout for a
+		// statement and may still find the database busy when the first's
+		// migrations run long (a loaded machine): it tries again, for up
+		// to a minute, and skips what the first applied (runMigration
+		// checks inside its transaction).
+		deadline := time.Now().Add(time.Minute)
+		for {
+			err := fn(conn)
+			if err == nil || !sqliteBusy(err) || time.Now().After(deadline) {
+				return err
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
 	}
 	var got bool
 	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", migrateLockKey).Scan(&got); err != nil {
@@ -156,6 +173,13 @@ func withMigrationLock(ctx context.Context, db *bun.DB, fn func(conn dbConn) err
 		}
 	}()
 	return fn(conn)
+}
+
+// sqliteBusy reports whether err is SQLite's "database is locked"
+// (SQLITE_BUSY and its extended codes).
+func sqliteBusy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }
 
 func appliedVersions(ctx context.Context, q interface {
