@@ -170,6 +170,20 @@ func UnitByID(ctx context.Context, db bun.IDB, sc Scope, id int64) (*Unit, error
 	return u, nil
 }
 
+// unitVisible answers NotFound, as UnitByID does, when the unit does not
+// exist or is outside the scope: the check of a query on the unit's
+// objects, without reading the unit.
+func unitVisible(ctx context.Context, db bun.IDB, sc Scope, id int64) error {
+	ok, err := sc.units(db.NewSelect().TableExpr("units AS u").Where("u.id = ?", id), "u").Exists(ctx)
+	if err != nil {
+		return fmt.Errorf("models: unit %d: %w", id, err)
+	}
+	if !ok {
+		return notFound("投保單位")
+	}
+	return nil
+}
+
 // UnitDomain returns the unit's code and branch, for authorization, or
 // NotFound. It is not scoped: the policy decides what the caller may see.
 func UnitDomain(ctx context.Context, db bun.IDB, id int64) (code, branch string, err error) {
