@@ -78,16 +78,21 @@ func actionName(a string) string { return models.AuditActionLabel(a) }
 
 // auditActions are the actions the search offers: every registered one, in
 // code order so that they group by object.
-func auditActions() []ActionOption {
+func auditActions(selected string) []ActionOption {
 	var out []ActionOption
 	for _, a := range models.AuditActions() {
-		out = append(out, ActionOption{Code: a.Code, Name: a.Label})
+		out = append(out, ActionOption{Code: a.Code, Name: a.Label, Selected: a.Code == selected})
 	}
 	return out
 }
 
-// ActionOption is one entry of the action select.
-type ActionOption struct{ Code, Name string }
+// ActionOption is one entry of the action select. Its name and whether it
+// is selected are worked out here, not by two template function calls
+// (through reflection) for each of the 72 options of every page.
+type ActionOption struct {
+	Code, Name string
+	Selected   bool
+}
 
 // AuditForm is the audit log search as typed: it refills the form and
 // becomes the export's hidden fields and the pages' URLs.

@@ -38,7 +38,7 @@ func (v AuditSearchView) PageURL(page int) string {
 func (v AuditSearchView) Truncated() bool { return v.Total > v.ExportLimit }
 
 func (s *Server) auditSearchView(c *fiber.Ctx, form AuditForm) AuditSearchView {
-	return AuditSearchView{Page: s.page(c, "稽核紀錄", "audit"), Form: form, Actions: auditActions(),
+	return AuditSearchView{Page: s.page(c, "稽核紀錄", "audit"), Form: form, Actions: auditActions(form.Action),
 		Kinds: models.ActorKinds, CanExport: s.may(c, "audit_log", "export"), ExportLimit: models.MaxAuditExport}
 }
 

@@ -79,7 +79,7 @@ func (s *Server) unitView(c *fiber.Ctx, id int64) (UnitView, error) {
 		return UnitView{}, err
 	}
 	if vm.Can["insured_roster.read"] {
-		if _, vm.Insured, err = models.RosterOfUnit(ctx, s.Store.R(), p.Scope(), u.ID, models.RosterFilter{On: s.todayTaipei(), PageSize: 1}); err != nil {
+		if vm.Insured, err = models.CountInsured(ctx, s.Store.R(), p.Scope(), u.ID, s.todayTaipei()); err != nil {
 			return UnitView{}, err
 		}
 	}

@@ -226,7 +226,7 @@ func spendCode(ctx context.Context, tx bun.IDB, now time.Time, c *OneTimeCode) e
 // CodesOfUnit lists the 開通碼 of a unit, newest
 // first, for the console's unit page.
 func CodesOfUnit(ctx context.Context, db bun.IDB, sc Scope, unitID int64, limit int) ([]OneTimeCode, error) {
-	if _, err := UnitByID(ctx, db, sc, unitID); err != nil {
+	if err := unitVisible(ctx, db, sc, unitID); err != nil {
 		return nil, err
 	}
 	var cs []OneTimeCode

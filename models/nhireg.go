@@ -395,7 +395,7 @@ func tellUnit(ctx context.Context, tx bun.IDB, now time.Time, u *Unit, title, bo
 // NHIPasswordsOfUnit returns, for the unit's NHI-card clerks, when each
 // last set their 健保卡網路服務註冊 password, keyed by ID number.
 func NHIPasswordsOfUnit(ctx context.Context, db bun.IDB, sc Scope, unitID int64) (map[string]*time.Time, error) {
-	if _, err := UnitByID(ctx, db, sc, unitID); err != nil {
+	if err := unitVisible(ctx, db, sc, unitID); err != nil {
 		return nil, err
 	}
 	var regs []NHIRegistration

@@ -113,9 +113,7 @@ func RosterOfUnit(ctx context.Context, db bun.IDB, sc Scope, unitID int64, f Ros
 	}
 	q := rosterQuery(db, sc, unitID, f)
 	if strings.TrimSpace(f.Query) == "" { // the count needs no join: coverage_roster answers it alone
-		q = db.NewSelect().TableExpr("coverage AS c").Where("c.unit_id = ?", unitID).
-			Where("c.since <= ? AND (c.until IS NULL OR c.until > ?)", dateString(f.On), dateString(f.On))
-		q = sc.ofUnits(q, "c.unit_id")
+		q = insuredQuery(db, sc, unitID, f.On)
 	}
 	total, err := q.Count(ctx)
 	if err != nil {
@@ -130,6 +128,24 @@ func RosterOfUnit(ctx context.Context, db bun.IDB, sc Scope, unitID int64, f Ros
 		return nil, 0, err
 	}
 	return rows, int(total), nil
+}
+
+// CountInsured is the number of people on the unit's roster on the day,
+// as RosterOfUnit counts them, without reading a page of the roster (the
+// console's unit page shows the number only).
+func CountInsured(ctx context.Context, db bun.IDB, sc Scope, unitID int64, on time.Time) (int, error) {
+	n, err := insuredQuery(db, sc, unitID, on).Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("models: insured of unit %d: %w", unitID, err)
+	}
+	return int(n), nil
+}
+
+// insuredQuery is the unit's coverage on the day, with no join.
+func insuredQuery(db bun.IDB, sc Scope, unitID int64, on time.Time) *bun.SelectQuery {
+	q := db.NewSelect().TableExpr("coverage AS c").Where("c.unit_id = ?", unitID).
+		Where("c.since <= ? AND (c.until IS NULL OR c.until > ?)", dateString(on), dateString(on))
+	return sc.ofUnits(q, "c.unit_id")
 }
 
 // RosterForExport streams the unit's roster on f.On (all pages) to fn, in

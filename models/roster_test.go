@@ -59,7 +59,19 @@ func TestRosterOfUnit(t *testing.T) {
 			return out
 		}
 
+		insured := func(on int) int {
+			t.Helper()
+			n, err := models.CountInsured(ctx, db, sc, f.cert.ID, testToday.AddDate(0, 0, on))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+
 		rows, total := roster(0, "")
+		if n := insured(0); n != total {
+			t.Errorf("CountInsured %d, the roster's total %d", n, total)
+		}
 		if got, want := people(rows), []string{b.InsuredID, a.InsuredID, child.DependentID}; total != 3 || !equal(got, want) {
 			t.Fatalf("today: %v (total %d), want %v", got, total, want)
 		}
@@ -70,8 +82,8 @@ func TestRosterOfUnit(t *testing.T) {
 		if rows[1].Amount != 33300 || len(rows[1].Filings) != 2 || rows[1].AmountSince != dateOnly(testToday.AddDate(0, 0, 1)) {
 			t.Errorf("after the raise: a at %d since %s with %d filings", rows[1].Amount, rows[1].AmountSince, len(rows[1].Filings))
 		}
-		if rows, total := roster(3, ""); total != 2 || !equal(people(rows), []string{a.InsuredID, child.DependentID}) {
-			t.Errorf("on the 退保 date: %v (total %d)", people(rows), total)
+		if rows, total := roster(3, ""); total != 2 || insured(3) != 2 || !equal(people(rows), []string{a.InsuredID, child.DependentID}) {
+			t.Errorf("on the 退保 date: %v (total %d, CountInsured %d)", people(rows), total, insured(3))
 		}
 		if _, err := f.s.WithdrawFiling(ctx, by, w.ID, "員工留任"); err != nil {
 			t.Fatal(err)
@@ -114,6 +126,9 @@ func TestRosterOfUnit(t *testing.T) {
 				rows, total, err := models.RosterOfUnit(ctx, db, sc, f.cert.ID, models.RosterFilter{On: testToday})
 				if err != nil || total != 0 || len(rows) != 0 {
 					t.Errorf("scope %+v: %d rows, err %v", sc, total, err)
+				}
+				if n, err := models.CountInsured(ctx, db, sc, f.cert.ID, testToday); err != nil || n != 0 {
+					t.Errorf("scope %+v: CountInsured %d, err %v", sc, n, err)
 				}
 			}
 		})

@@ -131,6 +131,20 @@ func TestSearchAuditEvents(t *testing.T) {
 			}
 			return rows, n
 		}
+		t.Run("WholeLogTotal", func(t *testing.T) {
+			// Head office's unfiltered total is the newest seq, not a count.
+			_, n := search(t, models.ScopeAll, models.AuditFilter{})
+			want, err := db.NewSelect().Table("audit_events").Count(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if int64(n) != want || want == 0 {
+				t.Errorf("whole log: total %d, %d events", n, want)
+			}
+			if _, n := search(t, models.ScopeAll, models.AuditFilter{Action: "unit.close"}); n != 1 {
+				t.Errorf("a filtered search counts its events: %d, want 1", n)
+			}
+		})
 		t.Run("scope", func(t *testing.T) {
 			rows, _ := search(t, taipei, models.AuditFilter{PageSize: 200})
 			names := map[string]bool{}

@@ -96,6 +96,47 @@ func TestSearchUnits(t *testing.T) {
 	})
 }
 
+// A search's total, counted with its page or taken from the counters for
+// a list without a search string, is the number of units it finds, in
+// every scope, with every filter, on a page past the last too.
+func TestSearchUnitsTotal(t *testing.T) {
+	t.Parallel()
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		s, _ := modelstest.NewStore(db)
+		if _, err := demo.Seed(ctx, s, 66); err != nil {
+			t.Fatal(err)
+		}
+		var u1 models.Unit
+		if err := db.NewSelect().Model(&u1).Where("code = ?", demo.UnitCode(0)).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, "UPDATE units SET status = 'closed' WHERE id IN (?, ?)", u1.ID, u1.ID+7); err != nil {
+			t.Fatal(err)
+		}
+		scopes := []models.Scope{models.ScopeAll, {Branch: "1"}, {Branch: "2"}, {}, models.UnitScope(u1.ID)}
+		filters := []models.UnitFilter{{}, {Status: models.UnitClosed}, {Status: models.UnitActive}, {Branch: "1"},
+			{Branch: "2", Status: models.UnitActive}, {Q: string([]rune(u1.Name)[:2])}, {Q: u1.Code}, {Q: "公司"},
+			{Q: "公司", Status: models.UnitClosed}, {Q: "不存在"}, {Page: 9}, {Q: "公司", Page: 9}}
+		for _, sc := range scopes {
+			for _, f := range filters {
+				f.PageSize = 5
+				rows, total, err := models.SearchUnits(ctx, db, sc, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := models.CountFound(ctx, db, sc, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if int64(total) != want || len(rows) > total {
+					t.Errorf("scope %+v, filter %+v: total %d (%d rows), %d found", sc, f, total, len(rows), want)
+				}
+			}
+		}
+	})
+}
+
 // Searching by part of a name through the bigram table finds exactly what
 // a scan with LIKE finds, also after a unit is added, renamed or deleted.
 func TestUnitNameSearchMatchesLike(t *testing.T) {

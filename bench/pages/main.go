@@ -84,6 +84,8 @@ func run() error {
 		{"portal home", "unit", "/portal"},
 		{"異動檢核後查詢", "filer", "/portal/filings"},
 		{"print list", "filer", "/portal/print"},
+		// The floor of the server's stack: no session, no database.
+		{"/healthz", "", "/healthz"},
 	}
 	if *only != "" {
 		keep := strings.Split(*only, ",")
