@@ -220,7 +220,17 @@ func browseConsole(t *testing.T, ctx context.Context, base string, p *browseProb
 // query with a filter and its next page, log out.
 func browsePortal(t *testing.T, ctx context.Context, base string, p *browseProblems) int {
 	t.Helper()
-	unitLogin(t, ctx, base)
+	// A login that did not reach /portal is tried once more before it
+	// counts: CI once saw one of sixteen card logins stay on /login with
+	// no error answered (under load; not yet explained). A second failure
+	// in a row fails the test; any 5xx is caught by watch either way.
+	if err := browseUnitLogin(t, ctx, base); err != nil {
+		t.Logf("unit login did not reach /portal (%v); trying once more", err)
+		if err := browseUnitLogin(t, ctx, base); err != nil {
+			p.add("unit login, twice: %v", err)
+			return 0
+		}
+	}
 	n := 1
 	for _, path := range []string{"/portal/handlers", "/portal/unit", "/portal/requests", "/portal/certificate",
 		"/portal/filings/new", "/portal/filings/upload", "/portal/roster", "/portal/print", "/portal/error-codes", "/announcements"} {
@@ -246,4 +256,21 @@ func browsePortal(t *testing.T, ctx context.Context, base string, p *browseProbl
 		}
 	}
 	return n
+}
+
+// browseUnitLogin is unitLogin that returns its failure instead of ending
+// the test.
+func browseUnitLogin(t *testing.T, ctx context.Context, base string) error {
+	t.Helper()
+	insertSimCard(t, ctx, base, "工商憑證：")
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.ID("pin")),
+		chromedp.SendKeys(chromedp.ID("pin"), "123456"),
+		chromedp.Click(chromedp.CSS(`form[data-card-flow] button[type="submit"]`)),
+	); err != nil {
+		return err
+	}
+	_, err := waitPath(ctx, "/portal")
+	return err
 }
