@@ -231,22 +231,9 @@ func expectedHeader() string {
 // the line numbers. A row that cannot be read gets Row.Err; the other rows
 // are still read. An error from r is returned as it is, wrapped.
 func Parse(r io.Reader, maxBytes int64, maxRows int) (*Result, error) {
-	if maxBytes <= 0 {
-		maxBytes = DefaultMaxBytes
-	}
-	if maxRows <= 0 {
-		maxRows = DefaultMaxRows
-	}
-	limit := maxBytes
-	if limit < math.MaxInt64 {
-		limit++
-	}
-	data, err := io.ReadAll(io.LimitReader(r, limit))
+	data, maxRows, err := readBounded(r, maxBytes, maxRows)
 	if err != nil {
-		return nil, fmt.Errorf("filingcsv: 讀取上傳的檔案失敗：%w", err)
-	}
-	if int64(len(data)) > maxBytes {
-		return nil, fileErr(ErrTooLarge, "檔案超過 %s 的上限，請分成幾個檔案上傳。", formatSize(maxBytes))
+		return nil, err
 	}
 	text, enc, err := decode(data)
 	if err != nil {
@@ -645,4 +632,28 @@ func formatSize(n int64) string {
 		return strconv.FormatInt(n>>10, 10) + " KB"
 	}
 	return strconv.FormatInt(n, 10) + " 位元組"
+}
+
+// readBounded reads an upload of at most maxBytes (DefaultMaxBytes when
+// not positive) and returns it with the row limit (DefaultMaxRows when
+// maxRows is not positive); a larger file is ErrTooLarge.
+func readBounded(r io.Reader, maxBytes int64, maxRows int) ([]byte, int, error) {
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	if maxRows <= 0 {
+		maxRows = DefaultMaxRows
+	}
+	limit := maxBytes
+	if limit < math.MaxInt64 {
+		limit++
+	}
+	data, err := io.ReadAll(io.LimitReader(r, limit))
+	if err != nil {
+		return nil, 0, fmt.Errorf("filingcsv: 讀取上傳的檔案失敗：%w", err)
+	}
+	if int64(len(data)) > maxBytes {
+		return nil, 0, fileErr(ErrTooLarge, "檔案超過 %s 的上限，請分成幾個檔案上傳。", formatSize(maxBytes))
+	}
+	return data, maxRows, nil
 }

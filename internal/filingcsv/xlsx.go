@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strings"
 
@@ -118,22 +117,9 @@ func IsXLSX(data []byte) bool { return bytes.HasPrefix(data, []byte("PK\x03\x04"
 // file that are not read (labour insurance and pension). Row numbers are the
 // sheet's.
 func ParseXLSX(r io.Reader, maxBytes int64, maxRows int) (*Result, error) {
-	if maxBytes <= 0 {
-		maxBytes = DefaultMaxBytes
-	}
-	if maxRows <= 0 {
-		maxRows = DefaultMaxRows
-	}
-	limit := maxBytes
-	if limit < math.MaxInt64 {
-		limit++
-	}
-	data, err := io.ReadAll(io.LimitReader(r, limit))
+	data, maxRows, err := readBounded(r, maxBytes, maxRows)
 	if err != nil {
-		return nil, fmt.Errorf("filingcsv: 讀取上傳的檔案失敗：%w", err)
-	}
-	if int64(len(data)) > maxBytes {
-		return nil, fileErr(ErrTooLarge, "檔案超過 %s 的上限，請分成幾個檔案上傳。", formatSize(maxBytes))
+		return nil, err
 	}
 	if err := checkZip(data); err != nil {
 		return nil, err
