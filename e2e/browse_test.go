@@ -33,6 +33,16 @@ type browseProblems struct {
 	list     []string
 	requests int
 	slowest  map[string]time.Duration // by path without the query: the longest open
+	refused  []string                 // the latest answers of 400 to 499, told when a login fails
+}
+
+// takeRefused returns the latest 4xx answers and forgets them.
+func (p *browseProblems) takeRefused() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	r := p.refused
+	p.refused = nil
+	return r
 }
 
 func (p *browseProblems) add(format string, args ...any) {
@@ -111,6 +121,10 @@ func watch(ctx context.Context, base string, p *browseProblems) {
 			p.mu.Unlock()
 			if e.Response.Status >= 500 {
 				p.add("%d %s", e.Response.Status, e.Response.URL)
+			} else if e.Response.Status >= 400 {
+				p.mu.Lock()
+				p.refused = append(p.refused[max(0, len(p.refused)-9):], fmt.Sprintf("%d %s", e.Response.Status, e.Response.URL))
+				p.mu.Unlock()
 			}
 		case *runtime.EventExceptionThrown:
 			p.add("exception %s:%d %s", e.ExceptionDetails.URL, e.ExceptionDetails.LineNumber+1, e.ExceptionDetails.Text)
@@ -224,8 +238,10 @@ func browsePortal(t *testing.T, ctx context.Context, base string, p *browseProbl
 	// counts: CI once saw one of sixteen card logins stay on /login with
 	// no error answered (under load; not yet explained). A second failure
 	// in a row fails the test; any 5xx is caught by watch either way.
+	p.takeRefused()
 	if err := browseUnitLogin(t, ctx, base); err != nil {
-		t.Logf("unit login did not reach /portal (%v); trying once more", err)
+		status, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname + " | " + ((document.getElementById("card-status") || {}).textContent || "").trim()`))
+		t.Logf("unit login did not reach /portal (%v; page %q; 4xx answers %q); trying once more", err, status, p.takeRefused())
 		if err := browseUnitLogin(t, ctx, base); err != nil {
 			p.add("unit login, twice: %v", err)
 			return 0

@@ -1,6 +1,12 @@
 // multicert card agent client: finds the local card agent, checks its
 // version, reads cards and has them sign the server's nonce. The PIN goes
 // only to the agent on 127.0.0.1, never to the server.
+//
+// It is loaded in <head> without defer, after the two meta tags it reads:
+// its submit listener must exist before a card form can be submitted. A
+// deferred script left a moment after the form was drawn in which 登入 sent
+// the form natively (POST /login without a token: 「頁面已逾時」), which a
+// quick click, a slow network or a loaded PC hit.
 (function () {
   "use strict";
 
@@ -295,10 +301,13 @@
       el.hidden = el.getAttribute("data-for-method") !== method;
     });
   }
-  document.querySelectorAll("form[data-card-flow]").forEach(function (form) {
-    if (form.querySelector('input[name="method"]')) {
-      syncMethod(form);
-      form.addEventListener("change", function (e) { if (e.target.name === "method") { syncMethod(form); } });
-    }
-  });
+  function initForms() {
+    document.querySelectorAll("form[data-card-flow]").forEach(function (form) {
+      if (form.querySelector('input[name="method"]')) {
+        syncMethod(form);
+        form.addEventListener("change", function (e) { if (e.target.name === "method") { syncMethod(form); } });
+      }
+    });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", initForms); } else { initForms(); }
 })();
