@@ -23,11 +23,8 @@
     flash("伺服器回應逾時，請稍後再試。");
   });
 
-  // Ask before destructive actions: <form data-confirm="確定要刪除嗎？">.
-  document.addEventListener("submit", function (e) {
-    var msg = e.target.getAttribute && e.target.getAttribute("data-confirm");
-    if (msg && !window.confirm(msg)) { e.preventDefault(); e.stopImmediatePropagation(); }
-  }, true);
+  // Ask before destructive actions: a form's data-confirm is asked by
+  // early.js; an element's other than a form, here, when htmx would send it.
   document.addEventListener("htmx:confirm", function (e) {
     var msg = e.target.getAttribute && e.target.getAttribute("data-confirm");
     if (msg && e.target.tagName !== "FORM") {
@@ -249,8 +246,8 @@
     return (form.getAttribute("method") || "get").toLowerCase() === "post" ||
       ["hx-post", "hx-put", "hx-patch", "hx-delete"].some(function (a) { return form.hasAttribute(a); });
   }
-  // In the capture phase, after data-confirm's listener (registered
-  // earlier: a submit the user did not confirm never gets here).
+  // In the capture phase, after data-confirm's listener (early.js,
+  // registered earlier: a submit the user did not confirm never gets here).
   document.addEventListener("submit", function (e) {
     var form = e.target;
     if (!form || form.tagName !== "FORM" || e.defaultPrevented || form.hasAttribute("data-card-flow") || !changes(form)) { return; }
