@@ -2,8 +2,12 @@ package handlers_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +17,7 @@ import (
 	"github.com/multicert/multicert/demo"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
+	"github.com/multicert/multicert/static"
 )
 
 func TestStaffLoginFlow(t *testing.T) {
@@ -159,6 +164,28 @@ func TestSecurityHeaders(t *testing.T) {
 	for _, bad := range []string{"/static/..%2fgo.mod", "/static/.hidden", "/static/nope.js"} {
 		if r := e.anonymous().get(bad); r.StatusCode != http.StatusNotFound {
 			t.Errorf("GET %s = %d, want 404", bad, r.StatusCode)
+		}
+	}
+
+	// The page names each script and style with its version: a new
+	// release's file is fetched at once, and the versioned address is kept
+	// for a year; an unversioned or outdated address only for an hour.
+	refs := regexp.MustCompile(`(?:src|href)="(/static/[^"?]+)\?v=([0-9a-f]+)"`).FindAllStringSubmatch(r.body, -1)
+	if len(refs) < 4 {
+		t.Fatalf("the page names %d versioned static files, want the icon, style and scripts: %q", len(refs), refs)
+	}
+	for _, ref := range refs {
+		b, err := fs.ReadFile(static.FS, strings.TrimPrefix(ref[1], "/static/"))
+		if err != nil {
+			t.Fatalf("%s: %v", ref[1], err)
+		}
+		if sum := sha256.Sum256(b); hex.EncodeToString(sum[:6]) != ref[2] {
+			t.Errorf("%s?v=%s is not the file's version", ref[1], ref[2])
+		}
+		for q, want := range map[string]string{"?v=" + ref[2]: "public, max-age=31536000, immutable", "?v=000000000000": "public, max-age=3600", "": "public, max-age=3600"} {
+			if got := e.anonymous().get(ref[1] + q).Header.Get("Cache-Control"); got != want {
+				t.Errorf("%s%s: Cache-Control %q, want %q", ref[1], q, got, want)
+			}
 		}
 	}
 }

@@ -67,7 +67,7 @@ func TestProofDocumentsDownload(t *testing.T) {
 		page := p.c.get(p.path)
 		wantStatus(t, page, http.StatusOK)
 		wantContains(t, page, fmt.Sprintf(`data-pdf="%s%d"`, p.base, pdfID), "證明文件一：證明fdp.exe",
-			fmt.Sprintf(`<img class="doc" src="%s%d" alt="證明文件二：map.png">`, p.base, pngID), "下載原檔", `src="/static/pdfview.js" type="module"`)
+			fmt.Sprintf(`<img class="doc" src="%s%d" alt="證明文件二：map.png">`, p.base, pngID), "下載原檔", `src="/static/pdfview.js?v=`)
 		wantNotContains(t, page, "<iframe", "\u202e", "另開視窗")
 	}
 	// PDF.js and the page script are served as JavaScript: module scripts

@@ -267,6 +267,7 @@ var funcs = template.FuncMap{
 	"printf":   fmt.Sprintf,
 	"refused":  refused,
 	"problems": problems,
+	"static":   staticURL,
 }
 
 // Problem is one line of a form's error summary: the message and the id of

@@ -3,6 +3,7 @@ package handlers
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
 	"mime"
 	"path"
@@ -13,6 +14,37 @@ import (
 )
 
 var etags sync.Map // file name → ETag
+
+// staticVersions holds, per file of the static directory, the first hex
+// digits of its SHA-256: pages ask for /static/NAME?v=VERSION (the static
+// template function), so that a new release's files are fetched at once
+// and a versioned address can be kept by the browser for a year.
+var staticVersions = func() map[string]string {
+	m := map[string]string{}
+	entries, err := fs.ReadDir(staticFS, ".")
+	if err != nil {
+		panic(err)
+	}
+	for _, e := range entries {
+		b, err := fs.ReadFile(staticFS, e.Name())
+		if err != nil {
+			panic(err)
+		}
+		sum := sha256.Sum256(b)
+		m[e.Name()] = hex.EncodeToString(sum[:6])
+	}
+	return m
+}()
+
+// staticURL is the address of a static file with its version; a name not
+// in the directory is a mistake in a template, and fails its render.
+func staticURL(name string) (string, error) {
+	v, ok := staticVersions[name]
+	if !ok {
+		return "", fmt.Errorf("static: no file %q", name)
+	}
+	return "/static/" + name + "?v=" + v, nil
+}
 
 // serveStatic serves a file of the embedded static directory. Names are
 // flat: anything with a path separator is not found.
@@ -34,7 +66,12 @@ func (s *Server) serveStatic(c *fiber.Ctx) error {
 		etags.Store(name, tag)
 	}
 	c.Set(fiber.HeaderETag, tag.(string))
-	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	if v := c.Query("v"); v != "" && v == staticVersions[name] {
+		// This file's own version: it never changes under this address.
+		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	} else {
+		c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	}
 	if c.Get(fiber.HeaderIfNoneMatch) == tag.(string) {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
