@@ -120,10 +120,17 @@ var ladderFrom30300 = []int{
 }
 
 // partTime2026 are the 2026 table's amounts for part-time employees
-// (部分工時), the first grades of the labour pension ladder. They come from
-// a secondary source, an open-source payroll dataset (its health insurance
-// partTimeBrackets), and were not checked against the footnotes of the
-// table itself; see Source2026.
+// (部分工時). They come from a secondary source, an open-source payroll
+// dataset (its health insurance partTimeBrackets), and are not confirmed
+// for health insurance: the footnotes of the NHI table itself could not be
+// read. What public text shows is that they are the labour insurance
+// table's low amounts: the 勞工保險投保薪資分級表 (order of 110-11-24, in
+// force from 111-01-01) lists, for pay below the minimum wage, 11,100 and
+// 12,540 for part-time workers (its note 3) and 13,500 … 24,000 for
+// vocational trainees (note 2), to which a part-time worker paid more than
+// 12,540 is referred; 25,250 … 28,590 are low grades of earlier tables. Another
+// open-source payroll tool reads the NHI table as having no part-time
+// amounts (its floor is the first grade). See Source2026 and the README.
 var partTime2026 = []int{
 	11100, 12540, 13500, 15840, 16500, 17280, 17880, 19047, 20008, 21009,
 	22000, 23100, 24000, 25250, 26400, 27600, 28590,
@@ -132,7 +139,8 @@ var partTime2026 = []int{
 // Source2026 is the Source of the shipped 2026 table: the order that
 // published it, and where its part-time amounts come from.
 const Source2026 = "全民健康保險投保金額分級表，衛生福利部 114 年 12 月 12 日衛部保字第1140153424號令發布，115 年 1 月 1 日起適用。" +
-	"部分工時人員的 17 級金額（11,100 至 28,590 元）取自開源薪資軟體的資料（次級來源），尚未與分級表附註核對；正式上線前須與健保署公告核對。"
+	"部分工時人員的 17 級金額（11,100 至 28,590 元）取自開源薪資軟體的資料（次級來源），與勞工保險投保薪資分級表備註為部分工時及職業訓練機構受訓者所列的低於基本工資金額相同；" +
+	"健保投保金額分級表本身是否列有部分工時金額尚未查證（另有開源軟體認為健保沒有）。正式上線前須與健保署公告核對。"
 
 // Builtin returns the tables shipped with the program, oldest first: from
 // 2025-01-01 (民國 114 年, 59 grades starting at 28,590) and from 2026-01-01

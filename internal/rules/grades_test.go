@@ -69,7 +69,7 @@ func TestBuiltin(t *testing.T) {
 	if len(pt) > 0 && pt[len(pt)-1] >= tables[1].Min() {
 		t.Errorf("part-time amounts reach the lowest grade %d", tables[1].Min())
 	}
-	for _, w := range []string{"衛部保字第1140153424號令", "部分工時", "次級來源", "尚未與分級表附註核對"} {
+	for _, w := range []string{"衛部保字第1140153424號令", "部分工時", "次級來源", "勞工保險投保薪資分級表", "尚未查證"} {
 		if !strings.Contains(tables[1].Source, w) {
 			t.Errorf("115 年 Source = %q, want it to mention %q", tables[1].Source, w)
 		}
