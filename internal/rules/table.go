@@ -304,6 +304,11 @@ func checkName(f *Filing, _ *env) string {
 
 // sexOfID returns the sex ("M" or "F") that a valid ID encodes in its
 // second character, or "" when the ID is not valid.
+// SexOfID returns the sex, M or F, that a valid personal ID (national or
+// resident) states in its second character, or "" when it states none or
+// the ID is not valid.
+func SexOfID(id string) string { return sexOfID(id) }
+
 func sexOfID(id string) string {
 	if !validID(id) {
 		return ""
