@@ -14,18 +14,39 @@ import (
 	"github.com/multicert/multicert/models/modelstest"
 )
 
-// partTimeAdd is an enrollment of a part-time employee at the 2026
-// table's second part-time amount.
+// partTimeAdd is an enrollment of a part-time employee at the second of
+// the part-time amounts testPartTime.
 func partTimeAdd(serial int) rules.Filing {
 	f := insuredAdd(serial)
 	f.Amount, f.PartTime = 12540, true
 	return f
 }
 
-// TestPartTimeFilings (issue 13.7): a filing marked 部分工時 takes the
-// shipped 2026 table's part-time amounts, is stored with its mark, keeps
-// it in the roster, and the nightly re-validation leaves it 審核正確; a
-// filing not marked is refused with code n saying why.
+// testPartTime are part-time amounts the tests give the 2026 table, as an
+// admin may: the shipped table lists none (全民健康保險法第 19 條). They are
+// the labour insurance table's low amounts, the list an earlier release
+// shipped by mistake.
+const testPartTime = "11100,12540,13500,15840,16500,17280,17880,19047,20008,21009,22000,23100,24000,25250,26400,27600,28590"
+
+// loadPartTime gives the loaded 2026 table the part-time amounts
+// testPartTime.
+func loadPartTime(t *testing.T, db bun.IDB) {
+	t.Helper()
+	res, err := db.NewUpdate().Table("grade_tables").Set("part_time = ?", testPartTime).Where("effective_date = '2026-01-01'").Exec(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("loadPartTime: %d tables of 2026-01-01", n)
+	}
+}
+
+// TestPartTimeFilings (issue 13.7): the shipped 2026 table lists no
+// part-time amounts, so 12,540 marked 部分工時 is refused (code n) saying
+// that part-time employees too start at the lowest grade. Under a table
+// that lists them, a filing marked 部分工時 takes them, is stored with its
+// mark, keeps it in the roster, and the nightly re-validation leaves it
+// 審核正確; a filing not marked is refused with code n saying why.
 func TestPartTimeFilings(t *testing.T) {
 	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
@@ -35,6 +56,13 @@ func TestPartTimeFilings(t *testing.T) {
 			t.Fatal(err)
 		}
 		by := filer(t, f)
+		_, err := f.s.SubmitFiling(ctx, by, partTimeAdd(7100000))
+		var shipped *models.BatchRefused
+		if !errors.As(err, &shipped) || len(shipped.Rows) != 1 || len(shipped.Rows[0].Codes) != 1 || shipped.Rows[0].Codes[0].Code != "n" ||
+			!strings.Contains(shipped.Rows[0].Codes[0].Detail, "基本工資") {
+			t.Fatalf("12540 marked 部分工時 under the shipped table: %v, want code n naming 基本工資", err)
+		}
+		loadPartTime(t, db)
 
 		pt := partTimeAdd(7100001)
 		stored, err := f.s.SubmitFiling(ctx, by, pt)
@@ -194,9 +222,10 @@ func TestLoadGradeTablePartTime(t *testing.T) {
 	})
 }
 
-// TestEnsureReferenceDataPartTime: a database loaded before the 2026
-// table had part-time amounts gets them and the table's source at the
-// next start; a table an admin loaded, or whose grades changed, is left.
+// TestEnsureReferenceDataPartTime: a database loaded by the release that
+// shipped part-time amounts for 2026 loses them, and gets the table's new
+// source, at the next start; a table an admin loaded, or whose grades
+// changed, is left.
 func TestEnsureReferenceDataPartTime(t *testing.T) {
 	t.Parallel()
 	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
@@ -205,10 +234,11 @@ func TestEnsureReferenceDataPartTime(t *testing.T) {
 		if err := s.EnsureReferenceData(ctx); err != nil {
 			t.Fatal(err)
 		}
-		// As an earlier release left it.
-		if _, err := db.NewUpdate().Table("grade_tables").Set("part_time = '', source = 'old'").Where("1 = 1").Exec(ctx); err != nil {
+		// As the earlier release left it.
+		if _, err := db.NewUpdate().Table("grade_tables").Set("source = 'old'").Where("1 = 1").Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
+		loadPartTime(t, db)
 		if err := s.EnsureReferenceData(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -217,24 +247,24 @@ func TestEnsureReferenceDataPartTime(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(tables) != 2 || tables[0].EffectiveDate != "2026-01-01" || !strings.HasPrefix(tables[0].PartTime, "11100,12540,") ||
-			!strings.HasSuffix(tables[0].PartTime, ",28590") || tables[0].Source != shipped[1].Source {
+		if len(tables) != 2 || tables[0].EffectiveDate != "2026-01-01" || tables[0].PartTime != "" || tables[0].Source != shipped[1].Source {
 			t.Errorf("2026 table after the upgrade = %+v", tables[0])
 		}
 		if tables[1].PartTime != "" || tables[1].Source != shipped[0].Source {
 			t.Errorf("2025 table after the upgrade = %+v", tables[1])
 		}
 		// Changed since: by an admin, or in its grades.
-		if _, err := db.NewUpdate().Table("grade_tables").Set("part_time = '', source = 'mine', loaded_by = 'hq.admin'").Where("effective_date = '2026-01-01'").Exec(ctx); err != nil {
+		if _, err := db.NewUpdate().Table("grade_tables").Set("source = 'mine', loaded_by = 'hq.admin'").Where("effective_date = '2026-01-01'").Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
+		loadPartTime(t, db)
 		if _, err := db.NewUpdate().Table("grade_tables").Set("grades = '28590,30000', source = 'edited'").Where("effective_date = '2025-01-01'").Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.EnsureReferenceData(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if n := count(t, db, "grade_tables", "(source = 'mine' AND part_time = '') OR (source = 'edited')"); n != 2 {
+		if n := count(t, db, "grade_tables", "(source = 'mine' AND part_time = ?) OR (source = 'edited')", testPartTime); n != 2 {
 			t.Errorf("EnsureReferenceData changed %d tables it should have left", 2-n)
 		}
 	})
@@ -266,6 +296,7 @@ func TestMigration27(t *testing.T) {
 			if err := f.s.EnsureReferenceData(ctx); err != nil {
 				t.Fatal(err)
 			}
+			loadPartTime(t, db)
 			if _, err := f.s.SubmitFiling(ctx, filer(t, f), partTimeAdd(7400001)); err != nil {
 				t.Fatal(err)
 			}

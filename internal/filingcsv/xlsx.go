@@ -34,6 +34,8 @@ type Layout struct {
 	// Used are the columns read, in the order of the CSV layout's fields
 	// (see joint); the other columns of a joint file are ignored.
 	Used []string
+	// Optional are the columns of Used a file of the layout may lack.
+	Optional []string
 }
 
 // Health columns of the joint files (DOMAIN.md; see docs/uploads.md for
@@ -66,6 +68,20 @@ const (
 	jPartTime = "部分工時"
 )
 
+// jointAliases are other names a joint file may give a column we read.
+// The 勞保局's batch templates name the insured's columns 被保險人…: its
+// 二合一 (勞保、勞退) templates have 被保險人姓名, 被保險人身分證號,
+// 被保險人出生日期 and 被保險人性別 (see docs/uploads.md), so the 三合一 ones
+// may too; payroll software calls the withdrawal date
+// 健保退保原因發生日期.
+var jointAliases = map[string][]string{
+	jID:      {"被保險人身分證號", "身分證號"},
+	jName:    {"被保險人姓名"},
+	jBirth:   {"被保險人出生日期"},
+	jSex:     {"被保險人性別"},
+	jOutDate: {"健保退保原因發生日期"},
+}
+
 // jointBase are the columns every joint layout starts with.
 var jointBase = []string{jKind, jLaborNo, jCheckDigit, jUnit, jInsuredType, jPerson, "被保險人外籍", jID, jName, jBirth,
 	"月實際工資", jAmount, "特殊身分別", "勞基法特殊身分別", jDepID, jDepName, jDepBirth, jRelation, "健保業務組別"}
@@ -79,14 +95,22 @@ func joined(parts ...[]string) []string { return slices.Concat(parts...) }
 var Layouts = []Layout{
 	{ID: LayoutOwn, Name: "本系統範本", Header: ownNames[:], Used: ownNames[:]},
 	{ID: LayoutJointAdd, Name: "勞健保聯合加保檔", Kind: rules.KindAdd,
-		Header: joined(jointBase, []string{jAddReason, jAddDate}, jointTail, []string{jPartTime}),
-		Used:   []string{jPerson, jID, jDepID, jName, jDepName, jSex, jBirth, jDepBirth, jRelation, jAddReason, jAmount, jAddDate, jUnit, jPartTime}},
+		Header:   joined(jointBase, []string{jAddReason, jAddDate}, jointTail, []string{jPartTime}),
+		Used:     []string{jPerson, jID, jDepID, jName, jDepName, jSex, jBirth, jDepBirth, jRelation, jAddReason, jAmount, jAddDate, jUnit, jPartTime},
+		Optional: []string{jUnit, jPartTime}},
+	// Payroll software writes its withdrawal and adjustment files without
+	// 眷屬 columns and without 性別 (docs/uploads.md): a row without 性別
+	// takes the sex its ID says; a 眷屬 row needs our 眷屬 columns.
 	{ID: LayoutJointOut, Name: "勞健保聯合退保檔", Kind: rules.KindWithdraw,
-		Header: joined(jointBase, jointTail, []string{jOutReason, "退保原因說明別", "退保原因說明", jOutDate}),
-		Used:   []string{jPerson, jID, jDepID, jName, jDepName, jSex, jBirth, jDepBirth, jRelation, jOutReason, jOutDate, jUnit}},
+		Header:   joined(jointBase, jointTail, []string{jOutReason, "退保原因說明別", "退保原因說明", jOutDate}),
+		Used:     []string{jPerson, jID, jDepID, jName, jDepName, jSex, jBirth, jDepBirth, jRelation, jOutReason, jOutDate, jUnit},
+		Optional: []string{jUnit, jDepID, jDepName, jDepBirth, jRelation, jSex}},
+	// An adjustment file without 投保者 is the insured's: only their
+	// amount changes.
 	{ID: LayoutJointMod, Name: "勞健保聯合調整檔", Kind: rules.KindAdjust,
-		Header: joined(jointBase, jointTail, []string{"調後月實際工資", "健保調前投保薪資", jModAmount, jModDate, jPartTime}),
-		Used:   []string{jPerson, jID, jName, jSex, jBirth, jModAmount, jModDate, jUnit, jPartTime}},
+		Header:   joined(jointBase, jointTail, []string{"調後月實際工資", "健保調前投保薪資", jModAmount, jModDate, jPartTime}),
+		Used:     []string{jPerson, jID, jName, jSex, jBirth, jModAmount, jModDate, jUnit, jPartTime},
+		Optional: []string{jUnit, jPartTime, jPerson, jSex}},
 }
 
 // LayoutByID returns the layout with the given ID.
@@ -208,6 +232,20 @@ func xlsxHeader(line int, rec []string, res *Result) (func(int, []string) Row, e
 	}
 	var l Layout
 	joint := has(keys, jPerson) || has(keys, jLaborNo) || has(keys, jUnit)
+	aliased := map[string]bool{} // the keys of the aliases used
+	if joint {
+		for name, alts := range jointAliases {
+			if has(keys, name) {
+				continue
+			}
+			for _, a := range alts {
+				if i, ok := keys[headerKey(a)]; ok {
+					keys[headerKey(name)], aliased[headerKey(a)] = i, true
+					break
+				}
+			}
+		}
+	}
 	switch {
 	case !joint:
 		width, err := checkHeader(line, rec)
@@ -225,7 +263,7 @@ func xlsxHeader(line int, rec []string, res *Result) (func(int, []string) Row, e
 	}
 	var missing []string
 	for _, c := range l.Used {
-		if !has(keys, c) && c != jUnit && c != jPartTime {
+		if !has(keys, c) && !slices.Contains(l.Optional, c) {
 			missing = append(missing, "「"+c+"」")
 		}
 	}
@@ -234,17 +272,34 @@ func xlsxHeader(line int, rec []string, res *Result) (func(int, []string) Row, e
 	}
 	res.Layout = l.ID
 	for _, c := range rec {
-		if k := headerKey(c); k != "" && !slices.ContainsFunc(l.Used, func(u string) bool { return headerKey(u) == k }) {
+		if k := headerKey(c); k != "" && !aliased[k] && !slices.ContainsFunc(l.Used, func(u string) bool { return headerKey(u) == k }) {
 			res.Ignored = append(res.Ignored, strings.TrimSpace(c))
 		}
 	}
-	col := func(rec []string, name string) string {
-		if i, ok := keys[headerKey(name)]; ok && i < len(rec) {
-			return strings.TrimSpace(rec[i])
-		}
-		return ""
+	header := slices.Clone(rec)
+	cols := jointCols{
+		value: func(rec []string, name string) string {
+			if i, ok := keys[headerKey(name)]; ok && i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		},
+		label: func(name string) string {
+			if i, ok := keys[headerKey(name)]; ok {
+				return strings.TrimSpace(header[i])
+			}
+			return name
+		},
+		has: func(name string) bool { return has(keys, name) },
 	}
-	return func(line int, rec []string) Row { return jointRow(line, rec, l, col) }, nil
+	return func(line int, rec []string) Row { return jointRow(line, rec, l, cols) }, nil
+}
+
+// jointCols finds the columns of a joint file by our names for them.
+type jointCols struct {
+	value func(rec []string, name string) string // the cell; "" when the file has no such column
+	label func(name string) string               // the file's own name for the column, for messages
+	has   func(name string) bool                 // whether the file has the column
 }
 
 func has(keys map[string]int, name string) bool { _, ok := keys[headerKey(name)]; return ok }
@@ -252,16 +307,19 @@ func has(keys map[string]int, name string) bool { _, ok := keys[headerKey(name)]
 // jointRow reads one row of a joint file: it puts the health columns in
 // the order of the CSV layout and reads them as a CSV row, so both are
 // checked alike, with the joint file's column names in the messages.
-func jointRow(line int, rec []string, l Layout, col func([]string, string) string) Row {
+func jointRow(line int, rec []string, l Layout, c jointCols) Row {
 	dependent := false
-	if p, ok := lookup(personWords, col(rec, jPerson)); ok && p == rules.PersonDependent {
+	if p, ok := lookup(personWords, c.value(rec, jPerson)); ok && p == rules.PersonDependent {
 		dependent = true
 	}
 	var out [numColumns]string
 	names := ownNames
-	set := func(i int, name string) { out[i], names[i] = col(rec, name), name }
+	set := func(i int, name string) { out[i], names[i] = c.value(rec, name), c.label(name) }
 	out[colKind], names[colKind] = kindWord(l.Kind), jKind
 	set(colPerson, jPerson)
+	if !c.has(jPerson) {
+		out[colPerson] = rules.PersonInsured // only an adjustment file may lack it
+	}
 	out[colOperation] = OperationHealth
 	set(colInsuredID, jID)
 	set(colDependentID, jDepID)
@@ -277,6 +335,13 @@ func jointRow(line int, rec []string, l Layout, col func([]string, string) strin
 		out[colSex] = "男"
 	case "2":
 		out[colSex] = "女"
+	}
+	if !c.has(jSex) {
+		id := out[colInsuredID]
+		if dependent {
+			id = out[colDependentID]
+		}
+		out[colSex] = rules.SexOfID(id) // "" when the ID says none: the rules then ask for it
 	}
 	set(colRelation, jRelation)
 	switch l.ID {
@@ -297,7 +362,7 @@ func jointRow(line int, rec []string, l Layout, col func([]string, string) strin
 		set(colPartTime, jPartTime)
 	}
 	row := parseRow(line, out[:], &names, numColumns)
-	row.UnitCode = col(rec, jUnit)
+	row.UnitCode = c.value(rec, jUnit)
 	return row
 }
 

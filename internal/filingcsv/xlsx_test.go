@@ -180,6 +180,84 @@ func TestParseXLSXPartTime(t *testing.T) {
 	}
 }
 
+// TestParseXLSXPayrollShapes: joint files shaped as payroll software
+// writes them (docs/uploads.md): the insured's columns named 被保險人…; a
+// withdrawal file without 眷屬 columns or 性別; an adjustment file without
+// 投保者 or 性別 (ours still needs 調整生效日期). A row without 性別 takes
+// the sex its ID states; a 眷屬 withdrawal row without our 眷屬 columns
+// is read without a dependent ID, for the rules to refuse, and the file
+// is not refused.
+func TestParseXLSXPayrollShapes(t *testing.T) {
+	outHeader := []string{"異動別", "勞工保險證號", "勞工保險證號檢查碼", "健保投保單位代碼", "健保業務組別", "投保別", "投保者", "被保險人外籍",
+		"被保險人姓名", "被保險人身分證號", "居留證號", "被保險人出生日期", "健保退保原因別", "退保原因說明別", "退保原因說明", "健保退保原因發生日期"}
+	modHeader := []string{"異動別", "勞工保險證號", "勞工保險證號檢查碼", "健保投保單位代碼", "健保業務組別", "被保險人外籍",
+		"被保險人姓名(外籍含全名)", "被保險人身份證號", "居留證號", "被保險人出生日期", "調後月實際工資", "健保調前投保薪資", "健保調後投保薪資", "特殊身分別",
+		"調整生效日期"}
+	row := func(header []string, m map[string]string) []string {
+		r := make([]string, len(header))
+		for i, h := range header {
+			r[i] = m[h]
+		}
+		return r
+	}
+	insOut := map[string]string{"異動別": "2", "健保投保單位代碼": "012345678", "投保者": "1", "被保險人姓名": "王大明", "被保險人身分證號": "A123456789",
+		"被保險人出生日期": "0790315", "健保退保原因別": "W1", "退保原因說明": "離職", "健保退保原因發生日期": "1150331"}
+	depOut := maps(insOut, "投保者", "2")
+	insMod := map[string]string{"異動別": "3", "被保險人姓名(外籍含全名)": "王大明", "被保險人身份證號": "A123456789", "被保險人出生日期": "0790315",
+		"健保調前投保薪資": "45800", "健保調後投保薪資": "48200", "調整生效日期": "1150401"}
+	wantOut := wantAdd
+	wantOut.Kind, wantOut.Reason, wantOut.Amount, wantOut.EffectiveDate = rules.KindWithdraw, "W1", 0, date(2026, 3, 31)
+	wantMod := wantAdd
+	wantMod.Kind, wantMod.Reason, wantMod.Amount, wantMod.EffectiveDate = rules.KindAdjust, "M1", 48200, date(2026, 4, 1)
+
+	res, err := parseXLSX(mustXLSX(t, [][]string{outHeader, row(outHeader, insOut), row(outHeader, depOut)}), maxRows)
+	if err != nil {
+		t.Fatalf("withdrawal file: %v", err)
+	}
+	if res.Layout != filingcsv.LayoutJointOut || len(res.Rows) != 2 {
+		t.Fatalf("withdrawal file: layout %q, %d rows", res.Layout, len(res.Rows))
+	}
+	if r := res.Rows[0]; r.Err != "" || r.Filing != wantOut || r.UnitCode != "012345678" {
+		t.Errorf("withdrawal row = %+v\nwant %+v", r, wantOut)
+	}
+	if r := res.Rows[1]; r.Err != "" || r.Filing.Person != rules.PersonDependent || r.Filing.DependentID != "" {
+		t.Errorf("眷屬 withdrawal row without 眷屬 columns = %+v, want a 眷屬 row without a dependent ID (the rules refuse it)", r)
+	}
+	for _, c := range []string{"被保險人姓名", "被保險人身分證號", "被保險人出生日期", "健保退保原因發生日期"} {
+		if slices.Contains(res.Ignored, c) {
+			t.Errorf("Ignored = %v, but %s is read", res.Ignored, c)
+		}
+	}
+	if !slices.Contains(res.Ignored, "居留證號") {
+		t.Errorf("Ignored = %v, want 居留證號", res.Ignored)
+	}
+
+	res, err = parseXLSX(mustXLSX(t, [][]string{modHeader, row(modHeader, insMod)}), maxRows)
+	if err != nil {
+		t.Fatalf("adjustment file: %v", err)
+	}
+	if res.Layout != filingcsv.LayoutJointMod || len(res.Rows) != 1 {
+		t.Fatalf("adjustment file: layout %q, %d rows", res.Layout, len(res.Rows))
+	}
+	if r := res.Rows[0]; r.Err != "" || r.Filing != wantMod {
+		t.Errorf("adjustment row = %+v\nwant %+v", r, wantMod)
+	}
+	// Errors name the file's own column.
+	bad := maps(insMod, "被保險人出生日期", "0791350")
+	res, err = parseXLSX(mustXLSX(t, [][]string{modHeader, row(modHeader, bad)}), maxRows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res.Rows[0]; !strings.HasPrefix(r.Err, "第 2 行「被保險人出生日期」") {
+		t.Errorf("row with a bad birth date: %q, want the error to name 被保險人出生日期", r.Err)
+	}
+	// Without 調整生效日期 the file is refused, naming it.
+	noDate := slices.DeleteFunc(slices.Clone(modHeader), func(h string) bool { return h == "調整生效日期" })
+	if _, err := parseXLSX(mustXLSX(t, [][]string{noDate, row(noDate, insMod)}), maxRows); err == nil || !strings.Contains(message(err), "缺少「調整生效日期」") {
+		t.Errorf("adjustment file without 調整生效日期: %v, want it refused naming the column", err)
+	}
+}
+
 func maps(m map[string]string, k, v string) map[string]string {
 	out := map[string]string{k: v}
 	for a, b := range m {

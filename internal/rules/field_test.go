@@ -70,10 +70,11 @@ func TestCheckField(t *testing.T) {
 		{"amount on withdrawal", rules.FieldAmount, "30300", insuredWithdraw(), "退保不申報投保金額"},
 		{"amount on category 6", rules.FieldAmount, "30300", insuredAdd(func(f *rules.Filing) { f.Category = "6-2" }), "第 6 類被保險人不申報投保金額"},
 		{"amount not a number", rules.FieldAmount, "三萬", insuredAdd(), "投保金額請填整數"},
-		{"part-time amount, not marked", rules.FieldAmount, "12540", insuredAdd(), "部分工時人員的金額，只適用於標示「部分工時」的申報"},
-		{"part-time amount, marked", rules.FieldAmount, "12540", insuredAdd(func(f *rules.Filing) { f.PartTime = true }), ""},
-		{"part-time mark with a part-time amount", rules.FieldPartTime, "1", insuredAdd(func(f *rules.Filing) { f.Amount = 12540 }), ""},
-		{"part-time mark removed", rules.FieldPartTime, "", insuredAdd(func(f *rules.Filing) { f.Amount, f.PartTime = 12540, true }), "部分工時"},
+		// The shipped tables list no part-time amounts (全民健康保險法第 19 條);
+		// TestCheckFieldPartTime has a table that does.
+		{"labour part-time amount, not marked", rules.FieldAmount, "12540", insuredAdd(), "低於最低一級 29500 元"},
+		{"labour part-time amount, marked", rules.FieldAmount, "12540", insuredAdd(func(f *rules.Filing) { f.PartTime = true }), "部分工時人員也要以最低一級以上申報"},
+		{"part-time mark with a grade", rules.FieldPartTime, "1", insuredAdd(), ""},
 
 		{"effective date", rules.FieldEffectiveDate, "115/03/20", insuredAdd(), ""},
 		{"effective date compact", rules.FieldEffectiveDate, "1150302", insuredAdd(), ""},
@@ -97,6 +98,29 @@ func TestCheckField(t *testing.T) {
 			}
 			if !strings.Contains(got, tc.want) {
 				t.Errorf("CheckField(%q, %q) = %q, want a message containing %q", tc.field, tc.value, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestCheckFieldPartTime: under a table that lists part-time amounts, the
+// amount and the 部分工時 box re-check each other.
+func TestCheckFieldPartTime(t *testing.T) {
+	tests := []struct {
+		name, field, value string
+		f                  rules.Filing
+		want               string
+	}{
+		{"part-time amount, not marked", rules.FieldAmount, "12540", insuredAdd(), "部分工時人員的金額，只適用於標示「部分工時」的申報"},
+		{"part-time amount, marked", rules.FieldAmount, "12540", insuredAdd(func(f *rules.Filing) { f.PartTime = true }), ""},
+		{"part-time mark with a part-time amount", rules.FieldPartTime, "1", insuredAdd(func(f *rules.Filing) { f.Amount = 12540 }), ""},
+		{"part-time mark removed", rules.FieldPartTime, "", insuredAdd(func(f *rules.Filing) { f.Amount, f.PartTime = 12540, true }), "部分工時"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := ptCtx().CheckField(tc.field, tc.value, tc.f)
+			if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+				t.Errorf("CheckField(%q, %q) = %q, want %q", tc.field, tc.value, got, tc.want)
 			}
 		})
 	}

@@ -119,26 +119,28 @@ var ladderFrom30300 = []int{
 	254300, 263000, 273000, 283000, 293000, 303000, 313000,
 }
 
-// partTime2026 are the 2026 table's amounts for part-time employees
-// (部分工時), the first grades of the labour pension ladder. They come from
-// a secondary source, an open-source payroll dataset (its health insurance
-// partTimeBrackets), and were not checked against the footnotes of the
-// table itself; see Source2026.
-var partTime2026 = []int{
-	11100, 12540, 13500, 15840, 16500, 17280, 17880, 19047, 20008, 21009,
-	22000, 23100, 24000, 25250, 26400, 27600, 28590,
-}
-
 // Source2026 is the Source of the shipped 2026 table: the order that
-// published it, and where its part-time amounts come from.
+// published it, and why it lists no part-time (部分工時) amounts.
+//
+// The table has none. Article 19 of the 全民健康保險法 sets its lower limit
+// at the minimum wage (「前項投保金額分級表之下限與中央勞工主管機關公布之基本
+// 工資相同」), and the bureau's premium table for employees
+// (保險費負擔金額表(三)) starts at its first grade. The 17 amounts from
+// 11,100 to 28,590 an earlier release shipped here, taken from an
+// open-source payroll dataset, are the labour insurance table's: the
+// 勞工保險投保薪資分級表 lists 11,100 and 12,540 for part-time workers paid
+// below the minimum wage (its note 3) and 13,500 … 24,000 for vocational
+// trainees (note 2). A table an admin loads may still list part-time
+// amounts (GradeTable.PartTime); see the README.
 const Source2026 = "全民健康保險投保金額分級表，衛生福利部 114 年 12 月 12 日衛部保字第1140153424號令發布，115 年 1 月 1 日起適用。" +
-	"部分工時人員的 17 級金額（11,100 至 28,590 元）取自開源薪資軟體的資料（次級來源），尚未與分級表附註核對；正式上線前須與健保署公告核對。"
+	"依全民健康保險法第 19 條，分級表的下限與基本工資相同，本表不列低於第一級的部分工時金額（11,100 元等金額是勞保投保薪資分級表的部分工時等級，健保不適用）。" +
+	"正式上線前須與健保署公告核對。"
 
 // Builtin returns the tables shipped with the program, oldest first: from
 // 2025-01-01 (民國 114 年, 59 grades starting at 28,590) and from 2026-01-01
-// (民國 115 年, 58 grades starting at 29,500, and 17 part-time amounts from
-// 11,100 to 28,590). Each call returns fresh copies that the caller may
-// change.
+// (民國 115 年, 58 grades starting at 29,500). Neither lists part-time
+// amounts (see Source2026). Each call returns fresh copies that the caller
+// may change.
 func Builtin() []GradeTable {
 	return []GradeTable{
 		{
@@ -149,7 +151,6 @@ func Builtin() []GradeTable {
 		{
 			Effective: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
 			Grades:    append([]int{29500}, ladderFrom30300...),
-			PartTime:  slices.Clone(partTime2026),
 			Source:    Source2026,
 		},
 	}

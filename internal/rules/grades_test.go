@@ -51,37 +51,23 @@ func TestBuiltin(t *testing.T) {
 	if a, b := tables[0].Grades[2:], tables[1].Grades[1:]; !slices.Equal(a, b) {
 		t.Errorf("ladders from 30300 differ:\n114: %v\n115: %v", a, b)
 	}
-	// Only the 2026 table has part-time amounts: 17 of them, from 11,100
-	// to 28,590, ascending and below its lowest grade; its source names
-	// the order and says where the part-time amounts come from.
-	if tables[0].PartTime != nil {
-		t.Errorf("114 年 PartTime = %v, want none", tables[0].PartTime)
-	}
-	pt := tables[1].PartTime
-	if len(pt) != 17 || pt[0] != 11100 || pt[len(pt)-1] != 28590 {
-		t.Errorf("115 年 PartTime = %v, want 17 amounts from 11100 to 28590", pt)
-	}
-	for i := 1; i < len(pt); i++ {
-		if pt[i] <= pt[i-1] {
-			t.Errorf("part-time amounts not ascending at %d: %d after %d", i, pt[i], pt[i-1])
+	// Neither table lists part-time amounts: the lowest grade of the NHI
+	// table is the minimum wage (全民健康保險法第 19 條); the 2026 source
+	// says so and names the order.
+	for i, g := range tables {
+		if g.PartTime != nil {
+			t.Errorf("table %d PartTime = %v, want none", i, g.PartTime)
 		}
 	}
-	if len(pt) > 0 && pt[len(pt)-1] >= tables[1].Min() {
-		t.Errorf("part-time amounts reach the lowest grade %d", tables[1].Min())
-	}
-	for _, w := range []string{"衛部保字第1140153424號令", "部分工時", "次級來源", "尚未與分級表附註核對"} {
+	for _, w := range []string{"衛部保字第1140153424號令", "第 19 條", "部分工時", "勞保投保薪資分級表"} {
 		if !strings.Contains(tables[1].Source, w) {
 			t.Errorf("115 年 Source = %q, want it to mention %q", tables[1].Source, w)
 		}
 	}
 	// Each call returns fresh copies.
-	tables[1].PartTime[0] = 1
-	if got := rules.Builtin()[1].PartTime[0]; got != 11100 {
-		t.Errorf("after changing a copy, Builtin()[1].PartTime[0] = %d, want 11100", got)
-	}
 	tables[1].Grades[0] = 1
-	if got := rules.Builtin()[1].Min(); got != 29500 {
-		t.Errorf("after changing a copy, Builtin()[1].Min() = %d, want 29500", got)
+	if got := rules.Builtin()[1].Grades[0]; got != 29500 {
+		t.Errorf("after changing a copy, Builtin()[1].Grades[0] = %d, want 29500", got)
 	}
 }
 
@@ -112,7 +98,7 @@ func TestIsGrade(t *testing.T) {
 }
 
 func TestLadder(t *testing.T) {
-	g := rules.Builtin()[1]
+	g := partTimeTables()[1]
 	if got := g.Ladder(false); !slices.Equal(got, g.Grades) {
 		t.Errorf("Ladder(false) = %v, want the grades", got)
 	}

@@ -37,6 +37,29 @@ func ctx() rules.Context {
 	}
 }
 
+// testPartTime are part-time amounts for the tests of a table that lists
+// some, as an admin may load one; the shipped tables list none (全民健康保險法
+// 第 19 條). They are the labour insurance table's low amounts, the list an
+// earlier release shipped for 2026 by mistake.
+var testPartTime = []int{11100, 12540, 13500, 15840, 16500, 17280, 17880, 19047, 20008, 21009,
+	22000, 23100, 24000, 25250, 26400, 27600, 28590}
+
+// partTimeTables are the shipped tables with testPartTime added to the
+// 2026 one.
+func partTimeTables() []rules.GradeTable {
+	tables := rules.Builtin()
+	tables[1].PartTime = slices.Clone(testPartTime)
+	return tables
+}
+
+// ptCtx is ctx with partTimeTables.
+func ptCtx() rules.Context {
+	c := ctx()
+	tables := partTimeTables()
+	c.Grades = func(on time.Time) *rules.GradeTable { return rules.TableOn(tables, on) }
+	return c
+}
+
 // insuredAdd returns a valid enrollment of an employee not yet insured,
 // changed by mods.
 func insuredAdd(mods ...func(*rules.Filing)) rules.Filing {
@@ -455,9 +478,27 @@ func TestRuleNBelowMinimum(t *testing.T) {
 	})
 }
 
-// TestRulesPartTime: a filing marked 部分工時 accepts the table's
-// part-time amounts and its grades; any other filing only the grades, and
-// a part-time amount is code n with a message that says why.
+// TestRulesPartTimeShipped: the shipped 2026 table lists no part-time
+// amounts (全民健康保險法第 19 條: its lowest grade is the minimum wage), so
+// the labour insurance table's 11,100 marked 部分工時 is code n, saying
+// that part-time employees too are insured at the lowest grade at least;
+// the lowest grade marked 部分工時 passes.
+func TestRulesPartTimeShipped(t *testing.T) {
+	f := insuredAdd(func(f *rules.Filing) { f.Amount, f.PartTime = 11100, true })
+	res := rules.Check(f, ctx())
+	if d := res.Details["n"]; !slices.Equal(res.Codes, []rules.Code{"n"}) || !strings.Contains(d, "低於最低一級 29500 元") || !strings.Contains(d, "基本工資") {
+		t.Errorf("11100 marked 部分工時 under the shipped tables: %q, %q; want code n naming 29500 and 基本工資", res.Codes, d)
+	}
+	f.Amount = 29500
+	if res := rules.Check(f, ctx()); !res.OK() {
+		t.Errorf("29500 marked 部分工時: %q, want no codes", res.Codes)
+	}
+}
+
+// TestRulesPartTime: under a table that lists part-time amounts (an
+// admin's; the shipped ones list none), a filing marked 部分工時 accepts
+// them and the grades; any other filing only the grades, and a part-time
+// amount is code n with a message that says why.
 func TestRulesPartTime(t *testing.T) {
 	partTime := func(a int, eff time.Time) func(*rules.Filing) {
 		return func(f *rules.Filing) { f.Amount, f.EffectiveDate, f.PartTime = a, eff, true }
@@ -490,7 +531,7 @@ func TestRulesPartTime(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res := rules.Check(tc.f, ctx())
+			res := rules.Check(tc.f, ptCtx())
 			if !slices.Equal(res.Codes, tc.codes) {
 				t.Fatalf("Check() = %q, want %q", res.Codes, tc.codes)
 			}
@@ -501,21 +542,21 @@ func TestRulesPartTime(t *testing.T) {
 				t.Errorf("detail of %s = %q, want it to contain %q", tc.codes[0], d, tc.msg)
 			}
 			// The form says the same while the clerk types the amount.
-			if got := ctx().CheckField(rules.FieldAmount, strconv.Itoa(tc.f.Amount), tc.f); got != res.Details[tc.codes[0]] {
+			if got := ptCtx().CheckField(rules.FieldAmount, strconv.Itoa(tc.f.Amount), tc.f); got != res.Details[tc.codes[0]] {
 				t.Errorf("CheckField(amount) = %q, want the detail %q", got, res.Details[tc.codes[0]])
 			}
 		})
 	}
 	// Ticking the box (the form re-checks the amount) turns code n into no code.
 	f := insuredAdd(fullTime(11100, mar))
-	if got := ctx().CheckField(rules.FieldPartTime, "1", f); got != "" {
+	if got := ptCtx().CheckField(rules.FieldPartTime, "1", f); got != "" {
 		t.Errorf("CheckField(part_time, 1) with 11100 = %q, want no message", got)
 	}
-	if got := ctx().CheckField(rules.FieldPartTime, "", f); !strings.Contains(got, "部分工時") {
+	if got := ptCtx().CheckField(rules.FieldPartTime, "", f); !strings.Contains(got, "部分工時") {
 		t.Errorf("CheckField(part_time, \"\") with 11100 = %q, want the 部分工時 message", got)
 	}
 	// The mark means nothing where no amount is filed.
-	if res := rules.Check(dependentAdd(func(f *rules.Filing) { f.PartTime = true }), ctx()); !res.OK() {
+	if res := rules.Check(dependentAdd(func(f *rules.Filing) { f.PartTime = true }), ptCtx()); !res.OK() {
 		t.Errorf("a dependent marked 部分工時: %q, want no codes", res.Codes)
 	}
 }

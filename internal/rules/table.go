@@ -87,8 +87,8 @@ var table = []rule{
 		"請把投保金額清空後重新申報。"),
 		[]string{FieldAmount}, checkAmountAbsent},
 	{info("n",
-		"投保金額低於生效日當時分級表的最低一級（最低一級跟著基本工資調整）。分級表另列的部分工時人員投保金額，只適用於標示「部分工時」的申報。",
-		"請依員工實際薪資改填分級表中的一級，最少要填最低一級（115 年為 29,500 元）；部分工時人員請在申報時勾選「部分工時」（媒體上傳在「部分工時」欄填「是」），再填分級表中部分工時的金額（115 年最低 11,100 元）。"),
+		"投保金額低於生效日當時分級表的最低一級。依全民健康保險法第 19 條，分級表的最低一級就是基本工資，部分工時人員也一樣；只有分級表另列部分工時人員的投保金額時，標示「部分工時」的申報才可以填那些金額。",
+		"請依員工實際薪資改填分級表中的一級，最少要填最低一級（115 年為 29,500 元）。部分工時人員薪資低於基本工資時，健保也以最低一級申報：勞保投保薪資分級表的部分工時等級（例如 11,100 元）不適用於健保。"),
 		[]string{FieldAmount, FieldEffectiveDate, FieldPartTime}, checkGradeMin},
 	{info("p",
 		"生效日期沒有填。",
@@ -304,6 +304,11 @@ func checkName(f *Filing, _ *env) string {
 
 // sexOfID returns the sex ("M" or "F") that a valid ID encodes in its
 // second character, or "" when the ID is not valid.
+// SexOfID returns the sex, M or F, that a valid personal ID (national or
+// resident) states in its second character, or "" when it states none or
+// the ID is not valid.
+func SexOfID(id string) string { return sexOfID(id) }
+
 func sexOfID(id string) string {
 	if !validID(id) {
 		return ""
@@ -419,7 +424,7 @@ func checkGradeMin(f *Filing, e *env) string {
 	case !f.PartTime && t.IsPartTime(f.Amount):
 		return fmt.Sprintf("投保金額 %d 元是分級表中部分工時人員的金額，只適用於標示「部分工時」的申報：這位員工是部分工時人員時，請勾選「部分工時」；否則最低一級是 %d 元", f.Amount, t.Min())
 	case f.PartTime && len(t.PartTime) == 0:
-		return fmt.Sprintf("投保金額 %d 元低於最低一級 %d 元：生效日 %s 適用的分級表沒有部分工時人員的金額", f.Amount, t.Min(), day(f.EffectiveDate))
+		return fmt.Sprintf("投保金額 %d 元低於最低一級 %d 元：健保投保金額的最低一級就是基本工資，部分工時人員也要以最低一級以上申報（生效日 %s 適用的分級表沒有部分工時人員的金額）", f.Amount, t.Min(), day(f.EffectiveDate))
 	case f.PartTime:
 		return fmt.Sprintf("投保金額 %d 元低於部分工時人員的最低一級 %d 元", f.Amount, lowest)
 	}
