@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/multicert/multicert/internal/apperr"
@@ -91,7 +92,21 @@ var (
 	// OIDOrganizationID: the agency's or organization's identifier (GCA
 	// and XCA alike; the anchor tells them apart).
 	OIDOrganizationID = asn1.ObjectIdentifier{2, 16, 886, 1, 100, 2, 102}
+	// OIDSubjectClass: the kind of subject the certificate names. Public
+	// sample code of the HCA SDK tells an institution's card
+	// (2.16.886.1.100.3.2.21 醫事機構) from a professional's
+	// (2.16.886.1.100.3.1.7 醫事人員) by it, and a GCA card test page lists
+	// 2.16.886.1.100.3.2.1 政府機關: persons under 3.1, organizations under
+	// 3.2 (read from those samples, not from a certificate profile).
+	OIDSubjectClass = asn1.ObjectIdentifier{2, 16, 886, 1, 100, 2, 1}
 )
+
+// personClasses is the arc of OIDSubjectClass's values that name a person.
+const personClasses = "2.16.886.1.100.3.1."
+
+// ErrPersonalCert: a unit kind's CA issued the card to a person (an HCA
+// 醫事人員卡 under the same anchor as the hospitals' cards).
+var ErrPersonalCert = apperr.New(apperr.Unauthorized, "這張卡是個人的憑證（例如醫事人員卡），不能以單位身分登入；請使用貴單位的單位憑證卡，或取消勾選「單位憑證」以承辦人身分登入")
 
 // ErrNoUnitID: the certificate chains to a unit kind's CA but does not
 // carry that kind's identifier in the one form expected.
@@ -119,6 +134,15 @@ var (
 // to (UnitVerifiers), never from these fields: an HCA certificate whose
 // serialNumber looks like a 統一編號 is still an HCA certificate.
 func UnitID(kind Kind, c *x509.Certificate) (string, error) {
+	if slices.Contains(UnitKinds, kind) {
+		if attrs, err := DirectoryAttributes(c); err == nil {
+			for _, v := range attrs[OIDSubjectClass.String()] {
+				if strings.HasPrefix(v, personClasses) {
+					return "", fail(ErrPersonalCert, fmt.Errorf("%s: subject class %s is a person", kind, v))
+				}
+			}
+		}
+	}
 	switch kind {
 	case KindMOEACA:
 		return BANFromCert(c)

@@ -26,6 +26,8 @@ type kindFixture struct {
 	moeaca, gca, xca    *devca.Card
 	hca                 *devca.Card
 	hcaWithBAN          *devca.Card // issued by the HCA CA, carrying a 統一編號 where a 工商憑證 would
+	hcaInstitution      *devca.Card // HCA, subject class 醫事機構 (2.16.886.1.100.3.2.21)
+	hcaPerson           *devca.Card // HCA 醫事人員卡: subject class 2.16.886.1.100.3.1.7, an ID as serialNumber
 	gcaAsOID            *devca.Card // GCA, identifier encoded as an OBJECT IDENTIFIER
 	mismatch            *devca.Card // MOEACA, directory attribute and serialNumber differ
 	citizenPair         *devca.Card
@@ -76,6 +78,17 @@ func makeKinds(f *kindFixture) error {
 	tmpl := devca.OrgTemplate(gcaID, "測試縣政府", nb, na)
 	tmpl.ExtraExtensions = []pkix.Extension{{Id: certlogin.OIDSubjectDirectoryAttributes, Value: ext}}
 	f.gcaAsOID = keep(f.ca.IssueWith(devca.KindGCA, tmpl, nil))
+	classed := func(class, serial string) *x509.Certificate {
+		ext, e := certlogin.DirectoryAttributesExtension([]certlogin.DirectoryAttribute{{Type: certlogin.OIDSubjectClass, Value: class, AsOID: true}})
+		if e != nil && err == nil {
+			err = e
+		}
+		tmpl := devca.HCATemplate(serial, "測試醫院", nb, na)
+		tmpl.ExtraExtensions = []pkix.Extension{{Id: certlogin.OIDSubjectDirectoryAttributes, Value: ext}}
+		return tmpl
+	}
+	f.hcaInstitution = keep(f.ca.IssueWith(devca.KindHCA, classed("2.16.886.1.100.3.2.21", hcaCode), nil))
+	f.hcaPerson = keep(f.ca.IssueWith(devca.KindHCA, classed("2.16.886.1.100.3.1.7", "A123456789"), nil))
 	mis := devca.BusinessTemplate(ban, "測試公司", nb, na)
 	mis.ExtraExtensions = devca.DirectoryAttributes(devca.OIDUniformOrganizationID, "10458575")
 	f.mismatch = keep(f.ca.IssueWith(devca.KindBusiness, mis, nil))
@@ -123,6 +136,10 @@ func TestUnitID(t *testing.T) {
 		{"a GCA card read as MOEACA", certlogin.KindMOEACA, f.gca, ""},
 		{"a GCA card read as HCA", certlogin.KindHCA, f.gca, ""},
 		{"an HCA card with a 統一編號 read as HCA", certlogin.KindHCA, f.hcaWithBAN, ""},
+		{"HCA of subject class 醫事機構", certlogin.KindHCA, f.hcaInstitution, hcaCode},
+		// A professional's card under the hospitals' anchor, whose
+		// serialNumber (an ID number) has the form of a 醫事機構代碼.
+		{"HCA 醫事人員卡", certlogin.KindHCA, f.hcaPerson, ""},
 		{"directory attribute and serialNumber differ", certlogin.KindMOEACA, f.mismatch, ""},
 		{"a citizen card read as MOEACA", certlogin.KindMOEACA, f.citizenPair, ""},
 		{"not a unit kind", certlogin.KindMOICA, f.moeaca, ""},
@@ -131,7 +148,7 @@ func TestUnitID(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := certlogin.UnitID(tt.kind, tt.card.Cert)
 			if tt.want == "" {
-				if err == nil || (!errors.Is(err, certlogin.ErrNoUnitID) && !errors.Is(err, certlogin.ErrNotBusinessCert)) {
+				if err == nil || (!errors.Is(err, certlogin.ErrNoUnitID) && !errors.Is(err, certlogin.ErrNotBusinessCert) && !errors.Is(err, certlogin.ErrPersonalCert)) {
 					t.Fatalf("UnitID = %q, %v; want a refusal", got, err)
 				}
 				return
