@@ -79,6 +79,19 @@ func (s *Server) readUpload(c *fiber.Ctx) (*parsedUpload, string, error) {
 		if r.Err == "" && r.UnitCode != "" && unitCode != "" && r.UnitCode != unitCode {
 			r.Err = fmt.Sprintf("第 %d 行「健保投保單位代碼」：%s 不是本單位的代碼 %s，這一筆不是本單位的資料。", r.Line, r.UnitCode, unitCode)
 		}
+		if r.Err == "" && r.FromRoster {
+			// The 眷屬 row of a payroll 退保 file: whom the dependant
+			// follows is on the unit's roster.
+			dep, err := models.DependentOfUnit(c.UserContext(), s.Store.R(), p.Scope(), p.UnitID, r.Filing.DependentID, r.Filing.EffectiveDate)
+			if err != nil {
+				return nil, "", err
+			}
+			if dep == nil {
+				r.Err = fmt.Sprintf("第 %d 行：眷屬 %s 在退保日期前不在本單位的投保名單上（或依附不只一位被保險人），無法得知其被保險人。請在檔案加上「眷屬身分證號」等眷屬欄位並在「身分證號」填被保險人，或以單筆申報退保。", r.Line, r.Filing.DependentID)
+			} else {
+				r.Filing.InsuredID, r.Filing.Relation = dep.InsuredID, dep.Relation
+			}
+		}
 		if r.Err != "" {
 			out.rejected = append(out.rejected, UploadRow{Line: r.Line, Name: r.Filing.Name, Err: r.Err})
 			continue

@@ -6,10 +6,13 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/encoding/traditionalchinese"
 
 	"github.com/multicert/multicert/internal/filingcsv"
+	"github.com/multicert/multicert/internal/rocdate"
+	"github.com/multicert/multicert/internal/rules"
 	"github.com/multicert/multicert/internal/twid"
 	"github.com/multicert/multicert/models"
 	"github.com/multicert/multicert/models/modelstest"
@@ -249,5 +252,56 @@ func TestUploadPreviewAcrossInstances(t *testing.T) {
 				t.Fatalf("the spent token stored again: %d rows", n)
 			}
 		})
+	}
+}
+
+// TestPayrollWithdrawalOfDependent: a joint 退保 file as payroll software
+// writes it has no 眷屬 columns, and its 眷屬 row names only the dependant.
+// The insured and the 稱謂 come from the unit's roster; a dependant not on
+// it is refused in words, and another unit's roster is never read.
+func TestPayrollWithdrawalOfDependent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, modelstest.MustOpenSQLite(t))
+	ctx := context.Background()
+	insured := ruleInsured(7300001)
+	child := insured
+	child.Person, child.DependentID, child.Name, child.Sex, child.Relation, child.Reason, child.Amount =
+		rules.PersonDependent, twid.MakeNationalID('B', 2, 7300002), "陳小華", "F", "3", "D1", 0
+	child.Birth = modelstest.Clock.AddDate(-10, 0, 0).Truncate(24 * 3600e9)
+	fileAs(t, e, ownUnit, insured)
+	fileAs(t, e, ownUnit, child)
+	// Another unit insures someone with a dependant too.
+	strangerChild := child
+	strangerChild.InsuredID, strangerChild.DependentID = twid.MakeNationalID('A', 1, 7300003), twid.MakeNationalID('B', 2, 7300004)
+	strangerInsured := insured
+	strangerInsured.InsuredID = strangerChild.InsuredID
+	fileAs(t, e, otherUnit, strangerInsured)
+	fileAs(t, e, otherUnit, strangerChild)
+
+	header := []string{"異動別", "勞工保險證號", "勞工保險證號檢查碼", "健保投保單位代碼", "健保業務組別", "投保別", "投保者", "被保險人外籍",
+		"被保險人姓名", "被保險人身分證號", "居留證號", "被保險人出生日期", "健保退保原因別", "退保原因說明別", "退保原因說明", "健保退保原因發生日期"}
+	day := rocdate.FormatCompact(modelstest.Clock.AddDate(0, 0, 10))
+	row := func(id, name string, birth time.Time) []string {
+		m := map[string]string{"異動別": "2", "投保者": "2", "被保險人姓名": name, "被保險人身分證號": id,
+			"被保險人出生日期": rocdate.FormatCompact(birth), "健保退保原因別": "E5", "健保退保原因發生日期": day}
+		out := make([]string, len(header))
+		for i, h := range header {
+			out[i] = m[h]
+		}
+		return out
+	}
+	file, err := filingcsv.WriteXLSX([][]string{header, row(child.DependentID, child.Name, child.Birth), row(strangerChild.DependentID, strangerChild.Name, strangerChild.Birth)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.unitClient(ownUnit, models.RoleClerkFiler)
+	r := c.multipartPost("/portal/filings/upload", map[string]string{"mode": "valid_only"}, map[string][2]string{"file": {"out.xlsx", string(file)}})
+	wantContains(t, r, "匯入 1 筆", "第 3 行", strangerChild.DependentID+" 在退保日期前不在本單位的投保名單上")
+	var got []models.Filing
+	if err := e.db.NewSelect().Model(&got).Where("unit_id = ? AND kind = ?", e.unitID(ownUnit), rules.KindWithdraw).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].InsuredID != insured.InsuredID || got[0].DependentID != child.DependentID || got[0].Relation != "3" || got[0].Person != rules.PersonDependent {
+		t.Fatalf("withdrawals stored: %+v; want the dependant %s of %s with 稱謂 3", got, child.DependentID, insured.InsuredID)
 	}
 }

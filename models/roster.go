@@ -232,3 +232,32 @@ func rosterAmounts(ctx context.Context, db bun.IDB, unitID int64, on time.Time, 
 	}
 	return nil
 }
+
+// DependentOnRoster is whom a dependant follows in a unit: the insured's ID
+// and the 稱謂 the dependant was enrolled with.
+type DependentOnRoster struct {
+	InsuredID string `bun:"insured_id"`
+	Relation  string `bun:"relation"`
+}
+
+// DependentOfUnit finds the dependant depID on the unit's roster on the
+// day before a withdrawal effective on day or on day itself (a withdrawal
+// ends a coverage that ran up to it), for a 退保 row that names only the
+// dependant (a joint file from payroll software). It returns nil when the
+// dependant is not on the roster then, or follows more than one insured:
+// the clerk must then say whom. The unit must be in the scope.
+func DependentOfUnit(ctx context.Context, db bun.IDB, sc Scope, unitID int64, depID string, day time.Time) (*DependentOnRoster, error) {
+	var found []DependentOnRoster
+	q := db.NewSelect().TableExpr("coverage AS c").Join("JOIN filings AS f ON f.id = c.add_filing_id").
+		ColumnExpr("DISTINCT c.insured_id, f.relation").
+		Where("c.unit_id = ?", unitID).Where("c.person_id = ?", depID).Where("c.person_id <> c.insured_id").
+		Where("c.since <= ? AND (c.until IS NULL OR c.until >= ?)", dateString(day), dateString(day.AddDate(0, 0, -1))).
+		Limit(2)
+	if err := sc.ofUnits(q, "c.unit_id").Scan(ctx, &found); err != nil {
+		return nil, fmt.Errorf("models: dependant on the roster of unit %d: %w", unitID, err)
+	}
+	if len(found) != 1 {
+		return nil, nil
+	}
+	return &found[0], nil
+}

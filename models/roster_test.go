@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -148,3 +149,40 @@ func equal(a, b []string) bool {
 }
 
 func dateOnly(t interface{ Format(string) string }) string { return t.Format("2006-01-02") }
+
+// TestDependentOfUnit: whom a dependant follows, from the roster, for a
+// payroll 退保 row that names only the dependant; not another unit's
+// dependant, not one whose coverage ended before, not outside the scope.
+func TestDependentOfUnit(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newLoginFixture(t, db)
+		if err := f.s.EnsureReferenceData(ctx); err != nil {
+			t.Fatal(err)
+		}
+		a := insuredAdd(6300001)
+		child := childAdd(a, 6400001, day(2015, 1, 1))
+		if _, err := f.s.SubmitFilings(ctx, filer(t, f), []rules.Filing{a, child}, true); err != nil {
+			t.Fatal(err)
+		}
+		unit := f.cert.ID
+		got, err := models.DependentOfUnit(ctx, db, models.UnitScope(unit), unit, child.DependentID, testToday.AddDate(0, 0, 5))
+		if err != nil || got == nil || got.InsuredID != a.InsuredID || got.Relation != "3" {
+			t.Fatalf("DependentOfUnit = %+v, %v; want %s, 稱謂 3", got, err, a.InsuredID)
+		}
+		for name, tc := range map[string]struct {
+			sc    models.Scope
+			depID string
+			on    time.Time
+		}{
+			"the insured is not a dependant": {models.UnitScope(unit), a.InsuredID, testToday},
+			"before the coverage began":      {models.UnitScope(unit), child.DependentID, testToday.AddDate(0, 0, -2)},
+			"another unit's scope":           {models.UnitScope(unit + 1000), child.DependentID, testToday},
+			"nobody":                         {models.UnitScope(unit), "B299999999", testToday},
+		} {
+			if got, err := models.DependentOfUnit(ctx, db, tc.sc, unit, tc.depID, tc.on); err != nil || got != nil {
+				t.Errorf("%s: DependentOfUnit = %+v, %v; want nothing", name, got, err)
+			}
+		}
+	})
+}

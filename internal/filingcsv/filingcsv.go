@@ -172,6 +172,12 @@ type Row struct {
 	// UnitCode is the 健保投保單位代碼 of a row of a joint 勞健保 file, for
 	// the caller to compare with the unit's; "" otherwise.
 	UnitCode string
+	// FromRoster marks a 眷屬 row of a joint 退保 file without 眷屬
+	// columns, as payroll software writes them: the row names only the
+	// dependant (ID, name, birth), and the caller must take the insured's
+	// ID and the 稱謂 from the unit's roster (Filing.InsuredID holds the
+	// dependant's ID until then).
+	FromRoster bool
 }
 
 // Result is a parsed file.

@@ -325,7 +325,14 @@ func jointRow(line int, rec []string, l Layout, c jointCols) Row {
 	set(colDependentID, jDepID)
 	set(colName, jName)
 	set(colBirth, jBirth)
-	if dependent {
+	// A 退保 file from payroll software has no 眷屬 columns: its 眷屬 row
+	// carries the dependant's own ID, name and birth, and the insured and
+	// the 稱謂 come from the unit's roster (Row.FromRoster).
+	fromRoster := dependent && l.ID == LayoutJointOut && !c.has(jDepID)
+	switch {
+	case fromRoster:
+		set(colDependentID, jID)
+	case dependent:
 		set(colName, jDepName)
 		set(colBirth, jDepBirth)
 	}
@@ -361,8 +368,12 @@ func jointRow(line int, rec []string, l Layout, c jointCols) Row {
 		set(colEffectiveDate, jModDate)
 		set(colPartTime, jPartTime)
 	}
+	if fromRoster && out[colRelation] == "" {
+		out[colRelation] = "1" // a stand-in until the roster's 稱謂 replaces it
+	}
 	row := parseRow(line, out[:], &names, numColumns)
 	row.UnitCode = c.value(rec, jUnit)
+	row.FromRoster = fromRoster && row.Err == ""
 	return row
 }
 

@@ -202,7 +202,7 @@ func TestParseXLSXPayrollShapes(t *testing.T) {
 	}
 	insOut := map[string]string{"異動別": "2", "健保投保單位代碼": "012345678", "投保者": "1", "被保險人姓名": "王大明", "被保險人身分證號": "A123456789",
 		"被保險人出生日期": "0790315", "健保退保原因別": "W1", "退保原因說明": "離職", "健保退保原因發生日期": "1150331"}
-	depOut := maps(insOut, "投保者", "2")
+	depOut := maps(maps(maps(insOut, "投保者", "2"), "被保險人姓名", "王小華"), "被保險人身分證號", "A234567890")
 	insMod := map[string]string{"異動別": "3", "被保險人姓名(外籍含全名)": "王大明", "被保險人身份證號": "A123456789", "被保險人出生日期": "0790315",
 		"健保調前投保薪資": "45800", "健保調後投保薪資": "48200", "調整生效日期": "1150401"}
 	wantOut := wantAdd
@@ -220,8 +220,14 @@ func TestParseXLSXPayrollShapes(t *testing.T) {
 	if r := res.Rows[0]; r.Err != "" || r.Filing != wantOut || r.UnitCode != "012345678" {
 		t.Errorf("withdrawal row = %+v\nwant %+v", r, wantOut)
 	}
-	if r := res.Rows[1]; r.Err != "" || r.Filing.Person != rules.PersonDependent || r.Filing.DependentID != "" {
-		t.Errorf("眷屬 withdrawal row without 眷屬 columns = %+v, want a 眷屬 row without a dependent ID (the rules refuse it)", r)
+	// The 眷屬 row names only the dependant: the insured and the 稱謂 come
+	// from the unit's roster (handlers), FromRoster says so.
+	if r := res.Rows[1]; r.Err != "" || r.Filing.Person != rules.PersonDependent || r.Filing.DependentID != "A234567890" ||
+		r.Filing.Name != "王小華" || !r.FromRoster {
+		t.Errorf("眷屬 withdrawal row without 眷屬 columns = %+v, want the dependant A234567890 王小華 read FromRoster", r)
+	}
+	if res.Rows[0].FromRoster {
+		t.Error("the insured's own withdrawal row is marked FromRoster")
 	}
 	for _, c := range []string{"被保險人姓名", "被保險人身分證號", "被保險人出生日期", "健保退保原因發生日期"} {
 		if slices.Contains(res.Ignored, c) {
