@@ -147,6 +147,11 @@ func SearchAuditEvents(ctx context.Context, db bun.IDB, sc Scope, f AuditFilter)
 		// log whose rows were removed behind the triggers' back shows how
 		// many were written; audit verify names the gap.
 		err = db.NewSelect().TableExpr("audit_events AS e").ColumnExpr("COALESCE(MAX(e.seq), 0)").Scan(ctx, &total)
+	} else if sc.Branch != "" && !sc.All && sc.UnitID == 0 && f.everything() {
+		// A branch's whole log: its count, kept by triggers on every
+		// insert (migration 31), instead of an OR over millions of rows.
+		err = db.NewSelect().TableExpr("audit_counts").ColumnExpr("COALESCE(MAX(events), 0)").
+			Where("branch_code = ?", sc.Branch).Scan(ctx, &total)
 	} else {
 		var n int64
 		n, err = f.query(sc.auditEvents(db.NewSelect().TableExpr("audit_events AS e"))).Count(ctx)
