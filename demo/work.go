@@ -161,7 +161,11 @@ func SeedWork(ctx context.Context, s *models.Store, auditEvents int) (*WorkResul
 	if len(units) == 0 {
 		return res, nil
 	}
-	n := len(all)
+	total, err := s.DB.NewSelect().Table("units").Count(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("demo: work: units: %w", err)
+	}
+	n := int(total)
 	scale := func(per100k int) int { return (n*per100k + 99_999) / 100_000 }
 	if auditEvents < 0 {
 		auditEvents = AuditEventsPerUnit * n
