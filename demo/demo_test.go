@@ -234,3 +234,99 @@ func TestBindKindCards(t *testing.T) {
 		}
 	})
 }
+
+// TestSeedWork: a year's work in proportion to the units, in the states
+// the store's actions leave, with an audit log of the size asked for whose
+// chain verifies; the named demo units get none; seeding again adds
+// nothing.
+func TestSeedWork(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		s, _ := modelstest.NewStore(db)
+		if _, err := demo.Seed(ctx, s, 2000); err != nil {
+			t.Fatal(err)
+		}
+		n, err := db.NewSelect().Table("audit_events").Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := int(n)
+		res, err := demo.SeedWork(ctx, s, 20_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 2,000 units: 600 cases (60 open), 400 change requests (30 to
+		// review), 60 deregistrations (4 to approve).
+		if res.Cases != 600 || res.OpenCases != 60 || res.ChangeRequests != 400 || res.PendingReviews != 30 ||
+			res.Deregistrations != 60 || res.PendingDeregistrations != 4 {
+			t.Errorf("SeedWork = %+v", res)
+		}
+		if res.Samples == 0 || res.OpenSampleItems == 0 || res.SampleItems == res.OpenSampleItems {
+			t.Errorf("samples: %+v; want some with open and judged items", res)
+		}
+		count := func(table, where string, args ...any) int {
+			t.Helper()
+			n, err := db.NewSelect().TableExpr(table).Where(where, args...).Count(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return int(n)
+		}
+		// 20,000 for the year, then the samples' draws and verdicts, and the demo.seed event.
+		if got := count("audit_events", "1 = 1"); got != before+res.AuditEvents || res.AuditEvents < 20_001 || res.AuditEvents > 20_100 {
+			t.Errorf("audit events: %d before, %d after, %d reported; want 20,000 more, the samples' and the demo.seed event", before, got, res.AuditEvents)
+		}
+		if n, err := models.VerifyAudit(ctx, db, modelstest.AuditKeys, nil); err != nil || int(n) != count("audit_events", "1 = 1") {
+			t.Errorf("VerifyAudit = %d, %v", n, err)
+		}
+		// The rows are in the states the actions leave.
+		for _, c := range []struct {
+			what, table, where string
+			want               int
+		}{
+			{"open cases", "cases", "status IN ('open','waiting')", 60},
+			{"waiting cases", "cases", "status = 'waiting' AND version = 2 AND resolved_at IS NULL", 20},
+			{"resolved cases", "cases", "status = 'resolved' AND resolution <> '' AND resolved_at >= opened_at AND version = 2", 540},
+			{"pending reviews", "change_requests", "status = 'pending' AND decided_at IS NULL AND version = 1", 30},
+			{"applied changes", "change_requests", "status = 'approved' AND applied_at = decided_at AND decided_by IS NOT NULL", -1},
+			{"change requests without their proof", "change_requests AS r", "NOT EXISTS (SELECT 1 FROM change_documents AS d WHERE d.request_id = r.id)", 0},
+			{"pending deregistrations", "deregistrations", "status = 'pending' AND decided_by IS NULL", 4},
+			{"approvals of an active account", "deregistrations AS d", "d.status = 'approved' AND EXISTS (SELECT 1 FROM unit_accounts AS a WHERE a.id = d.account_id AND a.status = 'active')", 0},
+			{"active clerks of a deregistered account", "deregistrations AS d", "d.status = 'approved' AND EXISTS (SELECT 1 FROM clerks AS c WHERE c.unit_id = d.unit_id AND c.status = 'active')", 0},
+			{"pending deregistrations of an inactive account", "deregistrations AS d", "d.status = 'pending' AND NOT EXISTS (SELECT 1 FROM unit_accounts AS a WHERE a.id = d.account_id AND a.status = 'active')", 0},
+			{"work of the named demo units", "cases AS c", "c.unit_id IN (SELECT id FROM units WHERE code IN (?, ?, ?))", 0},
+			{"events of the work", "audit_events", "action IN ('case.open', 'change_request.submit', 'deregistration.request')", 1060},
+			{"sampled events that are no decision", "sample_items AS si", "NOT EXISTS (SELECT 1 FROM audit_events AS e WHERE e.id = si.audit_event_id AND e.action IN ('case.resolve', 'change_request.approve', 'change_request.reject', 'deregistration.request', 'deregistration.approve', 'deregistration.reject', 'unit.close', 'unit.reopen'))", 0},
+		} {
+			var args []any
+			if c.what == "work of the named demo units" {
+				args = []any{demo.UnitCode(0), demo.UnitCode(6), demo.UnitCode(9)}
+			}
+			got := count(c.table, c.where, args...)
+			if (c.want >= 0 && got != c.want) || (c.want < 0 && got == 0) {
+				t.Errorf("%s: %d, want %d", c.what, got, c.want)
+			}
+		}
+		// The open cases are spread over the six branches.
+		var branches []string
+		if err := db.NewSelect().Table("cases").ColumnExpr("DISTINCT branch_code").Where("status <> 'resolved'").Scan(ctx, &branches); err != nil {
+			t.Fatal(err)
+		}
+		if len(branches) != 6 {
+			t.Errorf("open cases in branches %v, want all six", branches)
+		}
+		// The unit counts kept by triggers still hold after the deregistrations.
+		var kept, real int
+		if err := db.NewSelect().Table("unit_counts").ColumnExpr("SUM(unregistered)").Scan(ctx, &kept); err != nil {
+			t.Fatal(err)
+		}
+		real = count("units AS u", "NOT EXISTS (SELECT 1 FROM unit_accounts AS a WHERE a.unit_id = u.id AND a.status = 'active')")
+		if kept != real {
+			t.Errorf("unit_counts says %d units without an account, counted %d", kept, real)
+		}
+		again, err := demo.SeedWork(ctx, s, 20_000)
+		if err != nil || again.Cases+again.AuditEvents != 0 {
+			t.Errorf("second SeedWork = %+v, %v; want nothing", again, err)
+		}
+	})
+}

@@ -65,6 +65,9 @@ func BenchmarkPages(b *testing.B) {
 		if _, err := demo.SeedFilings(ctx, store, 480); err != nil {
 			b.Fatal(err)
 		}
+		if _, err := demo.SeedWork(ctx, store, -1); err != nil {
+			b.Fatal(err)
+		}
 	}
 	app, _, err := handlers.New(handlers.Deps{Store: store, Enforcer: policy.MustNew(), Version: "bench"})
 	if err != nil {
@@ -113,7 +116,7 @@ type benchPage struct{ name, path, token string }
 func benchPages(ctx context.Context, store *models.Store) ([]benchPage, error) {
 	db := store.DB
 	staff := map[string]string{}
-	for _, name := range []string{"hq.staff", "taipei.staff", "hq.super", "hq.audit"} {
+	for _, name := range []string{"hq.staff", "taipei.staff", "hq.super", "taipei.super", "hq.audit", "taipei.audit"} {
 		st, err := models.StaffByUsername(ctx, db, name)
 		if err != nil {
 			return nil, fmt.Errorf("staff %s: %w", name, err)
@@ -163,7 +166,11 @@ func benchPages(ctx context.Context, store *models.Store) ([]benchPage, error) {
 		{"review_queue", "/console/reviews", staff["hq.staff"]},
 		{"case_queue", "/console/cases", staff["hq.staff"]},
 		{"approval_queue", "/console/approvals", staff["hq.super"]},
+		{"case_queue_branch", "/console/cases", staff["taipei.staff"]},
+		{"sample_list", "/console/samples", staff["hq.super"]},
+		{"sample_list_branch", "/console/samples", staff["taipei.super"]},
 		{"audit_log", "/console/audit", staff["hq.audit"]},
+		{"audit_log_branch", "/console/audit", staff["taipei.audit"]},
 		{"portal_home", "/portal", owner},
 		{"filings", "/portal/filings", filer},
 		{"print_list", "/portal/print", filer},

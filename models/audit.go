@@ -57,8 +57,18 @@ const (
 // (see AuditMaxName and the others). An action missing from the registry
 // (auditActions) is refused, so that none escapes the audit search.
 func audit(ctx context.Context, tx bun.IDB, now time.Time, a Actor, ch Change) error {
+	ev, err := newAuditEvent(now, a, ch)
+	if err != nil {
+		return err
+	}
+	return appendEvent(ctx, tx, ev)
+}
+
+// newAuditEvent is the event audit() appends for a change by a at now,
+// before it is linked into the chain.
+func newAuditEvent(now time.Time, a Actor, ch Change) (*AuditEvent, error) {
 	if _, ok := auditActionByCode[ch.Action]; !ok {
-		return fmt.Errorf("models: audit %q: not a registered audit action (models/audit_actions.go)", ch.Action)
+		return nil, fmt.Errorf("models: audit %q: not a registered audit action (models/audit_actions.go)", ch.Action)
 	}
 	ev := &AuditEvent{
 		At:         now,
@@ -83,12 +93,12 @@ func audit(ctx context.Context, tx bun.IDB, now time.Time, a Actor, ch Change) e
 	}
 	var err error
 	if ev.BeforeJSON, err = marshalState(ch.Before); err != nil {
-		return fmt.Errorf("models: audit %s: before: %w", ch.Action, err)
+		return nil, fmt.Errorf("models: audit %s: before: %w", ch.Action, err)
 	}
 	if ev.AfterJSON, err = marshalState(ch.After); err != nil {
-		return fmt.Errorf("models: audit %s: after: %w", ch.Action, err)
+		return nil, fmt.Errorf("models: audit %s: after: %w", ch.Action, err)
 	}
-	return appendEvent(ctx, tx, ev)
+	return ev, nil
 }
 
 // AppendAuditEvent appends ev to the chain as it is given, in one

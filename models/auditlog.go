@@ -105,7 +105,13 @@ func (sc Scope) auditEvents(q *bun.SelectQuery) *bun.SelectQuery {
 	case sc.All:
 		return q
 	case sc.Branch != "" && sc.UnitID == 0:
-		return q.Where("(e.branch_code = ? OR e.unit_id IN (SELECT su.id FROM units AS su WHERE su.branch_code = ?))", sc.Branch, sc.Branch)
+		// The unit's branch looked up per event read, not unit_id IN (the
+		// branch's units): the IN built the list of a branch's 27,000
+		// units on every page of the log (14 ms on SQLite at national
+		// size; PostgreSQL hashes them, and an EXISTS too: 1 s while the
+		// cache is cold), where the newest 50 events need only the units
+		// of the 150 rows read (0.3 ms on SQLite).
+		return q.Where("(e.branch_code = ? OR (SELECT su.branch_code FROM units AS su WHERE su.id = e.unit_id) = ?)", sc.Branch, sc.Branch)
 	default:
 		return q.Where("1 = 0")
 	}
@@ -147,6 +153,11 @@ func SearchAuditEvents(ctx context.Context, db bun.IDB, sc Scope, f AuditFilter)
 		// log whose rows were removed behind the triggers' back shows how
 		// many were written; audit verify names the gap.
 		err = db.NewSelect().TableExpr("audit_events AS e").ColumnExpr("COALESCE(MAX(e.seq), 0)").Scan(ctx, &total)
+	} else if sc.Branch != "" && !sc.All && sc.UnitID == 0 && f.everything() {
+		// A branch's whole log: its count, kept by triggers on every
+		// insert (migration 31), instead of an OR over millions of rows.
+		err = db.NewSelect().TableExpr("audit_counts").ColumnExpr("COALESCE(MAX(events), 0)").
+			Where("branch_code = ?", sc.Branch).Scan(ctx, &total)
 	} else {
 		var n int64
 		n, err = f.query(sc.auditEvents(db.NewSelect().TableExpr("audit_events AS e"))).Count(ctx)

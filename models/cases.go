@@ -576,8 +576,13 @@ func CasesQueue(ctx context.Context, db bun.IDB, sc Scope, f CaseFilter) ([]Case
 	if f.Now.IsZero() {
 		f.Now = time.Now()
 	}
-	total, err := f.query(sc.cases(db.NewSelect().TableExpr("cases AS c").
-		Join("LEFT JOIN units AS u ON u.id = c.unit_id"), "c")).Count(ctx)
+	// The units are joined for a search only: the queue itself is
+	// counted from its index (cases_unresolved, migration 31).
+	cq := db.NewSelect().TableExpr("cases AS c")
+	if strings.TrimSpace(f.Q) != "" {
+		cq = cq.Join("LEFT JOIN units AS u ON u.id = c.unit_id")
+	}
+	total, err := f.query(sc.cases(cq, "c")).Count(ctx)
 	if err != nil {
 		return nil, 0, fmt.Errorf("models: case queue: count: %w", err)
 	}

@@ -181,14 +181,9 @@ func (s *Store) DrawSample(ctx context.Context, a Actor, sc Scope, n int) (*Samp
 	var smp *Sample
 	err := s.tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := s.now()
-		var ids []int64
-		q := tx.NewSelect().TableExpr("audit_events AS e").ColumnExpr("e.id").
-			Where("e.action IN (?)", bun.List(DecisionActions)).
-			Where("e.at >= ?", now.Add(-SampleWindow)).
-			Where("NOT EXISTS (SELECT 1 FROM sample_items AS si WHERE si.audit_event_id = e.id)").
-			Where("(e.actor_kind <> 'staff' OR e.actor_id IS NULL OR e.actor_id <> ?)", a.ID)
-		if err := sc.auditEvents(q).Scan(ctx, &ids); err != nil {
-			return fmt.Errorf("models: draw sample: %w", err)
+		ids, err := UnsampledDecisions(ctx, tx, sc, a.ID, now)
+		if err != nil {
+			return err
 		}
 		if len(ids) == 0 {
 			return apperr.New(apperr.Conflict, "近 7 日內沒有尚未抽樣的決定紀錄，目前無法抽樣。")
@@ -229,6 +224,23 @@ func (s *Store) DrawSample(ctx context.Context, a Actor, sc Scope, n int) (*Samp
 		return nil, err
 	}
 	return smp, nil
+}
+
+// UnsampledDecisions returns the ids of the decisions (DecisionActions)
+// of the SampleWindow before now within the scope that no sample holds
+// yet, leaving out those of the staff member drawer: what DrawSample
+// draws from.
+func UnsampledDecisions(ctx context.Context, db bun.IDB, sc Scope, drawer int64, now time.Time) ([]int64, error) {
+	var ids []int64
+	q := db.NewSelect().TableExpr("audit_events AS e").ColumnExpr("e.id").
+		Where("e.action IN (?)", bun.List(DecisionActions)).
+		Where("e.at >= ?", now.Add(-SampleWindow)).
+		Where("NOT EXISTS (SELECT 1 FROM sample_items AS si WHERE si.audit_event_id = e.id)").
+		Where("(e.actor_kind <> 'staff' OR e.actor_id IS NULL OR e.actor_id <> ?)", drawer)
+	if err := sc.auditEvents(q).Scan(ctx, &ids); err != nil {
+		return nil, fmt.Errorf("models: draw sample: %w", err)
+	}
+	return ids, nil
 }
 
 // VerdictInput is a supervisor's verdict on a sampled decision.

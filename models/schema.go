@@ -1179,4 +1179,98 @@ var migrations = []Migration{
 		},
 		Down: []string{`DROP TABLE upload_previews`},
 	},
+	// Issue 12 at national size (the demo's year of work: 30,000 phone
+	// cases, 20,000 change requests, 2.5 million audit events per 100,000
+	// units), from EXPLAIN:
+	//   - the case queue (unresolved cases, oldest first, 20 a page) joined
+	//     and sorted every open case of the scope to show 20: partial
+	//     indexes of the unresolved cases in queue order, whole and per
+	//     branch, give the page in order and count it from the index;
+	//   - a branch auditor's every view of the audit log counted the
+	//     branch's events — those recorded for the branch or about its
+	//     units, a quarter of millions of events — with an OR that no index
+	//     serves (seconds per view). The count per branch is kept by
+	//     triggers instead, as unit_counts is: events are only ever
+	//     inserted (the append-only triggers), and a writer already holds
+	//     the chain's head when it inserts, so the counter adds no waiting.
+	//     The scope reads the unit's branch now, so moving a unit to
+	//     another branch moves the count of its events with it.
+	{
+		Version: 31,
+		Name:    "national size: the case queue's partial indexes; audit events counted per branch by triggers",
+		Up: []string{
+			`CREATE INDEX cases_unresolved ON cases (opened_at, id) WHERE status IN ('open', 'waiting')`,
+			`CREATE INDEX cases_unresolved_branch ON cases (branch_code, opened_at, id) WHERE status IN ('open', 'waiting')`,
+			`CREATE TABLE audit_counts (
+				branch_code TEXT PRIMARY KEY,
+				events BIGINT NOT NULL DEFAULT 0 CHECK (events >= 0)
+			)`,
+			`INSERT INTO audit_counts (branch_code, events)
+			SELECT b, COUNT(*) FROM (
+				SELECT e.branch_code AS b FROM audit_events AS e WHERE e.branch_code IS NOT NULL
+				UNION ALL
+				SELECT u.branch_code AS b FROM audit_events AS e JOIN units AS u ON u.id = e.unit_id
+				WHERE e.branch_code IS NULL OR e.branch_code <> u.branch_code
+			) AS x GROUP BY b`,
+		},
+		UpSQLite: []string{
+			`CREATE TRIGGER audit_counts_insert AFTER INSERT ON audit_events BEGIN
+				INSERT INTO audit_counts (branch_code, events)
+				SELECT NEW.branch_code, 1 WHERE NEW.branch_code IS NOT NULL
+				ON CONFLICT (branch_code) DO UPDATE SET events = events + 1;
+				INSERT INTO audit_counts (branch_code, events)
+				SELECT u.branch_code, 1 FROM units AS u
+				WHERE u.id = NEW.unit_id AND (NEW.branch_code IS NULL OR NEW.branch_code <> u.branch_code)
+				ON CONFLICT (branch_code) DO UPDATE SET events = events + 1;
+			END`,
+			`CREATE TRIGGER audit_counts_unit_branch AFTER UPDATE OF branch_code ON units
+			WHEN OLD.branch_code <> NEW.branch_code BEGIN
+				UPDATE audit_counts SET events = events - (SELECT COUNT(*) FROM audit_events AS e
+					WHERE e.unit_id = OLD.id AND (e.branch_code IS NULL OR e.branch_code <> OLD.branch_code))
+				WHERE branch_code = OLD.branch_code;
+				INSERT INTO audit_counts (branch_code, events)
+				SELECT NEW.branch_code, COUNT(*) FROM audit_events AS e
+				WHERE e.unit_id = NEW.id AND (e.branch_code IS NULL OR e.branch_code <> NEW.branch_code)
+				ON CONFLICT (branch_code) DO UPDATE SET events = events + excluded.events;
+			END`,
+		},
+		UpPostgres: []string{
+			// One statement per INSERT, over its transition table: the demo
+			// and imports insert thousands of events at once.
+			`CREATE FUNCTION audit_counts_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN
+				INSERT INTO audit_counts (branch_code, events)
+				SELECT b, COUNT(*) FROM (
+					SELECT e.branch_code AS b FROM new_events AS e WHERE e.branch_code IS NOT NULL
+					UNION ALL
+					SELECT u.branch_code AS b FROM new_events AS e JOIN units AS u ON u.id = e.unit_id
+					WHERE e.branch_code IS NULL OR e.branch_code <> u.branch_code
+				) AS x GROUP BY b
+				ON CONFLICT (branch_code) DO UPDATE SET events = audit_counts.events + EXCLUDED.events;
+				RETURN NULL;
+			END $$`,
+			`CREATE TRIGGER audit_counts_insert AFTER INSERT ON audit_events
+			REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION audit_counts_insert()`,
+			`CREATE FUNCTION audit_counts_unit_branch() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN
+				UPDATE audit_counts SET events = events - (SELECT COUNT(*) FROM audit_events AS e
+					WHERE e.unit_id = OLD.id AND (e.branch_code IS NULL OR e.branch_code <> OLD.branch_code))
+				WHERE branch_code = OLD.branch_code;
+				INSERT INTO audit_counts (branch_code, events)
+				SELECT NEW.branch_code, COUNT(*) FROM audit_events AS e
+				WHERE e.unit_id = NEW.id AND (e.branch_code IS NULL OR e.branch_code <> NEW.branch_code)
+				ON CONFLICT (branch_code) DO UPDATE SET events = audit_counts.events + EXCLUDED.events;
+				RETURN NULL;
+			END $$`,
+			`CREATE TRIGGER audit_counts_unit_branch AFTER UPDATE OF branch_code ON units FOR EACH ROW
+				WHEN (OLD.branch_code IS DISTINCT FROM NEW.branch_code)
+				EXECUTE FUNCTION audit_counts_unit_branch()`,
+		},
+		DownSQLite: []string{`DROP TRIGGER audit_counts_unit_branch`, `DROP TRIGGER audit_counts_insert`},
+		DownPostgres: []string{
+			`DROP TRIGGER audit_counts_unit_branch ON units`, `DROP TRIGGER audit_counts_insert ON audit_events`,
+			`DROP FUNCTION audit_counts_unit_branch()`, `DROP FUNCTION audit_counts_insert()`,
+		},
+		Down: []string{`DROP TABLE audit_counts`, `DROP INDEX cases_unresolved_branch`, `DROP INDEX cases_unresolved`},
+	},
 }

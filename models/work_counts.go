@@ -31,7 +31,9 @@ func CountWork(ctx context.Context, db bun.IDB, sc Scope) (WorkCounts, error) {
 		*n = int(c)
 		return nil
 	}
-	cases := sc.cases(db.NewSelect().TableExpr("cases AS c").Where("c.status <> ?", CaseResolved), "c")
+	// IN rather than <> resolved: the same cases (the statuses are
+	// checked), counted from the partial index of unresolved cases.
+	cases := sc.cases(db.NewSelect().TableExpr("cases AS c").Where("c.status IN (?, ?)", CaseOpen, CaseWaiting), "c")
 	if err := count("open cases", cases, &w.OpenCases); err != nil {
 		return w, err
 	}

@@ -78,9 +78,15 @@ func run() error {
 		{"unit search by code", "hq.staff", "/console/units?q=" + ids["code"]},
 		{"unit page", "hq.staff", "/console/units/" + ids["unit"]},
 		{"review queue", "hq.staff", "/console/reviews"},
+		{"review queue (臺北)", "taipei.staff", "/console/reviews"},
 		{"case queue", "hq.staff", "/console/cases"},
+		{"case queue (臺北)", "taipei.staff", "/console/cases"},
 		{"approval queue", "hq.super", "/console/approvals"},
+		{"approval queue (臺北)", "taipei.super", "/console/approvals"},
+		{"sample list", "hq.super", "/console/samples"},
+		{"sample list (臺北)", "taipei.super", "/console/samples"},
 		{"audit log", "hq.audit", "/console/audit"},
+		{"audit log (臺北 auditor)", "taipei.audit", "/console/audit"},
 		{"portal home", "unit", "/portal"},
 		{"異動檢核後查詢", "filer", "/portal/filings"},
 		{"print list", "filer", "/portal/print"},
@@ -114,7 +120,7 @@ func run() error {
 // returns their cookies, with the ids the page URLs use.
 func sessions(ctx context.Context, db *bun.DB) (map[string]string, map[string]string, error) {
 	cookies, ids := map[string]string{}, map[string]string{}
-	for _, name := range []string{"hq.staff", "taipei.staff", "hq.super", "hq.audit"} {
+	for _, name := range []string{"hq.staff", "taipei.staff", "hq.super", "taipei.super", "hq.audit", "taipei.audit"} {
 		s, err := loadtest.StaffSession(ctx, db, name)
 		if err != nil {
 			return nil, nil, err

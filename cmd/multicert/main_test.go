@@ -199,14 +199,16 @@ func TestDemoCommandIdempotent(t *testing.T) {
 	if err := run(ctx, []string{"demo", "--units", "200"}, &out, e); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "added 200 units") {
+	// 200 units: a year's work in proportion (60 phone cases, 40 change
+	// requests, 6 deregistrations) and 25 audit events per unit.
+	if !strings.Contains(out.String(), "added 200 units") || !strings.Contains(out.String(), "demo work: added 60 phone cases (6 open), 40 change requests") {
 		t.Errorf("first demo: %q", out.String())
 	}
 	out.Reset()
 	if err := run(ctx, []string{"demo", "--units", "200"}, &out, e); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "added 0 units, 0 accounts, 0 clerks, 0 staff") {
+	if !strings.Contains(out.String(), "added 0 units, 0 accounts, 0 clerks, 0 staff") || !strings.Contains(out.String(), "demo work: added 0 phone cases") {
 		t.Errorf("second demo: %q", out.String())
 	}
 }

@@ -37,8 +37,9 @@ commands:
   serve                 run the server (the default)
   migrate up|down|status
                         apply all pending migrations, revert the newest one, or list them
-  demo [--units N] [--filings M]
-                        add demo data (idempotent) and print the demo logins
+  demo [--units N] [--filings M] [--audit-events K]
+                        add demo data (idempotent) and print the demo logins; a year's work
+                        (phone cases, change requests, deregistrations, samples) is added once
   audit verify [--checkpoint FILE]
                         check the audit log's keyed hash chain, and that it reaches the checkpoint
                         (default: the server's checkpoint file); names the first broken event
@@ -93,10 +94,11 @@ func runWithInput(ctx context.Context, args []string, stdin io.Reader, out io.Wr
 	}
 	fs := flag.NewFlagSet("multicert "+cmd, flag.ContinueOnError)
 	fs.SetOutput(out)
-	units, filings := 0, 0
+	units, filings, auditEvents := 0, 0, 0
 	if cmd == "demo" {
 		fs.IntVar(&units, "units", 240, "number of demo units")
 		fs.IntVar(&filings, "filings", 0, "number of demo filings (0: 2 per unit)")
+		fs.IntVar(&auditEvents, "audit-events", -1, fmt.Sprintf("size of the demo's audit log, with the work's events (-1: %d per unit)", demo.AuditEventsPerUnit))
 	}
 	var checkpoint, role string
 	if cmd == "audit" {
@@ -156,7 +158,7 @@ func runWithInput(ctx context.Context, args []string, stdin io.Reader, out io.Wr
 		if err != nil {
 			return err
 		}
-		return withDB(ctx, cfg, true, func(db *bun.DB) error { return seedDemo(ctx, db, keys, units, filings, out) })
+		return withDB(ctx, cfg, true, func(db *bun.DB) error { return seedDemo(ctx, db, keys, units, filings, auditEvents, out) })
 	case "audit":
 		return auditCommand(ctx, cfg, sub, checkpoint, log, out)
 	case "db":
@@ -270,7 +272,7 @@ func migrate(ctx context.Context, cfg *config.Config, sub string, out io.Writer)
 	})
 }
 
-func seedDemo(ctx context.Context, db *bun.DB, keys *models.AuditKeys, units, filings int, out io.Writer) error {
+func seedDemo(ctx context.Context, db *bun.DB, keys *models.AuditKeys, units, filings, auditEvents int, out io.Writer) error {
 	start := time.Now()
 	store := models.NewStore(db)
 	store.AuditKeys = keys
@@ -291,10 +293,20 @@ func seedDemo(ctx context.Context, db *bun.DB, keys *models.AuditKeys, units, fi
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(out, "demo filings: added %d in %s\n", n, time.Since(start).Round(time.Millisecond))
+	start = time.Now()
+	work, err := demo.SeedWork(ctx, store, auditEvents)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "demo work: added %d phone cases (%d open), %d change requests (%d to review), %d deregistrations (%d to approve), "+
+		"%d samples (%d items open), %d audit events in %s\n", work.Cases, work.OpenCases, work.ChangeRequests, work.PendingReviews,
+		work.Deregistrations, work.PendingDeregistrations, work.Samples, work.OpenSampleItems, work.AuditEvents, time.Since(start).Round(time.Millisecond))
+	start = time.Now()
 	if err := models.Analyze(ctx, db); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "demo filings: added %d in %s\n", n, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(out, "demo analyze: %s\n", time.Since(start).Round(time.Millisecond))
 	printLogins(out, res)
 	return nil
 }
