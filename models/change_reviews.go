@@ -21,19 +21,32 @@ type ReviewItem struct {
 	BranchCode string `bun:"branch_code"`
 }
 
-// ReviewQueue lists the pending change requests within the scope, oldest
-// first.
-func ReviewQueue(ctx context.Context, db bun.IDB, sc Scope, limit int) ([]ReviewItem, error) {
-	var items []ReviewItem
-	q := db.NewSelect().TableExpr("change_requests AS change_request").ColumnExpr("change_request.*").
-		ColumnExpr("u.code AS unit_code, u.name AS unit_name, u.branch_code AS branch_code").
-		Join("JOIN units AS u ON u.id = change_request.unit_id").
-		Where("change_request.status = ?", RequestPending).
-		OrderExpr("change_request.submitted_at, change_request.id").Limit(int64(limit))
-	if err := sc.units(q, "u").Scan(ctx, &items); err != nil {
-		return nil, fmt.Errorf("models: review queue: %w", err)
+// QueuePageSize is how many items a page of a console queue shows (the
+// review and approval queues): a page is read at a glance, and what waits
+// longest comes first.
+const QueuePageSize = 50
+
+// ReviewQueue is one page (from 1) of the pending change requests within
+// the scope, oldest first, and how many are pending in all.
+func ReviewQueue(ctx context.Context, db bun.IDB, sc Scope, page int) ([]ReviewItem, int, error) {
+	pending := func() *bun.SelectQuery {
+		q := db.NewSelect().TableExpr("change_requests AS change_request").
+			Join("JOIN units AS u ON u.id = change_request.unit_id").
+			Where("change_request.status = ?", RequestPending)
+		return sc.units(q, "u")
 	}
-	return items, nil
+	total, err := pending().Count(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("models: review queue: %w", err)
+	}
+	var items []ReviewItem
+	if err := pending().ColumnExpr("change_request.*").
+		ColumnExpr("u.code AS unit_code, u.name AS unit_name, u.branch_code AS branch_code").
+		OrderExpr("change_request.submitted_at, change_request.id").
+		Limit(QueuePageSize).Offset(int64((max(page, 1)-1)*QueuePageSize)).Scan(ctx, &items); err != nil {
+		return nil, 0, fmt.Errorf("models: review queue: %w", err)
+	}
+	return items, int(total), nil
 }
 
 // DecideChangeRequest approves or rejects a pending change request, under

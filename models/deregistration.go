@@ -209,6 +209,25 @@ func (s *Store) DecideDeregistration(ctx context.Context, a Actor, sc Scope, id 
 	})
 }
 
+// DeregistrationQueue is one page (from 1) of the pending deregistrations
+// within the scope, oldest first, and how many are pending in all.
+func DeregistrationQueue(ctx context.Context, db bun.IDB, sc Scope, page int) ([]Deregistration, int, error) {
+	total, err := sc.units(db.NewSelect().TableExpr("deregistrations AS deregistration").
+		Join(`JOIN units AS "unit" ON "unit".id = deregistration.unit_id`).
+		Where("deregistration.status = ?", DeregPending), `"unit"`).Count(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("models: deregistration queue: %w", err)
+	}
+	var ds []Deregistration
+	q := sc.units(db.NewSelect().Model(&ds).Relation("Unit").Relation("Requester").Relation("Decider").Relation("Account"), `"unit"`).
+		Where("deregistration.status = ?", DeregPending).Order("deregistration.requested_at", "deregistration.id").
+		Limit(QueuePageSize).Offset(int64((max(page, 1)-1)*QueuePageSize))
+	if err := q.Scan(ctx); err != nil {
+		return nil, 0, fmt.Errorf("models: deregistration queue: %w", err)
+	}
+	return ds, int(total), nil
+}
+
 // Deregistrations lists deregistrations within the scope: pending ones
 // only, or those of one unit (unitID ≠ 0), newest first.
 func Deregistrations(ctx context.Context, db bun.IDB, sc Scope, pendingOnly bool, unitID int64) ([]Deregistration, error) {
