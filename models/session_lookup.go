@@ -23,7 +23,8 @@ type Who struct {
 }
 
 // whoRow is one row of sessionLookup: the session, and the rows it names,
-// NULL where there is none.
+// NULL where there is none; of the unit and the clerk only what the
+// identity needs (each column scanned costs, a NULL one too).
 type whoRow struct {
 	S      Session `bun:"embed:s_"`
 	St     Staff   `bun:"embed:st_"`
@@ -32,8 +33,11 @@ type whoRow struct {
 	UName  string  `bun:"u_name"`
 	UStat  string  `bun:"u_status"`
 	AcctOK bool    `bun:"acct_ok"`
-	H      Clerk   `bun:"embed:h_"`
-	HID    *int64  `bun:"h_present"`
+	HID    *int64  `bun:"h_id"`
+	HName  string  `bun:"h_name"`
+	HStat  string  `bun:"h_status"`
+	HFile  bool    `bun:"h_may_file"`
+	HMgr   bool    `bun:"h_may_manage"`
 	HUnits int64   `bun:"h_units"`
 }
 
@@ -43,8 +47,8 @@ type whoRow struct {
 // unit) and how many active units the clerk's person may act for (as
 // CountClerkUnits counts). It takes one parameter, the session id, so that
 // it is prepared once per connection and reused (bun writes values into
-// the SQL text, which SQLite then parses on every request, and PostgreSQL
-// prepares on every request through pgx's statement cache).
+// the SQL text, which SQLite then parses on every request, and which pgx
+// prepares anew on PostgreSQL, one more round trip, for each text).
 func sessionLookupSQL(db *bun.DB) string {
 	cols := func(model any, alias, prefix string) string {
 		t := db.Table(reflect.TypeOf(model).Elem())
@@ -64,7 +68,7 @@ func sessionLookupSQL(db *bun.DB) string {
 	return `SELECT ` + cols((*Session)(nil), "s", "s_") + `, ` + cols((*Staff)(nil), "st", "st_") + `,
 	u.id AS u_id, u.code AS u_code, u.name AS u_name, u.status AS u_status,
 	EXISTS (SELECT 1 FROM unit_accounts AS a WHERE a.id = s.account_id AND a.unit_id = u.id AND a.status = '` + AccountActive + `') AS acct_ok,
-	` + cols((*Clerk)(nil), "h", "h_") + `, h.id AS h_present,
+	h.id AS h_id, h.name AS h_name, h.status AS h_status, h.may_file AS h_may_file, h.may_manage AS h_may_manage,
 	(SELECT count(*) FROM clerks AS h2 JOIN units AS u2 ON u2.id = h2.unit_id
 		WHERE h2.card_type = h.card_type AND h2.card_serial = h.card_serial
 		AND ((h.card_type = '` + CardNHI + `' AND h2.id_no = h.id_no) OR (h.card_type <> '` + CardNHI + `' AND h2.cert_issuer = h.cert_issuer))
@@ -76,39 +80,61 @@ LEFT JOIN clerks AS h ON h.id = s.clerk_id AND h.unit_id = s.unit_id
 WHERE s.id = ` + param
 }
 
-// lookupStmts keeps sessionLookup prepared, per database (database/sql
-// prepares it again on each connection that runs it, once).
-var lookupStmts sync.Map // *bun.DB → *sql.Stmt
+// lookups keep sessionLookup's statement per database. On SQLite it is
+// prepared once per connection of the pool (database/sql does that; the
+// read pool keeps its connections) and reused. On PostgreSQL pgx caches
+// the prepared statement per connection by its text; a database/sql
+// prepared statement would be prepared and deallocated with each use,
+// since the pool behind database/sql keeps no idle connections.
+var lookups sync.Map // *bun.DB → *lookup
 
-func lookupStmt(ctx context.Context, db *bun.DB) (*sql.Stmt, error) {
-	if st, ok := lookupStmts.Load(db); ok {
-		return st.(*sql.Stmt), nil
+type lookup struct {
+	text string
+	stmt *sql.Stmt // SQLite
+}
+
+func lookupOf(ctx context.Context, db *bun.DB) (*lookup, error) {
+	if l, ok := lookups.Load(db); ok {
+		return l.(*lookup), nil
 	}
-	st, err := db.DB.PrepareContext(ctx, sessionLookupSQL(db))
-	if err != nil {
-		return nil, err
+	l := &lookup{text: sessionLookupSQL(db)}
+	if DialectOf(db) == SQLite {
+		st, err := db.DB.PrepareContext(ctx, l.text)
+		if err != nil {
+			return nil, err
+		}
+		l.stmt = st
 	}
-	if old, loaded := lookupStmts.LoadOrStore(db, st); loaded {
-		st.Close()
-		return old.(*sql.Stmt), nil
+	if old, loaded := lookups.LoadOrStore(db, l); loaded {
+		if l.stmt != nil {
+			l.stmt.Close()
+		}
+		return old.(*lookup), nil
 	}
-	return st, nil
+	return l, nil
 }
 
 func forgetStmts(db *bun.DB) {
-	if st, ok := lookupStmts.LoadAndDelete(db); ok {
-		st.(*sql.Stmt).Close()
+	if l, ok := lookups.LoadAndDelete(db); ok && l.(*lookup).stmt != nil {
+		l.(*lookup).stmt.Close()
 	}
+}
+
+func (l *lookup) query(ctx context.Context, db *bun.DB, id string) (*sql.Rows, error) {
+	if l.stmt != nil {
+		return l.stmt.QueryContext(ctx, id)
+	}
+	return db.DB.QueryContext(ctx, l.text, id)
 }
 
 // sessionLookup reads the session with id and who it belongs to; nil
 // when there is no such session.
 func sessionLookup(ctx context.Context, db *bun.DB, id string) (*Who, error) {
-	st, err := lookupStmt(ctx, db)
+	l, err := lookupOf(ctx, db)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := st.QueryContext(ctx, id)
+	rows, err := l.query(ctx, db, id)
 	if err != nil {
 		return nil, err
 	}
@@ -143,11 +169,10 @@ func (r *whoRow) identity() *Identity {
 		return nil
 	}
 	if s.ClerkID != nil {
-		h := &r.H
-		if r.HID == nil || h.Status != ClerkActive || clerkRole(h) != s.Role {
+		if r.HID == nil || r.HStat != ClerkActive || clerkRole(&Clerk{MayFile: r.HFile}) != s.Role {
 			return nil
 		}
-		id.Name, id.ClerkID, id.MayManage, id.Units = h.Name, h.ID, h.MayManage, r.HUnits
+		id.Name, id.ClerkID, id.MayManage, id.Units = r.HName, *r.HID, r.HMgr, r.HUnits
 	}
 	return id
 }
