@@ -35,6 +35,12 @@ type Page struct {
 	SessionIdle, SessionLeft int
 }
 
+// P is the page itself, for the layouts. A field of Page read through a
+// view model that embeds it costs text/template a search of the embedded
+// fields (reflect's FieldByNameFunc, with a map and slices) at each use,
+// some forty per page; through P it is a direct field.
+func (p Page) P() Page { return p }
+
 // menuRights are the policy questions the menus ask, per layout.
 var menuRights = map[string][][2]string{
 	"portal": {

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"crypto/subtle"
 	"strconv"
 	"strings"
@@ -162,15 +161,15 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	ctx := c.UserContext()
-	lookup := s.Store.SessionByToken
+	lookup := s.Store.WhoByToken
 	if c.Method() == fiber.MethodGet && pollPaths[c.Path()] {
-		lookup = s.Store.PeekSession
+		lookup = s.Store.PeekWho
 	}
-	sess, err := lookup(ctx, token)
+	who, err := lookup(ctx, token)
 	if err != nil {
 		return err
 	}
-	if sess == nil {
+	if who == nil {
 		// An unknown token of the right form is a pre-login token (or an
 		// ended session's, which works as one): keep it for the CSRF token.
 		if len(token) == 43 {
@@ -180,13 +179,10 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 		}
 		return c.Next()
 	}
+	sess := who.Session
 	p.Session, p.Token, p.Kind = sess, strings.Clone(token), sess.Kind
 	if sess.Kind != models.SessionAnonymous {
-		ok, err := s.loadIdentity(ctx, &p)
-		if err != nil {
-			return err
-		}
-		if !ok {
+		if !loadIdentity(who, &p) {
 			if err := models.DeleteSession(ctx, s.Store.DB, token); err != nil {
 				return err
 			}
@@ -199,32 +195,30 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-func (s *Server) loadIdentity(ctx context.Context, p *Principal) (bool, error) {
-	sess := p.Session
+// loadIdentity fills in who the session belongs to, read with it; false
+// when the session no longer stands (the staff member disabled or gone,
+// the unit closed, its account deregistered, the clerk revoked or their
+// rights changed).
+func loadIdentity(who *models.Who, p *Principal) bool {
+	sess := who.Session
 	switch sess.Kind {
 	case models.SessionStaff:
-		st, err := models.StaffByID(ctx, s.Store.R(), *sess.StaffID)
-		if apperr.Is(err, apperr.NotFound) {
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		if st.Status != "active" {
-			return false, nil
+		st := who.Staff
+		if st == nil || st.Status != "active" {
+			return false
 		}
 		p.Staff, p.Role, p.Name, p.Domain = st, st.Role, st.Name, st.Domain()
-		return true, nil
+		return true
 	case models.SessionUnit, models.SessionClerk:
-		id, err := models.SessionIdentity(ctx, s.Store.R(), sess)
-		if err != nil || id == nil {
-			return false, err
+		id := who.Identity
+		if id == nil {
+			return false
 		}
 		p.Role, p.UnitID, p.UnitCode, p.UnitName = sess.Role, id.UnitID, id.UnitCode, id.UnitName
 		p.Name, p.ClerkID, p.Domain, p.MayManage, p.Units = id.Name, id.ClerkID, "unit:"+id.UnitCode, id.MayManage, id.Units
-		return true, nil
+		return true
 	}
-	return false, nil
+	return false
 }
 
 // ensureSession gives an anonymous visitor a pre-login cookie token, so

@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -146,6 +147,7 @@ func TestClerkOfSeveralUnits(t *testing.T) {
 			if err != nil || id == nil || !id.MayManage || id.Units != 3 || id.UnitCode != b.Code {
 				t.Fatalf("identity %+v, %v", id, err)
 			}
+			sameWho(t, f.s, db, tok3)
 			n, err := db.NewSelect().Table("audit_events").Where("action = 'clerk.switch_unit' AND unit_id = ?", b.ID).Count(ctx)
 			if err != nil || n != 1 {
 				t.Errorf("clerk.switch_unit events: %d, %v; want 1", n, err)
@@ -176,6 +178,9 @@ func TestClerkOfSeveralUnits(t *testing.T) {
 						t.Fatalf("the revoking unit is still listed: %+v", units)
 					}
 				}
+				if id := sameWho(t, f.s, db, tok3); id == nil || id.Units != 2 {
+					t.Errorf("identity after one assignment was revoked: %+v, want 2 units", id)
+				}
 				_, _, err = choose(s3, c.ID)
 				if !apperr.Is(err, apperr.Forbidden) || !strings.Contains(err.Error(), "已取消您的承辦人指派") {
 					t.Fatalf("got %v, want Forbidden saying the assignment was revoked", err)
@@ -193,6 +198,28 @@ func TestClerkOfSeveralUnits(t *testing.T) {
 				_, u := login(t, "")
 				if u == nil || u.ID != b.ID {
 					t.Fatalf("login with one open unit: %v, want %s", u, b.Code)
+				}
+				if id := sameWho(t, f.s, db, tok3); id == nil || id.Units != 1 {
+					t.Errorf("identity after another unit closed: %+v, want 1 unit", id)
+				}
+				// The clerk's rights change: the session no longer stands.
+				if _, err := db.NewUpdate().Table("clerks").Set("may_file = ?", false).Where("unit_id = ? AND card_serial = ?", b.ID, h.CardSerial).Exec(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if id := sameWho(t, f.s, db, tok3); id != nil {
+					t.Errorf("identity of a filer who may no longer file: %+v, want none", id)
+				}
+				if _, err := db.NewUpdate().Table("clerks").Set("may_file = ?", true).Where("unit_id = ? AND card_serial = ?", b.ID, h.CardSerial).Exec(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if id := sameWho(t, f.s, db, tok3); id == nil {
+					t.Error("no identity once the rights are back")
+				}
+				if _, err := db.NewUpdate().Table("units").Set("status = ?", models.UnitClosed).Where("id = ?", b.ID).Exec(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if id := sameWho(t, f.s, db, tok3); id != nil {
+					t.Errorf("identity in a closed unit: %+v, want none", id)
 				}
 			})
 		})
@@ -254,4 +281,23 @@ func TestNHIClerkOfSeveralUnits(t *testing.T) {
 			t.Fatalf("with the unit code: %v, want %s", u, b.Code)
 		}
 	})
+}
+
+// sameWho checks that the identity WhoByToken reads with the session is
+// SessionIdentity's, and returns it.
+func sameWho(t *testing.T, s *models.Store, db *bun.DB, tok string) *models.Identity {
+	t.Helper()
+	ctx := context.Background()
+	who, err := s.PeekWho(ctx, tok)
+	if err != nil || who == nil {
+		t.Fatalf("who: %+v, %v", who, err)
+	}
+	want, err := models.SessionIdentity(ctx, db, who.Session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(who.Identity, want) {
+		t.Fatalf("who's identity %+v, SessionIdentity %+v", who.Identity, want)
+	}
+	return want
 }

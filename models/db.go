@@ -43,6 +43,7 @@ var pools sync.Map // *bun.DB → *pgxpool.Pool
 
 // Close closes db and, on PostgreSQL, the connection pool behind it.
 func Close(db *bun.DB) error {
+	forgetStmts(db)
 	err := db.Close()
 	if p, ok := pools.LoadAndDelete(db); ok {
 		p.(*pgxpool.Pool).Close()

@@ -126,28 +126,51 @@ const (
 // there is none or it has expired (idle or absolute); expired ones are deleted.
 // It records activity at most once a minute to spare the database.
 func (s *Store) SessionByToken(ctx context.Context, token string) (*Session, error) {
-	return s.sessionByToken(ctx, token, true)
+	who, err := s.sessionByToken(ctx, token, true)
+	if who == nil {
+		return nil, err
+	}
+	return who.Session, nil
 }
 
 // PeekSession is SessionByToken without recording activity: a page that
 // refreshes itself (the 工作台's counts) must not keep an idle session
 // alive.
 func (s *Store) PeekSession(ctx context.Context, token string) (*Session, error) {
+	who, err := s.sessionByToken(ctx, token, false)
+	if who == nil {
+		return nil, err
+	}
+	return who.Session, nil
+}
+
+// WhoByToken is SessionByToken with who the session belongs to, read in
+// the same statement: what every request with a session cookie needs.
+func (s *Store) WhoByToken(ctx context.Context, token string) (*Who, error) {
+	return s.sessionByToken(ctx, token, true)
+}
+
+// PeekWho is WhoByToken without recording activity, as PeekSession.
+func (s *Store) PeekWho(ctx context.Context, token string) (*Who, error) {
 	return s.sessionByToken(ctx, token, false)
 }
 
-func (s *Store) sessionByToken(ctx context.Context, token string, touch bool) (*Session, error) {
+func (s *Store) sessionByToken(ctx context.Context, token string, touch bool) (*Who, error) {
 	if token == "" || len(token) > 100 {
 		return nil, nil
 	}
-	sess := new(Session)
-	err := s.R().NewSelect().Model(sess).Where("id = ?", sessionID(token)).Scan(ctx)
-	if isNoRows(err) {
-		return nil, nil
+	db := s.DB
+	if s.Reads != nil {
+		db = s.Reads
 	}
+	who, err := sessionLookup(ctx, db, sessionID(token))
 	if err != nil {
 		return nil, fmt.Errorf("models: session: %w", err)
 	}
+	if who == nil {
+		return nil, nil
+	}
+	sess := who.Session
 	now := s.now()
 	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.SessionIdle {
 		if _, err := s.DB.NewDelete().Model((*Session)(nil)).Where("id = ?", sess.ID).Exec(ctx); err != nil {
@@ -161,7 +184,7 @@ func (s *Store) sessionByToken(ctx context.Context, token string, touch bool) (*
 			return nil, fmt.Errorf("models: touch session: %w", err)
 		}
 	}
-	return sess, nil
+	return who, nil
 }
 
 // touchEvery is how stale last_seen_at may get before a request records
