@@ -17,7 +17,7 @@ import (
 )
 
 // partTimeForm is an enrollment at the part-time amount 12540 of
-// testPartTime, marked 部分工時 when marked.
+// modelstest.PartTimeAmounts, marked 部分工時 when marked.
 func partTimeForm(serial int, marked bool) url.Values {
 	f := insuredForm(serial)
 	f.Set("amount", "12540")
@@ -25,23 +25,6 @@ func partTimeForm(serial int, marked bool) url.Values {
 		f.Set("part_time", "1")
 	}
 	return f
-}
-
-// testPartTime are part-time amounts the tests give the 2026 table, as an
-// admin may: the shipped table lists none (全民健康保險法第 19 條).
-const testPartTime = "11100,12540,13500,15840,16500,17280,17880,19047,20008,21009,22000,23100,24000,25250,26400,27600,28590"
-
-// loadPartTime gives the loaded 2026 table the part-time amounts
-// testPartTime.
-func loadPartTime(t *testing.T, db bun.IDB) {
-	t.Helper()
-	res, err := db.NewUpdate().Table("grade_tables").Set("part_time = ?", testPartTime).Where("effective_date = '2026-01-01'").Exec(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		t.Fatalf("loadPartTime: %d tables of 2026-01-01", n)
-	}
 }
 
 // TestGradeTablesPartTime (issue 13.7): the grade tables page shows each
@@ -116,7 +99,7 @@ func TestFilingPartTime(t *testing.T) {
 		if err := e.store.EnsureReferenceData(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		loadPartTime(t, db)
+		modelstest.LoadPartTime(t, db)
 		c := e.unitClient(ownUnit, models.RoleClerkFiler)
 		page := c.get("/portal/filings/new")
 		box := page.doc(t).Find(`input#part_time[type="checkbox"][name="part_time"]`)
@@ -190,7 +173,7 @@ func TestUploadPartTime(t *testing.T) {
 		if err := e.store.EnsureReferenceData(ctx); err != nil {
 			t.Fatal(err)
 		}
-		loadPartTime(t, db)
+		modelstest.LoadPartTime(t, db)
 		c := e.unitClient(ownUnit, models.RoleClerkFiler)
 		wantContains(t, c.get("/portal/filings/upload"), "<td>部分工時</td>")
 		header := strings.TrimSuffix(uploadHeader, "\r\n") + ",部分工時\r\n"

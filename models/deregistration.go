@@ -221,7 +221,7 @@ func DeregistrationQueue(ctx context.Context, db bun.IDB, sc Scope, page int) ([
 	var ds []Deregistration
 	q := sc.units(db.NewSelect().Model(&ds).Relation("Unit").Relation("Requester").Relation("Decider").Relation("Account"), `"unit"`).
 		Where("deregistration.status = ?", DeregPending).Order("deregistration.requested_at", "deregistration.id").
-		Limit(QueuePageSize).Offset(int64((max(page, 1)-1)*QueuePageSize))
+		Limit(QueuePageSize).Offset(int64((max(page, 1) - 1) * QueuePageSize))
 	if err := q.Scan(ctx); err != nil {
 		return nil, 0, fmt.Errorf("models: deregistration queue: %w", err)
 	}

@@ -15,30 +15,11 @@ import (
 )
 
 // partTimeAdd is an enrollment of a part-time employee at the second of
-// the part-time amounts testPartTime.
+// the part-time amounts modelstest.PartTimeAmounts.
 func partTimeAdd(serial int) rules.Filing {
 	f := insuredAdd(serial)
 	f.Amount, f.PartTime = 12540, true
 	return f
-}
-
-// testPartTime are part-time amounts the tests give the 2026 table, as an
-// admin may: the shipped table lists none (全民健康保險法第 19 條). They are
-// the labour insurance table's low amounts, the list an earlier release
-// shipped by mistake.
-const testPartTime = "11100,12540,13500,15840,16500,17280,17880,19047,20008,21009,22000,23100,24000,25250,26400,27600,28590"
-
-// loadPartTime gives the loaded 2026 table the part-time amounts
-// testPartTime.
-func loadPartTime(t *testing.T, db bun.IDB) {
-	t.Helper()
-	res, err := db.NewUpdate().Table("grade_tables").Set("part_time = ?", testPartTime).Where("effective_date = '2026-01-01'").Exec(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		t.Fatalf("loadPartTime: %d tables of 2026-01-01", n)
-	}
 }
 
 // TestPartTimeFilings (issue 13.7): the shipped 2026 table lists no
@@ -62,7 +43,7 @@ func TestPartTimeFilings(t *testing.T) {
 			!strings.Contains(shipped.Rows[0].Codes[0].Detail, "基本工資") {
 			t.Fatalf("12540 marked 部分工時 under the shipped table: %v, want code n naming 基本工資", err)
 		}
-		loadPartTime(t, db)
+		modelstest.LoadPartTime(t, db)
 
 		pt := partTimeAdd(7100001)
 		stored, err := f.s.SubmitFiling(ctx, by, pt)
@@ -238,7 +219,7 @@ func TestEnsureReferenceDataPartTime(t *testing.T) {
 		if _, err := db.NewUpdate().Table("grade_tables").Set("source = 'old'").Where("1 = 1").Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
-		loadPartTime(t, db)
+		modelstest.LoadPartTime(t, db)
 		if err := s.EnsureReferenceData(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -257,14 +238,14 @@ func TestEnsureReferenceDataPartTime(t *testing.T) {
 		if _, err := db.NewUpdate().Table("grade_tables").Set("source = 'mine', loaded_by = 'hq.admin'").Where("effective_date = '2026-01-01'").Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
-		loadPartTime(t, db)
+		modelstest.LoadPartTime(t, db)
 		if _, err := db.NewUpdate().Table("grade_tables").Set("grades = '28590,30000', source = 'edited'").Where("effective_date = '2025-01-01'").Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.EnsureReferenceData(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if n := count(t, db, "grade_tables", "(source = 'mine' AND part_time = ?) OR (source = 'edited')", testPartTime); n != 2 {
+		if n := count(t, db, "grade_tables", "(source = 'mine' AND part_time = ?) OR (source = 'edited')", modelstest.PartTimeAmounts); n != 2 {
 			t.Errorf("EnsureReferenceData changed %d tables it should have left", 2-n)
 		}
 	})
@@ -296,7 +277,7 @@ func TestMigration27(t *testing.T) {
 			if err := f.s.EnsureReferenceData(ctx); err != nil {
 				t.Fatal(err)
 			}
-			loadPartTime(t, db)
+			modelstest.LoadPartTime(t, db)
 			if _, err := f.s.SubmitFiling(ctx, filer(t, f), partTimeAdd(7400001)); err != nil {
 				t.Fatal(err)
 			}
