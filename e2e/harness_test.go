@@ -424,14 +424,31 @@ func clearInput(id string) chromedp.Action[chromedp.Void] {
 // waitHTMX waits until htmx has loaded in the page, so that an hx-* form is
 // handled by htmx and not submitted as a plain form.
 func waitHTMX(ctx context.Context) error {
-	wctx, cancel := context.WithTimeout(ctx, waitTimeout)
-	defer cancel()
-	_, err := chromedp.Run(wctx, chromedp.Poll[bool](`!!(window.htmx && document.readyState === "complete")`,
-		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(waitTimeout)))
-	if err != nil {
-		return fmt.Errorf("htmx did not load: %w", err)
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		wctx, cancel := context.WithDeadline(ctx, deadline)
+		_, err := chromedp.Run(wctx, chromedp.Poll[bool](`!!(window.htmx && document.readyState === "complete")`,
+			chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(time.Until(deadline))))
+		cancel()
+		// A page whose script context was replaced while the poll ran (a
+		// navigation ending, seen once under load in CI): poll the new one.
+		if err != nil && contextGone(err) && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("htmx did not load: %w", err)
+		}
+		return nil
 	}
-	return nil
+}
+
+// contextGone reports whether err says the page's JavaScript context went
+// away under an evaluation (the page navigated or was replaced).
+func contextGone(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Cannot find context with specified id") || strings.Contains(msg, "Execution context was destroyed") ||
+		strings.Contains(msg, "Inspected target navigated or closed")
 }
 
 // elementText is what textOf reads from the page.
