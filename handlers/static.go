@@ -7,18 +7,15 @@ import (
 	"io/fs"
 	"mime"
 	"path"
-	"strings"
-	"sync"
 
 	"github.com/gofiber/fiber/v2"
 )
 
-var etags sync.Map // file name → ETag
-
 // staticVersions holds, per file of the static directory, the first hex
-// digits of its SHA-256: pages ask for /static/NAME?v=VERSION (the static
-// template function), so that a new release's files are fetched at once
-// and a versioned address can be kept by the browser for a year.
+// digits of its SHA-256, computed once at start: pages ask for
+// /static/NAME?v=VERSION (the static template function), so that a new
+// release's files are fetched at once and a versioned address can be kept
+// by the browser for a year; it is also the file's ETag.
 var staticVersions = func() map[string]string {
 	m := map[string]string{}
 	entries, err := fs.ReadDir(staticFS, ".")
@@ -49,9 +46,7 @@ func staticURL(name string) (string, error) {
 // serveStatic serves a file of the embedded static directory. Names are
 // flat: anything with a path separator is not found.
 func (s *Server) serveStatic(c *fiber.Ctx) error {
-	// Cloned: the name is kept as a key of etags, and Fiber reuses the
-	// memory behind c.Params after the request (zero-copy).
-	name := strings.Clone(c.Params("name"))
+	name := c.Params("name") // used within the request only
 	if name == "" || name != path.Base(name) || name[0] == '.' {
 		return fiber.ErrNotFound
 	}
@@ -59,20 +54,16 @@ func (s *Server) serveStatic(c *fiber.Ctx) error {
 	if err != nil {
 		return fiber.ErrNotFound
 	}
-	tag, ok := etags.Load(name)
-	if !ok {
-		sum := sha256.Sum256(b)
-		tag = `"` + hex.EncodeToString(sum[:8]) + `"`
-		etags.Store(name, tag)
-	}
-	c.Set(fiber.HeaderETag, tag.(string))
-	if v := c.Query("v"); v != "" && v == staticVersions[name] {
+	version := staticVersions[name]
+	tag := `"` + version + `"`
+	c.Set(fiber.HeaderETag, tag)
+	if v := c.Query("v"); v != "" && v == version {
 		// This file's own version: it never changes under this address.
 		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
 	} else {
 		c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
 	}
-	if c.Get(fiber.HeaderIfNoneMatch) == tag.(string) {
+	if c.Get(fiber.HeaderIfNoneMatch) == tag {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
 	ct := mime.TypeByExtension(path.Ext(name))
