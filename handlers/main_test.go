@@ -46,7 +46,7 @@ func newEnv(t *testing.T, db *bun.DB) *env {
 	}
 	if reads != nil {
 		store.Reads = reads
-		t.Cleanup(func() { reads.Close() })
+		t.Cleanup(func() { models.Close(reads) })
 	}
 	if _, err := demo.Seed(context.Background(), store, 24); err != nil {
 		t.Fatal(err)

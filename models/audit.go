@@ -389,7 +389,8 @@ func checkEvent(ev *AuditEvent, keys *AuditKeys, seq int64, prev string, link, k
 // AuditEventsOfUnit returns the newest events about a unit, newest first.
 func AuditEventsOfUnit(ctx context.Context, db bun.IDB, sc Scope, unitID int64, limit int) ([]AuditEvent, error) {
 	var evs []AuditEvent
-	err := sc.ofUnits(db.NewSelect().Model(&evs).Where("unit_id = ?", unitID), "unit_id").Order("seq DESC").Limit(int64(limit)).Scan(ctx)
+	p := bind(db)
+	err := sc.ofUnitsBound(p, db.NewSelect().Conn(p).Model(&evs).Where("unit_id = ?", p.ID(unitID)), "unit_id").Order("seq DESC").Limit(int64(limit)).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("models: audit events of unit %d: %w", unitID, err)
 	}

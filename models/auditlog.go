@@ -100,7 +100,7 @@ func (f AuditFilter) query(q *bun.SelectQuery) *bun.SelectQuery {
 // auditEvents restricts a query on audit_events (aliased e) to the scope:
 // a branch sees the events recorded for the branch and those about its
 // units; head office sees all; anyone else nothing.
-func (sc Scope) auditEvents(q *bun.SelectQuery) *bun.SelectQuery {
+func (sc Scope) auditEvents(p *params, q *bun.SelectQuery) *bun.SelectQuery {
 	switch {
 	case sc.All:
 		return q
@@ -111,7 +111,8 @@ func (sc Scope) auditEvents(q *bun.SelectQuery) *bun.SelectQuery {
 		// size; PostgreSQL hashes them, and an EXISTS too: 1 s while the
 		// cache is cold), where the newest 50 events need only the units
 		// of the 150 rows read (0.3 ms on SQLite).
-		return q.Where("(e.branch_code = ? OR (SELECT su.branch_code FROM units AS su WHERE su.id = e.unit_id) = ?)", sc.Branch, sc.Branch)
+		b := p.Text(sc.Branch)
+		return q.Where("(e.branch_code = ? OR (SELECT su.branch_code FROM units AS su WHERE su.id = e.unit_id) = ?)", b, b)
 	default:
 		return q.Where("1 = 0")
 	}
@@ -124,13 +125,16 @@ type AuditRow struct {
 	UnitName *string `bun:"unit_name"`
 }
 
-func auditRows(db bun.IDB, sc Scope) *bun.SelectQuery {
+func auditRows(db bun.IDB, sc Scope, p *params) *bun.SelectQuery {
 	q := db.NewSelect().TableExpr("audit_events AS e").
 		ColumnExpr("e.*").
 		ColumnExpr("u.code AS unit_code").
 		ColumnExpr("u.name AS unit_name").
 		Join("LEFT JOIN units AS u ON u.id = e.unit_id")
-	return sc.auditEvents(q)
+	if p != nil {
+		q = q.Conn(p)
+	}
+	return sc.auditEvents(p, q)
 }
 
 // SearchAuditEvents finds audit events within the scope, newest first, one
@@ -152,22 +156,29 @@ func SearchAuditEvents(ctx context.Context, db bun.IDB, sc Scope, f AuditFilter)
 		// number: one index lookup instead of counting millions of rows. A
 		// log whose rows were removed behind the triggers' back shows how
 		// many were written; audit verify names the gap.
-		err = db.NewSelect().TableExpr("audit_events AS e").ColumnExpr("COALESCE(MAX(e.seq), 0)").Scan(ctx, &total)
+		err = db.NewSelect().Conn(bind(db)).TableExpr("audit_events AS e").ColumnExpr("COALESCE(MAX(e.seq), 0)").Scan(ctx, &total)
 	} else if sc.Branch != "" && !sc.All && sc.UnitID == 0 && f.everything() {
 		// A branch's whole log: its count, kept by triggers on every
 		// insert (migration 31), instead of an OR over millions of rows.
-		err = db.NewSelect().TableExpr("audit_counts").ColumnExpr("COALESCE(MAX(events), 0)").
-			Where("branch_code = ?", sc.Branch).Scan(ctx, &total)
+		p := bind(db)
+		err = db.NewSelect().Conn(p).TableExpr("audit_counts").ColumnExpr("COALESCE(MAX(events), 0)").
+			Where("branch_code = ?", p.Text(sc.Branch)).Scan(ctx, &total)
 	} else {
 		var n int64
-		n, err = f.query(sc.auditEvents(db.NewSelect().TableExpr("audit_events AS e"))).Count(ctx)
+		n, err = f.query(sc.auditEvents(nil, db.NewSelect().TableExpr("audit_events AS e"))).Count(ctx)
 		total = int(n)
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("models: search audit events: count: %w", err)
 	}
 	var rows []AuditRow
-	err = f.query(auditRows(db, sc)).OrderExpr("e.seq DESC").
+	// The whole log's first page is the one opened most: its statement
+	// is kept prepared; a search's values stay in the text.
+	var p *params
+	if f.everything() {
+		p = bindFirstPage(db, f.Page)
+	}
+	err = f.query(auditRows(db, sc, p)).OrderExpr("e.seq DESC").
 		Limit(int64(f.PageSize)).Offset(int64((f.Page-1)*f.PageSize)).Scan(ctx, &rows)
 	if err != nil {
 		return nil, 0, fmt.Errorf("models: search audit events: %w", err)
@@ -184,7 +195,7 @@ func (f AuditFilter) everything() bool {
 // AuditEventByID returns one event within the scope, or NotFound.
 func AuditEventByID(ctx context.Context, db bun.IDB, sc Scope, id int64) (*AuditRow, error) {
 	row := new(AuditRow)
-	err := auditRows(db, sc).Where("e.id = ?", id).Scan(ctx, row)
+	err := auditRows(db, sc, nil).Where("e.id = ?", id).Scan(ctx, row)
 	if isNoRows(err) {
 		return nil, notFound("稽核紀錄")
 	}
@@ -240,7 +251,7 @@ type AuditExport struct {
 func (x *AuditExport) Truncated() bool { return x.Rows < x.Matched }
 
 func (x *AuditExport) query(db bun.IDB) *bun.SelectQuery {
-	return x.Filter.query(auditRows(db, x.Scope)).Where("e.seq <= ?", x.UptoSeq)
+	return x.Filter.query(auditRows(db, x.Scope, nil)).Where("e.seq <= ?", x.UptoSeq)
 }
 
 // StartAuditExport records an export of the audit log, with its filter and
@@ -256,7 +267,7 @@ func (s *Store) StartAuditExport(ctx context.Context, a Actor, sc Scope, f Audit
 		if err := tx.NewRaw("SELECT seq FROM audit_head WHERE id = 1").Scan(ctx, &x.UptoSeq); err != nil {
 			return fmt.Errorf("models: audit export: head: %w", err)
 		}
-		n, err := x.Filter.query(sc.auditEvents(tx.NewSelect().TableExpr("audit_events AS e"))).
+		n, err := x.Filter.query(sc.auditEvents(nil, tx.NewSelect().TableExpr("audit_events AS e"))).
 			Where("e.seq <= ?", x.UptoSeq).Count(ctx)
 		if err != nil {
 			return fmt.Errorf("models: audit export: count: %w", err)
@@ -366,7 +377,7 @@ func DecisionStatsFor(ctx context.Context, db bun.IDB, sc Scope, from, to time.T
 		Where("e.action IN (?)", bun.List(DecisionActions)).
 		Where("e.at >= ?", dayStart(from)).Where("e.at < ?", dayEnd(to)).
 		OrderExpr("e.seq")
-	if err := sc.auditEvents(q).Scan(ctx, &evs); err != nil {
+	if err := sc.auditEvents(nil, q).Scan(ctx, &evs); err != nil {
 		return nil, fmt.Errorf("models: decision stats: %w", err)
 	}
 	st := &DecisionStats{From: from, To: to, Actions: DecisionActions, All: DecisionGroup{Counts: map[string]int{}}}

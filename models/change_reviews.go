@@ -29,18 +29,18 @@ const QueuePageSize = 50
 // ReviewQueue is one page (from 1) of the pending change requests within
 // the scope, oldest first, and how many are pending in all.
 func ReviewQueue(ctx context.Context, db bun.IDB, sc Scope, page int) ([]ReviewItem, int, error) {
-	pending := func() *bun.SelectQuery {
-		q := db.NewSelect().TableExpr("change_requests AS change_request").
+	pending := func(p *params) *bun.SelectQuery {
+		q := db.NewSelect().Conn(p).TableExpr("change_requests AS change_request").
 			Join("JOIN units AS u ON u.id = change_request.unit_id").
 			Where("change_request.status = ?", RequestPending)
-		return sc.units(q, "u")
+		return sc.unitsBound(p, q, "u")
 	}
-	total, err := pending().Count(ctx)
+	total, err := pendingRequests(db, sc).Count(ctx)
 	if err != nil {
 		return nil, 0, fmt.Errorf("models: review queue: %w", err)
 	}
 	var items []ReviewItem
-	if err := pending().ColumnExpr("change_request.*").
+	if err := pending(bindFirstPage(db, page)).ColumnExpr("change_request.*").
 		ColumnExpr("u.code AS unit_code, u.name AS unit_name, u.branch_code AS branch_code").
 		OrderExpr("change_request.submitted_at, change_request.id").
 		Limit(QueuePageSize).Offset(int64((max(page, 1)-1)*QueuePageSize)).Scan(ctx, &items); err != nil {

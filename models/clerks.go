@@ -202,7 +202,8 @@ func ClerkByID(ctx context.Context, db bun.IDB, sc Scope, id int64) (*Clerk, err
 // when the unit is outside the scope.
 func ClerksOfUnit(ctx context.Context, db bun.IDB, sc Scope, unitID int64) ([]Clerk, error) {
 	var hs []Clerk
-	err := sc.ofUnits(db.NewSelect().Model(&hs).Where("h.unit_id = ?", unitID), "h.unit_id").
+	p := bind(db)
+	err := sc.ofUnitsBound(p, db.NewSelect().Conn(p).Model(&hs).Where("h.unit_id = ?", p.ID(unitID)), "h.unit_id").
 		OrderExpr("CASE WHEN status = 'active' THEN 0 ELSE 1 END").Order("name", "id").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("models: clerks of unit %d: %w", unitID, err)

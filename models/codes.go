@@ -230,7 +230,8 @@ func CodesOfUnit(ctx context.Context, db bun.IDB, sc Scope, unitID int64, limit 
 		return nil, err
 	}
 	var cs []OneTimeCode
-	err := db.NewSelect().Model(&cs).Where("unit_id = ? AND purpose = ?", unitID, CodeUnitRegister).
+	p := bind(db)
+	err := db.NewSelect().Conn(p).Model(&cs).Where("unit_id = ? AND purpose = ?", p.ID(unitID), CodeUnitRegister).
 		Order("created_at DESC", "id DESC").Limit(int64(limit)).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("models: codes of unit %d: %w", unitID, err)

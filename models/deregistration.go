@@ -234,14 +234,15 @@ func Deregistrations(ctx context.Context, db bun.IDB, sc Scope, pendingOnly bool
 	var ds []Deregistration
 	// The scope filters the joined unit ("unit"), so that head office
 	// reads no list of every unit's id.
-	q := sc.units(db.NewSelect().Model(&ds).Relation("Unit").Relation("Requester").Relation("Decider").Relation("Account"), `"unit"`)
+	p := bind(db)
+	q := sc.unitsBound(p, db.NewSelect().Conn(p).Model(&ds).Relation("Unit").Relation("Requester").Relation("Decider").Relation("Account"), `"unit"`)
 	if pendingOnly {
 		q = q.Where("deregistration.status = ?", DeregPending).Order("deregistration.requested_at")
 	} else {
 		q = q.Order("deregistration.requested_at DESC")
 	}
 	if unitID != 0 {
-		q = q.Where("deregistration.unit_id = ?", unitID)
+		q = q.Where("deregistration.unit_id = ?", p.ID(unitID))
 	}
 	if err := q.Limit(200).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: deregistrations: %w", err)

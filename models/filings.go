@@ -591,23 +591,23 @@ func FilingsOfUnit(ctx context.Context, db bun.IDB, sc Scope, unitID int64, f Fi
 	if f.Page < 1 {
 		f.Page = 1
 	}
-	base := func() *bun.SelectQuery {
-		q := sc.ofUnits(db.NewSelect().Model((*Filing)(nil)).Where("unit_id = ?", unitID), "unit_id").
-			Where("filed_on >= ? AND filed_on <= ?", dateString(f.From), dateString(f.To))
+	base := func(p *params) *bun.SelectQuery {
+		q := sc.ofUnitsBound(p, db.NewSelect().Conn(p).Model((*Filing)(nil)).Where("unit_id = ?", p.ID(unitID)), "unit_id").
+			Where("filed_on >= ? AND filed_on <= ?", p.Text(dateString(f.From)), p.Text(dateString(f.To)))
 		if f.Operation != "" {
-			q = q.Where("operation = ?", f.Operation)
+			q = q.Where("operation = ?", f.Operation) // a few values, kept for the planner
 		}
 		if f.Status != "" {
 			q = q.Where("status = ?", f.Status)
 		}
 		return q
 	}
-	total, err := base().Count(ctx)
+	total, err := base(bind(db)).Count(ctx)
 	if err != nil {
 		return nil, 0, fmt.Errorf("models: filings: %w", err)
 	}
 	var fs []Filing
-	if err := base().ColumnExpr("filing.*").ColumnExpr(correctedByColumn).Order("filed_on DESC", "id DESC").
+	if err := base(bindFirstPage(db, f.Page)).ColumnExpr("filing.*").ColumnExpr(correctedByColumn).Order("filed_on DESC", "id DESC").
 		Limit(int64(f.PageSize)).Offset(int64((f.Page-1)*f.PageSize)).Scan(ctx, &fs); err != nil {
 		return nil, 0, fmt.Errorf("models: filings: %w", err)
 	}
@@ -620,7 +620,8 @@ const correctedByColumn = "(SELECT c.id FROM filings AS c WHERE c.corrects_id = 
 // RecentFilingsOfUnit lists a unit's newest filings (for staff and the case page).
 func RecentFilingsOfUnit(ctx context.Context, db bun.IDB, sc Scope, unitID int64, errorsOnly bool, limit int) ([]Filing, error) {
 	var fs []Filing
-	q := sc.ofUnits(db.NewSelect().Model(&fs).Where("unit_id = ?", unitID), "unit_id")
+	p := bind(db)
+	q := sc.ofUnitsBound(p, db.NewSelect().Conn(p).Model(&fs).Where("unit_id = ?", p.ID(unitID)), "unit_id")
 	if errorsOnly {
 		q = q.Where("status = ? AND voided = ''", FilingError) // corrected or withdrawn errors are settled
 	}
@@ -637,7 +638,7 @@ func ErrorCodes(ctx context.Context, db bun.IDB) ([]rules.Info, error) {
 		Message string `bun:"message"`
 		Fix     string `bun:"fix"`
 	}
-	if err := db.NewSelect().Table("error_codes").Column("code", "message", "fix").Scan(ctx, &rows); err != nil {
+	if err := db.NewSelect().Conn(bind(db)).Table("error_codes").Column("code", "message", "fix").Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("models: error codes: %w", err)
 	}
 	if len(rows) == 0 {

@@ -399,8 +399,9 @@ func NHIPasswordsOfUnit(ctx context.Context, db bun.IDB, sc Scope, unitID int64)
 		return nil, err
 	}
 	var regs []NHIRegistration
-	err := db.NewSelect().Model(&regs).Column("id_no", "updated_at").
-		Where("id_no IN (SELECT h.id_no FROM clerks AS h WHERE h.unit_id = ? AND h.card_type = ?)", unitID, CardNHI).Scan(ctx)
+	p := bind(db)
+	err := db.NewSelect().Conn(p).Model(&regs).Column("id_no", "updated_at").
+		Where("id_no IN (SELECT h.id_no FROM clerks AS h WHERE h.unit_id = ? AND h.card_type = ?)", p.ID(unitID), CardNHI).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("models: NHI passwords of unit %d: %w", unitID, err)
 	}

@@ -35,7 +35,8 @@ func notify(ctx context.Context, tx bun.IDB, now time.Time, u *Unit, title, body
 // NoticesOfUnit returns the unit's newest notices.
 func NoticesOfUnit(ctx context.Context, db bun.IDB, sc Scope, unitID int64, limit int) ([]Notice, error) {
 	var ns []Notice
-	err := sc.ofUnits(db.NewSelect().Model(&ns).Where("unit_id = ?", unitID), "unit_id").Order("created_at DESC", "id DESC").Limit(int64(limit)).Scan(ctx)
+	p := bind(db)
+	err := sc.ofUnitsBound(p, db.NewSelect().Conn(p).Model(&ns).Where("unit_id = ?", p.ID(unitID)), "unit_id").Order("created_at DESC", "id DESC").Limit(int64(limit)).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("models: notices of unit %d: %w", unitID, err)
 	}

@@ -143,9 +143,11 @@ func CountInsured(ctx context.Context, db bun.IDB, sc Scope, unitID int64, on ti
 
 // insuredQuery is the unit's coverage on the day, with no join.
 func insuredQuery(db bun.IDB, sc Scope, unitID int64, on time.Time) *bun.SelectQuery {
-	q := db.NewSelect().TableExpr("coverage AS c").Where("c.unit_id = ?", unitID).
-		Where("c.since <= ? AND (c.until IS NULL OR c.until > ?)", dateString(on), dateString(on))
-	return sc.ofUnits(q, "c.unit_id")
+	p := bind(db)
+	day := p.Text(dateString(on))
+	q := db.NewSelect().Conn(p).TableExpr("coverage AS c").Where("c.unit_id = ?", p.ID(unitID)).
+		Where("c.since <= ? AND (c.until IS NULL OR c.until > ?)", day, day)
+	return sc.ofUnitsBound(p, q, "c.unit_id")
 }
 
 // RosterForExport streams the unit's roster on f.On (all pages) to fn, in

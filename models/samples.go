@@ -133,7 +133,7 @@ func SampleByID(ctx context.Context, db bun.IDB, sc Scope, id int64) (*SampleDet
 	// The events were drawn within the sample's scope, which the caller's
 	// scope covers: read them unscoped.
 	var evs []AuditRow
-	if err := auditRows(db, ScopeAll).Where("e.id IN (?)", bun.List(ids)).Scan(ctx, &evs); err != nil {
+	if err := auditRows(db, ScopeAll, nil).Where("e.id IN (?)", bun.List(ids)).Scan(ctx, &evs); err != nil {
 		return nil, fmt.Errorf("models: sample %d: events: %w", id, err)
 	}
 	byID := make(map[int64]*AuditRow, len(evs))
@@ -237,7 +237,7 @@ func UnsampledDecisions(ctx context.Context, db bun.IDB, sc Scope, drawer int64,
 		Where("e.at >= ?", now.Add(-SampleWindow)).
 		Where("NOT EXISTS (SELECT 1 FROM sample_items AS si WHERE si.audit_event_id = e.id)").
 		Where("(e.actor_kind <> 'staff' OR e.actor_id IS NULL OR e.actor_id <> ?)", drawer)
-	if err := sc.auditEvents(q).Scan(ctx, &ids); err != nil {
+	if err := sc.auditEvents(nil, q).Scan(ctx, &ids); err != nil {
 		return nil, fmt.Errorf("models: draw sample: %w", err)
 	}
 	return ids, nil

@@ -115,6 +115,7 @@ func lookupOf(ctx context.Context, db *bun.DB) (*lookup, error) {
 }
 
 func forgetStmts(db *bun.DB) {
+	forgetCachedStmts(db)
 	if l, ok := lookups.LoadAndDelete(db); ok && l.(*lookup).stmt != nil {
 		l.(*lookup).stmt.Close()
 	}

@@ -93,13 +93,19 @@ func UnitScope(id int64) Scope { return Scope{UnitID: id} }
 
 // units restricts a query on units (aliased alias) to the scope.
 func (sc Scope) units(q *bun.SelectQuery, alias string) *bun.SelectQuery {
+	return sc.unitsBound(nil, q, alias)
+}
+
+// unitsBound is units with the scope's values as p's parameters (p nil:
+// in the text).
+func (sc Scope) unitsBound(p *params, q *bun.SelectQuery, alias string) *bun.SelectQuery {
 	switch {
 	case sc.UnitID != 0:
-		return q.Where(alias+".id = ?", sc.UnitID)
+		return q.Where(alias+".id = ?", p.ID(sc.UnitID))
 	case sc.All:
 		return q
 	case sc.Branch != "":
-		return q.Where(alias+".branch_code = ?", sc.Branch)
+		return q.Where(alias+".branch_code = ?", p.Text(sc.Branch))
 	default:
 		return q.Where("1 = 0") // an empty scope sees nothing
 	}
@@ -108,13 +114,19 @@ func (sc Scope) units(q *bun.SelectQuery, alias string) *bun.SelectQuery {
 // ofUnits restricts a query on a table of a unit's objects (its unit id in
 // column col) to the scope.
 func (sc Scope) ofUnits(q *bun.SelectQuery, col string) *bun.SelectQuery {
+	return sc.ofUnitsBound(nil, q, col)
+}
+
+// ofUnitsBound is ofUnits with the scope's values as p's parameters (p
+// nil: in the text).
+func (sc Scope) ofUnitsBound(p *params, q *bun.SelectQuery, col string) *bun.SelectQuery {
 	switch {
 	case sc.UnitID != 0:
-		return q.Where(col+" = ?", sc.UnitID)
+		return q.Where(col+" = ?", p.ID(sc.UnitID))
 	case sc.All:
 		return q
 	case sc.Branch != "":
-		return q.Where(col+" IN (SELECT su.id FROM units AS su WHERE su.branch_code = ?)", sc.Branch)
+		return q.Where(col+" IN (SELECT su.id FROM units AS su WHERE su.branch_code = ?)", p.Text(sc.Branch))
 	default:
 		return q.Where("1 = 0")
 	}
@@ -129,7 +141,7 @@ func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 // Branches lists the branches in code order.
 func Branches(ctx context.Context, db bun.IDB) ([]Branch, error) {
 	var bs []Branch
-	if err := db.NewSelect().Model(&bs).Order("code").Scan(ctx); err != nil {
+	if err := db.NewSelect().Conn(bind(db)).Model(&bs).Order("code").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: branches: %w", err)
 	}
 	return bs, nil

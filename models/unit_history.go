@@ -42,14 +42,15 @@ type UnitHistoryEntry struct {
 // first, within the scope: the portal passes the unit's own.
 func UnitHistory(ctx context.Context, db bun.IDB, sc Scope, unitID int64, limit int) ([]UnitHistoryEntry, error) {
 	var evs []AuditEvent
-	q := db.NewSelect().Model(&evs).Where("unit_id = ?", unitID).
+	p := bind(db)
+	q := db.NewSelect().Conn(p).Model(&evs).Where("unit_id = ?", p.ID(unitID)).
 		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 			for _, p := range unitHistoryPrefixes {
 				q = q.WhereOr("action LIKE ?", p+"%")
 			}
 			return q
 		})
-	err := sc.ofUnits(q, "unit_id").Order("seq DESC").Limit(int64(limit)).Scan(ctx)
+	err := sc.ofUnitsBound(p, q, "unit_id").Order("seq DESC").Limit(int64(limit)).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("models: history of unit %d: %w", unitID, err)
 	}

@@ -227,8 +227,9 @@ func countListed(ctx context.Context, db bun.IDB, sc Scope, f UnitFilter) (int64
 // scope it answers NotFound, so that a unit's existence does not leak.
 func UnitByID(ctx context.Context, db bun.IDB, sc Scope, id int64) (*Unit, error) {
 	u := new(Unit)
-	q := db.NewSelect().Model(u).Relation("Branch").Where("unit.id = ?", id)
-	err := sc.units(q, "unit").Scan(ctx)
+	p := bind(db)
+	q := db.NewSelect().Conn(p).Model(u).Relation("Branch").Where("unit.id = ?", p.ID(id))
+	err := sc.unitsBound(p, q, "unit").Scan(ctx)
 	if isNoRows(err) {
 		return nil, notFound("投保單位")
 	}
@@ -242,7 +243,8 @@ func UnitByID(ctx context.Context, db bun.IDB, sc Scope, id int64) (*Unit, error
 // exist or is outside the scope: the check of a query on the unit's
 // objects, without reading the unit.
 func unitVisible(ctx context.Context, db bun.IDB, sc Scope, id int64) error {
-	ok, err := sc.units(db.NewSelect().TableExpr("units AS u").Where("u.id = ?", id), "u").Exists(ctx)
+	p := bind(db)
+	ok, err := sc.unitsBound(p, db.NewSelect().Conn(p).TableExpr("units AS u").Where("u.id = ?", p.ID(id)), "u").Exists(ctx)
 	if err != nil {
 		return fmt.Errorf("models: unit %d: %w", id, err)
 	}
@@ -272,7 +274,8 @@ func UnitDomain(ctx context.Context, db bun.IDB, id int64) (code, branch string,
 // ActiveAccount returns the unit's active account, or nil when it has none.
 func ActiveAccount(ctx context.Context, db bun.IDB, sc Scope, unitID int64) (*UnitAccount, error) {
 	a := new(UnitAccount)
-	err := sc.ofUnits(db.NewSelect().Model(a).Where("unit_id = ? AND status = ?", unitID, AccountActive), "unit_id").Scan(ctx)
+	p := bind(db)
+	err := sc.ofUnitsBound(p, db.NewSelect().Conn(p).Model(a).Where("unit_id = ? AND status = ?", p.ID(unitID), AccountActive), "unit_id").Scan(ctx)
 	if isNoRows(err) {
 		return nil, nil
 	}

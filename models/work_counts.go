@@ -37,9 +37,7 @@ func CountWork(ctx context.Context, db bun.IDB, sc Scope) (WorkCounts, error) {
 	if err := count("open cases", cases, &w.OpenCases); err != nil {
 		return w, err
 	}
-	reviews := sc.units(db.NewSelect().TableExpr("change_requests AS r").Join("JOIN units AS u ON u.id = r.unit_id").
-		Where("r.status = ?", RequestPending), "u")
-	if err := count("reviews", reviews, &w.Reviews); err != nil {
+	if err := count("reviews", pendingRequests(db, sc), &w.Reviews); err != nil {
 		return w, err
 	}
 	approvals := sc.units(db.NewSelect().TableExpr("deregistrations AS d").Join("JOIN units AS u ON u.id = d.unit_id").
@@ -53,4 +51,18 @@ func CountWork(ctx context.Context, db bun.IDB, sc Scope) (WorkCounts, error) {
 		return w, err
 	}
 	return w, nil
+}
+
+// pendingRequests is the pending change requests within the scope (r),
+// joined to their units (u) unless the scope is everything. Read from the
+// pending requests to their units (CROSS JOIN keeps SQLite to that order;
+// PostgreSQL reads it as the inner join it is), never from a branch's
+// 27,000 units to their requests.
+func pendingRequests(db bun.IDB, sc Scope) *bun.SelectQuery {
+	p := bind(db)
+	q := db.NewSelect().Conn(p).TableExpr("change_requests AS r").Where("r.status = ?", RequestPending)
+	if sc.All {
+		return q
+	}
+	return sc.unitsBound(p, q.Join("CROSS JOIN units AS u").Where("u.id = r.unit_id"), "u")
 }

@@ -340,7 +340,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 		return err
 	}
 	if store.Reads != nil {
-		defer store.Reads.Close()
+		defer models.Close(store.Reads)
 	}
 	if _, err := store.MarkAuditKey(ctx); err != nil {
 		return err
