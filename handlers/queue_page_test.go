@@ -79,6 +79,18 @@ func testQueuesPage(t *testing.T, db *bun.DB) {
 		wantStatus(t, first, http.StatusOK)
 		wantContains(t, first, fmt.Sprintf("共 %d 件等候中，第 1／2 頁", all), q.items[0], q.items[49], `href="`+q.path+`?page=2" rel="next"`)
 		wantNotContains(t, first, q.items[50], `rel="prev"`)
+		if q.path == "/console/approvals" {
+			// Each row: the unit by code and name, the account's kind, who
+			// asked, and the decision forms with the session's token.
+			var u models.Unit
+			if err := e.db.NewSelect().Model(&u).Where("id = ?", e.unitID(0)).Scan(ctx); err != nil {
+				t.Fatal(err)
+			}
+			wantContains(t, first, u.Code+" "+u.Name, "<td>"+hq.Name+"</td>", "<td>單位憑證</td>", `name="decision" value="approve"`)
+			if strings.Contains(first.body, `name="_csrf" value=""`) {
+				t.Error("/console/approvals: a decision form without the CSRF token")
+			}
+		}
 		second := c.get(q.path + "?page=2")
 		wantContains(t, second, "第 2／2 頁", q.items[50], last, `href="`+q.path+`?page=1" rel="prev"`)
 		wantNotContains(t, second, q.items[49], `rel="next"`)

@@ -35,7 +35,12 @@ func ReviewQueue(ctx context.Context, db bun.IDB, sc Scope, page int) ([]ReviewI
 			Where("change_request.status = ?", RequestPending)
 		return sc.unitsBound(p, q, "u")
 	}
-	total, err := pendingRequests(db, sc).Count(ctx)
+	total, _, err := pendingCounts(ctx, db, sc)
+	if sc.UnitID != 0 || (!sc.All && sc.Branch == "") {
+		var n int64
+		n, err = pendingRequests(db, sc).Count(ctx)
+		total = int(n)
+	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("models: review queue: %w", err)
 	}
@@ -46,7 +51,7 @@ func ReviewQueue(ctx context.Context, db bun.IDB, sc Scope, page int) ([]ReviewI
 		Limit(QueuePageSize).Offset(int64((max(page, 1)-1)*QueuePageSize)).Scan(ctx, &items); err != nil {
 		return nil, 0, fmt.Errorf("models: review queue: %w", err)
 	}
-	return items, int(total), nil
+	return items, total, nil
 }
 
 // DecideChangeRequest approves or rejects a pending change request, under

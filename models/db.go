@@ -201,7 +201,7 @@ func OpenReads(ctx context.Context, db *bun.DB, conns int) (*bun.DB, error) {
 func Analyze(ctx context.Context, db *bun.DB) error {
 	stmts := []string{"PRAGMA optimize=0x10002"}
 	if DialectOf(db) == Postgres {
-		stmts = []string{"VACUUM FULL unit_counts", "VACUUM FULL audit_counts", "VACUUM ANALYZE"}
+		stmts = []string{"VACUUM FULL unit_counts", "VACUUM FULL audit_counts", "VACUUM FULL work_counts", "VACUUM ANALYZE"}
 	}
 	for _, stmt := range stmts {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {

@@ -1285,4 +1285,137 @@ var migrations = []Migration{
 		Up:      []string{`CREATE INDEX change_requests_status_unit ON change_requests (status, unit_id)`},
 		Down:    []string{`DROP INDEX change_requests_status_unit`},
 	},
+	{
+		// The 工作台's pending reviews and approvals per branch, kept by
+		// triggers as unit_counts and audit_counts are. Counted, a
+		// branch's pending change requests were joined to its units: on
+		// PostgreSQL a hash join over the branch's 27,000 units (87 ms a
+		// console home page, 89 pages a second for 臺北 staff), on
+		// SQLite 1,500 lookups of units. Every change of a request's or
+		// deregistration's status is audited in its transaction, so its
+		// writer already holds the audit chain's head: the counter row adds
+		// no waiting. A unit moved to another branch takes its pending
+		// items with it. (A request's unit never changes.)
+		Version: 33,
+		Name:    "work counts: pending change requests and deregistrations per branch, kept by triggers",
+		Up: []string{
+			`CREATE TABLE work_counts (
+				branch_code TEXT PRIMARY KEY REFERENCES branches(code),
+				reviews BIGINT NOT NULL DEFAULT 0 CHECK (reviews >= 0),
+				approvals BIGINT NOT NULL DEFAULT 0 CHECK (approvals >= 0)
+			)`,
+			`INSERT INTO work_counts (branch_code, reviews, approvals)
+			SELECT b.code,
+				(SELECT COUNT(*) FROM change_requests AS r JOIN units AS u ON u.id = r.unit_id
+					WHERE r.status = 'pending' AND u.branch_code = b.code),
+				(SELECT COUNT(*) FROM deregistrations AS d JOIN units AS u ON u.id = d.unit_id
+					WHERE d.status = 'pending' AND u.branch_code = b.code)
+			FROM branches AS b`,
+		},
+		UpSQLite: []string{
+			`CREATE TRIGGER work_counts_request_insert AFTER INSERT ON change_requests
+			WHEN NEW.status = 'pending' BEGIN
+				UPDATE work_counts SET reviews = reviews + 1
+				WHERE branch_code = (SELECT u.branch_code FROM units AS u WHERE u.id = NEW.unit_id);
+			END`,
+			`CREATE TRIGGER work_counts_request_status AFTER UPDATE OF status ON change_requests
+			WHEN (OLD.status = 'pending') <> (NEW.status = 'pending') BEGIN
+				UPDATE work_counts SET reviews = reviews + (CASE WHEN NEW.status = 'pending' THEN 1 ELSE -1 END)
+				WHERE branch_code = (SELECT u.branch_code FROM units AS u WHERE u.id = NEW.unit_id);
+			END`,
+			`CREATE TRIGGER work_counts_request_delete AFTER DELETE ON change_requests
+			WHEN OLD.status = 'pending' BEGIN
+				UPDATE work_counts SET reviews = reviews - 1
+				WHERE branch_code = (SELECT u.branch_code FROM units AS u WHERE u.id = OLD.unit_id);
+			END`,
+			`CREATE TRIGGER work_counts_dereg_insert AFTER INSERT ON deregistrations
+			WHEN NEW.status = 'pending' BEGIN
+				UPDATE work_counts SET approvals = approvals + 1
+				WHERE branch_code = (SELECT u.branch_code FROM units AS u WHERE u.id = NEW.unit_id);
+			END`,
+			`CREATE TRIGGER work_counts_dereg_status AFTER UPDATE OF status ON deregistrations
+			WHEN (OLD.status = 'pending') <> (NEW.status = 'pending') BEGIN
+				UPDATE work_counts SET approvals = approvals + (CASE WHEN NEW.status = 'pending' THEN 1 ELSE -1 END)
+				WHERE branch_code = (SELECT u.branch_code FROM units AS u WHERE u.id = NEW.unit_id);
+			END`,
+			`CREATE TRIGGER work_counts_dereg_delete AFTER DELETE ON deregistrations
+			WHEN OLD.status = 'pending' BEGIN
+				UPDATE work_counts SET approvals = approvals - 1
+				WHERE branch_code = (SELECT u.branch_code FROM units AS u WHERE u.id = OLD.unit_id);
+			END`,
+			`CREATE TRIGGER work_counts_unit_branch AFTER UPDATE OF branch_code ON units
+			WHEN OLD.branch_code <> NEW.branch_code BEGIN
+				UPDATE work_counts SET
+					reviews = reviews - (SELECT COUNT(*) FROM change_requests WHERE unit_id = OLD.id AND status = 'pending'),
+					approvals = approvals - (SELECT COUNT(*) FROM deregistrations WHERE unit_id = OLD.id AND status = 'pending')
+				WHERE branch_code = OLD.branch_code;
+				UPDATE work_counts SET
+					reviews = reviews + (SELECT COUNT(*) FROM change_requests WHERE unit_id = NEW.id AND status = 'pending'),
+					approvals = approvals + (SELECT COUNT(*) FROM deregistrations WHERE unit_id = NEW.id AND status = 'pending')
+				WHERE branch_code = NEW.branch_code;
+			END`,
+		},
+		UpPostgres: []string{
+			// One function for both tables (TG_TABLE_NAME tells which
+			// counter), per row: requests are written one at a time.
+			`CREATE FUNCTION work_counts_item() RETURNS trigger LANGUAGE plpgsql AS $$
+			DECLARE
+				delta BIGINT := 0;
+				unit BIGINT;
+			BEGIN
+				IF TG_OP = 'INSERT' THEN
+					unit := NEW.unit_id;
+					IF NEW.status = 'pending' THEN delta := 1; END IF;
+				ELSIF TG_OP = 'DELETE' THEN
+					unit := OLD.unit_id;
+					IF OLD.status = 'pending' THEN delta := -1; END IF;
+				ELSE
+					unit := NEW.unit_id;
+					IF NEW.status = 'pending' AND OLD.status <> 'pending' THEN delta := 1;
+					ELSIF OLD.status = 'pending' AND NEW.status <> 'pending' THEN delta := -1; END IF;
+				END IF;
+				IF delta <> 0 THEN
+					IF TG_TABLE_NAME = 'change_requests' THEN
+						UPDATE work_counts SET reviews = reviews + delta
+						WHERE branch_code = (SELECT u.branch_code FROM units AS u WHERE u.id = unit);
+					ELSE
+						UPDATE work_counts SET approvals = approvals + delta
+						WHERE branch_code = (SELECT u.branch_code FROM units AS u WHERE u.id = unit);
+					END IF;
+				END IF;
+				RETURN NULL;
+			END $$`,
+			`CREATE TRIGGER work_counts_request AFTER INSERT OR DELETE OR UPDATE OF status ON change_requests
+				FOR EACH ROW EXECUTE FUNCTION work_counts_item()`,
+			`CREATE TRIGGER work_counts_dereg AFTER INSERT OR DELETE OR UPDATE OF status ON deregistrations
+				FOR EACH ROW EXECUTE FUNCTION work_counts_item()`,
+			`CREATE FUNCTION work_counts_unit_branch() RETURNS trigger LANGUAGE plpgsql AS $$
+			DECLARE
+				r BIGINT;
+				a BIGINT;
+			BEGIN
+				SELECT COUNT(*) INTO r FROM change_requests WHERE unit_id = NEW.id AND status = 'pending';
+				SELECT COUNT(*) INTO a FROM deregistrations WHERE unit_id = NEW.id AND status = 'pending';
+				IF r <> 0 OR a <> 0 THEN
+					UPDATE work_counts SET reviews = reviews - r, approvals = approvals - a WHERE branch_code = OLD.branch_code;
+					UPDATE work_counts SET reviews = reviews + r, approvals = approvals + a WHERE branch_code = NEW.branch_code;
+				END IF;
+				RETURN NULL;
+			END $$`,
+			`CREATE TRIGGER work_counts_unit_branch AFTER UPDATE OF branch_code ON units FOR EACH ROW
+				WHEN (OLD.branch_code IS DISTINCT FROM NEW.branch_code)
+				EXECUTE FUNCTION work_counts_unit_branch()`,
+		},
+		DownSQLite: []string{
+			`DROP TRIGGER work_counts_unit_branch`,
+			`DROP TRIGGER work_counts_dereg_delete`, `DROP TRIGGER work_counts_dereg_status`, `DROP TRIGGER work_counts_dereg_insert`,
+			`DROP TRIGGER work_counts_request_delete`, `DROP TRIGGER work_counts_request_status`, `DROP TRIGGER work_counts_request_insert`,
+		},
+		DownPostgres: []string{
+			`DROP TRIGGER work_counts_unit_branch ON units`, `DROP FUNCTION work_counts_unit_branch()`,
+			`DROP TRIGGER work_counts_dereg ON deregistrations`, `DROP TRIGGER work_counts_request ON change_requests`,
+			`DROP FUNCTION work_counts_item()`,
+		},
+		Down: []string{`DROP TABLE work_counts`},
+	},
 }
