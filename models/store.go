@@ -126,7 +126,11 @@ func (sc Scope) ofUnitsBound(p *params, q *bun.SelectQuery, col string) *bun.Sel
 	case sc.All:
 		return q
 	case sc.Branch != "":
-		return q.Where(col+" IN (SELECT su.id FROM units AS su WHERE su.branch_code = ?)", p.Text(sc.Branch))
+		// The row's unit's branch, looked up per row (the queries this
+		// scopes read one unit's rows): "col IN (SELECT the branch's
+		// units)" built the list of a branch's 27,000 units for every
+		// query on SQLite, 6 ms a query, six queries a unit's page.
+		return q.Where("(SELECT su.branch_code FROM units AS su WHERE su.id = "+col+") = ?", p.Text(sc.Branch))
 	default:
 		return q.Where("1 = 0")
 	}

@@ -77,6 +77,7 @@ func run() error {
 		{"unit search by name (臺北)", "taipei.staff", "/console/units?q=" + ids["name"]},
 		{"unit search by code", "hq.staff", "/console/units?q=" + ids["code"]},
 		{"unit page", "hq.staff", "/console/units/" + ids["unit"]},
+		{"unit page (臺北)", "taipei.staff", "/console/units/" + ids["unit"]}, // the demo's first unit is 臺北's
 		{"review queue", "hq.staff", "/console/reviews"},
 		{"review queue (臺北)", "taipei.staff", "/console/reviews"},
 		{"case queue", "hq.staff", "/console/cases"},
