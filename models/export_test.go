@@ -36,3 +36,6 @@ func AddBound(ctx context.Context, db *bun.DB, a, b int64) (int64, error) {
 
 // CountWorkSlowly counts the 工作台's work from the rows, as before the counters.
 var CountWorkSlowly = countWorkSlowly
+
+// LockUnitForFiling is the lock a filing takes on its unit's row.
+var LockUnitForFiling = lockUnitForFiling
