@@ -87,6 +87,13 @@ func (s *Store) DecideChangeRequest(ctx context.Context, a Actor, sc Scope, id, 
 		if n, _ := res.RowsAffected(); n != 1 {
 			return alreadyDecided(ctx, tx, req)
 		}
+		// The unit's row before the audit chain's head, as a filing takes
+		// them: an approval applied now updates the unit after its event,
+		// and a filing of the unit holding the row while it waited for the
+		// head would deadlock with it.
+		if err := lockUnitRow(ctx, tx, req.UnitID); err != nil {
+			return err
+		}
 		u, err := UnitByID(ctx, tx, ScopeAll, req.UnitID)
 		if err != nil {
 			return err

@@ -37,5 +37,5 @@ func AddBound(ctx context.Context, db *bun.DB, a, b int64) (int64, error) {
 // CountWorkSlowly counts the 工作台's work from the rows, as before the counters.
 var CountWorkSlowly = countWorkSlowly
 
-// LockUnitForFiling is the lock a filing takes on its unit's row.
-var LockUnitForFiling = lockUnitForFiling
+// LockUnitRow is the lock a filing takes on its unit's row.
+var LockUnitRow = lockUnitRow

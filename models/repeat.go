@@ -51,21 +51,22 @@ func repeatedFiling(ctx context.Context, db bun.IDB, unitID int64, f *Filing, no
 // so that two copies sent at the same moment take turns and the second
 // finds the first (SQLite has one writer at a time anyway).
 func repeatedFilingOf(ctx context.Context, db bun.IDB, unitID int64, rf rules.Filing, now time.Time) (*Repeated, error) {
-	if err := lockUnitForFiling(ctx, db, unitID); err != nil {
+	if err := lockUnitRow(ctx, db, unitID); err != nil {
 		return nil, err
 	}
 	f := filingFromRule(rf)
 	return repeatedFiling(ctx, db, unitID, &f, now)
 }
 
-// lockUnitForFiling takes the unit's row FOR NO KEY UPDATE on PostgreSQL:
-// filings of the unit take turns, while a row that merely refers to the
-// unit (an audit event, a print) is not held up. FOR UPDATE also blocked
+// lockUnitRow takes the unit's row FOR NO KEY UPDATE on PostgreSQL, before
+// the audit chain's head (the order every writer of a unit keeps): filings
+// of the unit take turns, while a row that merely refers to the unit (an
+// audit event, a print) is not held up. FOR UPDATE also blocked
 // those foreign-key checks (FOR KEY SHARE), and a print that held the
 // audit chain's head while its event waited for the unit, beside a
 // filing that held the unit while it waited for the head, deadlocked
 // (two 500s in a four-minute soak at national size).
-func lockUnitForFiling(ctx context.Context, db bun.IDB, unitID int64) error {
+func lockUnitRow(ctx context.Context, db bun.IDB, unitID int64) error {
 	if DialectOf(db) != Postgres {
 		return nil
 	}

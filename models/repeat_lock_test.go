@@ -31,7 +31,7 @@ func TestFilingLockLetsReferencesThrough(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer filing.Rollback()
-	if err := models.LockUnitForFiling(ctx, filing, unitID); err != nil {
+	if err := models.LockUnitRow(ctx, filing, unitID); err != nil {
 		t.Fatal(err)
 	}
 	other, err := db.BeginTx(ctx, nil)
