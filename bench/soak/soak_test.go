@@ -65,9 +65,22 @@ func TestSoak(t *testing.T) {
 		select {
 		case <-exited:
 		case <-time.After(20 * time.Second):
-			_ = srv.Process.Kill()
-			<-exited
-			t.Error("the server did not stop within 20 s of SIGTERM")
+			// SIGQUIT: the Go runtime writes every goroutine's stack to
+			// the log and exits, which shows where the stop waits.
+			_ = srv.Process.Signal(syscall.SIGQUIT)
+			select {
+			case <-exited:
+			case <-time.After(5 * time.Second):
+				_ = srv.Process.Kill()
+				<-exited
+			}
+			out := log()
+			if i := strings.Index(out, "goroutine 1 ["); i >= 0 {
+				out = out[i:min(len(out), i+6000)]
+			} else {
+				out = out[max(0, len(out)-4000):]
+			}
+			t.Errorf("the server did not stop within 20 s of SIGTERM; its log:\n%s", out)
 		}
 	}
 	base := "http://" + addr

@@ -460,9 +460,20 @@ func shutdown(cfg *config.Config, app *fiber.App, runner *jobs.Runner, ready *ha
 		// should not read as a crash.
 		log.Warn("shutdown: in-flight requests cut off", "err", err)
 	}
-	log.Info("shutdown: requests done; stopping the job client", "took", time.Since(start).Round(time.Millisecond))
+	requestsDone := time.Since(start)
+	log.Info("shutdown: requests done; stopping the job client", "took", requestsDone.Round(time.Millisecond))
 	stopJobs(runner, cfg.ShutdownTimeout, log)
-	log.Info("shutdown: done", "took", time.Since(start).Round(time.Millisecond))
+	took := time.Since(start)
+	log.Info("shutdown: done", "took", took.Round(time.Millisecond))
+	var drained time.Duration
+	if cfg.ServesPages() {
+		drained = cfg.ShutdownDrain
+	}
+	if took > drained+5*time.Second {
+		// A load balancer's deadline may be near: say which part waited.
+		log.Warn("shutdown: slow", "took", took.Round(time.Millisecond), "drain", drained,
+			"requests", (requestsDone - drained).Round(time.Millisecond), "jobs", (took - requestsDone).Round(time.Millisecond))
+	}
 	return nil
 }
 
