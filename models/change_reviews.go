@@ -35,12 +35,10 @@ func ReviewQueue(ctx context.Context, db bun.IDB, sc Scope, page int) ([]ReviewI
 			Where("change_request.status = ?", RequestPending)
 		return sc.unitsBound(p, q, "u")
 	}
-	total, _, err := pendingCounts(ctx, db, sc)
-	if sc.UnitID != 0 || (!sc.All && sc.Branch == "") {
-		var n int64
-		n, err = pendingRequests(db, sc).Count(ctx)
-		total = int(n)
+	if !sc.staffWork() {
+		return nil, 0, nil
 	}
+	total, _, err := pendingCounts(ctx, db, sc)
 	if err != nil {
 		return nil, 0, fmt.Errorf("models: review queue: %w", err)
 	}

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -38,20 +39,44 @@ import (
 // checked (EXPLAIN with force_generic_plan): the same index scans.
 type params struct {
 	db     bun.IDB
+	raw    querier // the database/sql handle under db
+	pool   *bun.DB // db when it is the pool: its statements may be cached
 	args   []any
 	inline bool // values go into the text, as bun writes them; nothing cached
 }
 
+// querier is what *sql.DB, *sql.Tx and *sql.Conn share.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
 // bind starts the parameters of one query on db (the pool, a transaction
-// or a connection).
-func bind(db bun.IDB) *params { return &params{db: db} }
+// or a connection: bun's three kinds of handle).
+func bind(db bun.IDB) *params {
+	p := &params{db: db}
+	switch d := db.(type) {
+	case *bun.DB:
+		p.raw, p.pool = d.DB, d
+	case bun.Tx:
+		p.raw = d.Tx
+	case bun.Conn:
+		p.raw = d.Conn
+	default:
+		panic(fmt.Sprintf("models: bind on a %T", db))
+	}
+	return p
+}
 
 // bindFirstPage is bind for the first page of a list, and for any later
 // page a query with its values in the text and nothing cached: OFFSET
 // stays in the text (see above), and a cached text per page would fill
 // the cache with pages nobody opens twice.
 func bindFirstPage(db bun.IDB, page int) *params {
-	return &params{db: db, inline: page > 1}
+	p := bind(db)
+	p.inline = page > 1
+	return p
 }
 
 func (p *params) add(v any) any {
@@ -73,66 +98,34 @@ func (p *params) Text(v string) any { return p.add(v) }
 // QueryContext runs bun's text (whose placeholders p wrote) with p's
 // values; bun passes no arguments of its own.
 func (p *params) QueryContext(ctx context.Context, query string, _ ...any) (*sql.Rows, error) {
-	switch db := p.db.(type) {
-	case *bun.DB:
-		if st := p.cached(ctx, db, query); st != nil {
-			return st.QueryContext(ctx, p.args...)
-		}
-		return db.DB.QueryContext(ctx, query, p.args...)
-	case bun.Tx:
-		return db.Tx.QueryContext(ctx, query, p.args...)
-	case bun.Conn:
-		return db.Conn.QueryContext(ctx, query, p.args...)
+	if st := p.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, p.args...)
 	}
-	return nil, errUnknownIDB
+	return p.raw.QueryContext(ctx, query, p.args...)
 }
 
 // QueryRowContext is QueryContext for one row (bun's Count and Exists).
 func (p *params) QueryRowContext(ctx context.Context, query string, _ ...any) *sql.Row {
-	switch db := p.db.(type) {
-	case *bun.DB:
-		if st := p.cached(ctx, db, query); st != nil {
-			return st.QueryRowContext(ctx, p.args...)
-		}
-		return db.DB.QueryRowContext(ctx, query, p.args...)
-	case bun.Tx:
-		return db.Tx.QueryRowContext(ctx, query, p.args...)
-	case bun.Conn:
-		return db.Conn.QueryRowContext(ctx, query, p.args...)
+	if st := p.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, p.args...)
 	}
-	// A *sql.Row cannot be made with an error: a cancelled context's
-	// row carries one.
-	ctx, cancel := context.WithCancel(ctx)
-	cancel()
-	return p.db.QueryRowContext(ctx, "SELECT 1")
+	return p.raw.QueryRowContext(ctx, query, p.args...)
 }
 
 // ExecContext runs a statement with p's values (not cached: the busy
 // pages read).
 func (p *params) ExecContext(ctx context.Context, query string, _ ...any) (sql.Result, error) {
-	switch db := p.db.(type) {
-	case *bun.DB:
-		return db.DB.ExecContext(ctx, query, p.args...)
-	case bun.Tx:
-		return db.Tx.ExecContext(ctx, query, p.args...)
-	case bun.Conn:
-		return db.Conn.ExecContext(ctx, query, p.args...)
-	}
-	return nil, errUnknownIDB
+	return p.raw.ExecContext(ctx, query, p.args...)
 }
 
-func (p *params) cached(ctx context.Context, db *bun.DB, query string) *sql.Stmt {
-	if p.inline {
+// stmt is the query's cached statement, nil unless p runs on the pool
+// with its values as parameters.
+func (p *params) stmt(ctx context.Context, query string) *sql.Stmt {
+	if p.pool == nil || p.inline {
 		return nil
 	}
-	return cachedStmt(ctx, db, query)
+	return cachedStmt(ctx, p.pool, query)
 }
-
-var errUnknownIDB = errorString("models: parameters on an unknown kind of database handle")
-
-type errorString string
-
-func (e errorString) Error() string { return string(e) }
 
 // maxCachedStmts bounds each database's statement cache. The texts are
 // the busy pages' statements, a few dozen shapes (scope, filters); a text

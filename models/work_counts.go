@@ -22,10 +22,9 @@ type WorkCounts struct {
 // (work_counts, migration 33).
 func CountWork(ctx context.Context, db bun.IDB, sc Scope) (WorkCounts, error) {
 	var w WorkCounts
-	if sc.UnitID != 0 || (!sc.All && sc.Branch == "") {
+	if !sc.staffWork() {
 		return w, nil
 	}
-	// The scope is everything or one branch (above).
 	p := bind(db)
 	cases := db.NewSelect().Conn(p).TableExpr("cases AS c").Where("c.status IN (?, ?)", CaseOpen, CaseWaiting)
 	if !sc.All {
@@ -52,8 +51,13 @@ func CountWork(ctx context.Context, db bun.IDB, sc Scope) (WorkCounts, error) {
 	return w, nil
 }
 
+// staffWork says whether the scope is head office's or a branch's: the
+// queues and counts of staff work have nothing for a unit's scope or an
+// empty one.
+func (sc Scope) staffWork() bool { return sc.UnitID == 0 && (sc.All || sc.Branch != "") }
+
 // pendingCounts are the pending change requests and deregistrations of the
-// scope's units, from work_counts.
+// scope's units (a staff scope), from work_counts.
 func pendingCounts(ctx context.Context, db bun.IDB, sc Scope) (reviews, approvals int, err error) {
 	p := bind(db)
 	q := db.NewSelect().Conn(p).TableExpr("work_counts").
@@ -75,7 +79,7 @@ func pendingCounts(ctx context.Context, db bun.IDB, sc Scope) (reviews, approval
 // the counters: tests compare the two.
 func countWorkSlowly(ctx context.Context, db bun.IDB, sc Scope) (WorkCounts, error) {
 	var w WorkCounts
-	if sc.UnitID != 0 || (!sc.All && sc.Branch == "") {
+	if !sc.staffWork() {
 		return w, nil
 	}
 	count := func(q *bun.SelectQuery, n *int) error {
@@ -97,18 +101,4 @@ func countWorkSlowly(ctx context.Context, db bun.IDB, sc Scope) (WorkCounts, err
 	err := count(sc.samples(db.NewSelect().TableExpr("sample_items AS si").Join("JOIN samples AS s ON s.id = si.sample_id").
 		Where("si.verdict IS NULL"), "s"), &w.SampleItems)
 	return w, err
-}
-
-// pendingRequests is the pending change requests within the scope (r),
-// joined to their units (u) unless the scope is everything. Read from the
-// pending requests to their units (CROSS JOIN keeps SQLite to that order;
-// PostgreSQL reads it as the inner join it is), never from a branch's
-// 27,000 units to their requests.
-func pendingRequests(db bun.IDB, sc Scope) *bun.SelectQuery {
-	p := bind(db)
-	q := db.NewSelect().Conn(p).TableExpr("change_requests AS r").Where("r.status = ?", RequestPending)
-	if sc.All {
-		return q
-	}
-	return sc.unitsBound(p, q.Join("CROSS JOIN units AS u").Where("u.id = r.unit_id"), "u")
 }
